@@ -1,0 +1,5 @@
+"""``python -m lw`` runs the CLI."""
+
+from lw.cli import main
+
+main()

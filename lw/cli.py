@@ -1,0 +1,384 @@
+"""The ``lw`` command line: parses arguments, calls ``lw.core.workflow``, prints.
+
+Every expected failure is an ``LwError`` and becomes one line on stderr with exit status
+1 (failure) or 2 (usage/config); ``-v`` adds the traceback. Human output goes to stdout
+for results and stderr for progress, ``--json`` prints one JSON document on stdout.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import click
+
+from lw import __version__
+from lw.core import workflow
+from lw.core.context import Reporter
+from lw.core.errors import LwError, UsageError
+from lw.core.provider import InvokeRequest, LogQuery, RollbackTarget
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Options accepted both before and after the command name (``lw --stage dev deploy`` and
+# ``lw deploy --stage dev``); the value given after the command wins.
+_SHARED_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
+    (("--stage",), {"envvar": "LW_STAGE", "help": "Stage in lw.yml (default: the only one)."}),
+    (("--provider",), {"envvar": "LW_PROVIDER", "help": "Provider to act on (default: the stage's, else aws)."}),
+    (("--config", "config_path"), {"envvar": "LW_CONFIG", "type": click.Path(dir_okay=False), "help": "Config file (default lw.yml)."}),
+    (("--json", "json_mode"), {"is_flag": True, "default": None, "help": "Machine-readable output on stdout."}),
+    (("-y", "--yes"), {"is_flag": True, "default": None, "help": "Never ask; assume yes (also under CI=true)."}),
+    (("-v", "--verbose"), {"is_flag": True, "default": None, "help": "Show debug output and tracebacks."}),
+    (("--region",), {"help": "AWS region (overrides aws_region)."}),
+    (("--profile",), {"help": "AWS profile (overrides profile_name)."}),
+    (("--port",), {"type": int, "help": "Local provider: port to serve on."}),
+]
+_SHARED_NAMES = ("stage", "provider", "config_path", "json_mode", "yes", "verbose", "region", "profile", "port")
+
+
+def _shared_options(func: F, *, read_env: bool = False) -> F:
+    """Add the shared options; only the group reads ``LW_*`` environment variables, so
+    that an option given after the command is the only thing that overrides them."""
+    for decls, kwargs in reversed(_SHARED_OPTIONS):
+        func = click.option(*decls, **{**kwargs, "envvar": kwargs.get("envvar") if read_env else None})(func)
+    return func
+
+
+class Invocation:
+    """Global options merged with the subcommand's, plus the helpers commands share."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+
+    def merged(self, local: dict[str, Any]) -> "Invocation":
+        values = dict(self.values)
+        for name in _SHARED_NAMES:
+            if local.get(name) is not None:
+                values[name] = local[name]
+        return Invocation(values)
+
+    @property
+    def json_mode(self) -> bool:
+        return bool(self.values.get("json_mode"))
+
+    @property
+    def verbose(self) -> bool:
+        return bool(self.values.get("verbose"))
+
+    def reporter(self) -> Reporter:
+        return Reporter(json_mode=self.json_mode, verbose=self.verbose)
+
+    def config_path(self) -> Path:
+        return Path(self.values.get("config_path") or workflow.default_config_path())
+
+    def options(self, **extra: Any) -> dict[str, Any]:
+        opts = {k: self.values.get(k) for k in ("region", "profile", "port", "yes")}
+        opts.update(extra)
+        return opts
+
+    def session(self, **extra: Any) -> workflow.Session:
+        return workflow.open_stage(
+            self.config_path(),
+            stage=self.values.get("stage"),
+            provider=self.values.get("provider"),
+            options=self.options(**extra),
+            reporter=self.reporter(),
+        )
+
+    def emit(self, human: str, data: Any) -> None:
+        if self.json_mode:
+            click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
+        elif human:
+            click.echo(human)
+
+
+def _command(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a subcommand: merge shared options and turn errors into one line + exit code."""
+
+    @_shared_options
+    @click.pass_obj
+    @functools.wraps(func)
+    def wrapper(obj: Invocation, **kwargs: Any) -> None:
+        shared = {name: kwargs.pop(name, None) for name in _SHARED_NAMES}
+        inv = obj.merged(shared)
+        try:
+            func(inv, **kwargs)
+        except LwError as exc:
+            _fail(inv, str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            _fail(inv, "interrupted", 130)
+        except click.exceptions.Exit:
+            raise
+        except click.ClickException:
+            raise
+        except Exception as exc:  # a bug: still one line unless -v
+            _fail(inv, f"internal error: {type(exc).__name__}: {exc}", 1, hint="run with -v for the traceback")
+
+    return wrapper
+
+
+def _fail(inv: Invocation, message: str, code: int, hint: str | None = None) -> None:
+    if inv.verbose:
+        traceback.print_exc()
+    if inv.json_mode:
+        click.echo(json.dumps({"error": message, "exit_code": code}))
+    first, *rest = message.splitlines() or [""]
+    click.echo(f"error: {first}" + (f" ({hint})" if hint and not inv.verbose else ""), err=True)
+    for line in rest:
+        click.echo(line, err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="lw")
+@functools.partial(_shared_options, read_env=True)
+@click.pass_context
+def main(click_ctx: click.Context, **shared: Any) -> None:
+    """Deploy an existing Python web app (WSGI/ASGI) and its event handlers serverless:
+    AWS Lambda, Apache OpenWhisk, or locally as Lambda would run it."""
+    click_ctx.obj = Invocation(shared)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@main.command()
+@click.option("--from-zappa", "from_zappa", type=click.Path(exists=True, dir_okay=False), help="Convert zappa_settings.json|.yml|.toml.")
+@_command
+def init(inv: Invocation, from_zappa: str | None) -> None:
+    """Detect the app and write lw.yml."""
+    from lw.core import init as init_module
+
+    yes = bool(inv.values.get("yes")) or _non_interactive()
+
+    def prompt(question: str, default: str) -> str:
+        return str(click.prompt(question, default=default))
+
+    path = init_module.run_init(
+        Path.cwd(), yes=yes, from_zappa=Path(from_zappa) if from_zappa else None, prompt=prompt,
+        config_path=inv.config_path(),
+    )
+    inv.emit(f"wrote {path}", {"config": str(path)})
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Where to write the artifact.")
+@_command
+def package(inv: Invocation, output: str | None) -> None:
+    """Build the deployment package and print what it holds."""
+    session = inv.session()
+    artifact = workflow.package(session, out=Path(output) if output else None)
+    largest = "\n".join(f"    {name:<32} {_size(size)}" for name, size in artifact.largest_dependencies)
+    human = (
+        f"{artifact.path}\n  size {_size(artifact.size)} zipped, {_size(artifact.unpacked_size)} unpacked, "
+        f"{artifact.file_count} files\n  sha256 {artifact.sha256}\n  handler {artifact.handler}"
+        + (f"\n  largest dependencies:\n{largest}" if largest else "")
+    )
+    inv.emit(human, artifact.to_json())
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Print the plan and change nothing.")
+@_command
+def deploy(inv: Invocation, dry_run: bool) -> None:
+    """Package, plan and apply: create or update the stage."""
+    session = inv.session(dry_run=dry_run)
+    result = workflow.deploy(session, dry_run=dry_run)
+    urls = list(result.outputs.get("urls") or [])
+    if dry_run:
+        human = "plan (dry run, nothing changed):\n" + result.plan.render()
+    elif result.plan.is_noop:
+        human = "no changes: everything is up to date (0 changes applied)"
+    else:
+        human = f"deployed {session.ctx.app.name} to {session.ctx.provider} ({len(result.plan.mutating)} changes)"
+    if urls:
+        human += "\n" + "\n".join(urls)
+    data = {"plan": result.plan.to_json(), "applied": result.applied, "urls": urls, "artifact": result.artifact.to_json()}
+    inv.emit(human, data)
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="List what would be removed and change nothing.")
+@click.option("--keep-logs", is_flag=True, help="Keep the log group/logs.")
+@_command
+def undeploy(inv: Invocation, dry_run: bool, keep_logs: bool) -> None:
+    """Remove everything lw created for the stage."""
+    session = inv.session(dry_run=dry_run)
+    if not dry_run and not _confirm(inv, f"Remove every resource of {session.ctx.app.name} on {session.ctx.provider}?"):
+        raise UsageError("undeploy cancelled")
+    plan, _ = workflow.undeploy(session, dry_run=dry_run, keep_logs=keep_logs)
+    if plan.is_noop:
+        human = f"nothing deployed for {session.ctx.app.name} on {session.ctx.provider}"
+    elif dry_run:
+        human = "would remove (dry run, nothing changed):\n" + plan.render()
+    else:
+        human = f"removed {session.ctx.app.name} from {session.ctx.provider} ({len(plan.mutating)} changes)"
+    inv.emit(human, {"plan": plan.to_json(), "applied": not dry_run})
+
+
+@main.command()
+@_command
+def status(inv: Invocation) -> None:
+    """Show what is deployed for the stage (from the provider, not local files)."""
+    session = inv.session()
+    result = workflow.status(session)
+    inv.emit(_render_status(session.ctx.app.name, result), result.to_json())
+
+
+@main.command()
+@click.option("--since", default="1h", show_default=True, help="How far back: 30s, 15m, 1h, 2d.")
+@click.option("--filter", "filter_pattern", help="Only lines matching this pattern.")
+@click.option("--tail", is_flag=True, help="Keep printing new lines.")
+@click.option("--http/--no-http", "http", default=None, help="Only request lines / no request lines.")
+@_command
+def logs(inv: Invocation, since: str, filter_pattern: str | None, tail: bool, http: bool | None) -> None:
+    """Print the stage's logs."""
+    session = inv.session()
+    query = LogQuery(since_seconds=parse_duration(since), filter=filter_pattern, tail=tail, http=http)
+    for line in workflow.logs(session, query):
+        click.echo(line)
+
+
+@main.command()
+@click.argument("function", required=False)
+@click.argument("payload", required=False)
+@click.option("--raw", help="Python source to run (needs allow_raw_invoke: true).")
+@click.option("--event", "event_kind", help="Send a sample event: s3, sqs, sns, schedule, dynamodb, kinesis.")
+@click.option("--bucket", help="With --event s3: the bucket.")
+@click.option("--key", help="With --event s3: the object key.")
+@click.option("--body", help="With --event sqs/sns: the message body.")
+@click.option("--source", help="With --event: the source ARN (or binding name for schedule).")
+@_command
+def invoke(inv: Invocation, function: str | None, payload: str | None, raw: str | None, event_kind: str | None,
+           bucket: str | None, key: str | None, body: str | None, source: str | None) -> None:
+    """Invoke a function of the deployed app, a raw command or a sample event."""
+    given = [x for x in (function, raw, event_kind) if x]
+    if len(given) != 1:
+        raise UsageError("invoke needs exactly one of FUNCTION, --raw CODE or --event KIND")
+    session = inv.session()
+    if event_kind:
+        from lw.core import sample_events
+
+        event = sample_events.make(event_kind, app=session.ctx.app, bucket=bucket, key=key, body=body, source=source)
+        request = InvokeRequest(event=event)
+    elif raw is not None:
+        request = InvokeRequest(raw=raw)
+    else:
+        request = InvokeRequest(function=function, payload=_parse_payload(payload))
+    _print_invoke(inv, workflow.invoke(session, request))
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@_command
+def manage(inv: Invocation, command: tuple[str, ...]) -> None:
+    """Run a Django management command in the deployed function."""
+    import shlex
+
+    session = inv.session()
+    _print_invoke(inv, workflow.invoke(session, InvokeRequest(manage=shlex.join(command))))
+
+
+@main.command()
+@click.option("--to", "to_version", help="The version to serve.")
+@click.option("--steps", default=1, show_default=True, type=int, help="How many releases back.")
+@click.option("--dry-run", is_flag=True, help="Print the plan and change nothing.")
+@_command
+def rollback(inv: Invocation, to_version: str | None, steps: int, dry_run: bool) -> None:
+    """Serve a previous release again."""
+    if steps < 1:
+        raise UsageError("--steps must be 1 or more")
+    session = inv.session(dry_run=dry_run)
+    plan, outputs = workflow.rollback(session, RollbackTarget(version=to_version, steps=steps), dry_run=dry_run)
+    human = plan.render() if dry_run else f"rolled back {session.ctx.app.name}: " + plan.render()
+    inv.emit(human, {"plan": plan.to_json(), "applied": not dry_run, "outputs": outputs})
+
+
+@main.command()
+@_command
+def providers(inv: Invocation) -> None:
+    """List the installed providers."""
+    registry = workflow.load_providers()
+    rows = [
+        {"name": p.info.name, "version": p.version, "distribution": p.distribution, "description": p.info.description}
+        for p in registry.all()
+    ]
+    human = "\n".join(f"{r['name']:<12} {r['distribution']} {r['version']:<10} {r['description']}" for r in rows)
+    inv.emit(human or "no providers installed", rows)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def parse_duration(text: str) -> int:
+    """``90s``, ``15m``, ``1h``, ``2d`` or plain seconds -> seconds."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = text.strip().lower()
+    try:
+        if text and text[-1] in units:
+            return int(float(text[:-1]) * units[text[-1]])
+        return int(text)
+    except ValueError:
+        raise UsageError(f"--since: expected a duration such as 30s, 15m, 1h or 2d, got {text!r}") from None
+
+
+def _parse_payload(payload: str | None) -> Any:
+    if payload is None:
+        return None
+    try:
+        return json.loads(payload)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"PAYLOAD is not valid JSON: {exc.msg} at column {exc.colno}") from None
+
+
+def _print_invoke(inv: Invocation, result: Any) -> None:
+    data = {"result": result.result, "logs": result.logs, "error": result.error}
+    if inv.json_mode:
+        inv.emit("", data)
+    else:
+        if result.logs:
+            click.echo(result.logs.rstrip(), err=True)
+        click.echo(json.dumps(result.result, indent=2, default=str) if not isinstance(result.result, str) else result.result)
+    if result.error:
+        raise LwError(f"the invocation failed: {result.error}")
+
+
+def _render_status(name: str, status: Any) -> str:
+    if not status.deployed:
+        return f"{name}: not deployed"
+    lines = [f"{name}:"]
+    lines += [f"  {key}: {value}" for key, value in status.facts.items()]
+    for section, rows in status.sections.items():
+        lines.append(f"  {section}:")
+        for row in rows:
+            lines.append("    - " + ", ".join(f"{k}={v}" for k, v in row.items()))
+    return "\n".join(lines)
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.1f} {unit}" if unit != "B" else f"{int(value)} B"
+        value /= 1024
+    return f"{n} B"
+
+
+def _non_interactive() -> bool:
+    import os
+
+    return bool(os.environ.get("CI")) or not sys.stdin.isatty()
+
+
+def _confirm(inv: Invocation, question: str) -> bool:
+    if inv.values.get("yes") or _non_interactive():
+        return True
+    return bool(click.confirm(question, default=False))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""Provider-neutral core: config, plugin system, packaging and plan/apply."""

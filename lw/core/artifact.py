@@ -1,0 +1,68 @@
+"""What packaging produces: a neutral build, then a provider's artifact.
+
+The neutral build is a staging folder (the app's sources and its dependencies for the
+target platform). Each provider's package hook lays it out the way its runtime expects
+and writes a deterministic zip, described by ``Artifact``; providers compare
+``sha256`` with what is deployed to skip unchanged uploads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Target:
+    """The platform the package's dependencies are installed for."""
+
+    python_version: str = "3.11"
+    architecture: str = "x86_64"
+    exclude_packages: tuple[str, ...] = ()
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        """pip ``--platform`` tags, most specific last-resort included."""
+        machine = "aarch64" if self.architecture == "arm64" else "x86_64"
+        return (f"manylinux2014_{machine}", f"manylinux_2_17_{machine}", f"manylinux_2_28_{machine}")
+
+
+@dataclass(frozen=True)
+class Build:
+    """The provider-neutral build: sources plus dependencies in ``root``."""
+
+    root: Path
+    app_files: int
+    dependency_files: int
+    skipped_secrets: tuple[str, ...] = ()
+    bytecode: bool = False
+    notes: tuple[str, ...] = ()
+    dependency_sizes: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A provider's deployable zip."""
+
+    path: Path
+    sha256: str
+    size: int
+    unpacked_size: int
+    file_count: int
+    handler: str
+    largest_dependencies: tuple[tuple[str, int], ...] = ()
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "path": str(self.path),
+            "sha256": self.sha256,
+            "size": self.size,
+            "unpacked_size": self.unpacked_size,
+            "file_count": self.file_count,
+            "handler": self.handler,
+            "largest_dependencies": [list(x) for x in self.largest_dependencies],
+            "warnings": list(self.warnings),
+            "notes": list(self.notes),
+        }

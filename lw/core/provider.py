@@ -1,0 +1,103 @@
+"""Values that cross the hook boundary between the core and a provider."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One configuration key: its type, default and what it is for.
+
+    ``type`` is a tuple of accepted Python types (``bool`` is never accepted for
+    ``int``). ``providers`` names the providers that honor it (empty: all).
+    ``choices`` restricts string values. The table drives validation,
+    ``docs/configuration.md`` and ``lw init``.
+    """
+
+    name: str
+    type: tuple[type, ...]
+    default: Any = None
+    doc: str = ""
+    providers: tuple[str, ...] = ()
+    choices: tuple[Any, ...] = ()
+
+    @property
+    def type_name(self) -> str:
+        names = {str: "string", int: "integer", float: "number", bool: "boolean", list: "list", dict: "mapping"}
+        return " or ".join(names.get(t, t.__name__) for t in self.type)
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    """A provider a plugin offers. ``settings`` are the keys of its stage block
+    (``aws:``, ``openwhisk:``, …) and any top-level keys only it honors.
+
+    ``provided_packages`` are distributions the provider's runtime already ships (boto3
+    on Lambda); the packaging engine leaves them out of the artifact."""
+
+    name: str
+    description: str
+    settings: tuple[SettingSpec, ...] = ()
+    block_settings: tuple[SettingSpec, ...] = ()
+    provided_packages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class InvokeRequest:
+    """What ``lw invoke``/``lw manage`` asks the deployed code to do.
+
+    Exactly one of ``function`` (dotted path called with ``payload``), ``raw`` (Python
+    source, honored only with ``allow_raw_invoke``), ``manage`` (Django management
+    command line) or ``event`` (a whole event, sent as the provider would send it).
+    """
+
+    function: str | None = None
+    payload: Any = None
+    raw: str | None = None
+    manage: str | None = None
+    event: Mapping[str, Any] | None = None
+
+    def to_command(self) -> dict[str, Any]:
+        """The direct-invocation payload the runtime shims understand."""
+        if self.event is not None:
+            return dict(self.event)
+        if self.raw is not None:
+            return {"lw_command": {"raw": self.raw}}
+        if self.manage is not None:
+            return {"lw_command": {"manage": self.manage}}
+        return {"lw_command": {"function": self.function, "payload": self.payload}}
+
+
+@dataclass(frozen=True)
+class InvokeResult:
+    result: Any
+    logs: str = ""
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class LogQuery:
+    since_seconds: int = 3600
+    filter: str | None = None
+    tail: bool = False
+    http: bool | None = None  # None: everything; True: only request lines; False: no request lines
+
+
+@dataclass(frozen=True)
+class RollbackTarget:
+    version: str | None = None
+    steps: int = 1
+
+
+@dataclass
+class Status:
+    """What ``lw status`` shows: a few named facts plus free-form sections."""
+
+    deployed: bool
+    facts: dict[str, Any] = field(default_factory=dict)
+    sections: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"deployed": self.deployed, **self.facts, **self.sections}

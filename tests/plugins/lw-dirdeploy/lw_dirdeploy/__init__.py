@@ -1,0 +1,123 @@
+"""A complete, minimal third-party lw provider (the worked example of docs/plugins.md).
+
+It "deploys" a stage into a folder: the artifact becomes ``<root>/<project>-<stage>/
+releases/<sha256>.zip`` and ``current.json`` says which release serves and which events
+are bound. Small as it is, it follows every rule a real provider follows: it declares
+its settings, plans from what is "remote" (the folder) and writes only inside
+``Change.apply``, so ``--dry-run`` and no-op redeploys come for free.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from lw.core import entry, packaging
+from lw.core.hookspecs import hookimpl
+from lw.core.plan import Change
+from lw.core.provider import InvokeResult, ProviderInfo, SettingSpec, Status
+
+NAME = "dirdeploy"
+
+
+def _stage_dir(ctx: Any) -> Path:
+    root = Path(ctx.app.provider_settings.get("root") or ctx.work_dir / "dirdeploy").expanduser()
+    return root / ctx.app.name
+
+
+def _manifest(ctx: Any) -> dict[str, Any] | None:
+    path = _stage_dir(ctx) / "current.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _write_manifest(ctx: Any, **updates: Any) -> None:
+    current = _manifest(ctx) or {}
+    current.update(updates)
+    path = _stage_dir(ctx) / "current.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(current, indent=1, sort_keys=True))
+
+
+@hookimpl
+def lw_providers() -> Iterable[ProviderInfo]:
+    return [
+        ProviderInfo(
+            name=NAME,
+            description="Example provider: deploys into a local folder",
+            block_settings=(SettingSpec("root", (str,), None, "Folder that receives the releases."),),
+        )
+    ]
+
+
+@hookimpl
+def lw_package(ctx: Any, build: Any) -> Any:
+    files = [entry.aws_entry_module(), (entry.SETTINGS_FILE, entry.settings_json(ctx.app)), *entry.runtime_files()]
+    out = ctx.work_dir / f"{ctx.app.name}-{NAME}.zip"
+    return packaging.write_zip(build, files, out, handler=entry.AWS_HANDLER)
+
+
+@hookimpl
+def lw_deploy(ctx: Any, artifact: Any) -> list[Change]:
+    current = _manifest(ctx) or {}
+    if current.get("sha256") == artifact.sha256:
+        return [Change("noop", f"release {artifact.sha256[:12]}", "code unchanged")]
+    release = _stage_dir(ctx) / "releases" / f"{artifact.sha256}.zip"
+
+    def upload(outputs: dict[str, Any]) -> None:
+        release.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(artifact.path, release)
+
+    def switch(outputs: dict[str, Any]) -> None:
+        history = [current["sha256"], *current.get("history", [])] if current.get("sha256") else []
+        _write_manifest(ctx, sha256=artifact.sha256, history=history[:5])
+
+    return [
+        Change("create", f"release {artifact.sha256[:12]}", "new code", upload),
+        Change("update" if current else "create", "current release", "serve the new code", switch, phase="release"),
+    ]
+
+
+@hookimpl
+def lw_route(ctx: Any) -> list[Change]:
+    url = (_stage_dir(ctx) / "current.json").as_uri()
+
+    def record(outputs: dict[str, Any]) -> None:
+        outputs["urls"] = [url]
+
+    return [Change("noop", "route", url, record)]
+
+
+@hookimpl
+def lw_event(ctx: Any) -> list[Change]:
+    wanted = sorted(e.name for e in ctx.app.events_for())
+    if (_manifest(ctx) or {}).get("events", []) == wanted:
+        return [Change("noop", "event bindings", "unchanged")]
+    return [Change("update", "event bindings", f"bind {len(wanted)} events", lambda _: _write_manifest(ctx, events=wanted))]
+
+
+@hookimpl
+def lw_undeploy(ctx: Any, keep_logs: bool) -> list[Change]:
+    folder = _stage_dir(ctx)
+    if not folder.exists():
+        return []
+    return [Change("delete", f"folder {folder}", "undeploy", lambda _: shutil.rmtree(folder))]
+
+
+@hookimpl
+def lw_status(ctx: Any) -> Status:
+    current = _manifest(ctx)
+    if not current:
+        return Status(deployed=False)
+    return Status(deployed=True, facts={"sha256": current["sha256"], "events": len(current.get("events", []))})
+
+
+@hookimpl
+def lw_logs(ctx: Any, query: Any) -> Iterator[str]:
+    return iter([f"{ctx.app.name}: releases kept {len((_manifest(ctx) or {}).get('history', []))}"])
+
+
+@hookimpl
+def lw_invoke(ctx: Any, request: Any) -> InvokeResult:
+    return InvokeResult(result={"would_send": request.to_command()})
