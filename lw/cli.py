@@ -96,7 +96,7 @@ class Invocation:
             click.echo(human)
 
 
-def _command(func: Callable[..., Any]) -> Callable[..., Any]:
+def lw_command(func: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap a subcommand: merge shared options and turn errors into one line + exit code."""
 
     @_shared_options
@@ -148,7 +148,7 @@ def main(click_ctx: click.Context, **shared: Any) -> None:
 
 @main.command()
 @click.option("--from-zappa", "from_zappa", type=click.Path(exists=True, dir_okay=False), help="Convert zappa_settings.json|.yml|.toml.")
-@_command
+@lw_command
 def init(inv: Invocation, from_zappa: str | None) -> None:
     """Detect the app and write lw.yml."""
     from lw.core import init as init_module
@@ -167,7 +167,7 @@ def init(inv: Invocation, from_zappa: str | None) -> None:
 
 @main.command()
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Where to write the artifact.")
-@_command
+@lw_command
 def package(inv: Invocation, output: str | None) -> None:
     """Build the deployment package and print what it holds."""
     session = inv.session()
@@ -183,20 +183,21 @@ def package(inv: Invocation, output: str | None) -> None:
 
 @main.command()
 @click.option("--dry-run", is_flag=True, help="Print the plan and change nothing.")
-@_command
+@lw_command
 def deploy(inv: Invocation, dry_run: bool) -> None:
     """Package, plan and apply: create or update the stage."""
     session = inv.session(dry_run=dry_run)
     result = workflow.deploy(session, dry_run=dry_run)
     urls = list(result.outputs.get("urls") or [])
+    reporter = session.ctx.reporter
     if dry_run:
-        human = "plan (dry run, nothing changed):\n" + result.plan.render()
+        reporter.info("plan (dry run, nothing changed):")
     elif result.plan.is_noop:
-        human = "no changes: everything is up to date (0 changes applied)"
+        reporter.info("no changes: everything is up to date (0 changes applied)")
     else:
-        human = f"deployed {session.ctx.app.name} to {session.ctx.provider} ({len(result.plan.mutating)} changes)"
-    if urls:
-        human += "\n" + "\n".join(urls)
+        reporter.info(f"deployed {session.ctx.app.name} to {session.ctx.provider} ({len(result.plan.mutating)} changes)")
+    # The URLs alone go to stdout, so that `url=$(lw deploy) && curl "$url"` works.
+    human = "\n".join(([result.plan.render()] if dry_run else []) + urls)
     data = {"plan": result.plan.to_json(), "applied": result.applied, "urls": urls, "artifact": result.artifact.to_json()}
     inv.emit(human, data)
 
@@ -204,7 +205,7 @@ def deploy(inv: Invocation, dry_run: bool) -> None:
 @main.command()
 @click.option("--dry-run", is_flag=True, help="List what would be removed and change nothing.")
 @click.option("--keep-logs", is_flag=True, help="Keep the log group/logs.")
-@_command
+@lw_command
 def undeploy(inv: Invocation, dry_run: bool, keep_logs: bool) -> None:
     """Remove everything lw created for the stage."""
     session = inv.session(dry_run=dry_run)
@@ -221,7 +222,7 @@ def undeploy(inv: Invocation, dry_run: bool, keep_logs: bool) -> None:
 
 
 @main.command()
-@_command
+@lw_command
 def status(inv: Invocation) -> None:
     """Show what is deployed for the stage (from the provider, not local files)."""
     session = inv.session()
@@ -234,7 +235,7 @@ def status(inv: Invocation) -> None:
 @click.option("--filter", "filter_pattern", help="Only lines matching this pattern.")
 @click.option("--tail", is_flag=True, help="Keep printing new lines.")
 @click.option("--http/--no-http", "http", default=None, help="Only request lines / no request lines.")
-@_command
+@lw_command
 def logs(inv: Invocation, since: str, filter_pattern: str | None, tail: bool, http: bool | None) -> None:
     """Print the stage's logs."""
     session = inv.session()
@@ -252,7 +253,7 @@ def logs(inv: Invocation, since: str, filter_pattern: str | None, tail: bool, ht
 @click.option("--key", help="With --event s3: the object key.")
 @click.option("--body", help="With --event sqs/sns: the message body.")
 @click.option("--source", help="With --event: the source ARN (or binding name for schedule).")
-@_command
+@lw_command
 def invoke(inv: Invocation, function: str | None, payload: str | None, raw: str | None, event_kind: str | None,
            bucket: str | None, key: str | None, body: str | None, source: str | None) -> None:
     """Invoke a function of the deployed app, a raw command or a sample event."""
@@ -274,7 +275,7 @@ def invoke(inv: Invocation, function: str | None, payload: str | None, raw: str 
 
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
-@_command
+@lw_command
 def manage(inv: Invocation, command: tuple[str, ...]) -> None:
     """Run a Django management command in the deployed function."""
     import shlex
@@ -287,7 +288,7 @@ def manage(inv: Invocation, command: tuple[str, ...]) -> None:
 @click.option("--to", "to_version", help="The version to serve.")
 @click.option("--steps", default=1, show_default=True, type=int, help="How many releases back.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and change nothing.")
-@_command
+@lw_command
 def rollback(inv: Invocation, to_version: str | None, steps: int, dry_run: bool) -> None:
     """Serve a previous release again."""
     if steps < 1:
@@ -299,7 +300,7 @@ def rollback(inv: Invocation, to_version: str | None, steps: int, dry_run: bool)
 
 
 @main.command()
-@_command
+@lw_command
 def providers(inv: Invocation) -> None:
     """List the installed providers."""
     registry = workflow.load_providers()
@@ -379,6 +380,17 @@ def _confirm(inv: Invocation, question: str) -> bool:
         return True
     return bool(click.confirm(question, default=False))
 
+
+def _register_plugin_commands() -> None:
+    """Let plugins add their commands; a plugin failing here must not break ``lw``."""
+    try:
+        registry = workflow.load_providers()
+        registry.collect("lw_register_commands", cli=main)
+    except LwError:
+        pass
+
+
+_register_plugin_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

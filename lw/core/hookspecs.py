@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 import pluggy
 
 if TYPE_CHECKING:
+    import click
+
     from lw.core.artifact import Artifact, Build
     from lw.core.context import Context
     from lw.core.plan import Change
@@ -143,3 +145,12 @@ def lw_package_files(ctx: Context) -> Iterable[tuple[str, bytes]]:
 @hookspec
 def lw_after_deploy(ctx: Context, outputs: dict) -> None:
     """Called after a successful (non dry-run) deploy with the applied outputs."""
+
+
+@hookspec
+def lw_register_commands(cli: click.Group) -> None:
+    """Add click commands to ``lw`` (a provider's own verbs, such as ``lw policy``).
+
+    Commands get the shared options and one-line error handling by decorating with
+    ``lw.cli.lw_command`` and receive an ``Invocation`` whose ``session()`` loads the stage.
+    """
