@@ -38,7 +38,7 @@ def runtime_settings(app: AppModel, **extra: Any) -> dict[str, Any]:
         "provider": app.provider,
         "app_function": app.app_function,
         "django_settings": app.django_settings,
-        "events": [e.to_runtime() for e in app.events_for()],
+        "events": runtime_events(app),
         "binary_support": bool(app.binary_support),
         "additional_text_mimetypes": list(app.setting("additional_text_mimetypes") or []),
         "exception_handler": app.exception_handler,
@@ -52,6 +52,19 @@ def runtime_settings(app: AppModel, **extra: Any) -> dict[str, Any]:
     }
     settings.update(extra)
     return settings
+
+
+KEEP_WARM_BINDING = "keep-warm"
+
+
+def runtime_events(app: AppModel) -> list[dict[str, Any]]:
+    """The stage's bindings plus the keep-warm one the providers add, so that the
+    runtime recognises a keep-warm ping (``lw_binding: keep-warm``) and returns at once."""
+    events = [e.to_runtime() for e in app.events_for()]
+    if app.keep_warm and all(e["name"] != KEEP_WARM_BINDING for e in events):
+        events.append({"name": KEEP_WARM_BINDING, "function": app.app_function or "", "kind": "keep_warm",
+                       "source": None})
+    return events
 
 
 def settings_json(app: AppModel, **extra: Any) -> bytes:

@@ -90,8 +90,9 @@ def lw_deploy(ctx: Context, artifact: Artifact) -> list[Change]:
 def lw_route(ctx: Context) -> list[Change]:
     """**route**: plan the HTTP front door (API Gateway, web action, local server).
 
-    Apply callables put the public URLs in ``outputs["urls"]`` (a list of strings);
-    when they are already known at plan time, set them in the change's reason too.
+    Public URLs go in ``outputs["urls"]`` (a list of strings): in ``Change.outputs``
+    when they are known while planning (an existing API), so that a no-op deploy still
+    prints them, or from the apply callable that creates the route.
     """
 
 

@@ -41,6 +41,7 @@ class Change:
     apply: ApplyFn | None = None
     phase: Phase = "build"
     step: str = ""
+    outputs: Outputs = field(default_factory=dict)
 
     @property
     def mutating(self) -> bool:
@@ -72,6 +73,21 @@ class Plan:
     def mutating(self) -> list[Change]:
         return [c for c in self.ordered() if c.mutating]
 
+    def known_outputs(self) -> Outputs:
+        """Outputs known without applying anything: the plan's and every change's.
+
+        List values (``urls``) are concatenated without duplicates, in change order.
+        """
+        merged: Outputs = dict(self.outputs)
+        for change in self.ordered():
+            for key, value in change.outputs.items():
+                if isinstance(value, list):
+                    existing = list(merged.get(key) or [])
+                    merged[key] = existing + [v for v in value if v not in existing]
+                else:
+                    merged[key] = value
+        return merged
+
     @property
     def is_noop(self) -> bool:
         return not self.mutating
@@ -96,7 +112,7 @@ def apply_plan(plan: Plan, *, on_change: Callable[[Change], None] | None = None)
     The first failing change stops the run with an ``ApplyError`` naming its step and
     resource; release changes after it never run, so what was serving keeps serving.
     """
-    outputs: Outputs = dict(plan.outputs)
+    outputs: Outputs = plan.known_outputs()
     started = time.monotonic()
     for change in plan.mutating:
         if on_change:

@@ -120,7 +120,7 @@ def deploy(session: Session, *, dry_run: bool) -> DeployResult:
     artifact = package(session)
     plan = plan_deploy(session, artifact)
     if dry_run:
-        return DeployResult(plan=plan, outputs=dict(plan.outputs), artifact=artifact, applied=False)
+        return DeployResult(plan=plan, outputs=plan.known_outputs(), artifact=artifact, applied=False)
     outputs = _apply(session, plan)
     if plan.mutating:
         session.providers.collect("lw_after_deploy", ctx=session.ctx, outputs=outputs)

@@ -52,7 +52,7 @@ class RecordingProvider:
 
     @hookimpl
     def lw_route(self, ctx: Any) -> list[Change]:
-        return [Change("noop", "url", "known", lambda o: o.update(urls=["http://example.test/"]))]
+        return [Change("noop", "url", "known", outputs={"urls": ["http://example.test/"]})]
 
     @hookimpl
     def lw_event(self, ctx: Any) -> list[Change]:

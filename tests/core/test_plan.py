@@ -64,3 +64,12 @@ def test_json_form_lists_every_change_in_order() -> None:
     plan = Plan(changes=[Change("update", "b", "r", phase="release"), Change("create", "a", "r")])
     assert [c["resource"] for c in plan.to_json()["changes"]] == ["a", "b"]
     assert plan.to_json()["mutating"] == 2
+
+
+def test_outputs_known_while_planning_survive_a_noop_plan() -> None:
+    plan = Plan(changes=[
+        Change("noop", "api", "unchanged", outputs={"urls": ["https://a/"]}),
+        Change("noop", "function url", "unchanged", outputs={"urls": ["https://a/", "https://b/"]}),
+    ])
+    assert plan.known_outputs()["urls"] == ["https://a/", "https://b/"]
+    assert apply_plan(plan)["urls"] == ["https://a/", "https://b/"]
