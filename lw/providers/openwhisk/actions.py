@@ -1,0 +1,109 @@
+"""The two actions of a stage, built from one zip: ``app`` (web) and ``events``.
+
+Both carry the artifact hash and a hash of their configuration as annotations, so a
+redeploy compares those two strings (read with ``?code=false``) and writes nothing
+when neither changed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+from typing import Any, Mapping
+
+from lw.core.artifact import Artifact
+from lw.core.errors import PackagingError
+from lw.core.model import AppModel
+from lw.providers.openwhisk.names import ANN_ARTIFACT, ANN_CONFIG, Names, annotations_of
+
+CODE_LIMIT_BYTES = 48 * 1024 * 1024  # measured on the base64 string (controller's Exec.maxSize)
+BASE_URL_PARAMETER = "lw_base_url"
+
+WEB_ANNOTATIONS = (
+    ("web-export", True),
+    ("raw-http", True),
+    ("final", True),
+    ("web-custom-options", True),
+)
+
+
+def init_parameters(app: AppModel, names: Names) -> list[dict[str, Any]]:
+    """Environment variables and the public base URL as init parameters: the
+    controller exports them to the container at /init and keeps them out of request args."""
+    params = [{"key": str(k), "value": str(v), "init": True} for k, v in sorted(app.environment_variables.items())]
+    params.append({"key": BASE_URL_PARAMETER, "value": names.base_url, "init": True})
+    return params
+
+
+def limits(app: AppModel) -> dict[str, int]:
+    return {"memory": int(app.memory_size), "timeout": int(app.timeout_seconds) * 1000, "concurrency": 1}
+
+
+def desired_action(app: AppModel, names: Names, kind: str, *, web: bool) -> dict[str, Any]:
+    """The action's body without code or hash annotations (what the config hash covers)."""
+    annotations = [{"key": k, "value": v} for k, v in WEB_ANNOTATIONS] if web else [{"key": "web-export", "value": False}]
+    return {
+        "exec": {"kind": kind, "main": "main", "binary": True},
+        "limits": limits(app),
+        "parameters": init_parameters(app, names),
+        "annotations": annotations + names.tags(),
+        "publish": False,
+    }
+
+
+def config_hash(body: Mapping[str, Any]) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(canonical).hexdigest()[:16]
+
+
+def with_code(body: Mapping[str, Any], code_b64: str, artifact_sha: str) -> dict[str, Any]:
+    full = json.loads(json.dumps(body))
+    full["exec"]["code"] = code_b64
+    full["annotations"] += [
+        {"key": ANN_ARTIFACT, "value": artifact_sha},
+        {"key": ANN_CONFIG, "value": config_hash(body)},
+    ]
+    return full
+
+
+def is_current(deployed: Mapping[str, Any] | None, body: Mapping[str, Any], artifact_sha: str) -> bool:
+    if not deployed:
+        return False
+    ann = annotations_of(deployed)
+    return ann.get(ANN_ARTIFACT) == artifact_sha and ann.get(ANN_CONFIG) == config_hash(body)
+
+
+def why_changed(deployed: Mapping[str, Any] | None, body: Mapping[str, Any], artifact_sha: str) -> str:
+    if not deployed:
+        return "new"
+    ann = annotations_of(deployed)
+    reasons = []
+    if ann.get(ANN_ARTIFACT) != artifact_sha:
+        reasons.append(f"code {str(ann.get(ANN_ARTIFACT) or '?')[:12]} -> {artifact_sha[:12]}")
+    if ann.get(ANN_CONFIG) != config_hash(body):
+        reasons.append("configuration changed")
+    return ", ".join(reasons) or "unchanged"
+
+
+def base64_size(size: int) -> int:
+    return 4 * math.ceil(size / 3)
+
+
+def check_code_size(artifact: Artifact, limit: int = CODE_LIMIT_BYTES) -> None:
+    """Refuse before uploading: the controller would answer 413 only after the upload."""
+    encoded = base64_size(artifact.size)
+    if encoded <= limit:
+        return
+    largest = ", ".join(f"{name} {size / 1_048_576:.1f} MB" for name, size in artifact.largest_dependencies[:5])
+    raise PackagingError(
+        f"{artifact.path.name} is {encoded / 1_048_576:.1f} MB as base64, over OpenWhisk's "
+        f"{limit / 1_048_576:.0f} MB code limit" + (f"; largest dependencies: {largest}" if largest else ""),
+        hint="exclude what the app does not need with 'exclude:' or trim requirements",
+    )
+
+
+def read_code(artifact: Artifact) -> str:
+    return base64.b64encode(artifact.path.read_bytes()).decode("ascii")
+

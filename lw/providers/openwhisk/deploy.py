@@ -1,0 +1,87 @@
+"""Planning ``lw deploy`` for OpenWhisk: the package, the release copy and both actions.
+
+Reads only. ``app`` changes in the release phase, after every build change
+succeeded, so a failed upload or event leaves the previous release serving.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from lw.core.artifact import Artifact
+from lw.core.errors import ProviderError
+from lw.core.plan import Change
+from lw.providers.openwhisk import actions, releases
+from lw.providers.openwhisk.names import ANN_ARTIFACT, APP_ACTION, EVENTS_ACTION, annotations_of
+from lw.providers.openwhisk.remote import Remote
+
+
+def plan_package(remote: Remote) -> list[Change]:
+    names = remote.names
+    existing = remote.get("packages", names.package)
+    if existing is not None:
+        if not names.owns(existing):
+            raise ProviderError(
+                f"package {names.package} already exists in namespace {names.namespace} and was not created by lw "
+                f"for project {names.project} stage {names.stage}; rename the project or stage, or remove it"
+            )
+        return [Change("noop", f"package {names.package}", "exists")]
+
+    def create(outputs: dict[str, Any]) -> None:
+        body = {"name": names.package, "publish": False, "annotations": names.tags() + [{"key": "managed-by", "value": "lw"}]}
+        remote.call("PUT", "packages", names.package, body=body, overwrite=True)
+
+    return [Change("create", f"package {names.package}", "new stage", create, "build", "create package")]
+
+
+def plan_actions(remote: Remote, artifact: Artifact) -> list[Change]:
+    ctx = remote.ctx
+    app = ctx.app
+    names = remote.names
+    kind = remote.cluster.kind_for(app.runtime)
+    if kind in remote.cluster.deprecated:
+        ctx.reporter.warn(f"the cluster marks {kind} as deprecated; plan a move to a newer runtime")
+    remote.cluster.check_limits(int(app.memory_size), int(app.timeout_seconds) * 1000)
+    actions.check_code_size(artifact)
+    sha = artifact.sha256
+    code_cache: dict[str, str] = {}
+
+    def code() -> str:
+        if "b64" not in code_cache:
+            code_cache["b64"] = actions.read_code(artifact)
+        return code_cache["b64"]
+
+    app_body = actions.desired_action(app, names, kind, web=True)
+    events_body = actions.desired_action(app, names, kind, web=False)
+    deployed_app = remote.get("actions", names.package, APP_ACTION, code=False)
+    deployed_events = remote.get("actions", names.package, EVENTS_ACTION, code=False)
+    live_sha = annotations_of(deployed_app).get(ANN_ARTIFACT)
+
+    changes = releases.plan_release_copy(remote, lambda: actions.with_code(app_body, code(), sha), sha, live_sha)
+
+    def put(action: str, body: dict[str, Any], deployed: dict[str, Any] | None) -> Callable[[dict[str, Any]], None]:
+        same_code = annotations_of(deployed).get(ANN_ARTIFACT) == sha and (deployed or {}).get("exec", {}).get("kind") == kind
+
+        def apply(outputs: dict[str, Any]) -> None:
+            full = actions.with_code(body, "" if same_code else code(), sha)
+            if same_code:  # a configuration-only change: the controller keeps the code it has
+                del full["exec"]
+            remote.call("PUT", "actions", names.package, action, body=full, overwrite=True)
+            outputs["urls"] = [names.web_url]
+
+        return apply
+
+    for action, body, deployed, phase in (
+        (EVENTS_ACTION, events_body, deployed_events, "build"),
+        (APP_ACTION, app_body, deployed_app, "release"),
+    ):
+        resource = f"action {names.package}/{action}"
+        if actions.is_current(deployed, body, sha):
+            changes.append(Change("noop", resource, "unchanged"))
+        else:
+            verb = "create" if deployed is None else "update"
+            changes.append(Change(verb, resource, actions.why_changed(deployed, body, sha), put(action, body, deployed), phase, f"{verb} action"))
+    keep = int(app.setting("keep_releases", releases.DEFAULT_KEEP) or releases.DEFAULT_KEEP)
+    if any(c.mutating for c in changes):
+        changes += releases.plan_prune(remote, keep, sha)
+    return changes

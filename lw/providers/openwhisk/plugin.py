@@ -1,0 +1,125 @@
+"""The OpenWhisk provider's hook implementations: thin wiring over small modules.
+
+Each hook connects once (``remote.connect``), reads what is deployed and returns
+changes or facts; the writes live in the returned changes' ``apply`` callables.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from lw.core import entry
+from lw.core.artifact import Artifact, Build
+from lw.core.context import Context
+from lw.core.hookspecs import hookimpl
+from lw.core.plan import Change
+from lw.core.provider import InvokeRequest, InvokeResult, LogQuery, ProviderInfo, RollbackTarget, SettingSpec, Status
+from lw.providers.openwhisk import deploy, events, invoke, logs, releases, status, undeploy
+from lw.providers.openwhisk.remote import connect
+
+PROVIDER = "openwhisk"
+
+# Root files the OpenWhisk Python runtime acts on at /init; dependencies are already vendored.
+RUNTIME_MISREADS = {
+    "requirements.txt": "at the zip root the runtime would pip-install it at every cold start",
+    "exec": "at the zip root the runtime would take it for a precompiled action",
+}
+
+BLOCK_SETTINGS = (
+    SettingSpec("apihost", (str,), None, "Controller URL (https://host[:port]); a bare host means https. Else LW_OPENWHISK_APIHOST or APIHOST in ~/.wskprops.", (PROVIDER,)),
+    SettingSpec("auth", (str,), None, "uuid:key for Basic auth. Else LW_OPENWHISK_AUTH or AUTH in ~/.wskprops (WSK_CONFIG_FILE).", (PROVIDER,)),
+    SettingSpec("namespace", (str,), None, "Namespace; default _ (the key's own namespace, resolved at deploy).", (PROVIDER,)),
+    SettingSpec("iam_api_key", (str,), None, "IAM API key: bearer tokens through ibm-cloud-sdk-core instead of Basic auth.", (PROVIDER,)),
+    SettingSpec("insecure", (bool,), False, "Skip TLS verification (self-signed test clusters only; prefer ca_bundle).", (PROVIDER,)),
+    SettingSpec("ca_bundle", (str,), None, "PEM file of the CA that signed the cluster's certificate.", (PROVIDER,)),
+    SettingSpec("keep_releases", (int,), releases.DEFAULT_KEEP, "How many releases to keep as app--<hash> actions for rollback.", (PROVIDER,)),
+)
+
+
+@hookimpl
+def lw_providers() -> Iterable[ProviderInfo]:
+    return [
+        ProviderInfo(
+            name=PROVIDER,
+            description="Apache OpenWhisk: web actions for HTTP, triggers, rules and feeds for events",
+            block_settings=BLOCK_SETTINGS,
+        )
+    ]
+
+
+@hookimpl
+def lw_package(ctx: Context, build: Build) -> Artifact:
+    from lw.core import packaging
+
+    app = ctx.app
+    files = list(entry.runtime_files())
+    files.append(entry.openwhisk_entry_module())
+    files.append((entry.SETTINGS_FILE, entry.settings_json(app)))
+    files.extend(_plugin_files(ctx))
+    out = Path(ctx.option("package_out") or ctx.work_dir / "dist" / f"{app.name}-openwhisk.zip")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    omit = [name for name in RUNTIME_MISREADS if (build.root / name).is_file()]
+    for name in omit:
+        ctx.reporter.warn(f"{name} left out of the OpenWhisk package: {RUNTIME_MISREADS[name]}")
+    return packaging.write_zip(build, files, out, handler="main", size_limits=packaging.OPENWHISK_LIMITS, omit=omit)
+
+
+def _plugin_files(ctx: Context) -> list[tuple[str, bytes]]:
+    """Files every cross-cutting plugin adds (``lw_package_files``), whatever the provider."""
+    extra = ctx.options.get("extra_package_files")
+    if extra is not None:
+        return list(extra)
+    from lw.core.plugins import make_plugin_manager
+
+    pm = make_plugin_manager()
+    return [item for group in pm.hook.lw_package_files(ctx=ctx) for item in (group or ())]
+
+
+@hookimpl
+def lw_deploy(ctx: Context, artifact: Artifact) -> list[Change]:
+    remote = connect(ctx)
+    return deploy.plan_package(remote) + deploy.plan_actions(remote, artifact)
+
+
+@hookimpl
+def lw_route(ctx: Context) -> list[Change]:
+    remote = connect(ctx)
+    # A web action needs no route of its own: its URL is known while planning, so even
+    # a no-op deploy prints it.
+    url = remote.names.web_url
+    return [Change("noop", f"web action {remote.names.package}/app", f"url {url}", outputs={"urls": [url]})]
+
+
+@hookimpl
+def lw_event(ctx: Context) -> list[Change]:
+    remote = connect(ctx)
+    changes, messages = events.plan_events(remote)
+    for message in messages:
+        ctx.reporter.warn(message)
+    return changes
+
+
+@hookimpl
+def lw_undeploy(ctx: Context, keep_logs: bool) -> list[Change]:
+    return undeploy.plan_undeploy(connect(ctx))
+
+
+@hookimpl
+def lw_rollback(ctx: Context, target: RollbackTarget) -> list[Change]:
+    return releases.plan_rollback(connect(ctx), target)
+
+
+@hookimpl
+def lw_status(ctx: Context) -> Status:
+    return status.describe(connect(ctx))
+
+
+@hookimpl
+def lw_logs(ctx: Context, query: LogQuery) -> Iterator[str]:
+    return logs.lines(connect(ctx), query)
+
+
+@hookimpl
+def lw_invoke(ctx: Context, request: InvokeRequest) -> InvokeResult:
+    return invoke.invoke(connect(ctx), request)

@@ -1,0 +1,591 @@
+"""A loopback fake of the OpenWhisk controller, strict about what clients send.
+
+Every request under ``/api/v1`` is validated against the vendored official swagger;
+violations are recorded (``fake.violations``) and answered with a 400, so a test
+fails loudly when lw sends something the real controller's contract does not allow.
+Answers follow the controller's documented behavior: ``{"error", "code"}`` bodies,
+401 on a wrong key, 404s, 409 without ``overwrite``, merged action annotations,
+``?code=false``, rules requiring existing triggers and actions, and feeds that only
+act when invoked (invocations of ``/whisk.system/alarms/*`` are recorded).
+
+User actions are run by an optional ``runner`` (see ``action_runner.py``) so a
+blocking invoke or a trigger fire executes the real deployed zip.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import itertools
+import json
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from swagger_validator import SwaggerValidator
+
+GUEST_AUTH = "23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP"
+MB = 1024 * 1024
+CODE_LIMIT = 48 * MB
+ALARM_FEEDS = ("alarm", "interval", "once")
+
+_VALIDATOR: SwaggerValidator | None = None
+
+
+def validator() -> SwaggerValidator:
+    global _VALIDATOR
+    if _VALIDATOR is None:
+        _VALIDATOR = SwaggerValidator()
+    return _VALIDATOR
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    body: Any
+    status: int = 0
+
+    @property
+    def is_write(self) -> bool:
+        return self.method != "GET"
+
+
+@dataclass
+class Injected:
+    method: str
+    pattern: re.Pattern[str]
+    status: int
+    error: str
+    times: int
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class ControllerError(Exception):
+    def __init__(self, status: int, error: str) -> None:
+        super().__init__(error)
+        self.status = status
+        self.error = error
+
+
+Runner = Callable[[dict[str, Any], dict[str, Any]], tuple[Any, list[str], bool]]
+
+
+class FakeOpenWhisk:
+    def __init__(
+        self,
+        *,
+        auth: str = GUEST_AUTH,
+        namespace: str = "guest",
+        kinds: tuple[str, ...] = ("python:3.10", "python:3.11"),
+        alarms: bool = True,
+        runner: Runner | None = None,
+    ) -> None:
+        self.auth = auth
+        self.namespace = namespace
+        self.kinds = kinds
+        self.alarms = alarms
+        self.runner = runner
+        self.packages: dict[str, dict[str, Any]] = {}
+        self.actions: dict[tuple[str, str], dict[str, Any]] = {}
+        self.triggers: dict[str, dict[str, Any]] = {}
+        self.rules: dict[str, dict[str, Any]] = {}
+        self.activations: list[dict[str, Any]] = []
+        self.feed_calls: list[dict[str, Any]] = []
+        self.alarm_registrations: dict[str, dict[str, Any]] = {}
+        self.requests: list[Recorded] = []
+        self.violations: list[str] = []
+        self.feed_failure: str | None = None
+        self._injected: list[Injected] = []
+        self._lock = threading.RLock()
+        self._tx = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> "FakeOpenWhisk":
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body are separate writes
+
+            def log_message(self, *args: Any) -> None:  # keep test output clean
+                pass
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                status, body, headers = fake.handle(self.command, self.path, dict(self.headers), raw)
+                payload = b"" if body is None else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = _serve
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    # ------------------------------------------------------------------ test helpers
+
+    def inject(self, method: str, path_regex: str, status: int, error: str = "injected", *, times: int = 1, headers: dict[str, str] | None = None) -> None:
+        """Answer the next ``times`` matching requests with ``status`` (for retries and outages)."""
+        self._injected.append(Injected(method, re.compile(path_regex), status, error, times, dict(headers or {})))
+
+    def writes(self) -> list[Recorded]:
+        return [r for r in self.requests if r.is_write]
+
+    def reset_log(self) -> None:
+        self.requests.clear()
+
+    def deployed_code(self, package: str, action: str) -> bytes:
+        """The zip lw uploaded, taken from the stored PUT (not a rebuilt copy)."""
+        return base64.b64decode(self.actions[(package, action)]["exec"]["code"])
+
+    def last_put(self, path_suffix: str) -> Recorded:
+        return [r for r in self.requests if r.method == "PUT" and r.path.endswith(path_suffix)][-1]
+
+    # ------------------------------------------------------------------ dispatch
+
+    def handle(self, method: str, raw_path: str, headers: dict[str, str], raw: bytes) -> tuple[int, Any, dict[str, str]]:
+        split = urlsplit(raw_path)
+        path = split.path
+        query = parse_qs(split.query, keep_blank_values=True)
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode("latin-1")
+        with self._lock:
+            record = Recorded(method, unquote(path), query, body)
+            self.requests.append(record)
+            status, answer, extra = self._handle(method, path, query, headers, raw, body)
+            record.status = status
+            return status, answer, extra
+
+    def _error(self, status: int, message: str) -> tuple[int, Any, dict[str, str]]:
+        return status, {"error": message, "code": f"tx{next(self._tx):06d}"}, {}
+
+    def _handle(self, method, path, query, headers, raw, body):
+        if path == "/" and method == "GET":
+            return 200, self.info(), {}
+        for injected in self._injected:
+            if injected.times > 0 and injected.method == method and injected.pattern.search(path):
+                injected.times -= 1
+                status, answer, _ = self._error(injected.status, injected.error)
+                return status, answer, injected.headers
+        if not path.startswith("/api/v1/"):
+            return self._error(404, "The requested resource does not exist.")
+        problems = validator().validate(method, path, query, raw or None)
+        if problems:
+            self.violations.extend(f"{method} {path}: {p}" for p in problems)
+            return self._error(400, "The request content was malformed:\n" + "; ".join(problems))
+        if headers.get("Authorization") != "Basic " + base64.b64encode(self.auth.encode()).decode():
+            return self._error(401, "The supplied authentication is invalid")
+        parts = [unquote(p) for p in path[len("/api/v1/"):].split("/")]
+        if parts == ["namespaces"]:
+            return 200, [self.namespace], {}
+        ns = parts[1]
+        if ns == "_":
+            ns = self.namespace
+        if ns not in (self.namespace, "whisk.system"):
+            return self._error(403, f"The supplied authentication is not authorized to access '{ns}'.")
+        flag = lambda name: (query.get(name) or ["false"])[0] == "true"  # noqa: E731
+        try:
+            collection, rest = parts[2], parts[3:]
+            if ns == "whisk.system":
+                return self._system(method, collection, rest, body, flag)
+            handler = getattr(self, f"_{collection}")
+            return handler(method, rest, query, body, flag)
+        except ControllerError as exc:
+            return self._error(exc.status, exc.error)
+
+    # ------------------------------------------------------------------ entities
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "description": "OpenWhisk",
+            "support": {"github": "https://github.com/apache/openwhisk/issues"},
+            "api_paths": ["/api/v1"],
+            "limits": {
+                "actions_per_minute": 120, "triggers_per_minute": 60, "concurrent_actions": 100,
+                "min_action_duration": 100, "max_action_duration": 300000,
+                "min_action_memory": 128 * MB, "max_action_memory": 512 * MB,
+            },
+            "runtimes": {
+                "python": [
+                    {"kind": k, "default": k == self.kinds[0], "deprecated": False, "attached": True, "requireMain": False}
+                    for k in self.kinds
+                ]
+            },
+        }
+
+    def _meta(self, name: str, old: dict[str, Any] | None) -> dict[str, Any]:
+        version = "0.0.1"
+        if old:
+            major, minor, patch = (int(x) for x in old["version"].split("."))
+            version = f"{major}.{minor}.{patch + 1}"
+        return {"namespace": self.namespace, "name": name, "version": version, "publish": False, "updated": int(time.time() * 1000)}
+
+    def _packages(self, method, rest, query, body, flag):
+        if not rest:
+            return 200, [self._brief(p) for p in self.packages.values()], {}
+        name = rest[0]
+        existing = self.packages.get(name)
+        if method == "GET":
+            if existing is None:
+                raise ControllerError(404, "The requested resource does not exist.")
+            return 200, self._package_view(existing), {}
+        if method == "PUT":
+            if name == "default":
+                raise ControllerError(400, "Package name 'default' is reserved.")
+            if existing and not flag("overwrite"):
+                raise ControllerError(409, "resource already exists")
+            entity = self._meta(name, existing)
+            entity["annotations"] = body.get("annotations", existing["annotations"] if existing else [])
+            entity["parameters"] = body.get("parameters", existing["parameters"] if existing else [])
+            entity["binding"] = body.get("binding") or {}
+            self.packages[name] = entity
+            return 200, self._package_view(entity), {}
+        if method == "DELETE":
+            if existing is None:
+                raise ControllerError(404, "The requested resource does not exist.")
+            contents = [k for k in self.actions if k[0] == name]
+            if contents and not flag("force"):
+                raise ControllerError(409, f"Package not empty (contains {len(contents)} entity). Set force param or delete package contents.")
+            for key in contents:
+                del self.actions[key]
+            del self.packages[name]
+            return 200, existing, {}
+        raise ControllerError(405, "method not allowed")
+
+    def _package_view(self, entity: dict[str, Any]) -> dict[str, Any]:
+        view = copy.deepcopy(entity)
+        view["actions"] = [
+            {"name": a["name"], "version": a["version"], "annotations": a["annotations"]}
+            for (pkg, _), a in sorted(self.actions.items()) if pkg == entity["name"]
+        ]
+        view["feeds"] = []
+        return view
+
+    @staticmethod
+    def _brief(entity: dict[str, Any]) -> dict[str, Any]:
+        keys = ("namespace", "name", "version", "publish", "annotations", "updated")
+        return {k: copy.deepcopy(entity[k]) for k in keys if k in entity}
+
+    def _actions(self, method, rest, query, body, flag):
+        if not rest:
+            return 200, [self._brief(a) for a in self.actions.values()], {}
+        package, name = (rest[0], rest[1]) if len(rest) == 2 else ("", rest[0])
+        key = (package, name)
+        existing = self.actions.get(key)
+        if method == "GET":
+            if existing is None:
+                raise ControllerError(404, "The requested resource does not exist.")
+            view = copy.deepcopy(existing)
+            if (query.get("code") or ["true"])[0] == "false":
+                view["exec"].pop("code", None)
+            return 200, view, {}
+        if method == "PUT":
+            return 200, self._put_action(key, existing, body, flag), {}
+        if method == "DELETE":
+            if existing is None:
+                raise ControllerError(404, "The requested resource does not exist.")
+            del self.actions[key]
+            return 200, existing, {}
+        if method == "POST":
+            if existing is None:
+                raise ControllerError(404, "The requested resource does not exist.")
+            return self._invoke(existing, body or {}, flag("blocking"), flag("result"))
+        raise ControllerError(405, "method not allowed")
+
+    def _put_action(self, key, existing, body, flag):
+        package, name = key
+        if package and package not in self.packages:
+            raise ControllerError(404, "The requested resource does not exist.")
+        if existing and not flag("overwrite"):
+            raise ControllerError(409, "resource already exists")
+        exec_ = body.get("exec")
+        if existing is None and not exec_:
+            raise ControllerError(400, "The request content was malformed:\n'exec' must be defined")
+        entity = self._meta(name, existing)
+        if exec_:
+            kind = exec_.get("kind")
+            if kind not in self.kinds:
+                raise ControllerError(400, f"The specified runtime '{kind}' is not supported by this platform. Valid values are: {', '.join(self.kinds)}.")
+            code = exec_.get("code") or ""
+            if len(code) > CODE_LIMIT:
+                raise ControllerError(413, f"exec larger than allowed: {len(code)} > {CODE_LIMIT} bytes.")
+            entity["exec"] = {"kind": kind, "code": code, "binary": _is_base64(code), "main": exec_.get("main", "main")}
+        else:
+            entity["exec"] = copy.deepcopy(existing["exec"])
+        limits = {"timeout": 60000, "memory": 256, "logs": 10, "concurrency": 1}
+        limits.update((existing or {}).get("limits") or {})
+        limits.update(body.get("limits") or {})
+        if not 128 <= limits["memory"] <= 512:
+            raise ControllerError(400, f"memory {limits['memory']} MB exceeds allowed threshold of 512 MB")
+        if not 100 <= limits["timeout"] <= 300000:
+            raise ControllerError(400, f"duration {limits['timeout']} milliseconds exceeds allowed threshold of 300000 milliseconds")
+        entity["limits"] = limits
+        for param in body.get("parameters") or []:
+            if "key" not in param:
+                raise ControllerError(400, "The request content was malformed:\nparameter without key")
+        entity["parameters"] = copy.deepcopy(body["parameters"]) if "parameters" in body else copy.deepcopy((existing or {}).get("parameters", []))
+        merged = {a["key"]: a["value"] for a in (existing or {}).get("annotations", [])}
+        merged.update({a["key"]: a.get("value") for a in body.get("annotations") or []})
+        for key_name in body.get("delAnnotations") or []:
+            merged.pop(key_name, None)
+        merged["exec"] = entity["exec"]["kind"].split(":")[0]
+        if existing is None:
+            merged.setdefault("provide-api-key", False)
+        entity["annotations"] = [{"key": k, "value": v} for k, v in merged.items()]
+        self.actions[key] = entity
+        view = copy.deepcopy(entity)
+        view["exec"].pop("code", None)
+        return view
+
+    def _triggers(self, method, rest, query, body, flag):
+        if not rest:
+            return 200, [self._brief(t) for t in self.triggers.values()], {}
+        name = rest[0]
+        existing = self.triggers.get(name)
+        if method == "GET":
+            if existing is None:
+                raise ControllerError(404, "The requested resource does not exist.")
+            return 200, existing, {}
+        if method == "PUT":
+            if existing and not flag("overwrite"):
+                raise ControllerError(409, "resource already exists")
+            entity = self._meta(name, existing)
+            entity["annotations"] = body.get("annotations", existing["annotations"] if existing else [])
+            entity["parameters"] = body.get("parameters", existing["parameters"] if existing else [])
+            entity["limits"] = {}
+            entity["rules"] = existing.get("rules", {}) if existing else {}  # links survive an update, not a delete
+            self.triggers[name] = entity
+            return 200, entity, {}
+        if method == "DELETE":
+            if existing is None:
+                raise ControllerError(404, "The requested resource does not exist.")
+            del self.triggers[name]
+            return 200, existing, {}
+        if method == "POST":
+            if existing is None:
+                raise ControllerError(404, "The requested resource does not exist.")
+            return self.fire(name, body or {})
+        raise ControllerError(405, "method not allowed")
+
+    def fire(self, trigger: str, payload: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
+        entity = self.triggers[trigger]
+        links = entity.get("rules") or {}
+        active = [self.rules[n.split("/", 1)[1]] for n, link in links.items() if link["status"] == "active" and n.split("/", 1)[1] in self.rules]
+        if not active:
+            return 204, None, {}
+        args = {p["key"]: p["value"] for p in entity.get("parameters", [])}
+        args.update(payload)
+        for rule in active:
+            target = self.actions.get((rule["action"]["path"].split("/", 1)[1] if "/" in rule["action"]["path"] else "", rule["action"]["name"]))
+            if target is not None:
+                self._invoke(target, args, True, False)
+        return 202, {"activationId": uuid.uuid4().hex}, {}
+
+    def _rules(self, method, rest, query, body, flag):
+        if not rest:
+            return 200, [self._brief(r) for r in self.rules.values()], {}
+        name = rest[0]
+        existing = self.rules.get(name)
+        if method == "GET":
+            if existing is None:
+                raise ControllerError(404, "The requested resource does not exist.")
+            return 200, self._rule_view(existing), {}
+        if method == "PUT":
+            if existing and not flag("overwrite"):
+                raise ControllerError(409, "resource already exists")
+            trigger = self._qualified(body.get("trigger", ""))
+            action = self._qualified(body.get("action", ""))
+            if trigger is None or action is None:
+                raise ControllerError(400, "The request content was malformed:\ntrigger and action must be fully qualified")
+            if trigger[1] not in self.triggers:
+                raise ControllerError(400, f"trigger {body['trigger']} does not exist")
+            pkg, _, action_name = action[1].rpartition("/")
+            if (pkg, action_name) not in self.actions:
+                raise ControllerError(400, f"action {body['action']} does not exist")
+            entity = self._meta(name, existing)
+            entity.update(
+                {
+                    "annotations": body.get("annotations", []),
+                    "status": existing["status"] if existing else "active",
+                    "trigger": {"path": self.namespace, "name": trigger[1]},
+                    "action": {"path": f"{self.namespace}/{pkg}" if pkg else self.namespace, "name": action_name},
+                }
+            )
+            self.rules[name] = entity
+            self._link(entity)
+            return 200, self._rule_view(entity), {}
+        if method == "POST":
+            if existing is None:
+                raise ControllerError(404, "The requested resource does not exist.")
+            if existing["trigger"]["name"] not in self.triggers and body["status"] == "active":
+                raise ControllerError(404, "Only rules with existing triggers can be activated")
+            existing["status"] = body["status"]
+            if existing["trigger"]["name"] in self.triggers:
+                self._link(existing)
+            return 200, self._rule_view(existing), {}
+        if method == "DELETE":
+            if existing is None:
+                raise ControllerError(404, "The requested resource does not exist.")
+            trigger = self.triggers.get(existing["trigger"]["name"])
+            if trigger:
+                trigger.get("rules", {}).pop(f"{self.namespace}/{name}", None)
+            del self.rules[name]
+            return 200, existing, {}
+        raise ControllerError(405, "method not allowed")
+
+    def _link(self, rule: dict[str, Any]) -> None:
+        """Rules are recorded on their trigger, as the controller does; a recreated
+        trigger starts without links until its rules are PUT again."""
+        trigger = self.triggers[rule["trigger"]["name"]]
+        trigger.setdefault("rules", {})[f"{self.namespace}/{rule['name']}"] = {"action": rule["action"], "status": rule["status"]}
+
+    def _rule_view(self, rule: dict[str, Any]) -> dict[str, Any]:
+        view = copy.deepcopy(rule)
+        trigger = self.triggers.get(rule["trigger"]["name"]) or {}
+        link = (trigger.get("rules") or {}).get(f"{self.namespace}/{rule['name']}")
+        view["status"] = link["status"] if link else "inactive"
+        return view
+
+    def _qualified(self, path: str) -> tuple[str, str] | None:
+        parts = path.split("/")
+        if len(parts) < 3 or parts[0] != "" or parts[1] not in ("_", self.namespace):
+            return None
+        return self.namespace, "/".join(parts[2:])
+
+    def _activations(self, method, rest, query, body, flag):
+        if rest:
+            found = next((a for a in self.activations if a["activationId"] == rest[0]), None)
+            if found is None:
+                raise ControllerError(404, "The requested resource does not exist.")
+            if len(rest) == 2 and rest[1] == "logs":
+                return 200, {"logs": found["logs"]}, {}
+            if len(rest) == 2 and rest[1] == "result":
+                return 200, found["response"], {}
+            return 200, found, {}
+        wanted = (query.get("name") or [None])[0]
+        since = int((query.get("since") or [0])[0])
+        limit = int((query.get("limit") or [30])[0])
+        skip = int((query.get("skip") or [0])[0])
+        docs = (query.get("docs") or ["false"])[0] == "true"
+        rows = [a for a in reversed(self.activations) if a["start"] >= since and (wanted is None or a["qualified"] == wanted)]
+        rows = rows[skip:skip + limit]
+        return 200, [copy.deepcopy(a) if docs else {k: a[k] for k in ("namespace", "name", "version", "publish", "activationId", "start")} for a in rows], {}
+
+    def _limits(self, method, rest, query, body, flag):
+        return 200, {"concurrentInvocations": 100, "invocationsPerMinute": 120, "firesPerMinute": 60}, {}
+
+    # ------------------------------------------------------------------ whisk.system
+
+    def _system(self, method, collection, rest, body, flag):
+        if collection == "packages" and method == "GET" and rest == ["alarms"] and self.alarms:
+            return 200, {**self._meta("alarms", None), "namespace": "whisk.system", "annotations": [], "parameters": [], "binding": {}, "actions": [{"name": f, "version": "0.0.1"} for f in ALARM_FEEDS]}, {}
+        if collection == "actions" and method == "POST" and self.alarms and len(rest) == 2 and rest[0] == "alarms" and rest[1] in ALARM_FEEDS:
+            return self._feed(rest[1], body or {})
+        raise ControllerError(404, "The requested resource does not exist.")
+
+    def _feed(self, feed: str, body: dict[str, Any]):
+        call = {"feed": f"/whisk.system/alarms/{feed}", **body}
+        self.feed_calls.append(call)
+        event = body.get("lifecycleEvent")
+        trigger = str(body.get("triggerName", ""))
+        error = None
+        if body.get("authKey") != self.auth:
+            error = "authKey is not valid for this namespace"
+        elif self.feed_failure and event == "CREATE":
+            error = self.feed_failure
+        elif event == "CREATE":
+            if trigger.rsplit("/", 1)[-1] not in self.triggers:
+                error = f"trigger {trigger} not found"
+            elif trigger in self.alarm_registrations:
+                error = f"trigger {trigger} is already registered"
+            elif feed == "alarm" and not body.get("cron"):
+                error = "alarms trigger feed is missing the cron parameter"
+            elif feed == "interval" and not isinstance(body.get("minutes"), int):
+                error = "interval trigger feed is missing the minutes parameter"
+            else:
+                self.alarm_registrations[trigger] = {"feed": feed, **{k: v for k, v in body.items() if k not in ("authKey", "lifecycleEvent", "triggerName")}}
+        elif event == "DELETE":
+            if self.alarm_registrations.pop(trigger, None) is None:
+                error = f"could not find trigger {trigger} in the database"
+        activation = self._record(f"whisk.system/alarms/{feed}", "alarms", feed, {"error": error} if error else {"status": "success"}, [], error is None)
+        return (200 if error is None else 502), activation, {}
+
+    # ------------------------------------------------------------------ invocations
+
+    def _record(self, qualified: str, package: str, name: str, result: Any, logs: list[str], success: bool) -> dict[str, Any]:
+        start = int(time.time() * 1000)
+        if self.activations:  # distinct, increasing start times, as on a real invoker
+            start = max(start, self.activations[-1]["start"] + 1)
+        activation = {
+            "namespace": self.namespace,
+            "name": name,
+            "qualified": qualified,
+            "version": "0.0.1",
+            "publish": False,
+            "subject": self.namespace,
+            "activationId": uuid.uuid4().hex,
+            "start": start,
+            "end": start + 5,
+            "duration": 5,
+            "statusCode": 0 if success else 1,
+            "response": {"status": "success" if success else "application error", "statusCode": 0 if success else 1, "success": success, "result": result},
+            "logs": logs,
+            "annotations": [{"key": "path", "value": f"{self.namespace}/{qualified}"}],
+        }
+        self.activations.append(activation)
+        return activation
+
+    def _invoke(self, action: dict[str, Any], args: dict[str, Any], blocking: bool, result_only: bool):
+        key = next(k for k, v in self.actions.items() if v is action)
+        qualified = "/".join(p for p in key if p)
+        if self.runner is None:
+            raise ControllerError(502, "this fake has no runner for user actions")
+        params = {p["key"]: p["value"] for p in action.get("parameters", []) if not p.get("init")}
+        params.update(args)
+        result, logs, success = self.runner(action, params)
+        activation = self._record(qualified, key[0], key[1], result, logs, success)
+        if not blocking:
+            return 202, {"activationId": activation["activationId"]}, {}
+        status = 200 if success else 502
+        return status, (result if result_only else activation), {}
+
+
+def _is_base64(code: str) -> bool:
+    try:
+        base64.b64decode(code, validate=True)
+        return bool(code)
+    except (binascii.Error, ValueError):
+        return False
