@@ -22,9 +22,25 @@ class Target:
 
     @property
     def platforms(self) -> tuple[str, ...]:
-        """pip ``--platform`` tags, most specific last-resort included."""
+        """pip ``--platform`` tags the target's C library can load.
+
+        Lambda's python3.11 and older run on Amazon Linux 2 (glibc 2.26): a wheel built
+        for glibc 2.28 would install fine and fail at import, so only manylinux2014
+        (glibc 2.17) is accepted there. python3.12 and newer run on Amazon Linux 2023
+        (glibc 2.34).
+        """
         machine = "aarch64" if self.architecture == "arm64" else "x86_64"
-        return (f"manylinux2014_{machine}", f"manylinux_2_17_{machine}", f"manylinux_2_28_{machine}")
+        tags = [f"manylinux2014_{machine}", f"manylinux_2_17_{machine}"]
+        if _version_tuple(self.python_version) >= (3, 12):
+            tags += [f"manylinux_2_28_{machine}", f"manylinux_2_34_{machine}"]
+        return tuple(tags)
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in version.split(".")[:2])
+    except ValueError:
+        return (0,)
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,8 @@ def test_limits_warn_at_eighty_percent_and_name_the_limit() -> None:
 
 def test_zipped_limit_is_soft_but_unpacked_and_base64_are_hard() -> None:
     assert "object storage" in check_limits(60 * 2**20, 100 * 2**20, AWS_LIMITS, ())[0]
-    with pytest.raises(PackagingError, match=r"unzipped, over AWS Lambda's 250.0 MiB limit; largest dependencies: numpy"):
+    hard = r"unzipped, over AWS Lambda's 250.0 MiB limit; largest dependencies: numpy"
+    with pytest.raises(PackagingError, match=hard):
         check_limits(60 * 2**20, 300 * 2**20, AWS_LIMITS, (("numpy", 100 * 2**20),))
     with pytest.raises(PackagingError, match="base64-encoded, over OpenWhisk's 48.0 MiB"):
         check_limits(37 * 2**20, 100 * 2**20, OPENWHISK_LIMITS, ())
@@ -125,3 +126,11 @@ def test_limits_are_checked_by_write_zip(tmp_path: Path) -> None:
     tiny = SizeLimits(unpacked_bytes=100, label="Tiny")
     with pytest.raises(PackagingError, match="Tiny"):
         write_zip(make_build(tmp_path, 1), [], tmp_path / "o.zip", handler="h", size_limits=tiny)
+
+
+def test_omitted_build_paths_are_left_out(tmp_path: Path) -> None:
+    build = make_build(tmp_path, 1_650_000_000)
+    artifact = write_zip(build, [], tmp_path / "o.zip", handler="main", omit=["tool.sh", "/app.py", "absent"])
+    with zipfile.ZipFile(artifact.path) as archive:
+        names = set(archive.namelist())
+    assert "tool.sh" not in names and "app.py" not in names and artifact.file_count == len(FILES) - 2

@@ -171,3 +171,13 @@ def test_unknown_distribution_fails_with_pips_reason(tmp_path: Path, wheel_cache
     project = write_project(tmp_path / "proj", "--no-index\nlw-test-does-not-exist-anywhere\n")
     with pytest.raises(PackagingError, match="lw-test-does-not-exist-anywhere"):
         build(project, wheel_cache)
+
+
+def test_app_file_shadowing_a_dependency_ships_its_own_bytecode(tmp_path: Path, wheel_cache: Path) -> None:
+    project = write_project(tmp_path / "proj", "six\n", {"six.py": "SHADOW = True\n"})
+    for _ in range(2):  # the second, unchanged build must not restore six's own bytecode
+        result = build(project, wheel_cache)
+        assert (result.root / "six.py").read_text() == "SHADOW = True\n"
+        pyc = (result.root / "__pycache__" / f"six.{TAG}.pyc").read_bytes()
+        assert b"SHADOW" in pyc and b"add_metaclass" not in pyc
+    assert any("replace dependency files: six.py" in note for note in result.notes)

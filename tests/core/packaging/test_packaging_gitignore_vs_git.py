@@ -44,7 +44,9 @@ def git_ignored(patterns: list[str], files: list[str]) -> set[str]:
 
 patterns_strategy = st.lists(
     st.builds(
-        lambda neg, lead, segs, trail: ("!" if neg else "") + ("/" if lead else "") + "/".join(segs) + ("/" if trail else ""),
+        lambda neg, lead, segs, trail: (
+            ("!" if neg else "") + ("/" if lead else "") + "/".join(segs) + ("/" if trail else "")
+        ),
         st.booleans(), st.booleans(), st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=3), st.booleans(),
     ),
     min_size=1, max_size=4,
