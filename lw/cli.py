@@ -160,7 +160,7 @@ def init(inv: Invocation, from_zappa: str | None) -> None:
 
     path = init_module.run_init(
         Path.cwd(), yes=yes, from_zappa=Path(from_zappa) if from_zappa else None, prompt=prompt,
-        config_path=inv.config_path(),
+        config_path=inv.config_path(), report=inv.reporter().info,
     )
     inv.emit(f"wrote {path}", {"config": str(path)})
 
@@ -337,13 +337,18 @@ def _parse_payload(payload: str | None) -> Any:
 
 
 def _print_invoke(inv: Invocation, result: Any) -> None:
+    """Print an invocation's result; a failed invocation exits 1 after printing it
+    (in JSON mode as one document carrying ``error``, never two documents)."""
     data = {"result": result.result, "logs": result.logs, "error": result.error}
     if inv.json_mode:
         inv.emit("", data)
-    else:
-        if result.logs:
-            click.echo(result.logs.rstrip(), err=True)
-        click.echo(json.dumps(result.result, indent=2, default=str) if not isinstance(result.result, str) else result.result)
+        if result.error:
+            sys.exit(1)
+        return
+    if result.logs:
+        click.echo(result.logs.rstrip(), err=True)
+    if result.result is not None:
+        click.echo(result.result if isinstance(result.result, str) else json.dumps(result.result, indent=2, default=str))
     if result.error:
         raise LwError(f"the invocation failed: {result.error}")
 
