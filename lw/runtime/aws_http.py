@@ -1,0 +1,318 @@
+"""AWS HTTP event shapes -> WSGI environ, and WSGI responses -> the shape each source expects.
+
+One class per source (REST API v1, HTTP API v2 / Function URL, ALB) because each has its
+own quirks: where the client IP is, whether query values arrive decoded, how repeated
+``Set-Cookie`` headers must be returned. Every method builds its dict in one pass; this
+is the code every request goes through.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from lw.runtime.wsgi import BASE_ENVIRON, add_headers, add_multi_headers, ascii_query, b64decode, path_info, quote
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from lw.runtime.shim import Shim
+    from lw.runtime.wsgi import Response
+
+
+class BadEvent(ValueError):
+    """An HTTP-shaped event lacks something the adapter needs (answered with a 400)."""
+
+
+def _body(event: dict[str, Any]) -> bytes:
+    body = event.get("body")
+    if not body:
+        return b""
+    if event.get("isBase64Encoded"):
+        return b64decode(body)
+    if type(body) is not str:
+        raise BadEvent(f"body must be a string, got {type(body).__name__}")
+    return body.encode("utf-8")
+
+
+def _method(value: Any) -> str:
+    if type(value) is not str or not value:
+        raise BadEvent(f"the HTTP method must be a non-empty string, got {value!r}")
+    return value
+
+
+def _finish(environ: dict[str, Any], body: bytes, event: Any, context: Any) -> None:
+    environ["wsgi.input"] = BytesIO(body)
+    if body:
+        # Always the decoded length: a base64 body arrives without a usable one.
+        environ["CONTENT_LENGTH"] = str(len(body))
+    environ["lw.event"] = event
+    environ["lw.context"] = context
+    host = environ.get("HTTP_HOST")
+    if not host:
+        environ["SERVER_NAME"] = "lambda"
+    elif ":" in host:
+        environ["SERVER_NAME"] = host.partition(":")[0]
+    else:
+        environ["SERVER_NAME"] = host
+    port = environ.get("HTTP_X_FORWARDED_PORT")
+    if port:
+        environ["SERVER_PORT"] = port
+    scheme = environ.get("HTTP_X_FORWARDED_PROTO")
+    if scheme:
+        environ["wsgi.url_scheme"] = scheme
+
+
+def _authorizer(environ: dict[str, Any], authorizer: Any) -> None:
+    """The authorizer context, and who it says the caller is, for the app."""
+    if not isinstance(authorizer, dict) or not authorizer:
+        return
+    environ["lw.authorizer"] = authorizer
+    principal = authorizer.get("principalId")
+    if principal is None:
+        claims = authorizer.get("claims") or (authorizer.get("jwt") or {}).get("claims") or {}
+        principal = claims.get("sub") if isinstance(claims, dict) else None
+    if principal is None and isinstance(authorizer.get("lambda"), dict):
+        principal = authorizer["lambda"].get("principalId")
+    if principal is None and isinstance(authorizer.get("iam"), dict):
+        principal = authorizer["iam"].get("userArn")
+    if principal is not None:
+        environ["REMOTE_USER"] = str(principal)
+
+
+def grouped_headers(headers: list[tuple[str, str]]) -> tuple[dict[str, list[str]], str, str]:
+    """Response headers grouped case-insensitively under the first spelling the app used,
+    plus the Content-Type and Content-Encoding values (one pass for both jobs)."""
+    out: dict[str, list[str]] = {}
+    spelling: dict[str, str] = {}
+    content_type = content_encoding = ""
+    for name, value in headers:
+        lowered = name.lower()
+        first = spelling.get(lowered)
+        if first is None:
+            spelling[lowered] = name
+            out[name] = [value]
+        else:
+            out[first].append(value)
+        if lowered == "content-type":
+            content_type = value
+        elif lowered == "content-encoding":
+            content_encoding = value
+    return out, content_type, content_encoding
+
+
+class RestApiV1:
+    """API Gateway REST API (proxy integration, payload 1.0), also HTTP API payload 1.0."""
+
+    name = "apigateway-v1"
+
+    def environ(self, event: dict[str, Any], context: Any, shim: Shim) -> dict[str, Any]:
+        environ = BASE_ENVIRON.copy()
+        environ["REQUEST_METHOD"] = _method(event["httpMethod"])
+        multi = event.get("multiValueHeaders")
+        if multi:
+            add_multi_headers(environ, multi)
+        else:
+            add_headers(environ, event.get("headers") or {})
+        rc = event.get("requestContext") or {}
+        path = path_info(event.get("path") or "/")
+        stage = rc.get("stage")
+        host = environ.get("HTTP_HOST", "")
+        if stage and host.endswith(".amazonaws.com") and stage != "$default":
+            # The default execute-api URL carries the stage, the event's path does not:
+            # put it back as SCRIPT_NAME so generated URLs work. Custom domains map the
+            # stage away, so nothing is added there.
+            environ["SCRIPT_NAME"] = "/" + stage
+        elif shim.base_path:
+            environ["SCRIPT_NAME"], path = shim.split_base_path(path)
+        environ["PATH_INFO"] = path
+        query = event.get("multiValueQueryStringParameters")
+        if query:
+            environ["QUERY_STRING"] = "&".join(
+                [quote(key) + "=" + quote(value) for key, values in query.items() for value in values]
+            )
+        else:
+            query = event.get("queryStringParameters")
+            if query:
+                environ["QUERY_STRING"] = "&".join([quote(key) + "=" + quote(value) for key, value in query.items()])
+        identity = rc.get("identity")
+        if identity:
+            environ["REMOTE_ADDR"] = identity.get("sourceIp") or ""
+        authorizer = rc.get("authorizer")
+        if authorizer:
+            _authorizer(environ, authorizer)
+        if shim.header_mappings:
+            shim.add_context_headers(environ, rc)
+        _finish(environ, _body(event), event, context)
+        return environ
+
+    def respond(self, response: Response, shim: Shim, event: dict[str, Any]) -> dict[str, Any]:
+        grouped, content_type, content_encoding = grouped_headers(response.headers)
+        body, is_base64 = shim.policy.encode_typed(response.body, content_type, content_encoding)
+        return {
+            "statusCode": response.status,
+            "multiValueHeaders": grouped,
+            "body": body,
+            "isBase64Encoded": is_base64,
+        }
+
+
+class HttpApiV2:
+    """API Gateway HTTP API payload 2.0 and Lambda Function URLs (same shape)."""
+
+    name = "apigateway-v2"
+
+    def environ(self, event: dict[str, Any], context: Any, shim: Shim) -> dict[str, Any]:
+        environ = BASE_ENVIRON.copy()
+        rc = event["requestContext"]
+        http = rc["http"]
+        environ["REQUEST_METHOD"] = _method(http["method"])
+        add_headers(environ, event.get("headers") or {})
+        cookies = event.get("cookies")
+        if cookies:
+            cookie = "; ".join(cookies)
+            environ["HTTP_COOKIE"] = cookie if cookie.isascii() else cookie.encode("utf-8").decode("latin-1")
+        path = event.get("rawPath") or http.get("path") or "/"
+        stage = rc.get("stage")
+        if stage and stage != "$default":
+            prefix = "/" + stage
+            if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
+                environ["SCRIPT_NAME"] = prefix
+                path = path[len(prefix):] or "/"
+        path = path_info(path)
+        if shim.base_path and not environ["SCRIPT_NAME"]:
+            environ["SCRIPT_NAME"], path = shim.split_base_path(path)
+        environ["PATH_INFO"] = path
+        query = event.get("rawQueryString")
+        if query:
+            environ["QUERY_STRING"] = ascii_query(query)
+        environ["REMOTE_ADDR"] = http.get("sourceIp") or ""
+        authorizer = rc.get("authorizer")
+        if authorizer:
+            _authorizer(environ, authorizer)
+        if shim.header_mappings:
+            shim.add_context_headers(environ, rc)
+        _finish(environ, _body(event), event, context)
+        return environ
+
+    def respond(self, response: Response, shim: Shim, event: dict[str, Any]) -> dict[str, Any]:
+        headers: dict[str, str] = {}
+        cookies: list[str] = []
+        content_type = content_encoding = ""
+        for name, value in response.headers:
+            lowered = name.lower()
+            if lowered == "set-cookie":
+                cookies.append(value.strip())  # v2 returns cookies in their own list
+                continue
+            if lowered == "content-type":
+                content_type = value
+            elif lowered == "content-encoding":
+                content_encoding = value
+            if name in headers:
+                headers[name] = headers[name] + "," + value
+            else:
+                headers[name] = value
+        body, is_base64 = shim.policy.encode_typed(response.body, content_type, content_encoding)
+        result = {"statusCode": response.status, "headers": headers, "body": body, "isBase64Encoded": is_base64}
+        if cookies:
+            result["cookies"] = cookies
+        return result
+
+
+def cookie_header_names(count: int) -> list[str]:
+    """``count`` spellings of Set-Cookie that differ only in letter case.
+
+    An ALB target group without multi-value headers keeps one value per header name, but
+    names are compared with their case, and HTTP clients ignore case: distinct spellings
+    are the only way every cookie reaches the browser, each once.
+    """
+    base = "set-cookie"
+    letters = [i for i, c in enumerate(base) if c.isalpha()]
+    names = []
+    for n in range(count):
+        chars = list(base)
+        for bit, index in enumerate(letters):
+            if n >> bit & 1:
+                chars[index] = chars[index].upper()
+        names.append("".join(chars))
+    return names
+
+
+class LoadBalancer:
+    """Application Load Balancer target group, single- or multi-value header mode."""
+
+    name = "alb"
+
+    def environ(self, event: dict[str, Any], context: Any, shim: Shim) -> dict[str, Any]:
+        environ = BASE_ENVIRON.copy()
+        environ["REQUEST_METHOD"] = _method(event["httpMethod"])
+        multi = event.get("multiValueHeaders")
+        if multi is not None:
+            add_multi_headers(environ, multi)
+            query = event.get("multiValueQueryStringParameters")
+            if query:
+                # ALB passes keys and values exactly as the client encoded them.
+                environ["QUERY_STRING"] = ascii_query(
+                    "&".join([key + "=" + value for key, values in query.items() for value in values])
+                )
+        else:
+            add_headers(environ, event.get("headers") or {})
+            query = event.get("queryStringParameters")
+            if query:
+                environ["QUERY_STRING"] = ascii_query("&".join([key + "=" + value for key, value in query.items()]))
+        path = path_info(event.get("path") or "/")
+        if shim.base_path:
+            environ["SCRIPT_NAME"], path = shim.split_base_path(path)
+        environ["PATH_INFO"] = path
+        forwarded = environ.get("HTTP_X_FORWARDED_FOR")
+        if forwarded:
+            # The load balancer appends the peer it saw; entries before it are whatever
+            # the client claimed and must not be trusted.
+            environ["REMOTE_ADDR"] = forwarded.rsplit(",", 1)[-1].strip()
+        _finish(environ, _body(event), event, context)
+        return environ
+
+    def respond(self, response: Response, shim: Shim, event: dict[str, Any]) -> dict[str, Any]:
+        grouped, content_type, content_encoding = grouped_headers(response.headers)
+        body, is_base64 = shim.policy.encode_typed(response.body, content_type, content_encoding)
+        result: dict[str, Any] = {
+            "statusCode": response.status,
+            "statusDescription": response.status_line,
+            "isBase64Encoded": is_base64,
+            "body": body,
+        }
+        if event.get("multiValueHeaders") is not None:
+            result["multiValueHeaders"] = grouped
+            return result
+        headers: dict[str, str] = {}
+        for name, values in grouped.items():
+            if len(values) == 1:
+                headers[name] = values[0]
+            elif name.lower() == "set-cookie":
+                for spelling, value in zip(cookie_header_names(len(values)), values):
+                    headers[spelling] = value
+            else:
+                headers[name] = ",".join(values)
+        result["headers"] = headers
+        return result
+
+
+REST_V1 = RestApiV1()
+HTTP_V2 = HttpApiV2()
+ALB = LoadBalancer()
+
+
+def adapter_for(event: dict[str, Any]) -> RestApiV1 | HttpApiV2 | LoadBalancer | None:
+    """The adapter for an HTTP-shaped event, ``None`` for anything else."""
+    rc = event.get("requestContext")
+    if type(rc) is dict:
+        if "elb" in rc:
+            return ALB
+        if event.get("version") == "2.0" or "http" in rc:
+            return HTTP_V2
+        if "httpMethod" in event:
+            return REST_V1
+        return None
+    if "httpMethod" in event and "path" in event:
+        return REST_V1
+    return None

@@ -1,0 +1,100 @@
+"""What the runtime writes to the function's log: access lines and errors.
+
+``logging`` is not used: importing it costs cold-start time, and a user's app often
+reconfigures the root logger. Lines go straight to stdout/stderr, which both Lambda
+and OpenWhisk collect as the function's logs.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+_LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "WARN": 30, "ERROR": 40, "CRITICAL": 50}
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+_threshold = 20
+
+
+def set_level(name: str | None) -> None:
+    """Apply the stage's ``log_level`` (unknown names keep INFO rather than failing)."""
+    global _threshold
+    _threshold = _LEVELS.get(str(name or "INFO").upper(), 20)
+
+
+def log(level: str, message: str) -> None:
+    if _LEVELS[level] >= _threshold:
+        sys.stderr.write(f"[lw] {level} {message}\n")
+
+
+def log_exception(message: str) -> str:
+    """Log ``message`` with the current exception's traceback; returns the traceback."""
+    import traceback
+
+    trace = traceback.format_exc()
+    sys.stderr.write(f"[lw] ERROR {message}\n{trace}")
+    sys.stderr.flush()
+    return trace
+
+
+_last_second = -1
+_last_stamp = ""
+
+
+def clf_time(now: float) -> str:
+    """``26/Nov/2026:15:04:05 +0000``, without locale-dependent ``strftime``.
+
+    Formatted once per second: a busy container logs many requests per second.
+    """
+    global _last_second, _last_stamp
+    second = int(now)
+    if second != _last_second:
+        t = time.gmtime(second)
+        _last_stamp = "%02d/%s/%04d:%02d:%02d:%02d +0000" % (
+            t.tm_mday, _MONTHS[t.tm_mon - 1], t.tm_year, t.tm_hour, t.tm_min, t.tm_sec,
+        )
+        _last_second = second
+    return _last_stamp
+
+
+def _readable(value: str) -> str:
+    """PEP 3333 latin-1 text back to what the client sent, quotes escaped for the log."""
+    if not value.isascii():
+        value = value.encode("latin-1", "replace").decode("utf-8", "replace")
+    if '"' in value:
+        value = value.replace('"', '\\"')
+    return value
+
+
+def access_line(environ: dict[str, Any], status: int, size: int, started: float) -> str:
+    """One request as a Common Log Format line plus referer, user agent and duration.
+
+    The shape is what log tools parse for web servers (the "combined" format), with the
+    time the app took in milliseconds appended, as Zappa users are used to.
+    """
+    now = time.time()
+    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    query = environ.get("QUERY_STRING")
+    if query:
+        path = path + "?" + query
+    return '%s - %s [%s] "%s %s %s" %d %s "%s" "%s" %.1fms' % (
+        environ.get("REMOTE_ADDR") or "-",
+        _readable(environ.get("REMOTE_USER") or "-"),
+        clf_time(now),
+        environ.get("REQUEST_METHOD", "-"),
+        _readable(path),
+        environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
+        status,
+        size if size else "-",
+        _readable(environ.get("HTTP_REFERER", "-")),
+        _readable(environ.get("HTTP_USER_AGENT", "-")),
+        (now - started) * 1000.0,
+    )
+
+
+def write_access_line(environ: dict[str, Any], status: int, size: int, started: float) -> None:
+    sys.stdout.write(access_line(environ, status, size, started) + "\n")

@@ -1,0 +1,125 @@
+"""Apache OpenWhisk entry points: ``make_main`` (public) and ``main_from_settings`` (deployed).
+
+One zip serves both actions the deployer creates: the raw-http web action (arguments
+carry ``__ow_method``) and the events action that rules bind triggers to (no
+``__ow_method``; the trigger's ``lw_binding`` parameter names the binding). The result
+is always a JSON object, because the ActionLoop launcher rejects anything else.
+"""
+
+from __future__ import annotations
+
+import os
+
+from lw.runtime.events import WARM_RESULT, UnroutableEvent
+from lw.runtime.logs import log, log_exception
+from lw.runtime.openwhisk_http import build_environ, build_result
+from lw.runtime.shim import Shim
+from lw.runtime.wsgi import plain_response
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
+__all__ = ["OpenWhiskContext", "OpenWhiskMain", "make_main", "main_from_settings"]
+
+
+class OpenWhiskContext:
+    """The activation's details, read from the ``__OW_*`` variables the launcher sets per run.
+
+    Attribute names mirror Lambda's context where one exists (``function_name``,
+    ``aws_request_id``, ``get_remaining_time_in_millis``) so that event functions written
+    for ``fn(event, context)`` work on both providers.
+    """
+
+    def __init__(self) -> None:
+        environ = os.environ
+        self.activation_id = environ.get("__OW_ACTIVATION_ID", "")
+        self.action_name = environ.get("__OW_ACTION_NAME", "")
+        self.namespace = environ.get("__OW_NAMESPACE", "")
+        self.transaction_id = environ.get("__OW_TRANSACTION_ID", "")
+        self.api_host = environ.get("__OW_API_HOST", "")
+        try:
+            self.deadline_ms = int(environ.get("__OW_DEADLINE") or 0)
+        except ValueError:
+            self.deadline_ms = 0
+        self.function_name = self.action_name
+        self.aws_request_id = self.activation_id
+
+    def get_remaining_time_in_millis(self) -> int:
+        if not self.deadline_ms:
+            return 0
+        import time
+
+        return max(0, self.deadline_ms - int(time.time() * 1000))
+
+
+class OpenWhiskMain:
+    """The action's ``main(args)``."""
+
+    def __init__(self, app: Any, **options: Any) -> None:
+        self.shim = Shim(app, **options)
+
+    def __call__(self, args: Any) -> dict[str, Any]:
+        context = OpenWhiskContext()
+        if not isinstance(args, dict):
+            return {"error": f"expected an object of arguments, got {type(args).__name__}"}
+        if "__ow_method" in args:
+            return self.http(args, context)
+        if "lw_command" in args and "__ow_headers" not in args and "lw_binding" not in args:
+            # Only an authenticated API invoke arrives without the headers the controller
+            # adds to web and trigger activations: that is `lw invoke`.
+            return self.shim.run_command(args["lw_command"], context)
+        return self.event(args, context)
+
+    def http(self, args: dict[str, Any], context: Any) -> dict[str, Any]:
+        shim = self.shim
+        try:
+            environ = build_environ(args, context, shim)
+        except Exception as exc:
+            log("WARNING", f"malformed web action arguments ({type(exc).__name__}: {exc}); answering 400")
+            return build_result(plain_response(400, "Bad Request"), shim)
+        response = shim.serve(environ, args, context)
+        try:
+            return build_result(response, shim)
+        except Exception:
+            log_exception("could not shape the web action result; answering 500")
+            return build_result(plain_response(500, "Internal Server Error"), shim)
+
+    def event(self, args: dict[str, Any], context: Any) -> dict[str, Any]:
+        """Trigger/feed activations. A failing function returns ``{"error": ...}``, which
+        OpenWhisk records as an application error for the activation."""
+        shim = self.shim
+        try:
+            binding = shim.router.route_openwhisk(args)
+        except UnroutableEvent as exc:
+            log("ERROR", str(exc))
+            return {"error": str(exc)}
+        if binding.kind == "keep_warm":
+            return dict(WARM_RESULT)
+        try:
+            result = shim.router.function(binding)(args, context)
+        except Exception as exc:
+            log_exception(f"event function {binding.function} failed for binding {binding.name}")
+            shim.report(exc, args, context)
+            return {"error": f"{binding.function} failed: {type(exc).__name__}: {exc}".splitlines()[0]}
+        if isinstance(result, dict):
+            return result
+        if result is None or isinstance(result, (list, str, int, float, bool)):
+            return {"result": result}
+        return {"result": repr(result)}
+
+
+def make_main(app: Callable, **options: Any) -> OpenWhiskMain:
+    """Wrap a WSGI or ASGI app as an OpenWhisk ``main(args)``, without the deployer.
+
+    Takes the same options as :func:`lw.runtime.aws.make_handler`.
+    """
+    return OpenWhiskMain(app, **options)
+
+
+def main_from_settings(settings_path: str) -> OpenWhiskMain:
+    """The deployed ``main``: prepared at import, which the launcher does during ``/init``."""
+    from lw.runtime.settings import prepare
+
+    app, options = prepare(settings_path)
+    return OpenWhiskMain(app, **options)

@@ -1,0 +1,153 @@
+"""What both providers' handlers share: the app, HTTP error policy, event and command wiring.
+
+A provider module (``aws``, ``openwhisk``) only translates its invocation format; the
+decisions (ASGI or WSGI, what a crash returns, who gets told about it, what is logged)
+are made here once so the two providers cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import time
+
+from lw.runtime.asgi import AsgiBridge, is_asgi
+from lw.runtime.events import EventRouter
+from lw.runtime.logs import log, log_exception, set_level, write_access_line
+from lw.runtime.wsgi import BodyPolicy, Response, call_app, plain_response
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable, Mapping
+
+# The options ``make_handler``/``make_main`` accept; the same names as lw.yml settings.
+OPTION_NAMES = frozenset(
+    {
+        "binary_support",
+        "additional_text_mimetypes",
+        "exception_handler",
+        "log_requests",
+        "allow_raw_invoke",
+        "base_path",
+        "context_header_mappings",
+        "events",
+        "project_name",
+        "stage",
+        "log_level",
+        "asgi",
+        "init_error",
+    }
+)
+
+
+class Shim:
+    """One per container: the app (wrapped for ASGI if needed) and the stage's options."""
+
+    def __init__(self, app: Any, **options: Any) -> None:
+        unknown = set(options) - OPTION_NAMES
+        if unknown:
+            raise TypeError(f"unknown lw runtime option(s): {', '.join(sorted(unknown))}")
+        if options.get("log_level"):
+            set_level(options["log_level"])
+        self.policy = BodyPolicy(
+            options.get("additional_text_mimetypes") or (), bool(options.get("binary_support", True))
+        )
+        self.log_requests = bool(options.get("log_requests", True))
+        self.allow_raw_invoke = bool(options.get("allow_raw_invoke", False))
+        base_path = (options.get("base_path") or "").strip("/")
+        self.base_path = "/" + base_path if base_path else ""
+        self.header_mappings = [
+            ("HTTP_" + name.upper().replace("-", "_"), tuple(str(path).split(".")))
+            for name, path in (options.get("context_header_mappings") or {}).items()
+        ]
+        self.router = EventRouter(
+            options.get("events") or (), options.get("project_name") or "", options.get("stage") or ""
+        )
+        self.exception_handler = options.get("exception_handler")
+        self.init_error: str | None = options.get("init_error")
+        self.app: Any = None
+        self.bridge: AsgiBridge | None = None
+        if app is not None and self.init_error is None:
+            self._adopt(app, options.get("asgi"))
+
+    def _adopt(self, app: Any, asgi: bool | None) -> None:
+        """Wrap an ASGI app and run its lifespan startup now, at container init."""
+        if asgi is None:
+            asgi = is_asgi(app)
+        if not asgi:
+            self.app = app
+            return
+        bridge = AsgiBridge(app)
+        try:
+            bridge.startup()
+        except Exception as exc:
+            log_exception("ASGI lifespan startup failed; every HTTP request will get a 500")
+            self.init_error = f"lifespan startup failed: {exc}"
+            return
+        self.bridge = bridge
+        self.app = bridge
+
+    def serve(self, environ: dict[str, Any], event: Any, context: Any) -> Response:
+        """Call the app; any failure becomes a 500 with the traceback only in the log."""
+        started = time.time() if self.log_requests else 0.0
+        app = self.app
+        if app is None:
+            log("ERROR", f"cannot serve {environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}: "
+                f"{self.init_error or 'no app is configured (app_function or django_settings)'}")
+            response = plain_response(500, "Internal Server Error")
+        else:
+            try:
+                response = call_app(app, environ)
+            except Exception as exc:
+                log_exception(f"unhandled exception in app for {environ.get('REQUEST_METHOD')} "
+                              f"{environ.get('PATH_INFO')}")
+                self.report(exc, event, context)
+                response = plain_response(500, "Internal Server Error")
+        if self.log_requests:
+            write_access_line(environ, response.status, len(response.body), started)
+        return response
+
+    def report(self, exc: BaseException, event: Any, context: Any) -> None:
+        """Hand the exception to the stage's ``exception_handler`` (Sentry-style).
+
+        A failing reporter must not turn a handled 500 into a crash, so its own errors
+        are only logged.
+        """
+        handler = self.exception_handler
+        if not handler:
+            return
+        try:
+            if isinstance(handler, str):
+                from lw.runtime.settings import resolve
+
+                handler = self.exception_handler = resolve(handler)
+            handler(exc, event, context)
+        except Exception:
+            log_exception("exception_handler itself failed")
+
+    def add_context_headers(self, environ: dict[str, Any], request_context: Mapping[str, Any]) -> None:
+        """Copy configured ``requestContext`` values into request headers."""
+        for key, path in self.header_mappings:
+            value: Any = request_context
+            for part in path:
+                value = value.get(part) if isinstance(value, dict) else None
+                if value is None:
+                    break
+            if value is not None:
+                environ[key] = str(value)
+
+    def split_base_path(self, path: str) -> tuple[str, str]:
+        """``("/api", "/users")`` from ``/api/users`` when ``base_path`` is ``api``."""
+        base = self.base_path
+        if base and path.startswith(base) and (len(path) == len(base) or path[len(base)] == "/"):
+            return base, path[len(base):] or "/"
+        return "", path
+
+    def run_command(self, command: Any, context: Any) -> dict[str, Any]:
+        from lw.runtime.commands import run_command
+
+        return run_command(command, context, allow_raw=self.allow_raw_invoke, report=self.report)
+
+
+def merge_options(settings: Mapping[str, Any], names: Iterable[str] = OPTION_NAMES) -> dict[str, Any]:
+    """The runtime options found in a settings document (unknown keys ignored)."""
+    return {key: settings[key] for key in names if key in settings and key != "init_error"}
+
