@@ -14,6 +14,7 @@ import json
 import math
 import os
 import stat
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Iterable
 
 from lw.core.artifact import Artifact, Build
 from lw.core.errors import PackagingError
+from lw.core.packaging import bytecode
 
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 # Level 6 zips a Flask app <1% larger than level 9 in a quarter of the time, and every
@@ -84,6 +86,27 @@ def _manifest_hash(on_disk: dict[str, Path], extras: dict[str, bytes], handler: 
     for rel in sorted(extras):
         digest.update(f"{rel}\0".encode() + hashlib.sha256(extras[rel]).digest())
     return digest.hexdigest()
+
+
+def _extras_bytecode(extras: dict[str, bytes]) -> dict[str, bytes]:
+    """``.pyc`` files for the extra ``.py`` files (the lw runtime, the entry module).
+
+    They are the code every cold start imports first, and ``/var/task`` is read-only:
+    without shipped bytecode they would be recompiled at every cold start.
+    """
+    sources = {rel: data for rel, data in extras.items() if rel.endswith(".py")}
+    if not sources:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="lw-pyc-") as tmp:
+        root = Path(tmp)
+        for rel, data in sources.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_bytes(data)
+        bytecode.compile_files(root, sources)
+        return {
+            path.relative_to(root).as_posix(): path.read_bytes()
+            for path in sorted(root.rglob("__pycache__/*.pyc"))
+        }
 
 
 def _zip_info(rel: str, executable: bool) -> zipfile.ZipInfo:
@@ -218,6 +241,8 @@ def write_zip(
     manifest = _manifest_hash(on_disk, extras, handler)
     record = _reusable(build, out, manifest)
     if record is None:
+        if build.bytecode:
+            extras = {**extras, **_extras_bytecode(extras)}
         unpacked, count = _write(out, on_disk, extras)
         info = out.stat()
         record = {

@@ -134,3 +134,23 @@ def test_omitted_build_paths_are_left_out(tmp_path: Path) -> None:
     with zipfile.ZipFile(artifact.path) as archive:
         names = set(archive.namelist())
     assert "tool.sh" not in names and "app.py" not in names and artifact.file_count == len(FILES) - 2
+
+
+def test_extra_python_files_ship_with_bytecode_when_the_build_has_it(tmp_path: Path) -> None:
+    """The runtime shim and entry module are what every cold start imports first."""
+    from dataclasses import replace
+
+    from lw.core import entry
+
+    extras = [entry.aws_entry_module(), *entry.runtime_files()]
+    zips = []
+    for name in ("one", "two"):
+        build = replace(make_build(tmp_path / name, 1_600_000_000), bytecode=True)
+        zips.append(write_zip(build, extras, tmp_path / f"{name}.zip", handler="lw_handler.handler"))
+    assert zips[0].sha256 == zips[1].sha256
+    names = zipfile.ZipFile(zips[0].path).namelist()
+    tag = f"cpython-{__import__('sys').version_info.major}{__import__('sys').version_info.minor}"
+    assert f"__pycache__/lw_handler.{tag}.pyc" in names
+    assert f"lw/runtime/__pycache__/aws.{tag}.pyc" in names
+    plain = write_zip(make_build(tmp_path / "three", 1_600_000_000), extras, tmp_path / "three.zip", handler="h")
+    assert not any(n.endswith(".pyc") for n in zipfile.ZipFile(plain.path).namelist())
