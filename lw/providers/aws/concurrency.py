@@ -1,0 +1,73 @@
+"""Reserved concurrency (a cap on the function) and provisioned concurrency (warm
+environments kept on the ``live`` alias).
+
+Provisioned concurrency lives on the alias, so AWS moves it with every release; lw
+only has to set it when the configured number differs and remove it when unset.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lw.core.context import Context
+from lw.core.errors import ConfigError
+from lw.core.plan import Change
+from lw.providers.aws import names
+from lw.providers.aws.errors import read_or_none
+from lw.providers.aws.session import AwsSession
+
+
+def _count(ctx: Context, *keys: str) -> int | None:
+    for key in keys:
+        value = ctx.app.setting(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigError(
+                f"{ctx.app.config_file.name}: stage '{ctx.app.stage}': {key} must be a non-negative integer"
+            )
+        return value
+    return None
+
+
+def reserved(ctx: Context) -> int | None:
+    """``reserved_concurrency`` (Zappa's ``lambda_concurrency`` is accepted too)."""
+    return _count(ctx, "reserved_concurrency", "lambda_concurrency")
+
+
+def provisioned(ctx: Context) -> int | None:
+    value = _count(ctx, "provisioned_concurrency")
+    return value or None
+
+
+def reserved_change(lam: Any, function: str, wanted: int | None) -> Change:
+    resource = f"Lambda function {function}"
+    if wanted is None:
+        return Change("delete", resource, "reserved concurrency no longer configured",
+                      lambda o: lam.delete_function_concurrency(FunctionName=function), step="remove concurrency")
+    return Change("update", resource, f"reserved concurrency -> {wanted}", lambda o: lam.put_function_concurrency(
+        FunctionName=function, ReservedConcurrentExecutions=wanted), step="set concurrency")
+
+
+def plan_provisioned(ctx: Context, aws: AwsSession, function: str, *, alias_exists: bool) -> list[Change]:
+    """Runs in the release phase: the alias must point to the new version first, or
+    AWS would warm environments for the version being replaced."""
+    lam = aws.client("lambda")
+    wanted = provisioned(ctx)
+    current = None
+    if alias_exists:
+        found = read_or_none(f"Lambda alias {function}:{names.ALIAS}", lambda: lam.get_provisioned_concurrency_config(
+            FunctionName=function, Qualifier=names.ALIAS))
+        current = (found or {}).get("RequestedProvisionedConcurrentExecutions")
+    resource = f"Lambda alias {function}:{names.ALIAS}"
+    if wanted == current:
+        return []
+    if wanted is None:
+        return [Change("delete", resource, "provisioned concurrency no longer configured",
+                       lambda o: lam.delete_provisioned_concurrency_config(FunctionName=function,
+                                                                           Qualifier=names.ALIAS),
+                       phase="release", step="remove provisioned concurrency")]
+    return [Change("update", resource, f"provisioned concurrency -> {wanted}",
+                   lambda o: lam.put_provisioned_concurrency_config(
+                       FunctionName=function, Qualifier=names.ALIAS, ProvisionedConcurrentExecutions=wanted),
+                   phase="release", step="set provisioned concurrency")]

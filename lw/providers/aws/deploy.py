@@ -1,0 +1,24 @@
+"""The function half of ``lw deploy``: its role, then its code, configuration and release."""
+
+from __future__ import annotations
+
+from lw.core.artifact import Artifact
+from lw.core.context import Context
+from lw.core.plan import Change
+from lw.providers.aws import names
+from lw.providers.aws.concurrency import plan_provisioned
+from lw.providers.aws.function import plan_function
+from lw.providers.aws.iam import plan_role
+from lw.providers.aws.session import AwsSession
+from lw.providers.aws.versions import prune_change
+
+
+def plan_deploy(ctx: Context, aws: AwsSession, artifact: Artifact) -> list[Change]:
+    function = names.function_name(ctx.app)
+    role = plan_role(ctx, aws, function)
+    changes = [*role.changes, *plan_function(ctx, aws, artifact, role.arn)]
+    alias_exists = not any(c.step == "create alias" for c in changes)
+    changes += plan_provisioned(ctx, aws, function, alias_exists=alias_exists)
+    if any(c.step in {"create alias", "move alias"} for c in changes):
+        changes += prune_change(ctx, aws, function)
+    return changes

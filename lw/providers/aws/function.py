@@ -1,0 +1,318 @@
+"""The Lambda function, its published versions and the ``live`` alias.
+
+A release is: update code and/or configuration on ``$LATEST``, publish a version, move
+the alias. Only the alias move changes what serves, and it runs in the ``release``
+phase after every build change succeeded, so a failed deploy leaves the previous
+version serving. Whether anything changed is decided from remote state alone: the
+package hash against ``CodeSha256``, the wanted configuration against ``$LATEST``, and
+``$LATEST`` against the version the alias points to (which catches a previous deploy
+that failed between updating and releasing, so a rerun converges).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from lw.core.artifact import Artifact
+from lw.core.context import Context
+from lw.core.errors import ConfigError
+from lw.core.plan import Change, Outputs
+from lw.providers.aws import names
+from lw.providers.aws.code_upload import CodeSource, plan_code_source
+from lw.providers.aws.concurrency import reserved as reserved_concurrency
+from lw.providers.aws.concurrency import reserved_change
+from lw.providers.aws.errors import aws_call, error_code, read_or_none
+from lw.providers.aws.session import AwsSession
+
+# Waits after a new role before Lambda accepts it (IAM is eventually consistent);
+# tests replace ``sleep`` to run instantly.
+ROLE_PROPAGATION_DELAYS: tuple[float, ...] = (2, 3, 5, 8, 10, 10, 10, 10)
+sleep: Callable[[float], None] = time.sleep
+
+DEFAULT_EPHEMERAL_MB = 512
+# Lambda's own waiters poll every second; five minutes covers large VPC functions.
+_WAIT = {"Delay": 1, "MaxAttempts": 300}
+
+
+@dataclass(frozen=True)
+class LiveFunction:
+    """What is deployed now: ``$LATEST``, its tags and reserved concurrency, the alias
+    and the configuration of the version the alias points to."""
+
+    latest: dict[str, Any]
+    tags: dict[str, str]
+    concurrency: int | None
+    alias_version: str | None
+    released: dict[str, Any] | None
+
+
+def code_sha256(path: Path) -> str:
+    """Lambda's ``CodeSha256``: base64 of the zip's SHA-256 digest."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return base64.b64encode(digest.digest()).decode()
+
+
+def desired_configuration(ctx: Context, role_arn: str, handler: str) -> dict[str, Any]:
+    """The ``UpdateFunctionConfiguration`` parameters the stage asks for."""
+    app = ctx.app
+    where = f"{app.config_file.name}: stage '{app.stage}'"
+    config: dict[str, Any] = {
+        "Runtime": app.runtime,
+        "Role": role_arn,
+        "Handler": handler,
+        "MemorySize": int(app.memory_size),
+        "Timeout": int(app.timeout_seconds),
+        "Description": str(app.setting("lambda_description") or f"lw {app.project_name} {app.stage}"),
+        "Environment": {"Variables": _string_map(app.setting("aws_environment_variables"), where,
+                                                 "aws_environment_variables")},
+        "EphemeralStorage": {"Size": _ephemeral_size(app.setting("ephemeral_storage"), where)},
+        "TracingConfig": {"Mode": "Active" if app.setting("xray_tracing") else "PassThrough"},
+        "Layers": [str(x) for x in (app.setting("layers") or [])],
+        "SnapStart": {"ApplyOn": "PublishedVersions" if app.setting("snap_start") else "None"},
+    }
+    vpc = app.setting("vpc_config")
+    if vpc:
+        if not isinstance(vpc, Mapping):
+            raise ConfigError(f"{where}: vpc_config must be a mapping with SubnetIds and SecurityGroupIds")
+        config["VpcConfig"] = {
+            "SubnetIds": sorted(str(s) for s in vpc.get("SubnetIds") or []),
+            "SecurityGroupIds": sorted(str(s) for s in vpc.get("SecurityGroupIds") or []),
+        }
+    dead_letter = app.setting("dead_letter_arn")
+    if dead_letter:
+        config["DeadLetterConfig"] = {"TargetArn": str(dead_letter)}
+    return config
+
+
+def _string_map(value: Any, where: str, key: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: {key} must be a mapping of names to strings")
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _ephemeral_size(value: Any, where: str) -> int:
+    if value is None:
+        return DEFAULT_EPHEMERAL_MB
+    size = value.get("Size") if isinstance(value, Mapping) else value
+    if isinstance(size, bool) or not isinstance(size, int) or not 512 <= size <= 10240:
+        raise ConfigError(f"{where}: ephemeral_storage must be a size in MB between 512 and 10240")
+    return size
+
+
+def comparable(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A live configuration (or a desired one) in one canonical shape, so that AWS's
+    omissions (no VpcConfig, no TracingConfig…) compare equal to lw's defaults."""
+    vpc = config.get("VpcConfig") or {}
+    subnets = sorted(vpc.get("SubnetIds") or [])
+    groups = sorted(vpc.get("SecurityGroupIds") or [])
+    layers = [x["Arn"] if isinstance(x, Mapping) else x for x in config.get("Layers") or []]
+    return {
+        "Runtime": config.get("Runtime"),
+        "Role": config.get("Role"),
+        "Handler": config.get("Handler"),
+        "MemorySize": config.get("MemorySize"),
+        "Timeout": config.get("Timeout"),
+        "Description": config.get("Description") or "",
+        "Environment": {"Variables": dict((config.get("Environment") or {}).get("Variables") or {})},
+        "EphemeralStorage": {"Size": (config.get("EphemeralStorage") or {}).get("Size") or DEFAULT_EPHEMERAL_MB},
+        "TracingConfig": {"Mode": (config.get("TracingConfig") or {}).get("Mode") or "PassThrough"},
+        "Layers": layers,
+        "SnapStart": {"ApplyOn": (config.get("SnapStart") or {}).get("ApplyOn") or "None"},
+        "VpcConfig": {"SubnetIds": subnets, "SecurityGroupIds": groups} if subnets or groups else None,
+        "DeadLetterConfig": {"TargetArn": (config.get("DeadLetterConfig") or {}).get("TargetArn")}
+        if (config.get("DeadLetterConfig") or {}).get("TargetArn") else None,
+    }
+
+
+def configuration_diff(live: Mapping[str, Any], wanted: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys of ``wanted`` whose value differs from ``live``, ready to send."""
+    have, want = comparable(live), comparable(wanted)
+    diff: dict[str, Any] = {}
+    for key, value in want.items():
+        if have.get(key) == value:
+            continue
+        if value is None:  # turning a feature off needs an explicit empty value
+            diff[key] = {"SubnetIds": [], "SecurityGroupIds": []} if key == "VpcConfig" else {"TargetArn": ""}
+        else:
+            diff[key] = wanted[key]
+    return diff
+
+
+def read_live(aws: AwsSession, function: str) -> LiveFunction | None:
+    lam = aws.client("lambda")
+    resource = f"Lambda function {function}"
+    found = read_or_none(resource, lambda: lam.get_function(FunctionName=function))
+    if found is None:
+        return None
+    concurrency = (found.get("Concurrency") or {}).get("ReservedConcurrentExecutions")
+    alias = read_or_none(resource, lambda: lam.get_alias(FunctionName=function, Name=names.ALIAS))
+    alias_version = alias["FunctionVersion"] if alias else None
+    released = None
+    if alias_version:
+        released = read_or_none(
+            resource, lambda: lam.get_function_configuration(FunctionName=function, Qualifier=alias_version)
+        )
+    return LiveFunction(
+        latest=found["Configuration"],
+        tags=dict(found.get("Tags") or {}),
+        concurrency=concurrency,
+        alias_version=alias_version,
+        released=released,
+    )
+
+
+def plan_function(ctx: Context, aws: AwsSession, artifact: Artifact, role_arn: str) -> list[Change]:
+    """Reads only; the returned changes create or update, publish and release."""
+    app = ctx.app
+    function = names.function_name(app)
+    lam = aws.client("lambda")
+    resource = f"Lambda function {function}"
+    wanted = desired_configuration(ctx, role_arn, artifact.handler)
+    sha = code_sha256(artifact.path)
+    architecture = app.architecture
+    concurrency = reserved_concurrency(ctx)
+    live = read_live(aws, function)
+    code = plan_code_source(ctx, aws, artifact, sha)
+    changes: list[Change] = list(code.changes)
+
+    if live is None:
+        def create(outputs: Outputs) -> None:
+            response = _retry_role_propagation(ctx, lambda: lam.create_function(
+                FunctionName=function, Code=code.params(), Architectures=[architecture], Tags=app.tags,
+                Publish=True, PackageType="Zip", **wanted))
+            lam.get_waiter("function_active_v2").wait(FunctionName=function, WaiterConfig=_WAIT)
+            outputs["version"] = response["Version"]
+
+        changes.append(Change("create", resource, f"new function, {_size(artifact.size)} package", create,
+                              step="create function"))
+        if concurrency is not None:
+            changes.append(reserved_change(lam, function, concurrency))
+        changes.append(_alias_change(lam, function, create=True))
+        return changes
+
+    latest = live.latest
+    code_changed = latest.get("CodeSha256") != sha
+    arch_changed = list(latest.get("Architectures") or ["x86_64"]) != [architecture]
+    diff = configuration_diff(latest, wanted)
+    if code_changed or arch_changed:
+        reason = "code changed" if code_changed else f"architecture -> {architecture}"
+        changes.append(Change("update", resource, f"{reason}, {_size(artifact.size)} package",
+                              lambda o: _update_code(lam, function, code, architecture), step="update code"))
+    if diff:
+        keys = ", ".join(sorted(diff))
+        changes.append(Change("update", resource, f"configuration changed: {keys}",
+                              lambda o: _update_configuration(ctx, lam, function, diff), step="update configuration"))
+    missing_tags = {k: v for k, v in app.tags.items() if live.tags.get(k) != v}
+    if missing_tags:
+        arn = latest["FunctionArn"]
+        changes.append(Change("update", resource, "tags differ: " + ", ".join(sorted(missing_tags)),
+                              lambda o: lam.tag_resource(Resource=arn, Tags=missing_tags), step="tag function"))
+    if concurrency != live.concurrency:
+        changes.append(reserved_change(lam, function, concurrency))
+
+    unreleased = _unreleased(live)
+    if code_changed or arch_changed or diff or unreleased:
+        why = "new release" if (code_changed or arch_changed or diff) else unreleased
+        changes.append(Change("update", resource, f"publish a version: {why}",
+                              lambda o: _publish(lam, function, o), step="publish version"))
+        changes.append(_alias_change(lam, function, create=live.alias_version is None, previous=live.alias_version))
+    else:
+        changes.append(Change("noop", resource, f"code and configuration unchanged (version {live.alias_version})"))
+    return changes
+
+
+def _unreleased(live: LiveFunction) -> str:
+    """Why ``$LATEST`` differs from what the alias serves ("" when it does not)."""
+    if live.alias_version is None or live.released is None:
+        return f"alias {names.ALIAS} missing"
+    if live.released.get("CodeSha256") != live.latest.get("CodeSha256"):
+        return f"alias {names.ALIAS} serves older code (version {live.alias_version})"
+    if comparable(live.released) != comparable(live.latest):
+        return f"alias {names.ALIAS} serves an older configuration (version {live.alias_version})"
+    return ""
+
+
+def _size(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB" if size >= 100_000 else f"{size / 1000:.1f} kB"
+
+
+def _alias_change(lam: Any, function: str, *, create: bool, previous: str | None = None) -> Change:
+    """The release switch. A first alias is created in the build phase (nothing serves
+    yet, and routes and event sources need it to exist); later moves are releases."""
+    resource = f"Lambda alias {function}:{names.ALIAS}"
+    if create:
+        return Change("create", resource, "points to the new version", lambda o: lam.create_alias(
+            FunctionName=function, Name=names.ALIAS, FunctionVersion=o["version"],
+            Description="lw: the version serving traffic"), step="create alias")
+    def move(outputs: Outputs) -> None:
+        lam.update_alias(FunctionName=function, Name=names.ALIAS, FunctionVersion=outputs["version"])
+        outputs["previous_version"] = previous
+
+    return Change("update", resource, f"moves from version {previous} to the new version", move, phase="release",
+                  step="move alias")
+
+
+def _update_code(lam: Any, function: str, code: CodeSource, architecture: str) -> None:
+    _wait_updated(lam, function)
+    lam.update_function_code(FunctionName=function, Architectures=[architecture], **code.params())
+    _wait_updated(lam, function)
+
+
+def _update_configuration(ctx: Context, lam: Any, function: str, diff: dict[str, Any]) -> None:
+    _wait_updated(lam, function)
+    _retry_role_propagation(ctx, lambda: lam.update_function_configuration(FunctionName=function, **diff))
+    _wait_updated(lam, function)
+
+
+def _publish(lam: Any, function: str, outputs: Outputs) -> None:
+    _wait_updated(lam, function)
+    outputs["version"] = lam.publish_version(FunctionName=function)["Version"]
+
+
+def _wait_updated(lam: Any, function: str) -> None:
+    lam.get_waiter("function_updated_v2").wait(FunctionName=function, WaiterConfig=_WAIT)
+
+
+def _retry_role_propagation(ctx: Context, call: Callable[[], Any]) -> Any:
+    """Lambda refuses a role IAM created seconds ago; that resolves on its own, so wait."""
+    import botocore.exceptions
+
+    for delay in (*ROLE_PROPAGATION_DELAYS, None):
+        try:
+            return call()
+        except botocore.exceptions.ClientError as exc:
+            message = str(exc.response.get("Error", {}).get("Message", ""))
+            propagating = error_code(exc) == "InvalidParameterValueException" and "assume" in message
+            if not propagating or delay is None:
+                raise
+            ctx.reporter.progress(f"waiting {delay:g}s for the new IAM role to become usable by Lambda")
+            sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def delete_function_change(aws: AwsSession, function: str) -> list[Change]:
+    """Deleting the function removes its versions, aliases, URL config and policy."""
+    lam = aws.client("lambda")
+    found = read_or_none(f"Lambda function {function}", lambda: lam.get_function(FunctionName=function))
+    if found is None:
+        return []
+    versions = [
+        v["Version"]
+        for page in aws_call("list versions of", f"Lambda function {function}",
+                             lambda: list(lam.get_paginator("list_versions_by_function").paginate(
+                                 FunctionName=function)))
+        for v in page["Versions"] if v["Version"] != "$LATEST"
+    ]
+    return [Change("delete", f"Lambda function {function}",
+                   f"with alias {names.ALIAS} and {len(versions)} version(s)",
+                   lambda o: lam.delete_function(FunctionName=function), phase="cleanup", step="delete function")]

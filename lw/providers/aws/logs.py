@@ -1,0 +1,81 @@
+"""``lw logs``: the function's CloudWatch Logs, filtered and optionally followed.
+
+``--http``/``--no-http`` tells request lines (the runtime's Common Log Format access
+lines) from everything else, so application logs can be read without request noise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from typing import Any, Callable, Iterator
+
+from lw.core.context import Context
+from lw.core.provider import LogQuery
+from lw.providers.aws import names
+from lw.providers.aws.errors import error_code, to_provider_error
+
+# host ident user [time] "METHOD /path HTTP/x" status size ...
+REQUEST_LINE = re.compile(r'\S+ \S+ \S+ \[[^\]]+\] "[A-Z]+ \S+ HTTP/[0-9.]+" \d{3} ')
+
+TAIL_INTERVAL_SECONDS = 2.0
+sleep: Callable[[float], None] = time.sleep
+
+
+def is_request_line(message: str) -> bool:
+    return REQUEST_LINE.search(message) is not None
+
+
+def wanted(message: str, http: bool | None) -> bool:
+    if http is None:
+        return True
+    return is_request_line(message) == http
+
+
+def format_event(event: dict[str, Any]) -> str:
+    stamp = dt.datetime.fromtimestamp(event["timestamp"] / 1000, dt.timezone.utc)
+    return f"{stamp:%Y-%m-%d %H:%M:%S} {event.get('message', '').rstrip()}"
+
+
+def read_logs(ctx: Context, aws: Any, query: LogQuery, *, polls: int | None = None) -> Iterator[str]:
+    """Yield matching lines oldest first; with ``tail`` keep polling (``polls`` bounds
+    it for tests). Event ids already shown are remembered so overlapping polls never
+    print a line twice."""
+    client = aws.client("logs")
+    function = names.function_name(ctx.app)
+    group = names.log_group(function)
+    start_ms = int((time.time() - query.since_seconds) * 1000)
+    seen: set[str] = set()
+    rounds = 0
+    while True:
+        events = _fetch(client, group, start_ms, query.filter)
+        for event in events:
+            if event["eventId"] in seen:
+                continue
+            seen.add(event["eventId"])
+            start_ms = max(start_ms, int(event["timestamp"]))
+            if wanted(event.get("message", ""), query.http):
+                yield format_event(event)
+        rounds += 1
+        if not query.tail or (polls is not None and rounds >= polls):
+            return
+        sleep(TAIL_INTERVAL_SECONDS)
+
+
+def _fetch(client: Any, group: str, start_ms: int, pattern: str | None) -> list[dict[str, Any]]:
+    import botocore.exceptions
+
+    params: dict[str, Any] = {"logGroupName": group, "startTime": start_ms, "interleaved": True}
+    if pattern:
+        params["filterPattern"] = pattern
+    try:
+        pages = list(client.get_paginator("filter_log_events").paginate(**params))
+    except botocore.exceptions.ClientError as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return []  # no invocation has logged anything yet
+        raise to_provider_error("read logs of", group, exc) from exc
+    except botocore.exceptions.BotoCoreError as exc:
+        raise to_provider_error("read logs of", group, exc) from exc
+    events = [e for page in pages for e in page.get("events") or []]
+    return sorted(events, key=lambda e: (e["timestamp"], e["eventId"]))

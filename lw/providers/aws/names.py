@@ -1,0 +1,90 @@
+"""Deterministic names and ARNs: how lw finds its resources again without state.
+
+Every resource of a stage is named ``<project>-<stage>[-suffix]`` and tagged
+``lw:project``/``lw:stage``, so status, redeploy and undeploy work from any checkout.
+"""
+
+from __future__ import annotations
+
+from lw.core.errors import ConfigError
+from lw.core.model import AppModel
+from lw.providers.aws.session import AwsSession
+
+ALIAS = "live"
+LAMBDA_NAME_MAX = 64
+ROLE_NAME_MAX = 64
+POLICY_NAME = "lw-execution"
+
+SID_REST = "lw-apigateway-rest"
+SID_HTTP = "lw-apigateway-http"
+SID_URL = "lw-function-url"
+SID_URL_INVOKE = "lw-function-url-invoke"
+
+
+def function_name(app: AppModel) -> str:
+    name = app.name
+    if len(name) > LAMBDA_NAME_MAX:
+        raise ConfigError(
+            f"{app.config_file.name}: stage '{app.stage}': function name {name!r} is longer than "
+            f"{LAMBDA_NAME_MAX} characters; shorten project_name or the stage name"
+        )
+    return name
+
+
+def role_name(app: AppModel) -> str:
+    """The role lw manages (``role_name`` overrides the default ``<project>-<stage>``)."""
+    name = str(app.setting("role_name") or app.name)
+    if len(name) > ROLE_NAME_MAX:
+        raise ConfigError(f"{app.config_file.name}: stage '{app.stage}': role_name {name!r} is longer than 64 characters")
+    return name
+
+
+def api_name(app: AppModel) -> str:
+    return app.name
+
+
+def log_group(function: str) -> str:
+    return f"/aws/lambda/{function}"
+
+
+def function_arn(aws: AwsSession, function: str) -> str:
+    return f"arn:{aws.partition}:lambda:{aws.region}:{aws.account_id}:function:{function}"
+
+
+def alias_arn(aws: AwsSession, function: str) -> str:
+    return f"{function_arn(aws, function)}:{ALIAS}"
+
+
+def role_arn(aws: AwsSession, role: str) -> str:
+    return f"arn:{aws.partition}:iam::{aws.account_id}:role/{role}"
+
+
+def log_group_arn(aws: AwsSession, function: str) -> str:
+    return f"arn:{aws.partition}:logs:{aws.region}:{aws.account_id}:log-group:{log_group(function)}"
+
+
+def execute_api_arn(aws: AwsSession, api_id: str) -> str:
+    return f"arn:{aws.partition}:execute-api:{aws.region}:{aws.account_id}:{api_id}/*"
+
+
+def artifact_bucket(app: AppModel, aws: AwsSession) -> str:
+    """``s3_bucket`` or a per-stage default; S3 names are global, hence the account id."""
+    configured = app.setting("s3_bucket")
+    if configured:
+        return str(configured)
+    return f"{app.name}-lw-{aws.account_id}".lower()[:63]
+
+
+def artifact_prefix(app: AppModel) -> str:
+    return f"lw/{app.name}/"
+
+
+def owns(tags: dict[str, str] | None, app: AppModel) -> bool:
+    """Whether a resource's tags say lw made it for this stage."""
+    tags = tags or {}
+    return tags.get("lw:project") == app.project_name and tags.get("lw:stage") == app.stage
+
+
+def tag_list(app: AppModel) -> list[dict[str, str]]:
+    """Tags in the ``[{"Key":…, "Value":…}]`` form IAM and S3 use."""
+    return [{"Key": k, "Value": v} for k, v in sorted(app.tags.items())]

@@ -1,0 +1,70 @@
+"""Resource-policy statements on the ``live`` alias that let a front door invoke it.
+
+Each front door owns one statement id, so lw can check, add and remove exactly its own
+statements and leave anything a user added by hand alone.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from lw.core.plan import Change, Outputs
+from lw.providers.aws import names
+from lw.providers.aws.errors import read_or_none
+from lw.providers.aws.session import AwsSession
+
+
+def alias_statements(aws: AwsSession, function: str) -> dict[str, dict[str, Any]]:
+    """The statements of the alias's resource policy, by statement id."""
+    lam = aws.client("lambda")
+    found = read_or_none(f"Lambda function {function} policy",
+                         lambda: lam.get_policy(FunctionName=function, Qualifier=names.ALIAS))
+    if not found:
+        return {}
+    policy = json.loads(found["Policy"])
+    return {s.get("Sid", ""): s for s in policy.get("Statement") or []}
+
+
+def source_arn_of(statement: dict[str, Any]) -> str | None:
+    condition = statement.get("Condition") or {}
+    for operator in ("ArnLike", "ArnEquals"):
+        value = (condition.get(operator) or {}).get("AWS:SourceArn")
+        if value:
+            return str(value)
+    return None
+
+
+def grant_change(aws: AwsSession, function: str, sid: str, existing: dict[str, dict[str, Any]],
+                 *, principal: str, source_arn: str | None = None, action: str = "lambda:InvokeFunction",
+                 extra: dict[str, Any] | None = None, what: str) -> Change:
+    """Add (or replace) statement ``sid``; ``source_arn`` may be a callable of the outputs
+    when the API does not exist yet."""
+    lam = aws.client("lambda")
+    resource = f"Lambda permission {function}:{names.ALIAS}/{sid}"
+    current = existing.get(sid)
+    if current is not None and (source_arn is None or source_arn_of(current) == source_arn):
+        return Change("noop", resource, f"{what} may invoke")
+
+    def grant(outputs: Outputs, arn: str | None = source_arn) -> None:
+        if current is not None:
+            lam.remove_permission(FunctionName=function, StatementId=sid, Qualifier=names.ALIAS)
+        params: dict[str, Any] = dict(FunctionName=function, Qualifier=names.ALIAS, StatementId=sid,
+                                      Action=action, Principal=principal, **(extra or {}))
+        arn = arn or outputs.get(f"source_arn:{sid}")
+        if arn:
+            params["SourceArn"] = arn
+        lam.add_permission(**params)
+
+    return Change("update" if current else "create", resource, f"let {what} invoke the alias", grant,
+                  step="grant invoke permission")
+
+
+def revoke_change(aws: AwsSession, function: str, sid: str, existing: dict[str, dict[str, Any]],
+                  what: str) -> list[Change]:
+    if sid not in existing:
+        return []
+    lam = aws.client("lambda")
+    return [Change("delete", f"Lambda permission {function}:{names.ALIAS}/{sid}", f"{what} no longer configured",
+                   lambda o: lam.remove_permission(FunctionName=function, StatementId=sid, Qualifier=names.ALIAS),
+                   step="revoke permission")]

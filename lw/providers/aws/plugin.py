@@ -1,0 +1,110 @@
+"""The AWS provider: Lambda behind API Gateway or a Function URL, planned first.
+
+Each hook is one line into the module that does that job; the hooks only read, and
+the changes they return hold the writes (see ``lw.core.plan``).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+from lw.core.artifact import Artifact, Build
+from lw.core.context import Context
+from lw.core.hookspecs import hookimpl
+from lw.core.plan import Change
+from lw.core.provider import InvokeRequest, InvokeResult, LogQuery, ProviderInfo, RollbackTarget, Status
+from lw.providers.aws import settings
+from lw.providers.aws.errors import readable_changes
+from lw.providers.aws.session import AwsSession
+
+_sessions: dict[int, tuple[Context, AwsSession]] = {}
+
+
+def session_for(ctx: Context) -> AwsSession:
+    """One AwsSession per command (the hooks of one command share a Context), so
+    clients and the account id are fetched once."""
+    cached = _sessions.get(id(ctx))
+    if cached is not None and cached[0] is ctx:
+        return cached[1]
+    aws = AwsSession.from_context(ctx)
+    _sessions.clear()
+    _sessions[id(ctx)] = (ctx, aws)
+    return aws
+
+
+@hookimpl
+def lw_providers() -> Iterable[ProviderInfo]:
+    return [
+        ProviderInfo(
+            name="aws",
+            description="AWS Lambda with API Gateway (REST or HTTP API) or a Function URL, and AWS event sources.",
+            settings=settings.SETTINGS,
+            block_settings=settings.BLOCK_SETTINGS,
+            provided_packages=settings.PROVIDED_PACKAGES,
+        )
+    ]
+
+
+@hookimpl
+def lw_package(ctx: Context, build: Build) -> Artifact:
+    from lw.providers.aws.package import package
+
+    return package(ctx, build)
+
+
+@hookimpl
+def lw_deploy(ctx: Context, artifact: Artifact) -> list[Change]:
+    from lw.providers.aws.deploy import plan_deploy
+
+    return readable_changes(plan_deploy(ctx, session_for(ctx), artifact))
+
+
+@hookimpl
+def lw_route(ctx: Context) -> list[Change]:
+    from lw.providers.aws.routes import plan_routes
+
+    return readable_changes(plan_routes(ctx, session_for(ctx)))
+
+
+@hookimpl
+def lw_event(ctx: Context) -> list[Change]:
+    from lw.providers.aws import events_bridge, names
+
+    aws = session_for(ctx)
+    function = names.function_name(ctx.app)
+    return readable_changes(events_bridge.plan_events(ctx, aws, function, names.alias_arn(aws, function)))
+
+
+@hookimpl
+def lw_undeploy(ctx: Context, keep_logs: bool) -> list[Change]:
+    from lw.providers.aws.undeploy import plan_undeploy
+
+    return readable_changes(plan_undeploy(ctx, session_for(ctx), keep_logs))
+
+
+@hookimpl
+def lw_rollback(ctx: Context, target: RollbackTarget) -> list[Change]:
+    from lw.providers.aws.rollback import plan_rollback
+
+    return readable_changes(plan_rollback(ctx, session_for(ctx), target))
+
+
+@hookimpl
+def lw_status(ctx: Context) -> Status:
+    from lw.providers.aws.status import describe
+
+    return describe(ctx, session_for(ctx))
+
+
+@hookimpl
+def lw_logs(ctx: Context, query: LogQuery) -> Iterator[str]:
+    from lw.providers.aws.logs import read_logs
+
+    return read_logs(ctx, session_for(ctx), query)
+
+
+@hookimpl
+def lw_invoke(ctx: Context, request: InvokeRequest) -> InvokeResult:
+    from lw.providers.aws.invoke import invoke
+
+    return invoke(ctx, session_for(ctx), request)

@@ -1,0 +1,52 @@
+"""The HTTP front doors of a stage: the one configured is planned, the others removed.
+
+Switching ``apigateway`` from ``rest`` to ``http`` (or turning it off) therefore
+deletes the API that is no longer wanted instead of leaving it serving.
+"""
+
+from __future__ import annotations
+
+from lw.core.context import Context
+from lw.core.errors import ConfigError
+from lw.core.plan import Change
+from lw.providers.aws import function_url, http_rest, http_v2, names
+from lw.providers.aws.permissions import alias_statements
+from lw.providers.aws.session import AwsSession
+
+
+def gateway_kind(ctx: Context) -> str | None:
+    """``rest`` (default), ``http`` or ``None`` (no API Gateway)."""
+    value = ctx.app.setting("apigateway", "rest")
+    if value is True or value is None:
+        return "rest"
+    if value is False or str(value).lower() in {"false", "none", "off"}:
+        return None
+    kind = str(value).lower()
+    if kind in {"rest", "v1"}:
+        return "rest"
+    if kind in {"http", "v2"}:
+        return "http"
+    raise ConfigError(f"{ctx.app.config_file.name}: stage '{ctx.app.stage}': apigateway must be rest, http or false")
+
+
+def plan_routes(ctx: Context, aws: AwsSession) -> list[Change]:
+    function = names.function_name(ctx.app)
+    alias_arn = names.alias_arn(aws, function)
+    statements = alias_statements(aws, function)
+    kind = gateway_kind(ctx)
+    changes: list[Change] = []
+    changes += http_rest.plan(ctx, aws, function, alias_arn, statements) if kind == "rest" else \
+        http_rest.removal(ctx, aws, function, statements)
+    changes += http_v2.plan(ctx, aws, function, alias_arn, statements) if kind == "http" else \
+        http_v2.removal(ctx, aws, function, statements)
+    if ctx.app.setting("function_url", False):
+        changes += function_url.plan(ctx, aws, function, statements)
+    else:
+        changes += function_url.removal(aws, function, statements)
+    return changes
+
+
+def current_urls(ctx: Context, aws: AwsSession) -> list[str]:
+    function = names.function_name(ctx.app)
+    found = [http_rest.current_url(ctx, aws), http_v2.current_url(ctx, aws), function_url.current_url(aws, function)]
+    return [u for u in found if u]

@@ -1,0 +1,74 @@
+"""One boto3 session per command, honoring the standard AWS configuration.
+
+Profile and region follow the usual precedence (command line, then ``lw.yml``, then
+the environment), and ``AWS_ENDPOINT_URL`` is honored by botocore itself, so moto and
+LocalStack work with no lw-specific switch. Clients are cached per service because
+creating one costs tens of milliseconds, which adds up over a plan's many reads.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from lw.core.context import Context
+from lw.core.errors import ProviderError
+
+DEFAULT_REGION = "us-east-1"
+
+
+class AwsSession:
+    """Clients for one account and region, created lazily."""
+
+    def __init__(self, *, profile: str | None = None, region: str | None = None) -> None:
+        import boto3
+        import botocore.exceptions
+
+        try:
+            self._session = boto3.Session(profile_name=profile or None, region_name=region or None)
+        except botocore.exceptions.ProfileNotFound as exc:
+            raise ProviderError(f"AWS profile {profile!r} not found in ~/.aws/config or ~/.aws/credentials") from exc
+        self.profile = profile
+        self.region: str = self._session.region_name or DEFAULT_REGION
+        self._clients: dict[str, Any] = {}
+        self._account_id: str | None = None
+
+    @classmethod
+    def from_context(cls, ctx: Context) -> "AwsSession":
+        """``--profile``/``--region`` win over ``profile_name``/``aws_region`` in lw.yml,
+        which win over ``AWS_PROFILE``/``AWS_REGION``/``AWS_DEFAULT_REGION``."""
+        app = ctx.app
+        profile = ctx.option("profile") or app.setting("profile_name") or os.environ.get("AWS_PROFILE")
+        region = (
+            ctx.option("region")
+            or app.setting("aws_region")
+            or os.environ.get("AWS_REGION")
+            or os.environ.get("AWS_DEFAULT_REGION")
+        )
+        return cls(profile=profile, region=region)
+
+    def client(self, service_name: str) -> Any:
+        """The cached client for ``service_name`` in this session's region."""
+        client = self._clients.get(service_name)
+        if client is None:
+            client = self._session.client(service_name, region_name=self.region)
+            self._clients[service_name] = client
+        return client
+
+    @property
+    def account_id(self) -> str:
+        """The caller's account id, asked once (STS) and only when an ARN needs it."""
+        if self._account_id is None:
+            from lw.providers.aws.errors import aws_call
+
+            identity = aws_call("read caller identity", "sts", lambda: self.client("sts").get_caller_identity())
+            self._account_id = str(identity["Account"])
+        return self._account_id
+
+    @property
+    def partition(self) -> str:
+        if self.region.startswith("cn-"):
+            return "aws-cn"
+        if self.region.startswith("us-gov-"):
+            return "aws-us-gov"
+        return "aws"

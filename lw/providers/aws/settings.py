@@ -1,0 +1,31 @@
+"""The keys of the ``aws:`` block that only this provider knows.
+
+Most AWS keys (``memory_size``, ``role_arn``, ``apigateway``…) are top-level settings
+declared by the core, and the ``aws:`` block may override any of them; these are the
+few that exist only inside the block.
+"""
+
+from __future__ import annotations
+
+from lw.core.packaging.rules import AWS_PROVIDED_PACKAGES
+from lw.core.provider import SettingSpec
+
+AWS = ("aws",)
+
+BLOCK_SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec("function_url_auth", (str,), "NONE",
+                "Auth type of the Function URL: `NONE` (public) or `AWS_IAM` (SigV4-signed callers only).",
+                AWS, choices=("NONE", "AWS_IAM")),
+    SettingSpec("lambda_concurrency", (int,), None,
+                "Zappa's name for `reserved_concurrency`; used when that is not set.", AWS),
+)
+
+# Top-level keys only the AWS provider honors (Zappa's names).
+SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec("num_retained_versions", (int,), None,
+                "Keep only this many newest published versions (at least 2); default: keep all.", AWS),
+)
+
+# Distributions the Lambda Python runtime already ships; never packaged. The packaging
+# engine keeps their dependencies (urllib3, jmespath...) only if something else needs them.
+PROVIDED_PACKAGES: tuple[str, ...] = AWS_PROVIDED_PACKAGES

@@ -1,0 +1,69 @@
+"""``lw status``: what is deployed, read from AWS alone (works from a clean checkout)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from lw.core.context import Context
+from lw.core.provider import Status
+from lw.providers.aws import events_bridge, names, routes
+from lw.providers.aws.errors import aws_call, read_or_none
+from lw.providers.aws.function import read_live
+from lw.providers.aws.session import AwsSession
+
+
+def describe(ctx: Context, aws: AwsSession) -> Status:
+    function = names.function_name(ctx.app)
+    live = read_live(aws, function)
+    if live is None:
+        return Status(deployed=False, facts={"function": function, "region": aws.region})
+    lam = aws.client("lambda")
+    versions = [
+        v for page in aws_call("list versions of", f"Lambda function {function}",
+                               lambda: list(lam.get_paginator("list_versions_by_function").paginate(
+                                   FunctionName=function)))
+        for v in page["Versions"] if v["Version"] != "$LATEST"
+    ]
+    released = live.released or live.latest
+    facts: dict[str, Any] = {
+        "function": function,
+        "region": aws.region,
+        "state": live.latest.get("State", "Active"),
+        "last_update_status": live.latest.get("LastUpdateStatus", ""),
+        "runtime": live.latest.get("Runtime"),
+        "memory_size": live.latest.get("MemorySize"),
+        "alias": names.ALIAS,
+        "alias_version": live.alias_version,
+        "latest_version": max((int(v["Version"]) for v in versions), default=None),
+        "last_deploy": released.get("LastModified"),
+        "code_sha256": released.get("CodeSha256"),
+        "urls": routes.current_urls(ctx, aws),
+    }
+    facts.update(_metrics(aws, function))
+    sections = {
+        "events": events_bridge.describe_events(ctx, aws, function),
+        "versions": [
+            {"version": v["Version"], "modified": v.get("LastModified"), "code_sha256": v.get("CodeSha256"),
+             "live": v["Version"] == live.alias_version}
+            for v in versions[-5:]
+        ],
+    }
+    return Status(deployed=True, facts=facts, sections=sections)
+
+
+def _metrics(aws: AwsSession, function: str) -> dict[str, Any]:
+    """Invocations and errors over the last 24 hours (CloudWatch sums, all versions)."""
+    cloudwatch = aws.client("cloudwatch")
+    end = dt.datetime.now(dt.timezone.utc)
+    start = end - dt.timedelta(hours=24)
+    result: dict[str, Any] = {}
+    for metric, key in (("Invocations", "invocations_24h"), ("Errors", "errors_24h")):
+        response = read_or_none(f"CloudWatch metric {metric} of {function}", lambda: cloudwatch.get_metric_statistics(
+            Namespace="AWS/Lambda", MetricName=metric,
+            Dimensions=[{"Name": "FunctionName", "Value": function}],
+            StartTime=start, EndTime=end, Period=86400, Statistics=["Sum"],
+        ))
+        points = (response or {}).get("Datapoints") or []
+        result[key] = int(sum(p.get("Sum", 0) for p in points))
+    return result

@@ -1,0 +1,43 @@
+"""``lw undeploy``: remove everything lw created for the stage, found by name and tag.
+
+Front doors and event sources go first (so nothing calls a function that is being
+deleted), then the function with its versions and alias, its role when lw made it,
+its logs unless ``--keep-logs``, and uploaded packages. Resources lw did not make
+(a role given by ``role_arn``, a bucket not tagged for this stage) are left alone.
+"""
+
+from __future__ import annotations
+
+from lw.core.context import Context
+from lw.core.plan import Change
+from lw.providers.aws import events_bridge, http_rest, http_v2, iam, names
+from lw.providers.aws.code_upload import delete_artifacts_changes
+from lw.providers.aws.errors import aws_call
+from lw.providers.aws.function import delete_function_change
+from lw.providers.aws.session import AwsSession
+
+
+def plan_undeploy(ctx: Context, aws: AwsSession, keep_logs: bool) -> list[Change]:
+    function = names.function_name(ctx.app)
+    changes: list[Change] = []
+    changes += events_bridge.plan_events_removal(ctx, aws, function)
+    # Deleting the function drops its resource policy and URL config with it, so
+    # only the APIs themselves need deleting here.
+    changes += http_rest.removal(ctx, aws, function, {}, reason="made by lw for this stage")
+    changes += http_v2.removal(ctx, aws, function, {}, reason="made by lw for this stage")
+    changes += delete_function_change(aws, function)
+    changes += iam.delete_role_changes(ctx, aws)
+    if not keep_logs:
+        changes += _log_group_changes(aws, function)
+    changes += delete_artifacts_changes(ctx, aws)
+    return changes
+
+
+def _log_group_changes(aws: AwsSession, function: str) -> list[Change]:
+    logs = aws.client("logs")
+    group = names.log_group(function)
+    found = aws_call("list", "log groups", lambda: logs.describe_log_groups(logGroupNamePrefix=group))
+    if not any(g["logGroupName"] == group for g in found.get("logGroups") or []):
+        return []
+    return [Change("delete", f"log group {group}", "--keep-logs not given",
+                   lambda o: logs.delete_log_group(logGroupName=group), phase="cleanup", step="delete log group")]

@@ -1,0 +1,51 @@
+"""Pruning old published versions (``num_retained_versions``).
+
+Every release publishes a version and Lambda's code storage is capped per region, so a
+long-lived stage eventually needs old versions removed. Pruning runs in the cleanup
+phase, after the release, and never removes the version the alias points to (before or
+after the move), so rollback to the previous release always works.
+"""
+
+from __future__ import annotations
+
+from lw.core.context import Context
+from lw.core.errors import ConfigError
+from lw.core.plan import Change, Outputs
+from lw.providers.aws import names
+from lw.providers.aws.session import AwsSession
+
+
+def retained(ctx: Context) -> int | None:
+    value = ctx.app.setting("num_retained_versions")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+        raise ConfigError(f"{ctx.app.config_file.name}: stage '{ctx.app.stage}': num_retained_versions must be an "
+                          "integer of at least 2 (the live release and the one before it)")
+    return value
+
+
+def prune_change(ctx: Context, aws: AwsSession, function: str) -> list[Change]:
+    """A cleanup change that deletes versions beyond the newest ``num_retained_versions``.
+
+    Which versions go is decided when it runs (the release may have published a new
+    one), so the plan shows the rule rather than a list."""
+    keep = retained(ctx)
+    if keep is None:
+        return []
+    lam = aws.client("lambda")
+
+    def prune(outputs: Outputs) -> None:
+        versions = sorted(
+            int(v["Version"])
+            for page in lam.get_paginator("list_versions_by_function").paginate(FunctionName=function)
+            for v in page["Versions"] if v["Version"].isdigit()
+        )
+        live = lam.get_alias(FunctionName=function, Name=names.ALIAS)["FunctionVersion"]
+        protected = {live, str(outputs.get("version") or live), str(outputs.get("previous_version") or live)}
+        for version in versions[:-keep]:
+            if str(version) not in protected:
+                lam.delete_function(FunctionName=function, Qualifier=str(version))
+
+    return [Change("update", f"Lambda function {function}", f"keep the newest {keep} versions", prune,
+                   phase="cleanup", step="prune versions")]
