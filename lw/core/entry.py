@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from lw.core.context import Context
 from lw.core.model import AppModel
 
 SETTINGS_FILE = "lw_settings.json"
@@ -100,3 +101,21 @@ def openwhisk_entry_module() -> tuple[str, bytes]:
         settings=SETTINGS_FILE,
     )
     return "__main__.py", source.encode()
+
+
+def package_files(ctx: Context, entry_module: tuple[str, bytes]) -> list[tuple[str, bytes]]:
+    """What every provider adds to the neutral build: the runtime, its entry module, the
+    embedded settings, and the files cross-cutting plugins contribute through
+    ``lw_package_files`` (collected once by the workflow into
+    ``ctx.options["extra_package_files"]``)."""
+    files = [*runtime_files(), entry_module, (SETTINGS_FILE, settings_json(ctx.app))]
+    files.extend(ctx.options.get("extra_package_files") or ())
+    return files
+
+
+def artifact_path(ctx: Context, provider_label: str) -> Path:
+    """Where the artifact goes: ``lw package -o FILE`` or ``.lw/dist/<name>-<label>.zip``."""
+    chosen = ctx.option("package_out")
+    out = Path(chosen) if chosen else ctx.work_dir / "dist" / f"{ctx.app.name}-{provider_label}.zip"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out

@@ -97,9 +97,10 @@ def package(session: Session, *, out: Path | None = None) -> Artifact:
         ctx.reporter.warn(f"not packaged (looks like a secret; list it under 'include' to ship it): {skipped}")
     for note in build.notes:
         ctx.reporter.info(note)
+    options = {**ctx.options, "extra_package_files": extra_package_files(session)}
     if out is not None:
-        ctx = Context(app=app, reporter=ctx.reporter, options={**ctx.options, "package_out": str(out)})
-        session = Session(ctx=ctx, providers=session.providers)
+        options["package_out"] = str(out)
+    session = Session(ctx=Context(app=app, reporter=ctx.reporter, options=options), providers=session.providers)
     artifact: Artifact = session.hook("lw_package")(ctx=session.ctx, build=build)
     for warning in artifact.warnings:
         ctx.reporter.warn(warning)

@@ -16,7 +16,7 @@ from lw.runtime.wsgi import BodyPolicy, Response, call_app, plain_response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, Iterable, Mapping
+    from typing import Any, Iterable, Mapping
 
 # The options ``make_handler``/``make_main`` accept; the same names as lw.yml settings.
 OPTION_NAMES = frozenset(

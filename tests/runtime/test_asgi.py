@@ -9,7 +9,7 @@ import pytest
 from lw.runtime.asgi import AsgiBridge, is_asgi
 from lw.runtime.aws import make_handler
 
-from .helpers import http_event, response_body, response_json
+from .helpers import http_event, response_json
 
 
 async def asgi_function(scope, receive, send):

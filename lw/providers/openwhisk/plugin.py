@@ -6,7 +6,6 @@ changes or facts; the writes live in the returned changes' ``apply`` callables.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Iterable, Iterator
 
 from lw.core import entry
@@ -52,28 +51,12 @@ def lw_providers() -> Iterable[ProviderInfo]:
 def lw_package(ctx: Context, build: Build) -> Artifact:
     from lw.core import packaging
 
-    app = ctx.app
-    files = list(entry.runtime_files())
-    files.append(entry.openwhisk_entry_module())
-    files.append((entry.SETTINGS_FILE, entry.settings_json(app)))
-    files.extend(_plugin_files(ctx))
-    out = Path(ctx.option("package_out") or ctx.work_dir / "dist" / f"{app.name}-openwhisk.zip")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    files = entry.package_files(ctx, entry.openwhisk_entry_module())
+    out = entry.artifact_path(ctx, "openwhisk")
     omit = [name for name in RUNTIME_MISREADS if (build.root / name).is_file()]
     for name in omit:
         ctx.reporter.warn(f"{name} left out of the OpenWhisk package: {RUNTIME_MISREADS[name]}")
     return packaging.write_zip(build, files, out, handler="main", size_limits=packaging.OPENWHISK_LIMITS, omit=omit)
-
-
-def _plugin_files(ctx: Context) -> list[tuple[str, bytes]]:
-    """Files every cross-cutting plugin adds (``lw_package_files``), whatever the provider."""
-    extra = ctx.options.get("extra_package_files")
-    if extra is not None:
-        return list(extra)
-    from lw.core.plugins import make_plugin_manager
-
-    pm = make_plugin_manager()
-    return [item for group in pm.hook.lw_package_files(ctx=ctx) for item in (group or ())]
 
 
 @hookimpl
