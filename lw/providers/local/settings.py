@@ -1,0 +1,32 @@
+"""The keys of the ``local:`` block: how the local runtime runs the package."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lw.core.model import AppModel
+from lw.core.provider import SettingSpec
+
+LOCAL = ("local",)
+
+BLOCK_SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec("concurrency", (int,), 2,
+                "How many worker processes (Lambda execution environments) run at once; more requests queue.",
+                LOCAL),
+    SettingSpec("port", (int,), None,
+                "Port of the local URL on 127.0.0.1 (default: a free port); `--port` overrides it.", LOCAL),
+    SettingSpec("health_check_path", (str,), "/",
+                "Path requested once at deploy; a 5xx or a failed start refuses the deploy and shows why.", LOCAL),
+    SettingSpec("init_timeout_seconds", (int,), 60,
+                "How long a worker may take to import the app before the deploy is refused.", LOCAL),
+)
+
+_DEFAULTS = {spec.name: spec.default for spec in BLOCK_SETTINGS}
+
+
+def local_setting(app: AppModel, key: str) -> Any:
+    """A ``local:`` block key, falling back to its documented default (not to the
+    top-level setting of the same name: ``port`` means nothing outside this block)."""
+    block = app.settings.get("local") or {}
+    value = block.get(key) if hasattr(block, "get") else None
+    return _DEFAULTS[key] if value is None else value
