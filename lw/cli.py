@@ -111,6 +111,8 @@ def lw_command(func: Callable[..., Any]) -> Callable[..., Any]:
             _fail(inv, str(exc), exc.exit_code)
         except KeyboardInterrupt:
             _fail(inv, "interrupted", 130)
+        except BrokenPipeError:
+            _quiet_exit_on_closed_stdout()
         except click.exceptions.Exit:
             raise
         except click.ClickException:
@@ -119,6 +121,15 @@ def lw_command(func: Callable[..., Any]) -> Callable[..., Any]:
             _fail(inv, f"internal error: {type(exc).__name__}: {exc}", 1, hint="run with -v for the traceback")
 
     return wrapper
+
+
+def _quiet_exit_on_closed_stdout() -> None:
+    """``lw logs | head`` closed our stdout: stop quietly, as Unix tools do."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(1)
 
 
 def _fail(inv: Invocation, message: str, code: int, hint: str | None = None) -> None:
