@@ -88,7 +88,7 @@ class AppModel:
     def setting(self, key: str, default: Any = None) -> Any:
         """A top-level setting, with the provider block taking precedence when it sets it."""
         block = self.provider_settings
-        if key in block:
+        if block.get(key) is not None:  # an explicit null in the block means "not set here"
             return block[key]
         return self.settings.get(key, default)
 

@@ -78,11 +78,13 @@ def _load_entrypoints(pm: LwPluginManager) -> None:
             continue
         try:
             plugin = ep.load()
+            pm.register(plugin, name=ep.name)  # validates the hookimpl signatures
         except Exception as exc:  # a third party's bug must not become ours
             dist = ep.dist.name if ep.dist else "unknown distribution"
             pm.broken[ep.name] = f"{dist}: {type(exc).__name__}: {exc}"
+            if pm.get_plugin(ep.name) is not None:
+                pm.unregister(name=ep.name)
             continue
-        pm.register(plugin, name=ep.name)
         if ep.dist is not None:
             pm.distributions[id(plugin)] = (ep.dist.name, ep.dist.version)
 
@@ -94,7 +96,12 @@ class Providers:
         self.pm = pm
         self._installed: dict[str, InstalledProvider] = {}
         for impl in pm.hook.lw_providers.get_hookimpls():
-            for info in impl.function() or ():
+            try:
+                declared = list(impl.function() or ())
+            except Exception as exc:  # a plugin that cannot even describe itself
+                pm.broken[impl.plugin_name] = f"lw_providers failed: {type(exc).__name__}: {exc}"
+                continue
+            for info in declared:
                 dist_name, version = pm.distributions.get(id(impl.plugin), ("(not installed)", "-"))
                 if info.name in self._installed:
                     other = self._installed[info.name]

@@ -61,12 +61,17 @@ def clf_time(now: float) -> str:
     return _last_stamp
 
 
+# Control characters (a decoded %0A in a path) would let a client forge log lines.
+_ESCAPES = {code: "\\x%02x" % code for code in (*range(0x20), 0x7F)}
+_ESCAPES[ord('"')] = '\\"'
+
+
 def _readable(value: str) -> str:
-    """PEP 3333 latin-1 text back to what the client sent, quotes escaped for the log."""
+    """PEP 3333 latin-1 text back to what the client sent, escaped for one log line."""
     if not value.isascii():
         value = value.encode("latin-1", "replace").decode("utf-8", "replace")
-    if '"' in value:
-        value = value.replace('"', '\\"')
+    if not value.isprintable() or '"' in value:
+        value = value.translate(_ESCAPES)
     return value
 
 

@@ -102,3 +102,33 @@ def test_docs_list_every_hook_with_its_exact_signature() -> None:
     documented = set(re.findall(r"def (lw_\w+)\(", docs))
     defined = {n for n, _ in inspect.getmembers(hookspecs, inspect.isfunction) if n.startswith("lw_")}
     assert documented == defined
+
+
+def test_a_plugin_with_a_bad_hook_signature_is_reported_not_fatal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.metadata
+    import sys
+    import types
+
+    module = types.ModuleType("lw_badsig")
+
+    @hookimpl
+    def lw_route(ctx: Any, unexpected: Any) -> list[Change]:  # not in the hookspec
+        return []
+
+    module.lw_route = lw_route  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "lw_badsig", module)
+    real = importlib.metadata.entry_points
+
+    def with_bad(**kwargs: Any) -> Any:
+        found = list(real(**kwargs))
+        if kwargs.get("group") == "lw":
+            found.append(importlib.metadata.EntryPoint(name="badsig", value="lw_badsig", group="lw"))
+        return found
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", with_bad)
+    pm = make_plugin_manager()
+    assert "badsig" in pm.broken and pm.get_plugin("badsig") is None
+    providers = Providers(pm)
+    assert "aws" in providers.names()
+    with pytest.raises(UsageError, match="provider plugin 'badsig' failed to load"):
+        providers.get("badsig")

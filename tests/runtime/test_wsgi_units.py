@@ -171,3 +171,11 @@ def test_asgi_can_be_forced_for_wrapped_apps():
     wrapped = functools.partial(app, greeting="forced")
     response = make_handler(wrapped, asgi=True, log_requests=False)(http_event("v2"), None)
     assert response["body"] == "forced"
+
+
+def test_access_line_escapes_control_characters_so_lines_cannot_be_forged():
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": '/a\n1.2.3.4 - admin [x] "GET /admin HTTP/1.1" 200 1',
+               "REMOTE_ADDR": "9.9.9.9", "HTTP_USER_AGENT": "ua\r\n"}
+    line = access_line(environ, 200, 5, 0.0)
+    assert "\n" not in line and "\r" not in line
+    assert "\\x0a1.2.3.4" in line and '\\"GET /admin' in line

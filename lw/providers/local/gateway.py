@@ -76,8 +76,11 @@ def to_event(request: HttpRequest, door: FrontDoor) -> dict[str, Any]:
 
 
 def _split_target(target: str) -> tuple[str, str]:
+    """Path and query as sent: API Gateway passes ``path``/``rawPath`` still
+    percent-encoded and the runtime decodes them once, so decoding here too would
+    turn ``%2F`` into a real ``/`` and ``%2525`` into ``%`` locally only."""
     path, _, query = target.partition("?")
-    return unquote(path) or "/", query
+    return path or "/", query
 
 
 def _body(request: HttpRequest) -> tuple[str | None, bool]:
@@ -117,7 +120,7 @@ def _rest_event(request: HttpRequest, door: FrontDoor) -> dict[str, Any]:
         "multiValueHeaders": multi_headers or None,
         "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
         "multiValueQueryStringParameters": multi_query or None,
-        "pathParameters": None if is_root else {"proxy": path.lstrip("/")},
+        "pathParameters": None if is_root else {"proxy": unquote(path).lstrip("/")},
         "stageVariables": None,
         "requestContext": {
             "accountId": ACCOUNT_ID,

@@ -12,7 +12,7 @@ from typing import Iterable, Iterator
 
 from lw.core.artifact import Artifact, Build, Target
 from lw.core.context import Context
-from lw.core.errors import PackagingError, ProviderError, UsageError
+from lw.core.errors import ProviderError, UsageError
 from lw.core.hookspecs import hookimpl
 from lw.core.plan import Change
 from lw.core.provider import InvokeRequest, InvokeResult, LogQuery, ProviderInfo, RollbackTarget, Status
@@ -36,7 +36,7 @@ def lw_providers() -> Iterable[ProviderInfo]:
 @hookimpl
 def lw_package(ctx: Context, build: Build) -> Artifact:
     """The AWS provider's artifact, built for the interpreter lw runs with."""
-    from lw.core.plugins import Providers, make_plugin_manager
+    from lw.providers.aws.package import package as aws_package
 
     if ctx.app.python_version != deployer.RUNNING_PYTHON:
         ctx.reporter.warn(
@@ -44,15 +44,9 @@ def lw_package(ctx: Context, build: Build) -> Artifact:
             f"{deployer.RUNNING_PYTHON}: the local package is built for {deployer.RUNNING_PYTHON}"
         )
         build = _rebuild_for_running_python(ctx, build)
-    try:
-        aws_package = Providers(make_plugin_manager()).hook("aws", "lw_package")
-    except UsageError:
-        raise PackagingError(
-            "the local provider runs the AWS package, so it needs the aws provider plugin, which is not installed "
-            "or is blocked by LW_DISABLE_PLUGINS"
-        ) from None
-    artifact: Artifact = aws_package(ctx=ctx, build=build)
-    return artifact
+    # The same function the aws provider's package hook runs: the local runtime runs
+    # exactly the artifact Lambda would get (both ship in this distribution).
+    return aws_package(ctx, build)
 
 
 def _rebuild_for_running_python(ctx: Context, build: Build) -> Build:

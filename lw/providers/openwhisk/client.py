@@ -19,7 +19,12 @@ from lw.core.errors import ProviderError
 from lw.providers.openwhisk.credentials import Credentials
 
 API_PREFIX = "/api/v1"
-RETRY_STATUSES = frozenset({429, 500, 503, 504})
+# 429 and 503 mean the request was not run, so any method may be retried; after a 500
+# or 504 a POST (a blocking invoke, a feed lifecycle call) may already have run, so
+# only the idempotent methods are retried then.
+RETRY_ALWAYS = frozenset({429, 503})
+RETRY_IDEMPOTENT = frozenset({500, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "DELETE", "HEAD"})
 DEFAULT_TIMEOUT = (10.0, 70.0)
 DEFAULT_BACKOFF = 0.5  # seconds, doubled per attempt unless the controller sends Retry-After  # blocking invocations wait up to 60 s on the controller
 
@@ -138,7 +143,7 @@ class OpenWhiskClient:
                 raise ProviderError(f"cannot reach OpenWhisk at {self.apihost}: {_reason(exc)}") from None
             except requests.exceptions.RequestException as exc:
                 raise ProviderError(f"OpenWhisk request {label} failed: {_reason(exc)}") from None
-            if response.status_code in RETRY_STATUSES and attempt < self.retries:
+            if attempt < self.retries and _retryable(response.status_code, method):
                 attempt += 1
                 self.sleep(_retry_delay(response, self.backoff * 2 ** (attempt - 1)))
                 continue
@@ -234,3 +239,7 @@ def _reason(exc: Exception) -> str:
     text = str(getattr(inner, "reason", None) or inner)
     text = re.sub(r"<[^>]+>:?\s*", "", text)
     return " ".join(text.split())[:200]
+
+
+def _retryable(status: int, method: str) -> bool:
+    return status in RETRY_ALWAYS or (status in RETRY_IDEMPOTENT and method.upper() in IDEMPOTENT_METHODS)

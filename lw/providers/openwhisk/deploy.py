@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from lw.core.artifact import Artifact
-from lw.core.errors import ProviderError
+from lw.core.errors import ConfigError, ProviderError
 from lw.core.plan import Change
 from lw.providers.openwhisk import actions, releases
 from lw.providers.openwhisk.names import ANN_ARTIFACT, APP_ACTION, EVENTS_ACTION, annotations_of
@@ -81,7 +81,13 @@ def plan_actions(remote: Remote, artifact: Artifact) -> list[Change]:
         else:
             verb = "create" if deployed is None else "update"
             changes.append(Change(verb, resource, actions.why_changed(deployed, body, sha), put(action, body, deployed), phase, f"{verb} action"))
-    keep = int(app.setting("keep_releases", releases.DEFAULT_KEEP) or releases.DEFAULT_KEEP)
+    keep = app.setting("keep_releases")
+    keep = releases.DEFAULT_KEEP if keep is None else int(keep)
+    if keep < 1:
+        raise ConfigError(
+            f"{app.config_file.name}: stage '{app.stage}': openwhisk.keep_releases: expected 1 or more, got {keep} "
+            "(the serving release is always kept)"
+        )
     if any(c.mutating for c in changes):
         changes += releases.plan_prune(remote, keep, sha)
     return changes

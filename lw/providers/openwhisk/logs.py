@@ -18,7 +18,7 @@ def lines(remote: Remote, query: LogQuery, *, sleep: Callable[[float], None] = t
     since_ms = int((clock() - query.since_seconds) * 1000)
     seen: set[str] = set()
     while True:
-        for activation in activations.recent(remote, since_ms=since_ms):
+        for activation in activations.recent(remote, since_ms=since_ms, limit=activations.MAX_PER_ACTION):
             activation_id = str(activation.get("activationId"))
             if activation_id in seen:
                 continue

@@ -129,17 +129,25 @@ def test_unpacking_keeps_executable_bits(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "module.py").read_text() == "x = 1\n"
 
 
-def test_local_package_needs_the_aws_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_local_package_is_the_aws_package(tmp_path: Path) -> None:
+    """Same hook output, same bytes: the local runtime runs exactly what Lambda would get."""
     from lw.core.artifact import Build
-    from lw.core.errors import PackagingError
+    from lw.providers.aws import plugin as aws_plugin
     from lw.providers.local import plugin
 
-    monkeypatch.setenv("LW_DISABLE_PLUGINS", "aws")
-    app = AppModel(project_name="demo", stage="dev", provider="local", project_dir=tmp_path,
-                   config_file=tmp_path / "lw.yml", app_function="app.app",
-                   runtime=f"python{deployer.RUNNING_PYTHON}")
-    with pytest.raises(PackagingError, match="needs the aws provider plugin"):
-        plugin.lw_package(ctx=Context(app=app), build=Build(root=tmp_path, app_files=0, dependency_files=0))
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def app(environ, start_response):\n    return []\n")
+    build = Build(root=tmp_path / "src", app_files=1, dependency_files=0)
+    artifacts = []
+    for provider, hook in (("local", plugin.lw_package), ("aws", aws_plugin.lw_package)):
+        app = AppModel(project_name="demo", stage="dev", provider=provider, project_dir=tmp_path,
+                       config_file=tmp_path / "lw.yml", app_function="app.app",
+                       runtime=f"python{deployer.RUNNING_PYTHON}")
+        ctx = Context(app=app, options={"package_out": str(tmp_path / f"{provider}.zip")})
+        artifacts.append(hook(ctx=ctx, build=build))
+    local, aws = artifacts
+    assert local.handler == aws.handler == "lw_handler.handler"
+    assert local.file_count == aws.file_count
 
 
 def test_commands_on_a_stage_that_is_not_deployed_say_so(tmp_path: Path) -> None:

@@ -156,3 +156,23 @@ def test_iam_token_failure_is_one_line() -> None:
     with pytest.raises(ProviderError, match="could not get an IAM token") as caught:
         OpenWhiskClient(creds).request("GET", "/namespaces")
     assert "\n" not in str(caught.value)
+
+
+@responses.activate
+def test_a_post_that_may_have_run_is_not_retried() -> None:
+    """After a 504 a blocking invoke may already have run: running `manage migrate` twice is worse than an error."""
+    url = f"{HOST}/api/v1/namespaces/guest/actions/p/events"
+    responses.post(url, status=504, json={"error": "The action exceeded its time limits", "code": "tx9"})
+    client, slept = make_client()
+    with pytest.raises(ControllerError, match="HTTP 504"):
+        client.request("POST", "/namespaces/guest/actions/p/events", body={})
+    assert slept == [] and len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_post_refused_before_running_is_retried() -> None:
+    url = f"{HOST}/api/v1/namespaces/guest/actions/p/events"
+    responses.post(url, status=429, json={"error": "Too many requests", "code": "t1"})
+    responses.post(url, json={"ok": True})
+    client, _ = make_client()
+    assert client.request("POST", "/namespaces/guest/actions/p/events", body={}) == {"ok": True}

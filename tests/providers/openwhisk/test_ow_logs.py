@@ -53,3 +53,23 @@ def test_tail_keeps_polling_and_prints_each_activation_once(fake: FakeOpenWhisk,
     seen = [next(stream) for _ in range(6)]
     assert [s.rsplit(" ", 2)[-2:] for s in seen[-2:]] == [["new", "1"], ["new", "2"]]
     assert len(naps) == 2
+
+
+def test_activations_are_read_page_by_page_until_the_window_is_exhausted() -> None:
+    """The controller pages by 200, newest first: a busy --since window must not be cut at one page."""
+    from types import SimpleNamespace
+
+    from lw.providers.openwhisk import activations
+
+    records = {name: [{"activationId": f"{name}-{i}", "start": 10_000 - i} for i in range(450)] for name in ("p/app", "p/events")}
+    calls: list[tuple[str, int, int]] = []
+
+    def get(path: str, *, name: str, limit: int, skip: int, **params: object) -> list[dict]:
+        calls.append((name, limit, skip))
+        return records[name][skip:skip + limit]
+
+    remote = SimpleNamespace(names=SimpleNamespace(package="p"), get=get)
+    found = activations.recent(remote, since_ms=1, limit=activations.MAX_PER_ACTION)  # type: ignore[arg-type]
+    assert len(found) == 900
+    assert [c for c in calls if c[0] == "p/app"] == [("p/app", 200, 0), ("p/app", 200, 200), ("p/app", 200, 400)]
+    assert found[0]["start"] <= found[-1]["start"]
