@@ -4,7 +4,16 @@ Runs the real CLI in-process three times: the first deploy, an unchanged (no-op)
 redeploy, and a code-only redeploy, and prints one table row for each. The package
 cache is warmed first so the rows measure lw, not pip downloading Flask.
 
-    python benchmarks/deploy.py [--repeat N]
+    python benchmarks/deploy.py [--repeat N] [--section all|flask|regions|layer] [--latency-ms MS]
+                                [--moto-process]
+
+``--section regions`` compares a one-region stage with a three-region one (``regions``)
+step by step; ``--section layer`` measures a code-only redeploy of
+examples/django-site with and without ``dependency_layer`` (bytes uploaded and wall
+time). ``--latency-ms`` adds a delay to every AWS call, as the network to AWS would,
+and ``--moto-process`` runs moto in its own process: against an in-process moto every
+call is CPU work under this process's GIL, which hides what concurrent regions save
+when calls wait on the network.
 """
 
 from __future__ import annotations
@@ -29,10 +38,13 @@ READS = ("Get", "List", "Describe", "Head")
 
 
 class Calls:
-    """Every botocore call, counted at ``BaseClient._make_api_call``."""
+    """Every botocore call, counted at ``BaseClient._make_api_call``, with the bytes of
+    code uploaded inline (function and layer zips) and an optional simulated latency."""
 
     def __init__(self) -> None:
         self.log: list[tuple[str, str]] = []
+        self.uploaded = 0
+        self.latency = 0.0
 
     def install(self) -> None:
         from botocore.client import BaseClient
@@ -42,6 +54,11 @@ class Calls:
 
         def counting(client: Any, operation: str, params: dict[str, Any]) -> Any:
             log.append((client.meta.service_model.service_name, operation))
+            code = params.get("ZipFile") or (params.get("Code") or params.get("Content") or {}).get("ZipFile")
+            if isinstance(code, (bytes, bytearray)):
+                self.uploaded += len(code)
+            if self.latency:
+                time.sleep(self.latency)
             return original(client, operation, params)
 
         BaseClient._make_api_call = counting  # type: ignore[method-assign]
@@ -62,11 +79,45 @@ def start_moto() -> tuple[Any, str]:
     return server, f"http://{host}:{port}"
 
 
+def start_moto_process() -> tuple[Any, str]:
+    """moto in its own process, so that its CPU work does not share this process's
+    GIL with lw's concurrent regions (as AWS's does not)."""
+    import socket
+    import subprocess
+
+    import requests
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([str(Path(sys.executable).with_name("moto_server")), "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            requests.get(f"{endpoint}/moto-api/", timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+
+    class Stopper:
+        def stop(self) -> None:
+            server.terminate()
+            server.wait(timeout=10)
+
+    return Stopper(), endpoint
+
+
 def reset_moto(endpoint: str) -> None:
     import requests
 
     requests.post(f"{endpoint}/moto-api/reset", timeout=30).raise_for_status()
     requests.post(f"{endpoint}/moto-api/config", json={"lambda": {"use_docker": False}}, timeout=30).raise_for_status()
+
+
+def take_uploaded(calls: Calls) -> int:
+    taken, calls.uploaded = calls.uploaded, 0
+    return taken
 
 
 def lw(project: Path, *args: str) -> None:
@@ -109,6 +160,7 @@ CLOCK = PackagingClock()
 
 def measure(label: str, action: Callable[[], None], calls: Calls) -> dict[str, Any]:
     calls.take()
+    take_uploaded(calls)
     CLOCK.take()
     started = time.perf_counter()
     action()
@@ -116,17 +168,24 @@ def measure(label: str, action: Callable[[], None], calls: Calls) -> dict[str, A
     made = calls.take()
     mutating = [c for c in made if not c[1].startswith(READS)]
     return {"label": label, "seconds": elapsed, "package": CLOCK.take(), "calls": len(made),
-            "mutating": len(mutating), "mutating_ops": Counter(op for _, op in mutating)}
+            "mutating": len(mutating), "mutating_ops": Counter(op for _, op in mutating),
+            "uploaded": take_uploaded(calls)}
 
 
-def run_once(workdir: Path, endpoint: str, calls: Calls) -> list[dict[str, Any]]:
+def run_once(workdir: Path, endpoint: str, calls: Calls, *, example: Path = EXAMPLE, extra_config: str = "",
+             code_file: str = "app.py") -> list[dict[str, Any]]:
+    """First deploy, no-op redeploy and code-only redeploy of a fresh copy of
+    ``example`` (with ``extra_config`` appended to its stage), then undeploy."""
     reset_moto(endpoint)
-    project = workdir / "flask-hello"
+    project = workdir / example.name
     shutil.rmtree(project, ignore_errors=True)
-    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".lw", "__pycache__"))
+    shutil.copytree(example, project, ignore=shutil.ignore_patterns(".lw", "__pycache__"))
+    if extra_config:
+        config = project / "lw.yml"
+        config.write_text(config.read_text().rstrip("\n") + "\n" + extra_config)
 
     def code_change() -> None:
-        app = project / "app.py"
+        app = project / code_file
         app.write_text(app.read_text() + f"\n# change {time.time()}\n")
         lw(project, "deploy")
 
@@ -139,11 +198,79 @@ def run_once(workdir: Path, endpoint: str, calls: Calls) -> list[dict[str, Any]]
     return rows
 
 
+REGIONS_3 = "  regions: [us-east-1, eu-west-1, ap-southeast-2]\n"
+DJANGO = REPO / "examples" / "django-site"
+STEPS = ("first deploy", "no-op redeploy", "code-only redeploy")
+
+
+def _median(runs: list[list[dict[str, Any]]], index: int, key: str) -> float:
+    return statistics.median(run[index][key] for run in runs)
+
+
+def _repeat(args: argparse.Namespace, workdir: Path, endpoint: str, calls: Calls,
+            **variant: Any) -> list[list[dict[str, Any]]]:
+    run_once(workdir, endpoint, calls, **variant)  # warm the package cache and moto's lazy imports
+    return [run_once(workdir, endpoint, calls, **variant) for _ in range(max(1, args.repeat))]
+
+
+def flask_section(args: argparse.Namespace, workdir: Path, endpoint: str, calls: Calls) -> None:
+    runs = _repeat(args, workdir, endpoint, calls)
+    print(f"examples/flask-hello -> AWS (moto server), median of {len(runs)} run(s), python {sys.version.split()[0]}")
+    print(f"{'step':<20} {'wall s':>7} {'package s':>10} {'AWS s':>6} {'API calls':>10} {'mutating':>9}  "
+          "mutating operations")
+    for index, first in enumerate(runs[0]):
+        seconds = _median(runs, index, "seconds")
+        packaging = _median(runs, index, "package")
+        ops = ", ".join(f"{op}x{n}" if n > 1 else op for op, n in sorted(first["mutating_ops"].items())) or "-"
+        print(f"{first['label']:<20} {seconds:>7.2f} {packaging:>10.2f} {seconds - packaging:>6.2f} "
+              f"{first['calls']:>10} {first['mutating']:>9}  {ops}")
+
+
+def regions_section(args: argparse.Namespace, workdir: Path, endpoint: str, calls: Calls) -> None:
+    """One region against three: the target is 3 regions within 1.5x of one."""
+    one = _repeat(args, workdir, endpoint, calls)
+    three = _repeat(args, workdir, endpoint, calls, extra_config=REGIONS_3)
+    print(f"\nexamples/flask-hello: 1 region vs regions: [us-east-1, eu-west-1, ap-southeast-2] "
+          f"(moto server, +{args.latency_ms:g} ms per call), median of {len(one)} run(s)")
+    print(f"{'step':<20} {'1 region s':>11} {'3 regions s':>12} {'ratio':>6} {'calls 1':>8} {'calls 3':>8} "
+          f"{'mutating 1':>11} {'mutating 3':>11}")
+    for index, label in enumerate(STEPS):
+        a, b = _median(one, index, "seconds"), _median(three, index, "seconds")
+        print(f"{label:<20} {a:>11.2f} {b:>12.2f} {b / a:>6.2f} {one[0][index]['calls']:>8} "
+              f"{three[0][index]['calls']:>8} {one[0][index]['mutating']:>11} {three[0][index]['mutating']:>11}")
+
+
+def layer_section(args: argparse.Namespace, workdir: Path, endpoint: str, calls: Calls) -> None:
+    """A code-only redeploy of examples/django-site with and without dependency_layer."""
+    rows = []
+    for label, extra in (("without layer", ""), ("dependency_layer", "  dependency_layer: true\n")):
+        runs = _repeat(args, workdir, endpoint, calls, example=DJANGO, extra_config=extra,
+                       code_file="mysite/urls.py")
+        rows.append((label, runs))
+    print(f"\nexamples/django-site code-only redeploy, with and without dependency_layer "
+          f"(moto server, +{args.latency_ms:g} ms per call), median of {len(rows[0][1])} run(s)")
+    print(f"{'variant':<18} {'step':<20} {'wall s':>7} {'package s':>10} {'uploaded':>11} {'mutating':>9}  "
+          "mutating operations")
+    for label, runs in rows:
+        for index, step in enumerate(STEPS):
+            first = runs[0][index]
+            ops = ", ".join(f"{op}x{n}" if n > 1 else op for op, n in sorted(first["mutating_ops"].items())) or "-"
+            print(f"{label:<18} {step:<20} {_median(runs, index, 'seconds'):>7.2f} "
+                  f"{_median(runs, index, 'package'):>10.2f} {int(_median(runs, index, 'uploaded')):>11,} "
+                  f"{first['mutating']:>9}  {ops}")
+
+
+SECTIONS = {"flask": flask_section, "regions": regions_section, "layer": layer_section}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per row; the median time is shown")
+    parser.add_argument("--section", choices=["all", *SECTIONS], default="all")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="simulated network latency per AWS call")
+    parser.add_argument("--moto-process", action="store_true", help="run moto server in a separate process")
     args = parser.parse_args()
-    server, endpoint = start_moto()
+    server, endpoint = start_moto_process() if args.moto_process else start_moto()
     with tempfile.TemporaryDirectory(prefix="lw-bench-") as tmp:
         workdir = Path(tmp)
         os.environ.update({
@@ -155,20 +282,12 @@ def main() -> None:
         os.environ.pop("AWS_PROFILE", None)
         calls = Calls()
         calls.install()
+        calls.latency = args.latency_ms / 1000
         CLOCK.install()
-        run_once(workdir, endpoint, calls)  # warm the package cache and moto's lazy imports
-        runs = [run_once(workdir, endpoint, calls) for _ in range(max(1, args.repeat))]
+        for name, section in SECTIONS.items():
+            if args.section in ("all", name):
+                section(args, workdir, endpoint, calls)
     server.stop()
-
-    print(f"examples/flask-hello -> AWS (moto server), median of {len(runs)} run(s), python {sys.version.split()[0]}")
-    print(f"{'step':<20} {'wall s':>7} {'package s':>10} {'AWS s':>6} {'API calls':>10} {'mutating':>9}  "
-          "mutating operations")
-    for index, first in enumerate(runs[0]):
-        seconds = statistics.median(run[index]["seconds"] for run in runs)
-        packaging = statistics.median(run[index]["package"] for run in runs)
-        ops = ", ".join(f"{op}x{n}" if n > 1 else op for op, n in sorted(first["mutating_ops"].items())) or "-"
-        print(f"{first['label']:<20} {seconds:>7.2f} {packaging:>10.2f} {seconds - packaging:>6.2f} "
-              f"{first['calls']:>10} {first['mutating']:>9}  {ops}")
 
 
 if __name__ == "__main__":

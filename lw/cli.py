@@ -189,6 +189,9 @@ def package(inv: Invocation, output: str | None) -> None:
         f"{artifact.file_count} files\n  sha256 {artifact.sha256}\n  handler {artifact.handler}"
         + (f"\n  largest dependencies:\n{largest}" if largest else "")
     )
+    if artifact.dependencies is not None:  # shipped apart (an AWS Lambda layer)
+        deps = artifact.dependencies
+        human += f"\n{deps.path}\n  dependencies alone: {_size(deps.size)} zipped, sha256 {deps.sha256}"
     inv.emit(human, artifact.to_json())
 
 
@@ -210,6 +213,9 @@ def deploy(inv: Invocation, dry_run: bool) -> None:
     # The URLs alone go to stdout, so that `url=$(lw deploy) && curl "$url"` works.
     human = "\n".join(([result.plan.render()] if dry_run else []) + urls)
     data = {"plan": result.plan.to_json(), "applied": result.applied, "urls": urls, "artifact": result.artifact.to_json()}
+    if result.outputs.get("api_key"):  # set only by the deploy that created the key: shown this once
+        reporter.info(f"API key (shown only now, store it safely): {result.outputs['api_key']}")
+        data["api_key"] = result.outputs["api_key"]
     inv.emit(human, data)
 
 
@@ -332,10 +338,14 @@ def parse_duration(text: str) -> int:
     text = text.strip().lower()
     try:
         if text and text[-1] in units:
-            return int(float(text[:-1]) * units[text[-1]])
-        return int(text)
-    except ValueError:
-        raise UsageError(f"--since: expected a duration such as 30s, 15m, 1h or 2d, got {text!r}") from None
+            seconds = int(float(text[:-1]) * units[text[-1]])
+        else:
+            seconds = int(text)
+    except (ValueError, OverflowError):
+        seconds = 0
+    if seconds <= 0:
+        raise UsageError(f"--since: expected a duration such as 30s, 15m, 1h or 2d, got {text!r}")
+    return seconds
 
 
 def _parse_payload(payload: str | None) -> Any:
@@ -402,7 +412,7 @@ def _register_plugin_commands() -> None:
     try:
         registry = workflow.load_providers()
         registry.collect("lw_register_commands", cli=main)
-    except LwError:
+    except Exception:  # noqa: BLE001 - the command that needs the plugin reports it
         pass
 
 

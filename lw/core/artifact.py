@@ -54,6 +54,11 @@ class Build:
     bytecode: bool = False
     notes: tuple[str, ...] = ()
     dependency_sizes: tuple[tuple[str, int], ...] = ()
+    # Where the dependencies were installed (laid out as on ``sys.path``) and which
+    # paths of ``root`` come from there: a provider that ships dependencies apart
+    # from the code (an AWS Lambda layer) zips the one and omits the other.
+    dependency_dir: Path | None = None
+    dependency_paths: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -69,8 +74,11 @@ class Artifact:
     largest_dependencies: tuple[tuple[str, int], ...] = ()
     warnings: tuple[str, ...] = field(default_factory=tuple)
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # The dependencies zipped on their own, when the provider ships them separately.
+    dependencies: Artifact | None = None
 
     def to_json(self) -> dict[str, object]:
+        extra: dict[str, object] = {"dependencies": self.dependencies.to_json()} if self.dependencies else {}
         return {
             "path": str(self.path),
             "sha256": self.sha256,
@@ -81,4 +89,5 @@ class Artifact:
             "largest_dependencies": [list(x) for x in self.largest_dependencies],
             "warnings": list(self.warnings),
             "notes": list(self.notes),
+            **extra,
         }

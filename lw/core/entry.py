@@ -51,8 +51,21 @@ def runtime_settings(app: AppModel, **extra: Any) -> dict[str, Any]:
         "context_header_mappings": dict(app.setting("context_header_mappings") or {}),
         "remote_env": app.setting("remote_env"),
     }
+    _add_front_door_settings(settings, app)
     settings.update(extra)
     return settings
+
+
+def _add_front_door_settings(settings: dict[str, Any], app: AppModel) -> None:
+    """``cors`` (the function adds ``Access-Control-Allow-Origin`` to proxied responses)
+    and ``authorizer`` (the function that answers Lambda-authorizer events), only when
+    configured so that other stages' packages keep their exact bytes."""
+    cors = app.setting("cors")
+    if cors:
+        settings["cors"] = cors
+    authorizer = app.setting("authorizer")
+    if isinstance(authorizer, dict) and authorizer.get("function"):
+        settings["authorizer"] = str(authorizer["function"])
 
 
 KEEP_WARM_BINDING = "keep-warm"

@@ -7,11 +7,16 @@ was planned, the dry run is exactly the plan that would be applied.
 
 Values that are only known once an earlier change ran (a new function's ARN, an API
 id) travel through ``Outputs``, a dict shared by every ``apply`` of one plan.
+
+Changes may carry a ``group`` (the AWS provider uses the region). Groups are
+independent deployments of the same stage: they run concurrently, each in its own
+phase order with its own outputs, and one group's failure never stops another.
 """
 
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Literal
 
@@ -33,6 +38,10 @@ class Change:
     event sources) run first, ``release`` changes (moving the live alias, swapping the
     serving action) run only once every build change succeeded, so a failure leaves the
     previous release serving. ``cleanup`` runs last (pruning old versions).
+
+    ``group`` names an independent part of the plan (a region): ungrouped ``build``
+    changes run before every group (a global IAM role), the groups run concurrently,
+    and ungrouped ``release``/``cleanup`` changes run after them all.
     """
 
     action: Action
@@ -42,16 +51,21 @@ class Change:
     phase: Phase = "build"
     step: str = ""
     outputs: Outputs = field(default_factory=dict)
+    group: str = ""
 
     @property
     def mutating(self) -> bool:
         return self.action != "noop"
 
     def describe(self) -> str:
-        return f"{self.action:<6} {self.resource}  ({self.reason})"
+        where = f"[{self.group}] " if self.group else ""
+        return f"{self.action:<6} {where}{self.resource}  ({self.reason})"
 
     def to_json(self) -> dict[str, str]:
-        return {"action": self.action, "resource": self.resource, "reason": self.reason, "phase": self.phase}
+        data = {"action": self.action, "resource": self.resource, "reason": self.reason, "phase": self.phase}
+        if self.group:
+            data["group"] = self.group
+        return data
 
 
 @dataclass
@@ -80,13 +94,13 @@ class Plan:
         """
         merged: Outputs = dict(self.outputs)
         for change in self.ordered():
-            for key, value in change.outputs.items():
-                if isinstance(value, list):
-                    existing = list(merged.get(key) or [])
-                    merged[key] = existing + [v for v in value if v not in existing]
-                else:
-                    merged[key] = value
+            _merge(merged, change.outputs)
         return merged
+
+    @property
+    def groups(self) -> list[str]:
+        """The non-empty groups, in the order they first appear."""
+        return list(dict.fromkeys(c.group for c in self.changes if c.group))
 
     @property
     def is_noop(self) -> bool:
@@ -111,10 +125,73 @@ def apply_plan(plan: Plan, *, on_change: Callable[[Change], None] | None = None)
 
     The first failing change stops the run with an ``ApplyError`` naming its step and
     resource; release changes after it never run, so what was serving keeps serving.
+
+    With groups, ungrouped ``build`` changes run first (their failure stops
+    everything, as every group needs them), then each group runs in its own thread in
+    its own phase order and with its own copy of the outputs. Every group finishes
+    whatever the others do; failures are collected into one ``GroupsApplyError`` with
+    one line per failed group, and the ungrouped ``release``/``cleanup`` changes then
+    do not run (they span the groups, which are not all in the state they expect).
     """
-    outputs: Outputs = plan.known_outputs()
     started = time.monotonic()
-    for change in plan.mutating:
+    groups = plan.groups
+    if not groups:
+        outputs: Outputs = plan.known_outputs()
+        _run(plan.mutating, outputs, on_change)
+        outputs["elapsed_seconds"] = round(time.monotonic() - started, 3)
+        return outputs
+
+    ungrouped = [c for c in plan.ordered() if not c.group]
+    before = [c for c in ungrouped if c.phase == "build"]
+    after = [c for c in ungrouped if c.phase != "build"]
+    outputs = Plan(changes=ungrouped, outputs=dict(plan.outputs)).known_outputs()
+    _run([c for c in before if c.mutating], outputs, on_change)
+
+    def run_group(group: str) -> Outputs:
+        changes = [c for c in plan.ordered() if c.group == group]
+        own = Plan(changes=changes, outputs=_copy(outputs)).known_outputs()
+        _run([c for c in changes if c.mutating], own, on_change)
+        return own
+
+    results: dict[str, Outputs] = {}
+    failures: dict[str, ApplyError] = {}
+    with ThreadPoolExecutor(max_workers=len(groups), thread_name_prefix="lw-group") as pool:
+        futures = {group: pool.submit(run_group, group) for group in groups}
+        for group, future in futures.items():
+            try:
+                results[group] = future.result()
+            except ApplyError as exc:
+                failures[group] = exc
+            except BaseException as exc:  # a bug in one group still must not hide the others'
+                failures[group] = ApplyError("apply", f"group {group}", _one_line(exc))
+    for group in groups:
+        if group in results:
+            _merge(outputs, results[group])
+    outputs["groups"] = {group: results.get(group) for group in groups}
+    if failures:
+        raise GroupsApplyError(failures, succeeded=[g for g in groups if g in results])
+    _run([c for c in after if c.mutating], outputs, on_change)
+    outputs["elapsed_seconds"] = round(time.monotonic() - started, 3)
+    return outputs
+
+
+class GroupsApplyError(ApplyError):
+    """Some groups of a plan failed: one line per failed group, after all finished."""
+
+    def __init__(self, failures: dict[str, ApplyError], *, succeeded: list[str]) -> None:
+        self.failures = dict(failures)
+        self.succeeded = list(succeeded)
+        lines = [f"  {group}: {failure.message}" for group, failure in self.failures.items()]
+        total = len(self.failures) + len(self.succeeded)
+        done = f" (succeeded: {', '.join(self.succeeded)})" if self.succeeded else ""
+        cause = "\n".join(lines)
+        super().__init__("apply", "groups " + ", ".join(self.failures), cause)
+        self.message = f"{len(self.failures)} of {total} groups failed{done}:\n{cause}"
+        self.args = (self.message,)
+
+
+def _run(changes: list[Change], outputs: Outputs, on_change: Callable[[Change], None] | None) -> None:
+    for change in changes:
         if on_change:
             on_change(change)
         if change.apply is None:
@@ -127,8 +204,21 @@ def apply_plan(plan: Plan, *, on_change: Callable[[Change], None] | None = None)
             raise ApplyError(change.step or change.action, change.resource, exc.message) from exc
         except Exception as exc:  # a provider SDK error: keep it to one line
             raise ApplyError(change.step or change.action, change.resource, _one_line(exc)) from exc
-    outputs["elapsed_seconds"] = round(time.monotonic() - started, 3)
-    return outputs
+
+
+def _merge(into: Outputs, values: Outputs) -> None:
+    """Lists (``urls``) are concatenated without duplicates; other values replaced."""
+    for key, value in values.items():
+        if isinstance(value, list):
+            existing = list(into.get(key) or [])
+            into[key] = existing + [v for v in value if v not in existing]
+        else:
+            into[key] = value
+
+
+def _copy(outputs: Outputs) -> Outputs:
+    """A group's own outputs: lists copied so that appends stay in the group."""
+    return {k: list(v) if isinstance(v, list) else v for k, v in outputs.items()}
 
 
 def _one_line(exc: BaseException) -> str:

@@ -8,7 +8,7 @@ direct invocations carrying ``lw_command``, and event-source/scheduled events.
 from __future__ import annotations
 
 from lw.runtime.aws_http import adapter_for
-from lw.runtime.events import WARM_RESULT, UnroutableEvent, batch_result
+from lw.runtime.events import WARM_RESULT, UnroutableEvent, batch_result, is_authorizer_event
 from lw.runtime.logs import log, log_exception
 from lw.runtime.shim import Shim
 from lw.runtime.wsgi import plain_response
@@ -28,6 +28,8 @@ class AwsHandler:
 
     def __call__(self, event: Any, context: Any = None) -> Any:
         if type(event) is dict:
+            if self.shim.authorizer is not None and is_authorizer_event(event):
+                return self.shim.authorize(event, context)
             adapter = adapter_for(event)
             if adapter is not None:
                 # The HTTP path is written out here rather than in helper methods: it
@@ -91,7 +93,9 @@ def make_handler(app: Callable, **options: Any) -> AwsHandler:
     Options have the names of the ``lw.yml`` settings: ``binary_support``,
     ``additional_text_mimetypes``, ``exception_handler`` (callable or dotted path),
     ``log_requests``, ``allow_raw_invoke``, ``base_path``, ``context_header_mappings``,
-    ``events``, ``project_name``, ``stage``, ``log_level`` and ``asgi`` (force detection).
+    ``events``, ``project_name``, ``stage``, ``log_level``, ``cors`` (adds CORS headers to
+    responses), ``authorizer`` (callable or dotted path answering Lambda-authorizer events)
+    and ``asgi`` (force detection).
     """
     return AwsHandler(app, **options)
 

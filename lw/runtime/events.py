@@ -19,6 +19,18 @@ BATCH_KINDS = frozenset({"sqs", "kinesis", "dynamodb"})
 WARM_RESULT = {"lw": "warm"}
 
 
+AUTHORIZER_TYPES = ("TOKEN", "REQUEST")
+
+
+def is_authorizer_event(event: Mapping[str, Any]) -> bool:
+    """API Gateway asking a Lambda authorizer (REST: ``methodArn``; HTTP API: ``routeArn``).
+
+    Checked before the HTTP adapters because a REQUEST authorizer event also carries
+    ``httpMethod`` and ``requestContext`` and would otherwise be served as a request.
+    """
+    return event.get("type") in AUTHORIZER_TYPES and ("methodArn" in event or "routeArn" in event)
+
+
 class Binding:
     """One entry of the settings' ``events`` list."""
 

@@ -34,6 +34,8 @@ OPTION_NAMES = frozenset(
         "log_level",
         "asgi",
         "init_error",
+        "cors",
+        "authorizer",
     }
 )
 
@@ -62,6 +64,8 @@ class Shim:
             options.get("events") or (), options.get("project_name") or "", options.get("stage") or ""
         )
         self.exception_handler = options.get("exception_handler")
+        self.cors = _cors_rules(options.get("cors"))
+        self.authorizer: Any = options.get("authorizer") or None
         self.init_error: str | None = options.get("init_error")
         self.app: Any = None
         self.bridge: AsgiBridge | None = None
@@ -101,6 +105,8 @@ class Shim:
                               f"{environ.get('PATH_INFO')}")
                 self.report(exc, event, context)
                 response = plain_response(500, "Internal Server Error")
+        if self.cors is not None:
+            self.cors.add_to(response.headers, environ.get("HTTP_ORIGIN"))
         if self.log_requests:
             write_access_line(environ, response.status, len(response.body), started)
         return response
@@ -123,9 +129,24 @@ class Shim:
         except Exception:
             log_exception("exception_handler itself failed")
 
+    def authorize(self, event: Any, context: Any) -> Any:
+        """Answer an API Gateway Lambda-authorizer event with the stage's ``authorizer``
+        function. Its exceptions propagate: raising ``Exception("Unauthorized")`` is how
+        an authorizer tells API Gateway to answer 401."""
+        if isinstance(self.authorizer, str):
+            from lw.runtime.settings import resolve
+
+            self.authorizer = resolve(self.authorizer)
+        return self.authorizer(event, context)
+
     def add_context_headers(self, environ: dict[str, Any], request_context: Mapping[str, Any]) -> None:
-        """Copy configured ``requestContext`` values into request headers."""
+        """Copy configured ``requestContext`` values into request headers.
+
+        A mapped header is always dropped from what the client sent first: the app
+        trusts these headers as identity, so a missing context value must not let a
+        client-supplied one through."""
         for key, path in self.header_mappings:
+            environ.pop(key, None)
             value: Any = request_context
             for part in path:
                 value = value.get(part) if isinstance(value, dict) else None
@@ -145,6 +166,19 @@ class Shim:
         from lw.runtime.commands import run_command
 
         return run_command(command, context, allow_raw=self.allow_raw_invoke, report=self.report)
+
+
+def _cors_rules(value: Any) -> Any:
+    """The CORS rules, or ``None``; a malformed setting is logged, never a crash at init."""
+    if not value:
+        return None
+    from lw.runtime.cors import CorsRules
+
+    try:
+        return CorsRules.from_setting(value)
+    except ValueError as exc:
+        log("ERROR", f"ignoring the cors setting: {exc}")
+        return None
 
 
 def merge_options(settings: Mapping[str, Any], names: Iterable[str] = OPTION_NAMES) -> dict[str, Any]:

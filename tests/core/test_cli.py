@@ -174,3 +174,11 @@ def test_real_subprocess_help_and_version() -> None:
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2
     assert missing.stderr.startswith("error: ") and "Traceback" not in missing.stderr
+
+
+@pytest.mark.parametrize("text", ["soon", "infs", "1e400s", "-5m", "0"])
+def test_impossible_durations_are_usage_errors(text: str) -> None:
+    from lw.core.errors import UsageError
+
+    with pytest.raises(UsageError, match="--since"):
+        cli.parse_duration(text)

@@ -185,3 +185,12 @@ def test_missing_secret_names_the_variable(aws_credentials):
     environ = {"TOKEN": "${ssm:/missing}"}
     with pytest.raises(SettingsError, match=r"environment variable TOKEN: cannot resolve \$\{ssm:/missing\}"):
         resolve_secret_references(environ)
+
+
+def test_mapped_headers_cannot_be_supplied_by_the_client(tmp_path):
+    """A mapping is trusted identity: with no context value, the client's header is dropped."""
+    handler = handler_from_settings(write_settings(
+        tmp_path, app_function="rt_flask_app.app", context_header_mappings={"x-lw-tenant": "authorizer.tenant"}))
+    event = http_event("v2", path="/echo", headers={"x-lw-tenant": "admin", "host": "example.test"})
+    echo = response_json("v2", handler(event, None))
+    assert "x-lw-tenant" not in echo["headers"]

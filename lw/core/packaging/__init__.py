@@ -7,7 +7,7 @@ with its ``SizeLimits``. Both steps are cached so an unchanged rebuild is near i
 
 from __future__ import annotations
 
-from lw.core.packaging.archive import AWS_LIMITS, OPENWHISK_LIMITS, SizeLimits, write_zip
+from lw.core.packaging.archive import AWS_LIMITS, OPENWHISK_LIMITS, SizeLimits, write_dependency_zip, write_zip
 from lw.core.packaging.build import build_neutral
 from lw.core.packaging.gitignore import GitIgnore
 from lw.core.packaging.rules import AWS_PROVIDED_PACKAGES, DEFAULT_EXCLUDES, SECRET_PATTERNS
@@ -21,5 +21,6 @@ __all__ = [
     "SECRET_PATTERNS",
     "SizeLimits",
     "build_neutral",
+    "write_dependency_zip",
     "write_zip",
 ]

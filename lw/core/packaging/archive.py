@@ -231,13 +231,17 @@ def write_zip(
     handler: str,
     size_limits: SizeLimits | None = None,
     omit: Iterable[str] = (),
+    prefix: str = "",
 ) -> Artifact:
     """Write ``build`` plus ``extra_files`` (which win over build files of the same
     path) to ``out`` as a deterministic zip, and describe it. ``omit`` lists build paths
-    to leave out."""
+    to leave out; ``prefix`` is put before every path in the zip (a layer's ``python/``)."""
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     on_disk, extras = _entries(build, extra_files, omit)
+    if prefix:
+        on_disk = {prefix + rel: path for rel, path in on_disk.items()}
+        extras = {prefix + rel: data for rel, data in extras.items()}
     manifest = _manifest_hash(on_disk, extras, handler)
     record = _reusable(build, out, manifest)
     if record is None:
@@ -265,3 +269,21 @@ def write_zip(
         warnings=tuple(warnings),
         notes=tuple(build.notes),
     )
+
+
+def write_dependency_zip(
+    build: Build, out: Path, *, prefix: str = "", size_limits: SizeLimits | None = None
+) -> Artifact:
+    """The build's dependencies alone, as a deterministic zip (its ``sha256`` is the
+    dependencies' content hash). The app's own zip then omits
+    ``build.dependency_paths``."""
+    from lw.core.packaging.build import DEPENDENCIES_MARKER
+
+    if build.dependency_dir is None:
+        raise PackagingError("this build does not record where its dependencies were installed")
+    dependencies = Build(
+        root=build.dependency_dir, app_files=0, dependency_files=build.dependency_files,
+        bytecode=False, dependency_sizes=build.dependency_sizes,
+    )
+    return write_zip(dependencies, (), out, handler="", size_limits=size_limits, omit=(DEPENDENCIES_MARKER,),
+                     prefix=prefix)

@@ -31,6 +31,7 @@ from lw.core.packaging.staging import sync
 # Bump when the layout of an installed dependency folder changes, to invalidate caches.
 _DEPS_FORMAT = "1"
 _COMPLETE = ".lw-deps.json"
+DEPENDENCIES_MARKER = _COMPLETE
 
 
 def _deps_key(reqs: Requirements, target: Target, precompile: bool) -> str:
@@ -202,4 +203,6 @@ def build_neutral(
         bytecode=precompile,
         notes=tuple(notes),
         dependency_sizes=tuple((str(n), int(s)) for n, s in info.get("sizes", [])),  # type: ignore[union-attr]
+        dependency_dir=deps_dir,
+        dependency_paths=frozenset(linked - set(pycs.values())),
     )

@@ -42,9 +42,16 @@ def plan_code_source(ctx: Context, aws: AwsSession, artifact: Artifact, sha: str
     """Inline when allowed; otherwise the S3 bucket and object changes (reads only)."""
     if artifact.size <= DIRECT_UPLOAD_LIMIT:
         return CodeSource(zip_path=artifact.path)
+    return plan_s3_upload(ctx, aws, artifact, sha, why="package is over 50 MB")
+
+
+def plan_s3_upload(ctx: Context, aws: AwsSession, artifact: Artifact, sha: str, *, why: str,
+                   bucket: str | None = None) -> CodeSource:
+    """The package in S3 under its hash (bucket made and tagged if missing); shared
+    with ``lw template``, whose templates reference the same object deploy would."""
     app = ctx.app
     s3 = aws.client("s3")
-    bucket = names.artifact_bucket(app, aws)
+    bucket = bucket or names.artifact_bucket(app, aws)
     key = f"{names.artifact_prefix(app)}{base64.b64decode(sha).hex()}.zip"
     source = CodeSource(bucket=bucket, key=key)
     if read_or_none(f"S3 bucket {bucket}", lambda: s3.head_bucket(Bucket=bucket)) is None:
@@ -54,7 +61,7 @@ def plan_code_source(ctx: Context, aws: AwsSession, artifact: Artifact, sha: str
             s3.create_bucket(Bucket=bucket, **extra)
             s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": names.tag_list(app)})
 
-        source.changes.append(Change("create", f"S3 bucket {bucket}", "package is over 50 MB", create_bucket,
+        source.changes.append(Change("create", f"S3 bucket {bucket}", why, create_bucket,
                                      step="create bucket"))
         exists = False
     else:

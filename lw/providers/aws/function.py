@@ -16,7 +16,7 @@ import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from lw.core.artifact import Artifact
 from lw.core.context import Context
@@ -27,6 +27,7 @@ from lw.providers.aws.code_upload import CodeSource, plan_code_source
 from lw.providers.aws.concurrency import reserved as reserved_concurrency
 from lw.providers.aws.concurrency import reserved_change
 from lw.providers.aws.errors import aws_call, error_code, read_or_none
+from lw.providers.aws.layer import resolve_pending
 from lw.providers.aws.session import AwsSession
 
 # Waits after a new role before Lambda accepts it (IAM is eventually consistent);
@@ -60,8 +61,10 @@ def code_sha256(path: Path) -> str:
     return base64.b64encode(digest.digest()).decode()
 
 
-def desired_configuration(ctx: Context, role_arn: str, handler: str) -> dict[str, Any]:
-    """The ``UpdateFunctionConfiguration`` parameters the stage asks for."""
+def desired_configuration(ctx: Context, role_arn: str, handler: str,
+                          extra_layers: Sequence[str] = ()) -> dict[str, Any]:
+    """The ``UpdateFunctionConfiguration`` parameters the stage asks for; lw's own
+    layers (``extra_layers``: the dependency layer) come before the user's."""
     app = ctx.app
     where = f"{app.config_file.name}: stage '{app.stage}'"
     config: dict[str, Any] = {
@@ -75,7 +78,7 @@ def desired_configuration(ctx: Context, role_arn: str, handler: str) -> dict[str
                                                  "aws_environment_variables")},
         "EphemeralStorage": {"Size": _ephemeral_size(app.setting("ephemeral_storage"), where)},
         "TracingConfig": {"Mode": "Active" if app.setting("xray_tracing") else "PassThrough"},
-        "Layers": [str(x) for x in (app.setting("layers") or [])],
+        "Layers": [*extra_layers, *(str(x) for x in (app.setting("layers") or []))],
         "SnapStart": {"ApplyOn": "PublishedVersions" if app.setting("snap_start") else "None"},
     }
     vpc = app.setting("vpc_config")
@@ -171,13 +174,14 @@ def read_live(aws: AwsSession, function: str) -> LiveFunction | None:
     )
 
 
-def plan_function(ctx: Context, aws: AwsSession, artifact: Artifact, role_arn: str) -> list[Change]:
+def plan_function(ctx: Context, aws: AwsSession, artifact: Artifact, role_arn: str, *,
+                  extra_layers: Sequence[str] = ()) -> list[Change]:
     """Reads only; the returned changes create or update, publish and release."""
     app = ctx.app
     function = names.function_name(app)
     lam = aws.client("lambda")
     resource = f"Lambda function {function}"
-    wanted = desired_configuration(ctx, role_arn, artifact.handler)
+    wanted = desired_configuration(ctx, role_arn, artifact.handler, extra_layers)
     sha = code_sha256(artifact.path)
     architecture = app.architecture
     concurrency = reserved_concurrency(ctx)
@@ -189,7 +193,7 @@ def plan_function(ctx: Context, aws: AwsSession, artifact: Artifact, role_arn: s
         def create(outputs: Outputs) -> None:
             response = _retry_role_propagation(ctx, lambda: lam.create_function(
                 FunctionName=function, Code=code.params(), Architectures=[architecture], Tags=app.tags,
-                Publish=True, PackageType="Zip", **wanted))
+                Publish=True, PackageType="Zip", **resolve_pending(wanted, outputs)))
             lam.get_waiter("function_active_v2").wait(FunctionName=function, WaiterConfig=_WAIT)
             outputs["version"] = response["Version"]
 
@@ -211,7 +215,8 @@ def plan_function(ctx: Context, aws: AwsSession, artifact: Artifact, role_arn: s
     if diff:
         keys = ", ".join(sorted(diff))
         changes.append(Change("update", resource, f"configuration changed: {keys}",
-                              lambda o: _update_configuration(ctx, lam, function, diff), step="update configuration"))
+                              lambda o: _update_configuration(ctx, lam, function, resolve_pending(diff, o)),
+                              step="update configuration"))
     missing_tags = {k: v for k, v in app.tags.items() if live.tags.get(k) != v}
     if missing_tags:
         arn = latest["FunctionArn"]

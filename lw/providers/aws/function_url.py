@@ -12,7 +12,7 @@ from typing import Any
 from lw.core.context import Context
 from lw.core.errors import ConfigError
 from lw.core.plan import Change, Outputs
-from lw.providers.aws import names
+from lw.providers.aws import cors, names
 from lw.providers.aws.errors import read_or_none
 from lw.providers.aws.outputs import add_url
 from lw.providers.aws.permissions import grant_change, revoke_change
@@ -22,7 +22,8 @@ AUTH_TYPES = ("NONE", "AWS_IAM")
 
 
 def auth_type(ctx: Context) -> str:
-    value = str(ctx.app.setting("function_url_auth") or "NONE").upper()
+    default = "AWS_IAM" if ctx.app.setting("iam_authorization", False) else "NONE"
+    value = str(ctx.app.setting("function_url_auth") or default).upper()
     if value not in AUTH_TYPES:
         raise ConfigError(
             f"{ctx.app.config_file.name}: stage '{ctx.app.stage}': function_url_auth must be NONE or AWS_IAM"
@@ -39,20 +40,26 @@ def read(aws: AwsSession, function: str) -> dict[str, Any] | None:
 def plan(ctx: Context, aws: AwsSession, function: str, statements: dict[str, dict[str, Any]]) -> list[Change]:
     lam = aws.client("lambda")
     auth = auth_type(ctx)
+    wanted_cors = cors.native_config(cors.rules(ctx), function_url=True)
     existing = read(aws, function)
     resource = f"Lambda function URL {function}:{names.ALIAS}"
     changes: list[Change] = []
     if existing is None:
         def create(outputs: Outputs) -> None:
-            created = lam.create_function_url_config(FunctionName=function, Qualifier=names.ALIAS, AuthType=auth)
+            extra = {"Cors": wanted_cors} if wanted_cors else {}
+            created = lam.create_function_url_config(FunctionName=function, Qualifier=names.ALIAS, AuthType=auth,
+                                                     **extra)
             add_url(outputs, created["FunctionUrl"])
 
-        changes.append(Change("create", resource, f"auth {auth}", create, step="create function URL"))
-    elif existing.get("AuthType") != auth:
+        changes.append(Change("create", resource, f"auth {auth}, {cors.describe(wanted_cors)}", create,
+                              step="create function URL"))
+    elif existing.get("AuthType") != auth or not cors.same_config(existing.get("Cors"), wanted_cors):
         def update(outputs: Outputs) -> None:
-            lam.update_function_url_config(FunctionName=function, Qualifier=names.ALIAS, AuthType=auth)
+            lam.update_function_url_config(FunctionName=function, Qualifier=names.ALIAS, AuthType=auth,
+                                           Cors=wanted_cors)
 
-        changes.append(Change("update", resource, f"auth {existing.get('AuthType')} -> {auth}", update,
+        changes.append(Change("update", resource, f"auth {existing.get('AuthType')} -> {auth}, "
+                              f"{cors.describe(wanted_cors)}", update,
                               step="update function URL", outputs={"urls": [existing["FunctionUrl"]]}))
     else:
         changes.append(Change("noop", resource, str(existing.get("FunctionUrl")),

@@ -15,7 +15,7 @@ from typing import Any
 
 from lw.core.context import Context
 from lw.core.plan import Change, Outputs
-from lw.providers.aws import names
+from lw.providers.aws import authorizers, cors, names
 from lw.providers.aws.errors import aws_call, read_or_none
 from lw.providers.aws.outputs import add_url
 from lw.providers.aws.permissions import grant_change, revoke_change
@@ -41,6 +41,15 @@ def definition(aws: AwsSession, app_name: str, alias_arn: str, binary: bool) -> 
     }
     if binary:
         document["x-amazon-apigateway-binary-media-types"] = ["*/*"]
+    return document
+
+
+def stage_definition(ctx: Context, aws: AwsSession, function: str, alias_arn: str) -> dict[str, Any]:
+    """The stage's complete document (authorizers, CORS preflights included): the one
+    deploy publishes and ``lw template`` exports."""
+    document = definition(aws, names.api_name(ctx.app), alias_arn, bool(ctx.app.binary_support))
+    authorizers.secure_rest_document(document, ctx, aws, function)
+    cors.add_rest_preflight(document, cors.rules(ctx))
     return document
 
 
@@ -80,7 +89,7 @@ def plan(ctx: Context, aws: AwsSession, function: str, alias_arn: str,
     client = aws.client("apigateway")
     name = names.api_name(app)
     stage = app.stage
-    document = definition(aws, name, alias_arn, bool(app.binary_support))
+    document = stage_definition(ctx, aws, function, alias_arn)
     marker = definition_marker(document)
     body = json.dumps(document).encode()
     binary = ["*/*"] if app.binary_support else []
@@ -94,7 +103,7 @@ def plan(ctx: Context, aws: AwsSession, function: str, alias_arn: str,
                 name=name, description=PENDING, binaryMediaTypes=binary, tags=app.tags,
                 endpointConfiguration={"types": ["REGIONAL"]},
             )
-            api_id = created["id"]
+            api_id = outputs["rest_api_id"] = created["id"]
             _publish_definition(client, api_id, body, marker, stage)
             outputs["source_arn:" + sid] = names.execute_api_arn(aws, api_id) + "/*/*"
             add_url(outputs, url(aws, api_id, stage))

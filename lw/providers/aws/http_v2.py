@@ -10,7 +10,7 @@ from typing import Any
 
 from lw.core.context import Context
 from lw.core.plan import Change, Outputs
-from lw.providers.aws import names
+from lw.providers.aws import authorizers, cors, names
 from lw.providers.aws.errors import aws_call
 from lw.providers.aws.outputs import add_url
 from lw.providers.aws.permissions import grant_change, revoke_change
@@ -32,7 +32,7 @@ def find(ctx: Context, aws: AwsSession) -> dict[str, Any] | None:
     return None
 
 
-def _integration_params(alias_arn: str) -> dict[str, Any]:
+def integration_params(alias_arn: str) -> dict[str, Any]:
     return {"IntegrationType": "AWS_PROXY", "IntegrationUri": alias_arn, "PayloadFormatVersion": "2.0",
             "IntegrationMethod": "POST"}
 
@@ -47,12 +47,17 @@ def plan(ctx: Context, aws: AwsSession, function: str, alias_arn: str,
     existing = find(ctx, aws)
 
     if existing is None:
+        cors_config = cors.native_config(cors.rules(ctx))
+        cors_kwargs = {"CorsConfiguration": cors_config} if cors_config else {}
+
         def create(outputs: Outputs) -> None:
             api = client.create_api(Name=name, ProtocolType="HTTP", Tags=app.tags,
-                                    Description=f"lw {name}")
+                                    Description=f"lw {name}", **cors_kwargs)
             api_id = api["ApiId"]
-            integration = client.create_integration(ApiId=api_id, **_integration_params(alias_arn))
-            client.create_route(ApiId=api_id, RouteKey=ROUTE, Target=f"integrations/{integration['IntegrationId']}")
+            integration = client.create_integration(ApiId=api_id, **integration_params(alias_arn))
+            route = client.create_route(ApiId=api_id, RouteKey=ROUTE,
+                                        Target=f"integrations/{integration['IntegrationId']}")
+            outputs["http_api_id"], outputs["http_route_id"] = api_id, route["RouteId"]
             client.create_stage(ApiId=api_id, StageName=STAGE, AutoDeploy=True, Tags=app.tags)
             outputs["source_arn:" + sid] = names.execute_api_arn(aws, api_id)
             add_url(outputs, api["ApiEndpoint"].rstrip("/") + "/")
@@ -60,6 +65,7 @@ def plan(ctx: Context, aws: AwsSession, function: str, alias_arn: str,
         return [
             Change("create", resource, "new API with $default route and auto-deploy stage", create,
                    step="create HTTP API"),
+            *authorizers.plan_http_route(ctx, aws, function, None, None, resource),
             grant_change(aws, function, sid, statements, principal="apigateway.amazonaws.com", what="the HTTP API"),
         ]
 
@@ -68,7 +74,7 @@ def plan(ctx: Context, aws: AwsSession, function: str, alias_arn: str,
     changes: list[Change] = []
     integrations = aws_call("read", f"{resource} integrations", lambda: client.get_integrations(ApiId=api_id))
     ours = [i for i in integrations.get("Items") or [] if i.get("IntegrationUri") == alias_arn]
-    wanted = _integration_params(alias_arn)
+    wanted = integration_params(alias_arn)
     integration = ours[0] if ours else None
     routes = aws_call("read", f"{resource} routes", lambda: client.get_routes(ApiId=api_id)).get("Items") or []
     route = next((r for r in routes if r.get("RouteKey") == ROUTE), None)
@@ -92,7 +98,8 @@ def plan(ctx: Context, aws: AwsSession, function: str, alias_arn: str,
         def fix_route(outputs: Outputs) -> None:
             route_target = target or f"integrations/{outputs['http_integration']}"
             if route is None:
-                client.create_route(ApiId=api_id, RouteKey=ROUTE, Target=route_target)
+                created = client.create_route(ApiId=api_id, RouteKey=ROUTE, Target=route_target)
+                outputs["http_route_id"] = created["RouteId"]
             else:
                 client.update_route(ApiId=api_id, RouteId=route["RouteId"], Target=route_target)
 
@@ -106,6 +113,8 @@ def plan(ctx: Context, aws: AwsSession, function: str, alias_arn: str,
 
         changes.append(Change("create" if stage is None else "update", f"{resource} stage {STAGE}",
                               "auto-deploy stage missing", fix_stage, step="set HTTP API stage"))
+    changes += cors.plan_http_api(ctx, client, existing, resource)
+    changes += authorizers.plan_http_route(ctx, aws, function, api_id, route, resource)
     if not changes:
         changes.append(Change("noop", resource, endpoint))
     changes[-1].outputs = {"urls": [endpoint]}

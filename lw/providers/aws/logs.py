@@ -33,30 +33,44 @@ def wanted(message: str, http: bool | None) -> bool:
     return is_request_line(message) == http
 
 
-def format_event(event: dict[str, Any]) -> str:
+def format_event(event: dict[str, Any], label: str = "") -> str:
     stamp = dt.datetime.fromtimestamp(event["timestamp"] / 1000, dt.timezone.utc)
-    return f"{stamp:%Y-%m-%d %H:%M:%S} {event.get('message', '').rstrip()}"
+    where = f"[{label}] " if label else ""
+    return f"{stamp:%Y-%m-%d %H:%M:%S} {where}{event.get('message', '').rstrip()}"
 
 
 def read_logs(ctx: Context, aws: Any, query: LogQuery, *, polls: int | None = None) -> Iterator[str]:
     """Yield matching lines oldest first; with ``tail`` keep polling (``polls`` bounds
     it for tests). Event ids already shown are remembered so overlapping polls never
     print a line twice."""
-    client = aws.client("logs")
+    return follow_logs(ctx, [("", aws)], query, polls=polls)
+
+
+def follow_logs(ctx: Context, sources: list[tuple[str, Any]], query: LogQuery, *,
+                polls: int | None = None) -> Iterator[str]:
+    """``read_logs`` over several ``(label, session)`` sources (a global stage's
+    regions): each poll reads every source and yields their new lines merged by time,
+    each prefixed with its label."""
     function = names.function_name(ctx.app)
     group = names.log_group(function)
-    start_ms = int((time.time() - query.since_seconds) * 1000)
-    seen: set[str] = set()
+    clients = [(label, aws.client("logs")) for label, aws in sources]
+    first_ms = int((time.time() - query.since_seconds) * 1000)
+    start_ms = {label: first_ms for label, _ in clients}
+    seen: dict[str, set[str]] = {label: set() for label, _ in clients}
     rounds = 0
     while True:
-        events = _fetch(client, group, start_ms, query.filter)
-        for event in events:
-            if event["eventId"] in seen:
-                continue
-            seen.add(event["eventId"])
-            start_ms = max(start_ms, int(event["timestamp"]))
-            if wanted(event.get("message", ""), query.http):
-                yield format_event(event)
+        batch: list[tuple[int, str, dict[str, Any]]] = []
+        for label, client in clients:
+            for event in _fetch(client, group, start_ms[label], query.filter):
+                if event["eventId"] in seen[label]:
+                    continue
+                seen[label].add(event["eventId"])
+                start_ms[label] = max(start_ms[label], int(event["timestamp"]))
+                if wanted(event.get("message", ""), query.http):
+                    batch.append((int(event["timestamp"]), label, event))
+        batch.sort(key=lambda item: (item[0], item[1]))
+        for _stamp, label, event in batch:
+            yield format_event(event, label)
         rounds += 1
         if not query.tail or (polls is not None and rounds >= polls):
             return

@@ -68,11 +68,14 @@ def execute_api_arn(aws: AwsSession, api_id: str) -> str:
 
 
 def artifact_bucket(app: AppModel, aws: AwsSession) -> str:
-    """``s3_bucket`` or a per-stage default; S3 names are global, hence the account id."""
+    """``s3_bucket`` or a per-stage default; S3 names are global, hence the account id.
+    A global stage (``regions``) gets one bucket per region, named after it, because
+    Lambda only reads code from a bucket in the function's own region."""
     configured = app.setting("s3_bucket")
     if configured:
         return str(configured)
-    return f"{app.name}-lw-{aws.account_id}".lower()[:63]
+    regional = f"-{aws.region}" if app.setting("regions") else ""
+    return f"{app.name}-lw-{aws.account_id}".lower()[:63 - len(regional)] + regional
 
 
 def artifact_prefix(app: AppModel) -> str:

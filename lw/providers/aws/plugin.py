@@ -13,7 +13,7 @@ from lw.core.context import Context
 from lw.core.hookspecs import hookimpl
 from lw.core.plan import Change
 from lw.core.provider import InvokeRequest, InvokeResult, LogQuery, ProviderInfo, RollbackTarget, Status
-from lw.providers.aws import settings
+from lw.providers.aws import regions, settings
 from lw.providers.aws.errors import readable_changes
 from lw.providers.aws.session import AwsSession
 
@@ -56,6 +56,8 @@ def lw_package(ctx: Context, build: Build) -> Artifact:
 def lw_deploy(ctx: Context, artifact: Artifact) -> list[Change]:
     from lw.providers.aws.deploy import plan_deploy
 
+    if regions.is_global(ctx):
+        return readable_changes(regions.plan_deploy(ctx, artifact))
     return readable_changes(plan_deploy(ctx, session_for(ctx), artifact))
 
 
@@ -63,6 +65,8 @@ def lw_deploy(ctx: Context, artifact: Artifact) -> list[Change]:
 def lw_route(ctx: Context) -> list[Change]:
     from lw.providers.aws.routes import plan_routes
 
+    if regions.is_global(ctx):
+        return readable_changes(regions.plan_routes(ctx))
     return readable_changes(plan_routes(ctx, session_for(ctx)))
 
 
@@ -70,6 +74,8 @@ def lw_route(ctx: Context) -> list[Change]:
 def lw_event(ctx: Context) -> list[Change]:
     from lw.providers.aws import events_bridge, names
 
+    if regions.is_global(ctx):
+        return readable_changes(regions.plan_events(ctx))
     aws = session_for(ctx)
     function = names.function_name(ctx.app)
     return readable_changes(events_bridge.plan_events(ctx, aws, function, names.alias_arn(aws, function)))
@@ -79,6 +85,8 @@ def lw_event(ctx: Context) -> list[Change]:
 def lw_undeploy(ctx: Context, keep_logs: bool) -> list[Change]:
     from lw.providers.aws.undeploy import plan_undeploy
 
+    if regions.is_global(ctx):
+        return readable_changes(regions.plan_undeploy(ctx, keep_logs))
     return readable_changes(plan_undeploy(ctx, session_for(ctx), keep_logs))
 
 
@@ -86,6 +94,8 @@ def lw_undeploy(ctx: Context, keep_logs: bool) -> list[Change]:
 def lw_rollback(ctx: Context, target: RollbackTarget) -> list[Change]:
     from lw.providers.aws.rollback import plan_rollback
 
+    if regions.is_global(ctx):
+        return readable_changes(regions.plan_rollback(ctx, target))
     return readable_changes(plan_rollback(ctx, session_for(ctx), target))
 
 
@@ -93,6 +103,8 @@ def lw_rollback(ctx: Context, target: RollbackTarget) -> list[Change]:
 def lw_status(ctx: Context) -> Status:
     from lw.providers.aws.status import describe
 
+    if regions.is_global(ctx):
+        return regions.describe(ctx)
     return describe(ctx, session_for(ctx))
 
 
@@ -100,6 +112,8 @@ def lw_status(ctx: Context) -> Status:
 def lw_logs(ctx: Context, query: LogQuery) -> Iterator[str]:
     from lw.providers.aws.logs import read_logs
 
+    if regions.is_global(ctx):
+        return regions.read_logs(ctx, query)
     return read_logs(ctx, session_for(ctx), query)
 
 
@@ -107,4 +121,6 @@ def lw_logs(ctx: Context, query: LogQuery) -> Iterator[str]:
 def lw_invoke(ctx: Context, request: InvokeRequest) -> InvokeResult:
     from lw.providers.aws.invoke import invoke
 
+    if regions.is_global(ctx):
+        return regions.invoke(ctx, request)
     return invoke(ctx, session_for(ctx), request)

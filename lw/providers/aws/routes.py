@@ -9,7 +9,7 @@ from __future__ import annotations
 from lw.core.context import Context
 from lw.core.errors import ConfigError
 from lw.core.plan import Change
-from lw.providers.aws import function_url, http_rest, http_v2, names
+from lw.providers.aws import access, domain, function_url, http_rest, http_v2, names
 from lw.providers.aws.permissions import alias_statements
 from lw.providers.aws.session import AwsSession
 
@@ -34,19 +34,22 @@ def plan_routes(ctx: Context, aws: AwsSession) -> list[Change]:
     alias_arn = names.alias_arn(aws, function)
     statements = alias_statements(aws, function)
     kind = gateway_kind(ctx)
-    changes: list[Change] = []
+    changes: list[Change] = access.release_before_removal(ctx, aws, kind)
     changes += http_rest.plan(ctx, aws, function, alias_arn, statements) if kind == "rest" else \
         http_rest.removal(ctx, aws, function, statements)
     changes += http_v2.plan(ctx, aws, function, alias_arn, statements) if kind == "http" else \
         http_v2.removal(ctx, aws, function, statements)
+    changes += domain.plan_for_deploy(ctx, aws, kind)  # after the API it maps exists
     if ctx.app.setting("function_url", False):
         changes += function_url.plan(ctx, aws, function, statements)
     else:
         changes += function_url.removal(aws, function, statements)
+    changes += access.plan(ctx, aws, function, kind, statements)  # keys, usage plan, authorizer permissions
     return changes
 
 
 def current_urls(ctx: Context, aws: AwsSession) -> list[str]:
     function = names.function_name(ctx.app)
-    found = [http_rest.current_url(ctx, aws), http_v2.current_url(ctx, aws), function_url.current_url(aws, function)]
+    found = [http_rest.current_url(ctx, aws), http_v2.current_url(ctx, aws), function_url.current_url(aws, function),
+             domain.current_url(ctx, aws, gateway_kind(ctx))]
     return [u for u in found if u]

@@ -24,6 +24,12 @@ BLOCK_SETTINGS: tuple[SettingSpec, ...] = (
 SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("num_retained_versions", (int,), None,
                 "Keep only this many newest published versions (at least 2); default: keep all.", AWS),
+    SettingSpec("usage_plan", (dict,), None,
+                "Limits of the `api_key_required` key's usage plan: `throttle: {rate, burst}` (requests per "
+                "second, bucket size) and `quota: {limit, period}` (period `DAY`, `WEEK` or `MONTH`).", AWS),
+    SettingSpec("domain_endpoint_type", (str,), "REGIONAL",
+                "Endpoint of the `domain` lw certify creates: `REGIONAL` (certificate in the stage's region) or "
+                "`EDGE` (CloudFront, certificate in us-east-1; REST APIs only).", AWS, choices=("REGIONAL", "EDGE")),
 )
 
 # Distributions the Lambda Python runtime already ships; never packaged. The packaging

@@ -7,7 +7,7 @@ from typing import Any
 
 from lw.core.context import Context
 from lw.core.provider import Status
-from lw.providers.aws import events_bridge, names, routes
+from lw.providers.aws import access, events_bridge, names, routes
 from lw.providers.aws.errors import aws_call, read_or_none
 from lw.providers.aws.function import read_live
 from lw.providers.aws.session import AwsSession
@@ -41,6 +41,7 @@ def describe(ctx: Context, aws: AwsSession) -> Status:
         "urls": routes.current_urls(ctx, aws),
     }
     facts.update(_metrics(aws, function))
+    facts.update(access.describe(ctx, aws))
     sections = {
         "events": events_bridge.describe_events(ctx, aws, function),
         "versions": [

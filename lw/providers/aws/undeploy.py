@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from lw.core.context import Context
 from lw.core.plan import Change
-from lw.providers.aws import events_bridge, http_rest, http_v2, iam, names
+from lw.providers.aws import (
+    access,
+    domain,
+    events_bridge,
+    http_rest,
+    http_v2,
+    iam,
+    layer,
+    names,
+)
 from lw.providers.aws.code_upload import delete_artifacts_changes
 from lw.providers.aws.errors import aws_call
 from lw.providers.aws.function import delete_function_change
@@ -18,15 +27,22 @@ from lw.providers.aws.session import AwsSession
 
 
 def plan_undeploy(ctx: Context, aws: AwsSession, keep_logs: bool) -> list[Change]:
+    return [*plan_regional_undeploy(ctx, aws, keep_logs), *iam.delete_role_changes(ctx, aws)]
+
+
+def plan_regional_undeploy(ctx: Context, aws: AwsSession, keep_logs: bool) -> list[Change]:
+    """Everything in ``aws``'s region: all but the role, which is global (IAM)."""
     function = names.function_name(ctx.app)
     changes: list[Change] = []
     changes += events_bridge.plan_events_removal(ctx, aws, function)
     # Deleting the function drops its resource policy and URL config with it, so
     # only the APIs themselves need deleting here.
+    changes += domain.removal_changes(ctx, aws)  # unmap before the API goes
+    changes += access.removal(ctx, aws)  # usage plan lets go of the API before it goes
     changes += http_rest.removal(ctx, aws, function, {}, reason="made by lw for this stage")
     changes += http_v2.removal(ctx, aws, function, {}, reason="made by lw for this stage")
     changes += delete_function_change(aws, function)
-    changes += iam.delete_role_changes(ctx, aws)
+    changes += layer.removal(ctx, aws)
     if not keep_logs:
         changes += _log_group_changes(aws, function)
     changes += delete_artifacts_changes(ctx, aws)

@@ -1,0 +1,320 @@
+"""``lw template`` through the real CLI against moto: lint, deploy into CloudFormation,
+and no drift from what ``lw deploy`` plans and creates."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import yaml
+from cli_helpers import FLASK_HELLO, copy_project, leftovers, lw_json, lw_run
+
+from lw.providers.aws.function import comparable
+
+NAME = "flask-hello-dev"
+ACCOUNT = "123456789012"
+# moto's CloudFormation silently skips these types (moto.md §9.10) and ignores a
+# RestApi's Body, so a Deployment of it fails ("no methods"): they are left out of
+# the moto deployment, together with whatever depends on them.
+MOTO_SKIPPED = {"AWS::Lambda::Alias", "AWS::Lambda::Url", "AWS::ApiGateway::Stage", "AWS::ApiGateway::Deployment",
+                "AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Integration", "AWS::ApiGatewayV2::Route",
+                "AWS::ApiGatewayV2::Stage"}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """examples/flask-hello packaged once (warm build cache for every test's copy)."""
+    cache = tmp_path_factory.mktemp("lw-cache")
+    source = copy_project(FLASK_HELLO, tmp_path_factory.mktemp("src") / "flask-hello")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LW_CACHE_DIR", str(cache))
+        assert lw_run(source, "package").exit_code == 0
+    return source, cache
+
+
+@pytest.fixture
+def project(aws_env: str, built: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    source, cache = built
+    monkeypatch.setenv("LW_CACHE_DIR", str(cache))
+    monkeypatch.setenv("CI", "1")
+    return copy_project(source, tmp_path / "flask-hello", keep_build_cache=True)
+
+
+def _configure(project: Path, **settings: Any) -> None:
+    config = yaml.safe_load((project / "lw.yml").read_text())
+    config["dev"].update(settings)
+    (project / "lw.yml").write_text(yaml.safe_dump(config))
+
+
+def _event_sources() -> list[dict[str, Any]]:
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName="jobs")["QueueUrl"]
+    queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = boto3.client("sns").create_topic(Name="news")["TopicArn"]
+    return [
+        {"function": "app.on_job", "event_source": {"arn": queue, "batch_size": 5}},
+        {"function": "app.on_news", "event_source": {"arn": topic, "filters": {"kind": ["breaking"]}}},
+        {"function": "app.tick", "expression": "rate(1 hour)"},
+    ]
+
+
+def _template(project: Path, *args: str, name: str = "template.yaml") -> dict[str, Any]:
+    """Written next to the project, not in it: a file in the project is packaged."""
+    out = project.parent / name
+    result = lw_run(project, "template", "-o", str(out), *args)
+    assert result.exit_code == 0, result.stderr
+    assert f"wrote {out}" in result.stdout
+    return dict(yaml.safe_load(out.read_text()))
+
+
+def _lint(template: dict[str, Any]) -> list[str]:
+    """cfn-lint errors and warnings (informational matches are style advice)."""
+    from cfnlint.api import lint
+
+    matches = lint(json.dumps(template), regions=[template["Metadata"]["lw"]["region"]])
+    return [str(m) for m in matches if m.rule.id[0] in "EW"]
+
+
+def _of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v["Properties"] for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def _for_moto(template: dict[str, Any]) -> dict[str, Any]:
+    """The template minus what moto cannot create, and what depends on that."""
+    resources = dict(template["Resources"])
+    dropped = {k for k, v in resources.items() if v["Type"] in MOTO_SKIPPED}
+    changed = True
+    while changed:
+        changed = False
+        for key, value in resources.items():
+            if key not in dropped and set(value.get("DependsOn") or []) & dropped:
+                dropped.add(key)
+                changed = True
+    kept = {k: v for k, v in resources.items() if k not in dropped}
+    outputs = {k: v for k, v in template["Outputs"].items() if not (set(json.dumps(v).split('"')) & dropped)}
+    return {**template, "Resources": kept, "Outputs": outputs}
+
+
+def test_cloudformation_template_lints_uploads_once_and_deploys_into_moto(project: Path, call_counter: Any) -> None:
+    _configure(project, events=_event_sources())
+    call_counter.clear()
+    template = _template(project, "--s3-bucket", "lw-packages")
+    assert _lint(template) == []
+    # The upload is the only write: a bucket (tagged) and the package under its hash.
+    assert call_counter.mutating == [("s3", "CreateBucket"), ("s3", "PutBucketTagging"), ("s3", "PutObject")]
+    code = _of_type(template, "AWS::Lambda::Function")["Function"]["Code"]
+    assert code["S3Bucket"] == "lw-packages" and code["S3Key"].startswith(f"lw/{NAME}/")
+    assert code["S3Key"].endswith(template["Metadata"]["lw"]["package_sha256"] + ".zip")
+
+    call_counter.clear()
+    again = _template(project, "--s3-bucket", "lw-packages")
+    assert call_counter.mutating == []  # same package: nothing uploaded twice
+    assert again == template
+
+    stack = _for_moto(template)
+    cfn = boto3.client("cloudformation")
+    cfn.create_stack(StackName=NAME, TemplateBody=json.dumps(stack), Capabilities=["CAPABILITY_NAMED_IAM"])
+    assert cfn.describe_stacks(StackName=NAME)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+
+    lam = boto3.client("lambda")
+    function = lam.get_function(FunctionName=NAME)
+    assert function["Configuration"]["Handler"] == "lw_handler.handler"
+    assert function["Configuration"]["MemorySize"] == 256
+    # moto's CloudFormation drops a function's Tags: check what the template asks for.
+    assert {"Key": "lw:stage", "Value": "dev"} in _of_type(template, "AWS::Lambda::Function")["Function"]["Tags"]
+    iam = boto3.client("iam")
+    tags = iam.list_role_tags(RoleName=NAME)["Tags"]
+    assert {t["Key"]: t["Value"] for t in tags} == {"lw:project": "flask-hello", "lw:stage": "dev"}
+    policy = iam.get_role_policy(RoleName=NAME, PolicyName="lw-execution")["PolicyDocument"]
+    if isinstance(policy, str):  # moto's CloudFormation stores the document's Python repr
+        policy = ast.literal_eval(policy)
+    assert policy == _of_type(template, "AWS::IAM::Role")["ExecutionRole"]["Policies"][0]["PolicyDocument"]
+    events = boto3.client("events")
+    rules = {r["Name"]: r for r in events.list_rules(NamePrefix=f"{NAME}-")["Rules"]}
+    assert set(rules) == {p["Name"] for p in _of_type(template, "AWS::Events::Rule").values()}
+    assert f"{NAME}-keep-warm" in rules and rules[f"{NAME}-keep-warm"]["ScheduleExpression"] == "rate(4 minutes)"
+    target = events.list_targets_by_rule(Rule=f"{NAME}-keep-warm")["Targets"][0]
+    assert target["Arn"] == f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{NAME}:live"
+    assert '"lw_binding": "keep-warm"' in target["InputTransformer"]["InputTemplate"]
+    tags = events.list_tags_for_resource(ResourceARN=rules[f"{NAME}-keep-warm"]["Arn"])["Tags"]
+    assert {"Key": "lw:stage", "Value": "dev"} in tags
+    apis = boto3.client("apigateway").get_rest_apis()["items"]
+    assert [a["name"] for a in apis] == [NAME]
+
+
+def test_template_has_no_drift_from_deploy(project: Path) -> None:
+    """Same names as the dry-run plan; same role policy, function configuration and
+    rules as what deploy then creates."""
+    _configure(project, events=_event_sources())
+    planned = lw_json(project, "deploy", "--dry-run")
+    planned_resources = " ".join(c["resource"] for c in planned["plan"]["changes"])
+    template = _template(project, "--s3-bucket", "lw-packages")
+    function = _of_type(template, "AWS::Lambda::Function")["Function"]
+    role = _of_type(template, "AWS::IAM::Role")["ExecutionRole"]
+    rules = [p["Name"] for p in _of_type(template, "AWS::Events::Rule").values()]
+    for name in [f"Lambda function {function['FunctionName']}", f"IAM role {role['RoleName']}",
+                 f"REST API {_of_type(template, 'AWS::ApiGateway::RestApi')['RestApi']['Name']}",
+                 *(f"eventbridge rule {r} " for r in rules)]:
+        assert name in planned_resources
+
+    assert lw_run(project, "deploy").exit_code == 0
+    iam = boto3.client("iam")
+    deployed_policy = iam.get_role_policy(RoleName=role["RoleName"], PolicyName="lw-execution")["PolicyDocument"]
+    assert role["Policies"][0]["PolicyDocument"] == deployed_policy
+    trust = iam.get_role(RoleName=role["RoleName"])["Role"]["AssumeRolePolicyDocument"]
+    assert role["AssumeRolePolicyDocument"] == trust
+    live = boto3.client("lambda").get_function_configuration(FunctionName=NAME, Qualifier="live")
+    wanted = {**function, "Role": live["Role"]}
+    assert comparable(wanted) == comparable(live)
+    rest = _of_type(template, "AWS::ApiGateway::RestApi")["RestApi"]
+    deployed_api = boto3.client("apigateway").get_rest_apis()["items"][0]
+    assert rest["Description"] == deployed_api["description"]  # same OpenAPI document hash
+    events = boto3.client("events")
+    assert sorted(rules) == sorted(r["Name"] for r in events.list_rules(NamePrefix=f"{NAME}-")["Rules"])
+    for props in _of_type(template, "AWS::Events::Rule").values():
+        assert events.list_targets_by_rule(Rule=props["Name"])["Targets"] == props["Targets"]
+    mapping = boto3.client("lambda").list_event_source_mappings(
+        FunctionName=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{NAME}:live")["EventSourceMappings"][0]
+    exported = next(iter(_of_type(template, "AWS::Lambda::EventSourceMapping").values()))
+    assert (mapping["EventSourceArn"], mapping["BatchSize"]) == (exported["EventSourceArn"], exported["BatchSize"])
+
+
+def test_sam_template_with_local_code_lints_and_makes_no_write(project: Path, call_counter: Any) -> None:
+    _configure(project, events=_event_sources(), apigateway="http", function_url=True, provisioned_concurrency=2)
+    call_counter.clear()
+    template = _template(project, "--format", "sam", "--no-upload", name="out/template.yaml")
+    assert call_counter.mutating == []
+    assert _lint(template) == []
+    assert template["Transform"] == "AWS::Serverless-2016-10-31"
+    function = _of_type(template, "AWS::Serverless::Function")["Function"]
+    assert (project.parent / "out" / function["CodeUri"]).is_file()
+    assert function["AutoPublishAlias"] == "live" and function["FunctionName"] == NAME
+    assert function["FunctionUrlConfig"] == {"AuthType": "NONE"}
+    assert function["ProvisionedConcurrencyConfig"] == {"ProvisionedConcurrentExecutions": 2}
+    kinds = sorted(e["Type"] for e in function["Events"].values())
+    assert kinds == ["SNS", "SQS"]
+    sns = next(e for e in function["Events"].values() if e["Type"] == "SNS")
+    assert sns["Properties"]["FilterPolicy"] == {"kind": ["breaking"]}
+    http = _of_type(template, "AWS::ApiGatewayV2::Api")["HttpApi"]
+    assert http["Name"] == NAME and http["Tags"]["lw:stage"] == "dev"
+    assert _of_type(template, "AWS::ApiGatewayV2::Integration")["HttpApiIntegration"]["IntegrationUri"] == \
+        f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{NAME}:live"
+    assert not _of_type(template, "AWS::ApiGateway::RestApi") and not _of_type(template, "AWS::Serverless::Api")
+
+
+def test_cloudformation_http_api_and_function_url_lint(project: Path) -> None:
+    _configure(project, apigateway="http", function_url=True, reserved_concurrency=5)
+    template = _template(project, name="template.json")  # .json: JSON output
+    assert _lint(template) == []
+    url = _of_type(template, "AWS::Lambda::Url")["FunctionUrl"]
+    assert url["Qualifier"] == "live" and url["AuthType"] == "NONE"
+    grants = _of_type(template, "AWS::Lambda::Permission")
+    assert {g.get("FunctionUrlAuthType") for g in grants.values()} >= {"NONE"}
+    assert any(g.get("InvokedViaFunctionUrl") for g in grants.values())
+    assert _of_type(template, "AWS::Lambda::Function")["Function"]["ReservedConcurrentExecutions"] == 5
+    assert _of_type(template, "AWS::ApiGatewayV2::Stage")["HttpApiStage"]["AutoDeploy"] is True
+
+
+def test_sam_rest_api_carries_the_deploy_openapi_body(project: Path) -> None:
+    template = _template(project, "--format", "sam")
+    assert _lint(template) == []
+    api = _of_type(template, "AWS::Serverless::Api")["RestApi"]
+    assert api["StageName"] == "dev" and "/{proxy+}" in api["DefinitionBody"]["paths"]
+    code = _of_type(template, "AWS::Serverless::Function")["Function"]["CodeUri"]
+    assert code["Bucket"] == f"{NAME}-lw-{ACCOUNT}"  # deploy's default bucket
+
+
+def test_s3_events_are_noted_not_exported(project: Path) -> None:
+    boto3.client("s3").create_bucket(Bucket="uploads")
+    _configure(project, events=[{"function": "app.on_upload", "event_source": {
+        "arn": "arn:aws:s3:::uploads", "events": ["s3:ObjectCreated:*"]}}], keep_warm=False)
+    out = project.parent / "t.yaml"
+    result = lw_run(project, "template", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert "S3 notification on arn:aws:s3:::uploads is not exported" in result.stderr
+    template = yaml.safe_load(out.read_text())
+    assert template["Metadata"]["lw"]["not_exported"] and not _of_type(template, "AWS::Lambda::Permission").keys() - {
+        "RestApiPermission"}
+    assert not _of_type(template, "AWS::Events::Rule")
+
+
+def test_undeploy_removes_the_uploaded_package(project: Path) -> None:
+    _template(project)
+    assert any(item.startswith("bucket ") for item in leftovers(NAME, "flask-hello", "dev"))
+    result = lw_run(project, "undeploy", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert leftovers(NAME, "flask-hello", "dev") == []
+
+
+def test_no_upload_needs_sam_and_stdout_output(project: Path, call_counter: Any) -> None:
+    refused = lw_run(project, "template", "--no-upload")
+    assert refused.exit_code == 2 and "--no-upload needs --format sam" in refused.stderr
+    printed = lw_run(project, "template", "--format", "sam", "--no-upload")
+    assert printed.exit_code == 0, printed.stderr
+    assert yaml.safe_load(printed.stdout)["Resources"]["Function"]["Type"] == "AWS::Serverless::Function"
+    data = lw_json(project, "template", "--format", "sam", "--no-upload")
+    assert data["template"]["Transform"] == "AWS::Serverless-2016-10-31" and data["notes"] == []
+    assert call_counter.mutating == []
+
+
+@pytest.mark.parametrize("fmt", ["cloudformation", "sam"])
+def test_rest_api_key_usage_plan_and_cors_are_exported(project: Path, fmt: str) -> None:
+    _configure(project, api_key_required=True, cors=True,
+               usage_plan={"throttle": {"rate": 10, "burst": 20}, "quota": {"limit": 1000, "period": "DAY"}})
+    template = _template(project, "--format", fmt)
+    assert _lint(template) == []
+    body = template["Resources"]["RestApi"]["Properties"]["Body" if fmt == "cloudformation" else "DefinitionBody"]
+    assert "lw_api_key" in body["components"]["securitySchemes"]
+    assert "options" in body["paths"]["/{proxy+}"]  # preflight answered by API Gateway
+    usage = _of_type(template, "AWS::ApiGateway::UsagePlan")["UsagePlan"]
+    assert usage["Throttle"] == {"RateLimit": 10.0, "BurstLimit": 20}
+    assert usage["Quota"] == {"Limit": 1000, "Period": "DAY"}
+    assert _of_type(template, "AWS::ApiGateway::UsagePlanKey")["UsagePlanKey"]["KeyType"] == "API_KEY"
+
+
+def test_http_api_jwt_authorizer_and_cors_are_exported(project: Path) -> None:
+    _configure(project, apigateway="http", cors={"allowed_origin": ["https://example.com"]}, function_url=True,
+               jwt_authorizer={"issuer": "https://issuer.example.com", "audience": ["my-app"]})
+    template = _template(project)
+    assert _lint(template) == []
+    route = _of_type(template, "AWS::ApiGatewayV2::Route")["HttpApiRoute"]
+    assert route["AuthorizationType"] == "JWT" and route["AuthorizerId"] == {"Ref": "HttpApiAuthorizer"}
+    authorizer = _of_type(template, "AWS::ApiGatewayV2::Authorizer")["HttpApiAuthorizer"]
+    assert authorizer["JwtConfiguration"] == {"Issuer": "https://issuer.example.com", "Audience": ["my-app"]}
+    assert _of_type(template, "AWS::ApiGatewayV2::Api")["HttpApi"]["CorsConfiguration"]["AllowOrigins"] == [
+        "https://example.com"]
+    assert _of_type(template, "AWS::Lambda::Url")["FunctionUrl"]["Cors"]["AllowOrigins"] == ["https://example.com"]
+
+
+def test_dependency_layer_is_exported_as_a_layer_version(project: Path, call_counter: Any) -> None:
+    _configure(project, dependency_layer=True)
+    call_counter.clear()
+    template = _template(project)
+    assert _lint(template) == []
+    puts = [op for op in call_counter.mutating if op == ("s3", "PutObject")]
+    assert len(puts) == 2  # the code and the dependencies, each under its hash
+    layer = _of_type(template, "AWS::Lambda::LayerVersion")["DependencyLayer"]
+    assert layer["LayerName"] == f"{NAME}-deps" and layer["Description"].startswith("lw dependencies sha256:")
+    assert _of_type(template, "AWS::Lambda::Function")["Function"]["Layers"] == [{"Ref": "DependencyLayer"}]
+    sam = _template(project, "--format", "sam", "--no-upload", name="sam.yaml")
+    assert _lint(sam) == []
+    assert (project.parent / sam["Resources"]["DependencyLayer"]["Properties"]["ContentUri"]).is_file()
+
+
+def test_global_stage_is_exported_one_region_at_a_time(project: Path) -> None:
+    _configure(project, regions=["us-east-1", "eu-west-1"])
+    out = project.parent / "eu.yaml"
+    result = lw_run(project, "template", "--region", "eu-west-1", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert "this template is for one region (eu-west-1)" in result.stderr
+    template = yaml.safe_load(out.read_text())
+    assert template["Metadata"]["lw"]["region"] == "eu-west-1"
+    assert _lint(template) == []
+    logs = _of_type(template, "AWS::IAM::Role")["ExecutionRole"]["Policies"][0]["PolicyDocument"]["Statement"][0]
+    assert logs["Resource"][0].startswith("arn:aws:logs:*:")  # the shared role's policy, as deploy writes it
+    permission = _of_type(template, "AWS::Lambda::Permission")["RestApiPermission"]
+    assert permission["FunctionName"] == f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:{NAME}:live"
