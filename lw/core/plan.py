@@ -201,7 +201,7 @@ def _run(changes: list[Change], outputs: Outputs, on_change: Callable[[Change], 
         except ApplyError:
             raise
         except LwError as exc:
-            raise ApplyError(change.step or change.action, change.resource, exc.message) from exc
+            raise ApplyError(change.step or change.action, change.resource, str(exc)) from exc  # keeps the hint
         except Exception as exc:  # a provider SDK error: keep it to one line
             raise ApplyError(change.step or change.action, change.resource, _one_line(exc)) from exc
 

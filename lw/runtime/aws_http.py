@@ -41,6 +41,17 @@ def _method(value: Any) -> str:
     return value
 
 
+def _finish_gateway(environ: dict[str, Any], rc: dict[str, Any], event: Any, context: Any, shim: Shim) -> None:
+    """What API Gateway (v1 and v2) adds over a plain request: the authorizer's identity
+    and the configured request-context headers."""
+    authorizer = rc.get("authorizer")
+    if authorizer:
+        _authorizer(environ, authorizer)
+    if shim.header_mappings:
+        shim.add_context_headers(environ, rc)
+    _finish(environ, _body(event), event, context)
+
+
 def _finish(environ: dict[str, Any], body: bytes, event: Any, context: Any) -> None:
     environ["wsgi.input"] = BytesIO(body)
     if body:
@@ -138,12 +149,7 @@ class RestApiV1:
         identity = rc.get("identity")
         if identity:
             environ["REMOTE_ADDR"] = identity.get("sourceIp") or ""
-        authorizer = rc.get("authorizer")
-        if authorizer:
-            _authorizer(environ, authorizer)
-        if shim.header_mappings:
-            shim.add_context_headers(environ, rc)
-        _finish(environ, _body(event), event, context)
+        _finish_gateway(environ, rc, event, context, shim)
         return environ
 
     def respond(self, response: Response, shim: Shim, event: dict[str, Any]) -> dict[str, Any]:
@@ -187,12 +193,7 @@ class HttpApiV2:
         if query:
             environ["QUERY_STRING"] = ascii_query(query)
         environ["REMOTE_ADDR"] = http.get("sourceIp") or ""
-        authorizer = rc.get("authorizer")
-        if authorizer:
-            _authorizer(environ, authorizer)
-        if shim.header_mappings:
-            shim.add_context_headers(environ, rc)
-        _finish(environ, _body(event), event, context)
+        _finish_gateway(environ, rc, event, context, shim)
         return environ
 
     def respond(self, response: Response, shim: Shim, event: dict[str, Any]) -> dict[str, Any]:

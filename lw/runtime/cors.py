@@ -83,7 +83,9 @@ class CorsRules:
         """Headers for an actual (non-preflight) response; empty when the origin is not allowed."""
         origin = self.allow_origin(request_origin)
         if origin is None:
-            return [("Vary", "Origin")] if len(self.origins) > 1 else []
+            # Any answer that depends on Origin must say so, or a shared cache could
+            # hand this refusal to an allowed origin.
+            return [("Vary", "Origin")]
         headers = [("Access-Control-Allow-Origin", origin)]
         if origin != "*":
             headers.append(("Vary", "Origin"))

@@ -103,3 +103,19 @@ def access_line(environ: dict[str, Any], status: int, size: int, started: float)
 
 def write_access_line(environ: dict[str, Any], status: int, size: int, started: float) -> None:
     sys.stdout.write(access_line(environ, status, size, started) + "\n")
+
+
+_ACCESS_LINE: Any = None
+
+
+def is_access_line(message: str) -> bool:
+    """Whether a log line (possibly prefixed by the platform's timestamp) is one of
+    ``access_line``'s: how ``lw logs --http``/``--no-http`` tell requests from the app's
+    own output on every provider. ``re`` is imported on first use, never at cold start."""
+    global _ACCESS_LINE
+    if _ACCESS_LINE is None:
+        import re
+
+        # host ident user [time] "METHOD path-with-escaped-quotes PROTOCOL" status size
+        _ACCESS_LINE = re.compile(r'\S+ \S+ \S+ \[[^\]]+\] "[A-Z]+ (?:[^"\\]|\\.)* [A-Z]+/[0-9.]+" \d{3} \S+')
+    return _ACCESS_LINE.search(message) is not None

@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lw.core.entry import SETTINGS_FILE, aws_entry_module, openwhisk_entry_module, runtime_files
+from lw.core.entry import SETTINGS_FILE, runtime_files
+from lw.providers.aws.package import entry_module as aws_entry_module
+from lw.providers.openwhisk.plugin import ENTRY_MODULE as OPENWHISK_ENTRY_MODULE
 
 from .conftest import APPS
 
@@ -53,7 +55,7 @@ def test_lambda_entry_module(tmp_path):
 
 
 def test_openwhisk_entry_module(tmp_path):
-    root = build_package(tmp_path, openwhisk_entry_module(), provider="openwhisk", log_requests=False)
+    root = build_package(tmp_path, OPENWHISK_ENTRY_MODULE, provider="openwhisk", log_requests=False)
     # The OpenWhisk Python runtime's compile step renames __main__.py to main__.py.
     (root / "__main__.py").rename(root / "main__.py")
     args = json.dumps({"__ow_method": "get", "__ow_path": "/hello", "__ow_query": "", "__ow_body": "",

@@ -7,17 +7,14 @@ with its ``SizeLimits``. Both steps are cached so an unchanged rebuild is near i
 
 from __future__ import annotations
 
-from lw.core.packaging.archive import AWS_LIMITS, OPENWHISK_LIMITS, SizeLimits, write_dependency_zip, write_zip
+from lw.core.packaging.archive import SizeLimits, write_dependency_zip, write_zip
 from lw.core.packaging.build import build_neutral
 from lw.core.packaging.gitignore import GitIgnore
-from lw.core.packaging.rules import AWS_PROVIDED_PACKAGES, DEFAULT_EXCLUDES, SECRET_PATTERNS
+from lw.core.packaging.rules import DEFAULT_EXCLUDES, SECRET_PATTERNS
 
 __all__ = [
-    "AWS_LIMITS",
-    "AWS_PROVIDED_PACKAGES",
     "DEFAULT_EXCLUDES",
     "GitIgnore",
-    "OPENWHISK_LIMITS",
     "SECRET_PATTERNS",
     "SizeLimits",
     "build_neutral",

@@ -48,12 +48,6 @@ class SizeLimits:
     label: str = ""
 
 
-# Lambda: 50 MB for a zip uploaded directly with the API, 250 MB unzipped (262,144,000
-# bytes, function and layers together).
-AWS_LIMITS = SizeLimits(zipped_bytes=50 * MB, unpacked_bytes=250 * MB, label="AWS Lambda")
-# OpenWhisk checks the action's code string, i.e. the zip's base64 encoding (Exec.maxSize).
-OPENWHISK_LIMITS = SizeLimits(base64_bytes=48 * MB, label="OpenWhisk")
-
 
 def _entries(
     build: Build, extra_files: Iterable[tuple[str, bytes]], omit: Iterable[str] = ()

@@ -84,8 +84,9 @@ def _dependencies(
     key = _deps_key(reqs, target, precompile)
     deps_dir = work_dir / "deps" / key
     marker = deps_dir / _COMPLETE
-    if marker.is_file():
-        return deps_dir, json.loads(marker.read_text(encoding="utf-8"))
+    cached = _read_marker(marker)
+    if cached is not None:
+        return deps_dir, cached
     staging = deps_dir.with_name(f"{key}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:
@@ -94,8 +95,9 @@ def _dependencies(
             precompile=precompile, reporter=reporter,
         )
         (staging / _COMPLETE).write_text(json.dumps(info, indent=1), encoding="utf-8")
-        if marker.is_file():  # a concurrent build of another stage finished first
-            return deps_dir, json.loads(marker.read_text(encoding="utf-8"))
+        finished = _read_marker(marker)
+        if finished is not None:  # a concurrent build of another stage finished first
+            return deps_dir, finished
         shutil.rmtree(deps_dir, ignore_errors=True)  # an interrupted earlier attempt
         staging.rename(deps_dir)
     except OSError as exc:
@@ -206,3 +208,13 @@ def build_neutral(
         dependency_dir=deps_dir,
         dependency_paths=frozenset(linked - set(pycs.values())),
     )
+
+
+def _read_marker(marker: Path) -> dict[str, object] | None:
+    """A finished install's record; a missing or damaged one (an interrupted write, a
+    hand edit) just means "not cached", never an error."""
+    try:
+        record = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None

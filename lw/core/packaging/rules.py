@@ -101,9 +101,3 @@ SECRET_PATTERNS: tuple[str, ...] = (
     "*.tfstate.*",
     "*.tfvars",
 )
-
-# Distributions the AWS Lambda Python runtime already provides. Their own
-# dependencies (jmespath, python-dateutil, six, urllib3, s3transfer) are dropped too when
-# nothing else in the package needs them (see ``dists.drop_provided``), so an app that
-# pins its own urllib3 for requests keeps it.
-AWS_PROVIDED_PACKAGES: tuple[str, ...] = ("boto3", "botocore", "s3transfer")

@@ -57,16 +57,17 @@ def package_split(ctx: Context, build: Build, files: list[tuple[str, bytes]], ou
 
     from lw.core import packaging
     from lw.core.packaging.archive import human_size
+    from lw.providers.aws.settings import LIMITS
 
     deps_out = out.with_name(out.stem + SUFFIX + ".zip")
     dependencies = _cached_dependency_zip(build, deps_out)
     if dependencies is None:
         dependencies = packaging.write_dependency_zip(build, deps_out, prefix=LAYER_PATH,
-                                                      size_limits=packaging.AWS_LIMITS)
+                                                      size_limits=LIMITS)
         _remember_dependency_zip(build, dependencies)
-    code = packaging.write_zip(build, files, out, handler=handler, size_limits=packaging.AWS_LIMITS,
+    code = packaging.write_zip(build, files, out, handler=handler, size_limits=LIMITS,
                                omit=build.dependency_paths)
-    limit = packaging.AWS_LIMITS.unpacked_bytes or 0
+    limit = LIMITS.unpacked_bytes or 0
     total = code.unpacked_size + dependencies.unpacked_size
     if limit and total > limit:
         raise PackagingError(

@@ -7,7 +7,6 @@ lines) from everything else, so application logs can be read without request noi
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 from typing import Any, Callable, Iterator
 
@@ -15,16 +14,13 @@ from lw.core.context import Context
 from lw.core.provider import LogQuery
 from lw.providers.aws import names
 from lw.providers.aws.errors import error_code, to_provider_error
-
-# host ident user [time] "METHOD /path HTTP/x" status size ...
-REQUEST_LINE = re.compile(r'\S+ \S+ \S+ \[[^\]]+\] "[A-Z]+ \S+ HTTP/[0-9.]+" \d{3} ')
+from lw.runtime.logs import is_access_line
 
 TAIL_INTERVAL_SECONDS = 2.0
 sleep: Callable[[float], None] = time.sleep
 
 
-def is_request_line(message: str) -> bool:
-    return REQUEST_LINE.search(message) is not None
+is_request_line = is_access_line
 
 
 def wanted(message: str, http: bool | None) -> bool:

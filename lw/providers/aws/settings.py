@@ -7,7 +7,7 @@ few that exist only inside the block.
 
 from __future__ import annotations
 
-from lw.core.packaging.rules import AWS_PROVIDED_PACKAGES
+from lw.core.packaging.archive import SizeLimits
 from lw.core.provider import SettingSpec
 
 AWS = ("aws",)
@@ -34,4 +34,12 @@ SETTINGS: tuple[SettingSpec, ...] = (
 
 # Distributions the Lambda Python runtime already ships; never packaged. The packaging
 # engine keeps their dependencies (urllib3, jmespath...) only if something else needs them.
-PROVIDED_PACKAGES: tuple[str, ...] = AWS_PROVIDED_PACKAGES
+# Distributions the Lambda Python runtime already has. Their own dependencies
+# (jmespath, python-dateutil, six, urllib3) are dropped too when nothing else in the
+# package needs them, so an app that pins its own urllib3 for requests keeps it.
+PROVIDED_PACKAGES: tuple[str, ...] = ("boto3", "botocore", "s3transfer")
+
+_MB = 1024 * 1024
+# Lambda: 50 MB for a zip uploaded directly with the API (larger ones go through S3),
+# 250 MB unzipped, function and layers together.
+LIMITS = SizeLimits(zipped_bytes=50 * _MB, unpacked_bytes=250 * _MB, label="AWS Lambda")

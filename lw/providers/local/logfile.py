@@ -7,15 +7,14 @@ running process to be read, much as CloudWatch outlives a function's containers.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-# host ident user [date] "request" status size: what the runtime prints per request.
-_CLF = re.compile(r'^\S+ \S+ \S+ \[[^\]]+\] "[A-Z]+ [^"]*" \d{3} \S+')
+from lw.runtime.logs import is_access_line
+
 _STAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
@@ -51,8 +50,7 @@ def parse_line(line: str) -> tuple[datetime | None, str, str]:
     return None, "", line.rstrip("\n")
 
 
-def is_request_line(message: str) -> bool:
-    return bool(_CLF.match(message))
+is_request_line = is_access_line
 
 
 def read_lines(

@@ -21,14 +21,14 @@ from lw.providers.local import client, deployer, logfile, settings
 
 @hookimpl
 def lw_providers() -> Iterable[ProviderInfo]:
-    from lw.core.packaging import AWS_PROVIDED_PACKAGES
+    from lw.providers.aws.settings import PROVIDED_PACKAGES
 
     return [
         ProviderInfo(
             name="local",
             description="This machine: the AWS package run by the real Lambda runtime client, no cloud account needed.",
             block_settings=settings.BLOCK_SETTINGS,
-            provided_packages=tuple(AWS_PROVIDED_PACKAGES),
+            provided_packages=PROVIDED_PACKAGES,
         )
     ]
 
@@ -51,11 +51,11 @@ def lw_package(ctx: Context, build: Build) -> Artifact:
 
 def _rebuild_for_running_python(ctx: Context, build: Build) -> Build:
     from lw.core import packaging
-    from lw.core.packaging import AWS_PROVIDED_PACKAGES
+    from lw.providers.aws.settings import PROVIDED_PACKAGES
 
     app = ctx.app
     target = Target(python_version=deployer.RUNNING_PYTHON, architecture=app.architecture,
-                    exclude_packages=tuple(AWS_PROVIDED_PACKAGES))
+                    exclude_packages=PROVIDED_PACKAGES)
     return packaging.build_neutral(
         app, target, cache_dir=ctx.cache_dir, work_dir=ctx.work_dir / "build" / f"local-{app.stage}-py",
         reporter=ctx.reporter, include=tuple(app.settings.get("include") or ()),

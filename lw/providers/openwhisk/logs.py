@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Callable, Iterator
 
 from lw.core.provider import LogQuery
 from lw.providers.openwhisk import activations
 from lw.providers.openwhisk.remote import Remote
+from lw.runtime.logs import is_access_line
 
-REQUEST_LINE = re.compile(r'"[A-Z]+ \S+ HTTP/\d(?:\.\d)?" \d{3}')
 POLL_SECONDS = 2.0
 
 
@@ -40,9 +39,9 @@ def _wanted(line: str, query: LogQuery, *, status_line: bool = False) -> bool:
     if query.filter and query.filter not in line:
         return False
     if query.http is True:
-        return not status_line and bool(REQUEST_LINE.search(line))
+        return not status_line and is_access_line(line)
     if query.http is False:
-        return status_line or not REQUEST_LINE.search(line)
+        return status_line or not is_access_line(line)
     return True
 
 

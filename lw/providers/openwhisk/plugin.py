@@ -12,12 +12,18 @@ from lw.core import entry
 from lw.core.artifact import Artifact, Build
 from lw.core.context import Context
 from lw.core.hookspecs import hookimpl
+from lw.core.packaging.archive import SizeLimits
 from lw.core.plan import Change
 from lw.core.provider import InvokeRequest, InvokeResult, LogQuery, ProviderInfo, RollbackTarget, SettingSpec, Status
 from lw.providers.openwhisk import deploy, events, invoke, logs, releases, status, undeploy
 from lw.providers.openwhisk.remote import connect
 
 PROVIDER = "openwhisk"
+# The Python runtime imports ``__main__`` from the unzipped action and calls ``main``.
+ENTRY_MODULE = entry.entry_module("__main__.py", runtime_module="openwhisk", factory="main_from_settings",
+                                  attribute="main", what="OpenWhisk entry point")
+# The controller checks the action's code string, i.e. the zip's base64 (Exec.maxSize).
+LIMITS = SizeLimits(base64_bytes=48 * 1024 * 1024, label="OpenWhisk")
 
 # Root files the OpenWhisk Python runtime acts on at /init; dependencies are already vendored.
 RUNTIME_MISREADS = {
@@ -51,12 +57,12 @@ def lw_providers() -> Iterable[ProviderInfo]:
 def lw_package(ctx: Context, build: Build) -> Artifact:
     from lw.core import packaging
 
-    files = entry.package_files(ctx, entry.openwhisk_entry_module())
+    files = entry.package_files(ctx, ENTRY_MODULE)
     out = entry.artifact_path(ctx, "openwhisk")
     omit = [name for name in RUNTIME_MISREADS if (build.root / name).is_file()]
     for name in omit:
         ctx.reporter.warn(f"{name} left out of the OpenWhisk package: {RUNTIME_MISREADS[name]}")
-    return packaging.write_zip(build, files, out, handler="main", size_limits=packaging.OPENWHISK_LIMITS, omit=omit)
+    return packaging.write_zip(build, files, out, handler="main", size_limits=LIMITS, omit=omit)
 
 
 @hookimpl

@@ -11,7 +11,9 @@ import pytest
 
 from lw.core.artifact import Build
 from lw.core.errors import PackagingError
-from lw.core.packaging import AWS_LIMITS, OPENWHISK_LIMITS, SizeLimits, write_zip
+from lw.core.packaging import SizeLimits, write_zip
+from lw.providers.aws.settings import LIMITS as AWS_LIMITS
+from lw.providers.openwhisk.plugin import LIMITS as OPENWHISK_LIMITS
 from lw.core.packaging.archive import check_limits
 
 FILES = {
@@ -142,7 +144,9 @@ def test_extra_python_files_ship_with_bytecode_when_the_build_has_it(tmp_path: P
 
     from lw.core import entry
 
-    extras = [entry.aws_entry_module(), *entry.runtime_files()]
+    from lw.providers.aws.package import entry_module
+
+    extras = [entry_module(), *entry.runtime_files()]
     zips = []
     for name in ("one", "two"):
         build = replace(make_build(tmp_path / name, 1_600_000_000), bytecode=True)

@@ -18,7 +18,8 @@ import pytest
 from lw.core.artifact import Target
 from lw.core.context import Reporter
 from lw.core.errors import PackagingError
-from lw.core.packaging import AWS_LIMITS, build_neutral, write_zip
+from lw.core.packaging import build_neutral, write_zip
+from lw.providers.aws.settings import LIMITS as AWS_LIMITS
 from lw.core.packaging import build as build_module
 
 from packaging_helpers import make_app, make_sdist, write_project

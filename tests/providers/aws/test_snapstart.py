@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from aws_helpers import deploy, make_app, make_artifact, make_context, plan_deploy
 
-from lw.core.entry import SETTINGS_FILE, aws_entry_module, runtime_files
+from lw.core.entry import SETTINGS_FILE, runtime_files
+from lw.providers.aws.package import entry_module as aws_entry_module
 from lw.core.errors import ConfigError
 
 NAME = "demo-dev"

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from lw.core.entry import KEEP_WARM_BINDING
 from lw.core.model import AppModel, EventBinding
 
-KEEP_WARM_NAME = "keep-warm"
+# The runtime routes keep-warm pings by this name (lw.core.entry puts it in the settings).
+KEEP_WARM_NAME = KEEP_WARM_BINDING
 SCHEDULE_KINDS = frozenset({"schedule", "keep_warm"})
 MAPPING_KINDS = frozenset({"sqs", "dynamodb", "kinesis"})
 AWS_KINDS = frozenset({"s3", "sns"}) | MAPPING_KINDS | SCHEDULE_KINDS

@@ -24,11 +24,9 @@ class Place:
 
     @property
     def partition(self) -> str:
-        if self.region.startswith("cn-"):
-            return "aws-cn"
-        if self.region.startswith("us-gov-"):
-            return "aws-us-gov"
-        return "aws"
+        from lw.providers.aws.session import partition_of
+
+        return partition_of(self.region)
 
     def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
         region, account = (self.region, self.account) if regional else ("", "")

@@ -53,9 +53,11 @@ def lw_providers() -> Iterable[ProviderInfo]:
 
 @hookimpl
 def lw_package(ctx: Any, build: Any) -> Any:
-    files = [entry.aws_entry_module(), (entry.SETTINGS_FILE, entry.settings_json(ctx.app)), *entry.runtime_files()]
-    out = ctx.work_dir / f"{ctx.app.name}-{NAME}.zip"
-    return packaging.write_zip(build, files, out, handler=entry.AWS_HANDLER)
+    # Lambda-style entry point: lw's AWS runtime shim, built from the embedded settings.
+    module = entry.entry_module("handler.py", runtime_module="aws", factory="handler_from_settings",
+                                attribute="handler", what="dirdeploy entry point")
+    files = entry.package_files(ctx, module)
+    return packaging.write_zip(build, files, entry.artifact_path(ctx, NAME), handler="handler.handler")
 
 
 @hookimpl
