@@ -61,7 +61,7 @@ def lw_package(ctx: Context, build: Build) -> Artifact:
     out = entry.artifact_path(ctx, "openwhisk")
     omit = [name for name in RUNTIME_MISREADS if (build.root / name).is_file()]
     for name in omit:
-        ctx.reporter.warn(f"{name} left out of the OpenWhisk package: {RUNTIME_MISREADS[name]}")
+        ctx.reporter.debug(f"{name} left out of the OpenWhisk package: {RUNTIME_MISREADS[name]}")
     return packaging.write_zip(build, files, out, handler="main", size_limits=LIMITS, omit=omit)
 
 
