@@ -46,7 +46,7 @@ def run_command(
     sys.stdout = sys.stderr = captured
     try:
         if action == "function":
-            result = _call_function(command["function"], command.get("payload"), context)
+            result = _call_function(command["function"], command.get("payload"), context, allow_raw=allow_raw)
         elif action == "manage":
             result = _manage(command["manage"])
         else:
@@ -66,10 +66,22 @@ def run_command(
     return {"result": _json_safe(result), "output": captured.getvalue()}
 
 
-def _call_function(dotted: Any, payload: Any, context: Any) -> Any:
+def _call_function(dotted: Any, payload: Any, context: Any, *, allow_raw: bool) -> Any:
+    """Call the app's ``fn(payload, context)``.
+
+    A standard-library or builtin callable (``shutil.rmtree``, ``os.system``) would turn
+    an invocation into arbitrary code execution, which only ``allow_raw_invoke`` grants.
+    """
     from lw.runtime.settings import resolve
 
-    return resolve(str(dotted))(payload, context)
+    target = resolve(str(dotted))
+    module = str(getattr(target, "__module__", None) or str(dotted).replace(":", ".").split(".")[0])
+    root = module.split(".")[0]
+    if not allow_raw and (root in sys.stdlib_module_names or root == "builtins"):
+        raise PermissionError(
+            f"{dotted} is not a function of the app; calling the standard library needs allow_raw_invoke: true"
+        )
+    return target(payload, context)
 
 
 def _manage(command_line: Any) -> None:

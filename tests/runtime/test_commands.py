@@ -105,3 +105,13 @@ def test_commands_are_not_honored_in_openwhisk_web_or_trigger_activations():
     assert main(web)["body"] == "app"
     trigger = {"lw_command": {"raw": "6 * 7"}, "__ow_headers": {"host": "x"}}
     assert "result" not in main(trigger)
+
+
+@pytest.mark.parametrize("dotted", ["shutil.rmtree", "os.system", "builtins.exec", "subprocess:run"])
+def test_standard_library_callables_need_raw_invoke(invoke, tmp_path, dotted):
+    """Invoking shutil.rmtree(payload, context) would be arbitrary code execution by another name."""
+    victim = tmp_path / "keep"
+    victim.mkdir()
+    result = invoke({"function": dotted, "payload": str(victim)})
+    assert result["error"].startswith("PermissionError:") and "allow_raw_invoke" in result["error"]
+    assert victim.exists()
