@@ -236,7 +236,7 @@ def plan_authorizer_permissions(ctx: Context, aws: AwsSession, function: str, ap
     changes: list[Change] = []
     if found is not None and found.function is not None and gateway == "rest":
         grant = grant_change(aws, function, SID_AUTHORIZER, statements, principal="apigateway.amazonaws.com",
-                             source_arn=source, what="the REST API authorizer")
+                             source_arn=source, source_pending=source is None, what="the REST API authorizer")
         if source is None and grant.apply is not None:
             grant.apply = _with_source_arn(aws, grant.apply, SID_AUTHORIZER, f"{gateway}_api_id")
         changes.append(grant)

@@ -2,7 +2,9 @@
 
 Lambda refuses direct uploads over 50 MB. Big packages go to the ``s3_bucket`` (made
 and tagged if missing) under a key named after the package's hash, so an unchanged
-package is never uploaded twice and an interrupted deploy can simply be rerun.
+package is never uploaded twice and an interrupted deploy can simply be rerun. Every
+call names the expected bucket owner (this account): a bucket name is global, and a
+same-named bucket in another account must neither receive the code nor be emptied.
 """
 
 from __future__ import annotations
@@ -51,24 +53,26 @@ def plan_s3_upload(ctx: Context, aws: AwsSession, artifact: Artifact, sha: str, 
     with ``lw template``, whose templates reference the same object deploy would."""
     app = ctx.app
     s3 = aws.client("s3")
-    bucket = bucket or names.artifact_bucket(app, aws)
+    bucket = names.check_bucket_name(app, bucket, "--s3-bucket") if bucket else names.artifact_bucket(app, aws)
     key = f"{names.artifact_prefix(app)}{base64.b64decode(sha).hex()}.zip"
     source = CodeSource(bucket=bucket, key=key)
-    if read_or_none(f"S3 bucket {bucket}", lambda: s3.head_bucket(Bucket=bucket)) is None:
+    owner = aws.account_id
+    if read_or_none(f"S3 bucket {bucket}", lambda: s3.head_bucket(Bucket=bucket, ExpectedBucketOwner=owner)) is None:
         def create_bucket(outputs: Outputs) -> None:
             extra = {} if aws.region == "us-east-1" else {
                 "CreateBucketConfiguration": {"LocationConstraint": aws.region}}
             s3.create_bucket(Bucket=bucket, **extra)
-            s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": names.tag_list(app)})
+            s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": names.tag_list(app)}, ExpectedBucketOwner=owner)
 
         source.changes.append(Change("create", f"S3 bucket {bucket}", why, create_bucket,
                                      step="create bucket"))
         exists = False
     else:
-        exists = read_or_none(f"s3://{bucket}/{key}", lambda: s3.head_object(Bucket=bucket, Key=key)) is not None
+        exists = read_or_none(f"s3://{bucket}/{key}",
+                              lambda: s3.head_object(Bucket=bucket, Key=key, ExpectedBucketOwner=owner)) is not None
     if not exists:
         def upload(outputs: Outputs) -> None:
-            s3.upload_file(str(artifact.path), bucket, key)
+            s3.upload_file(str(artifact.path), bucket, key, ExtraArgs={"ExpectedBucketOwner": owner})
 
         source.changes.append(Change("create", f"s3://{bucket}/{key}", f"upload {artifact.size / 1e6:.1f} MB package",
                                      upload, step="upload package"))
@@ -81,30 +85,33 @@ def delete_artifacts_changes(ctx: Context, aws: AwsSession) -> list[Change]:
     app = ctx.app
     s3 = aws.client("s3")
     bucket = names.artifact_bucket(app, aws)
-    if read_or_none(f"S3 bucket {bucket}", lambda: s3.head_bucket(Bucket=bucket)) is None:
+    owner = aws.account_id
+    if read_or_none(f"S3 bucket {bucket}", lambda: s3.head_bucket(Bucket=bucket, ExpectedBucketOwner=owner)) is None:
         return []
     prefix = names.artifact_prefix(app)
     keys = [
         obj["Key"]
         for page in aws_call("list", f"s3://{bucket}/{prefix}",
-                             lambda: list(s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)))
+                             lambda: list(s3.get_paginator("list_objects_v2").paginate(
+                                 Bucket=bucket, Prefix=prefix, ExpectedBucketOwner=owner)))
         for obj in page.get("Contents") or []
     ]
-    tagging = read_or_none(f"S3 bucket {bucket}", lambda: s3.get_bucket_tagging(Bucket=bucket)) or {}
+    tagging = read_or_none(f"S3 bucket {bucket}", lambda: s3.get_bucket_tagging(Bucket=bucket, ExpectedBucketOwner=owner)) or {}
     ours = names.owns({t["Key"]: t["Value"] for t in tagging.get("TagSet") or []}, app)
     changes: list[Change] = []
     if keys:
         def delete_keys(outputs: Outputs) -> None:
             for start in range(0, len(keys), 1000):
-                s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[start:start + 1000]]})
+                s3.delete_objects(Bucket=bucket, ExpectedBucketOwner=owner,
+                                  Delete={"Objects": [{"Key": k} for k in keys[start:start + 1000]]})
 
         changes.append(Change("delete", f"s3://{bucket}/{prefix}", f"{len(keys)} package(s)", delete_keys,
                               phase="cleanup", step="delete packages"))
     if ours:
         def delete_bucket(outputs: Outputs) -> None:
-            left = s3.list_objects_v2(Bucket=bucket, MaxKeys=1).get("KeyCount", 0)
+            left = s3.list_objects_v2(Bucket=bucket, MaxKeys=1, ExpectedBucketOwner=owner).get("KeyCount", 0)
             if not left:
-                s3.delete_bucket(Bucket=bucket)
+                s3.delete_bucket(Bucket=bucket, ExpectedBucketOwner=owner)
 
         changes.append(Change("delete", f"S3 bucket {bucket}", "made by lw for this stage (if empty)", delete_bucket,
                               phase="cleanup", step="delete bucket"))

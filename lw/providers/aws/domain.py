@@ -301,6 +301,10 @@ def removal_changes(ctx: Context, aws: AwsSession) -> list[Change]:
         return []
     name = str(raw).strip().rstrip(".").lower()
     changes: list[Change] = []
+    # A regional domain is one resource that both API Gateway APIs report, so the
+    # REST and HTTP passes can both find it (and its mappings): plan each removal once.
+    unmapped: set[tuple[str, str]] = set()
+    deleted: set[str] = set()
     for kind in ("rest", "http"):
         remote = read_domain(aws, name, kind)
         if remote is None:
@@ -309,11 +313,15 @@ def removal_changes(ctx: Context, aws: AwsSession) -> list[Change]:
         mappings = read_mappings(aws, name, kind)
         ours = [m for m in mappings if api_id and m.api_id == api_id]
         for mapping in ours:
+            if (mapping.api_id, mapping.key) in unmapped:
+                continue
+            unmapped.add((mapping.api_id, mapping.key))
             changes.append(Change("delete", f"mapping {name}/{mapping.key}", "API of this stage",
                                   lambda o, m=mapping, k=kind: _delete_mapping(aws, name, k, m),
                                   step="delete domain mapping"))
-        if not names.owns(remote.tags, ctx.app) or len(ours) < len(mappings):
+        if remote.name in deleted or not names.owns(remote.tags, ctx.app) or len(ours) < len(mappings):
             continue
+        deleted.add(remote.name)
         zone = dns.find_zone(aws, name)
         if zone is not None and remote.target:
             changes += dns.delete_alias_changes(aws, zone, name, remote.target, "alias to lw's custom domain")

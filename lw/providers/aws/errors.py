@@ -34,6 +34,22 @@ def is_not_found(exc: BaseException) -> bool:
     } or code.endswith("NotFound") or code.endswith("NotFoundException")
 
 
+_ECHOED_SECRETS = "String measured:"
+
+
+def aws_message(exc: BaseException) -> str:
+    """The first line of AWS's message, with anything Lambda echoes back removed: its
+    "environment variables too large" error quotes every variable (secrets included)
+    after ``String measured:``, and this text ends up in terminals and CI logs."""
+    response = getattr(exc, "response", None) or {}
+    lines = str((response.get("Error") or {}).get("Message") or "").strip().splitlines()
+    if not lines:
+        return ""
+    first = lines[0]
+    cut = first.find(_ECHOED_SECRETS)
+    return first if cut < 0 else first[:cut + len(_ECHOED_SECRETS)] + " [redacted]"
+
+
 def to_provider_error(action: str, resource: str, exc: BaseException) -> ProviderError:
     """A one-line error naming ``action`` on ``resource`` and the AWS reason."""
     import botocore.exceptions as bex
@@ -46,8 +62,8 @@ def to_provider_error(action: str, resource: str, exc: BaseException) -> Provide
         return ProviderError(f"{action} {resource}: cannot reach AWS ({exc})")
     if isinstance(exc, bex.ClientError):
         code = error_code(exc)
-        message = str((exc.response.get("Error") or {}).get("Message") or "").strip().splitlines()
-        detail = f"{code}: {message[0]}" if message else code
+        message = aws_message(exc)
+        detail = f"{code}: {message}" if message else code
         if code in {"UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException"}:
             return ProviderError(f"{action} {resource}: AWS rejected the credentials ({detail})", hint=_CREDENTIALS_HINT)
         if code in {"AccessDenied", "AccessDeniedException"}:
@@ -68,7 +84,7 @@ def aws_call(action: str, resource: str, call: Callable[[], T]) -> T:
         raise to_provider_error(action, resource, exc) from exc
 
 
-def read_or_none(resource: str, call: Callable[[], T]) -> T | None:
+def read_or_none(resource: str, call: Callable[[], T], *, action: str = "read") -> T | None:
     """A read that returns ``None`` when the resource does not exist: how lw discovers
     state, since there is no local record of what was created."""
     import botocore.exceptions as bex
@@ -78,9 +94,9 @@ def read_or_none(resource: str, call: Callable[[], T]) -> T | None:
     except bex.ClientError as exc:
         if is_not_found(exc):
             return None
-        raise to_provider_error("read", resource, exc) from exc
+        raise to_provider_error(action, resource, exc) from exc
     except bex.BotoCoreError as exc:
-        raise to_provider_error("read", resource, exc) from exc
+        raise to_provider_error(action, resource, exc) from exc
 
 
 def readable_changes(changes: list[Any]) -> list[Any]:
@@ -100,8 +116,8 @@ def _readable(apply: Callable[[Any], Any]) -> Callable[[Any], Any]:
             return apply(outputs)
         except bex.ClientError as exc:
             code = error_code(exc)
-            lines = str((exc.response.get("Error") or {}).get("Message") or "").strip().splitlines()
-            raise ProviderError(f"{code}: {lines[0]}" if lines else code) from exc
+            message = aws_message(exc)
+            raise ProviderError(f"{code}: {message}" if message else code) from exc
         except bex.NoCredentialsError as exc:
             raise ProviderError("no AWS credentials found", hint=_CREDENTIALS_HINT) from exc
         except bex.BotoCoreError as exc:

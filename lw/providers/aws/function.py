@@ -20,15 +20,17 @@ from typing import Any, Callable, Mapping, Sequence
 
 from lw.core.artifact import Artifact
 from lw.core.context import Context
-from lw.core.errors import ConfigError
+from lw.core.errors import ConfigError, ProviderError
+from lw.core.model import AppModel
 from lw.core.plan import Change, Outputs
 from lw.providers.aws import names
 from lw.providers.aws.code_upload import CodeSource, plan_code_source
 from lw.providers.aws.concurrency import reserved as reserved_concurrency
 from lw.providers.aws.concurrency import reserved_change
-from lw.providers.aws.errors import aws_call, error_code, read_or_none
+from lw.providers.aws.errors import error_code, read_or_none
 from lw.providers.aws.layer import resolve_pending
 from lw.providers.aws.session import AwsSession
+from lw.providers.aws.versions import published_versions
 
 # Waits after a new role before Lambda accepts it (IAM is eventually consistent);
 # tests replace ``sleep`` to run instantly.
@@ -186,10 +188,13 @@ def plan_function(ctx: Context, aws: AwsSession, artifact: Artifact, role_arn: s
     architecture = app.architecture
     concurrency = reserved_concurrency(ctx)
     live = read_live(aws, function)
-    code = plan_code_source(ctx, aws, artifact, sha)
-    changes: list[Change] = list(code.changes)
+    if live is not None:
+        refuse_foreign(app, function, live.tags)
+    changes: list[Change] = []
 
     if live is None:
+        code = plan_code_source(ctx, aws, artifact, sha)
+        changes += code.changes
         def create(outputs: Outputs) -> None:
             response = _retry_role_propagation(ctx, lambda: lam.create_function(
                 FunctionName=function, Code=code.params(), Architectures=[architecture], Tags=app.tags,
@@ -209,6 +214,10 @@ def plan_function(ctx: Context, aws: AwsSession, artifact: Artifact, role_arn: s
     arch_changed = list(latest.get("Architectures") or ["x86_64"]) != [architecture]
     diff = configuration_diff(latest, wanted)
     if code_changed or arch_changed:
+        # Only now is the package needed: an unchanged function must not re-upload
+        # (or recreate the bucket for) code Lambda already has.
+        code = plan_code_source(ctx, aws, artifact, sha)
+        changes += code.changes
         reason = "code changed" if code_changed else f"architecture -> {architecture}"
         changes.append(Change("update", resource, f"{reason}, {_size(artifact.size)} package",
                               lambda o: _update_code(lam, function, code, architecture), step="update code"))
@@ -305,19 +314,34 @@ def _retry_role_propagation(ctx: Context, call: Callable[[], Any]) -> Any:
     raise AssertionError("unreachable")
 
 
+def foreign_message(app: AppModel, function: str) -> str:
+    return (f"Lambda function {function} exists but is not tagged lw:project={app.project_name}, "
+            f"lw:stage={app.stage}; lw will not change a function it did not make")
+
+
+def refuse_foreign(app: AppModel, function: str, tags: dict[str, str] | None) -> None:
+    """A same-named function someone else made must never be overwritten by a deploy:
+    the name alone is not proof of ownership, the tags are."""
+    if not names.owns(tags, app):
+        raise ProviderError(foreign_message(app, function))
+
+
+def ownership(ctx: Context, aws: AwsSession, function: str) -> str:
+    """``"absent"``, ``"ours"`` or ``"foreign"``: undeploy removes only what lw made."""
+    lam = aws.client("lambda")
+    found = read_or_none(f"Lambda function {function}", lambda: lam.get_function(FunctionName=function))
+    if found is None:
+        return "absent"
+    return "ours" if names.owns(dict(found.get("Tags") or {}), ctx.app) else "foreign"
+
+
 def delete_function_change(aws: AwsSession, function: str) -> list[Change]:
     """Deleting the function removes its versions, aliases, URL config and policy."""
     lam = aws.client("lambda")
     found = read_or_none(f"Lambda function {function}", lambda: lam.get_function(FunctionName=function))
     if found is None:
         return []
-    versions = [
-        v["Version"]
-        for page in aws_call("list versions of", f"Lambda function {function}",
-                             lambda: list(lam.get_paginator("list_versions_by_function").paginate(
-                                 FunctionName=function)))
-        for v in page["Versions"] if v["Version"] != "$LATEST"
-    ]
+    versions = published_versions(aws, function)
     return [Change("delete", f"Lambda function {function}",
                    f"with alias {names.ALIAS} and {len(versions)} version(s)",
                    lambda o: lam.delete_function(FunctionName=function), phase="cleanup", step="delete function")]

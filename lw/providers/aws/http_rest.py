@@ -111,7 +111,7 @@ def plan(ctx: Context, aws: AwsSession, function: str, alias_arn: str,
         return [
             Change("create", resource, f"new API, stage {stage}", create, step="create REST API"),
             grant_change(aws, function, sid, statements, principal="apigateway.amazonaws.com",
-                         what="the REST API"),
+                         source_pending=True, what="the REST API"),
         ]
 
     api_id = existing["id"]

@@ -66,7 +66,8 @@ def plan(ctx: Context, aws: AwsSession, function: str, alias_arn: str,
             Change("create", resource, "new API with $default route and auto-deploy stage", create,
                    step="create HTTP API"),
             *authorizers.plan_http_route(ctx, aws, function, None, None, resource),
-            grant_change(aws, function, sid, statements, principal="apigateway.amazonaws.com", what="the HTTP API"),
+            grant_change(aws, function, sid, statements, principal="apigateway.amazonaws.com",
+                         source_pending=True, what="the HTTP API"),
         ]
 
     api_id = existing["ApiId"]

@@ -68,13 +68,7 @@ def execution_policy(ctx: Context, aws: AwsSession, function: str) -> dict[str, 
 
 
 def _logs_statement(aws: AwsSession, function: str) -> dict[str, Any]:
-    log_group = names.log_group_arn(aws, function)
-    return {
-        "Sid": "Logs",
-        "Effect": "Allow",
-        "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": [log_group, f"{log_group}:*"],
-    }
+    return names.log_statement(aws.partition, aws.region, aws.account_id, function)
 
 
 def _runtime_reads(ctx: Context, aws: AwsSession) -> list[dict[str, Any]]:
@@ -94,12 +88,17 @@ def _feature_statements(ctx: Context) -> list[dict[str, Any]]:
     statements: list[dict[str, Any]] = []
     if app.setting("xray_tracing"):
         # X-Ray's write actions do not support resource-level permissions.
+        ctx.reporter.warn("xray_tracing: the role may send trace data to X-Ray on Resource '*' "
+                          "(X-Ray's write actions cannot be limited to an ARN)")
         statements.append(
             {"Sid": "XRay", "Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
              "Resource": "*"}
         )
     if app.setting("vpc_config"):
         # ENI management for VPC functions cannot be scoped to an ARN either.
+        ctx.reporter.warn("vpc_config: the role may create, describe and delete network interfaces on "
+                          "Resource '*' (Lambda needs them in the VPC and EC2 cannot limit these actions "
+                          "to an ARN)")
         statements.append(
             {
                 "Sid": "VpcNetworkInterfaces",

@@ -6,6 +6,9 @@ Every resource of a stage is named ``<project>-<stage>[-suffix]`` and tagged
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from lw.core.errors import ConfigError
 from lw.core.model import AppModel
 from lw.providers.aws.session import AwsSession
@@ -14,6 +17,9 @@ ALIAS = "live"
 LAMBDA_NAME_MAX = 64
 ROLE_NAME_MAX = 64
 POLICY_NAME = "lw-execution"
+BUCKET_NAME_MIN = 3
+BUCKET_NAME_MAX = 63
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*[a-z0-9]")
 
 SID_REST = "lw-apigateway-rest"
 SID_HTTP = "lw-apigateway-http"
@@ -63,6 +69,19 @@ def log_group_arn(aws: AwsSession, function: str) -> str:
     return f"arn:{aws.partition}:logs:{aws.region}:{aws.account_id}:log-group:{log_group(function)}"
 
 
+def log_statement(partition: str, region: str, account_id: str, function: str) -> dict[str, Any]:
+    """The one logging grant every lw role carries, whichever way its policy was made
+    (fixed list or ``iam_policy: auto``). ``CreateLogGroup`` is in it because Lambda
+    creates the group on the first invocation when nothing else has."""
+    group = f"arn:{partition}:logs:{region}:{account_id}:log-group:{log_group(function)}"
+    return {
+        "Sid": "Logs",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": [group, f"{group}:*"],
+    }
+
+
 def execute_api_arn(aws: AwsSession, api_id: str) -> str:
     return f"arn:{aws.partition}:execute-api:{aws.region}:{aws.account_id}:{api_id}/*"
 
@@ -70,12 +89,32 @@ def execute_api_arn(aws: AwsSession, api_id: str) -> str:
 def artifact_bucket(app: AppModel, aws: AwsSession) -> str:
     """``s3_bucket`` or a per-stage default; S3 names are global, hence the account id.
     A global stage (``regions``) gets one bucket per region, named after it, because
-    Lambda only reads code from a bucket in the function's own region."""
+    Lambda only reads code from a bucket in the function's own region. A long default
+    is shortened in its project part: the account id is what keeps it from colliding
+    with another account's bucket, so it is never cut."""
     configured = app.setting("s3_bucket")
     if configured:
-        return str(configured)
-    regional = f"-{aws.region}" if app.setting("regions") else ""
-    return f"{app.name}-lw-{aws.account_id}".lower()[:63 - len(regional)] + regional
+        return check_bucket_name(app, str(configured), "s3_bucket")
+    region = aws.region if app.setting("regions") else None
+    return check_bucket_name(app, default_bucket(app.name, aws.account_id, region),
+                             "the default package bucket (set s3_bucket)")
+
+
+def default_bucket(stage_name: str, account_id: str, region: str | None) -> str:
+    suffix = f"-lw-{account_id}" + (f"-{region}" if region else "")
+    prefix = stage_name.lower().replace("_", "-")[:BUCKET_NAME_MAX - len(suffix)].strip(".")
+    return prefix + suffix
+
+
+def check_bucket_name(app: AppModel, name: str, what: str) -> str:
+    """S3's rules, checked while planning so a bad name fails before anything is made."""
+    if not (BUCKET_NAME_MIN <= len(name) <= BUCKET_NAME_MAX) or not _BUCKET_NAME.fullmatch(name) or ".." in name:
+        raise ConfigError(
+            f"{app.config_file.name}: stage '{app.stage}': {what}: {name!r} is not a valid S3 bucket name "
+            f"({BUCKET_NAME_MIN}-{BUCKET_NAME_MAX} characters of a-z, 0-9, '.' and '-', starting and ending "
+            "with a letter or digit)"
+        )
+    return name
 
 
 def artifact_prefix(app: AppModel) -> str:

@@ -36,14 +36,19 @@ def source_arn_of(statement: dict[str, Any]) -> str | None:
 
 
 def grant_change(aws: AwsSession, function: str, sid: str, existing: dict[str, dict[str, Any]],
-                 *, principal: str, source_arn: str | None = None, action: str = "lambda:InvokeFunction",
-                 extra: dict[str, Any] | None = None, what: str) -> Change:
-    """Add (or replace) statement ``sid``; ``source_arn`` may be a callable of the outputs
-    when the API does not exist yet."""
+                 *, principal: str, source_arn: str | None = None, source_pending: bool = False,
+                 action: str = "lambda:InvokeFunction", extra: dict[str, Any] | None = None,
+                 what: str) -> Change:
+    """Add (or replace) statement ``sid``.
+
+    ``source_pending`` says the source is an API that is being (re)created, so its ARN
+    is only known at apply time (read from ``outputs["source_arn:<sid>"]``): an existing
+    statement then names an old API and must be replaced, never kept. Without a source
+    and not pending (a Function URL), an existing statement is kept as is."""
     lam = aws.client("lambda")
     resource = f"Lambda permission {function}:{names.ALIAS}/{sid}"
     current = existing.get(sid)
-    if current is not None and (source_arn is None or source_arn_of(current) == source_arn):
+    if current is not None and _still_right(current, source_arn, source_pending):
         return Change("noop", resource, f"{what} may invoke")
 
     def grant(outputs: Outputs, arn: str | None = source_arn) -> None:
@@ -58,6 +63,12 @@ def grant_change(aws: AwsSession, function: str, sid: str, existing: dict[str, d
 
     return Change("update" if current else "create", resource, f"let {what} invoke the alias", grant,
                   step="grant invoke permission")
+
+
+def _still_right(current: dict[str, Any], source_arn: str | None, source_pending: bool) -> bool:
+    if source_arn is not None:
+        return source_arn_of(current) == source_arn
+    return not source_pending
 
 
 def revoke_change(aws: AwsSession, function: str, sid: str, existing: dict[str, dict[str, Any]],

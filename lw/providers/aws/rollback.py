@@ -11,8 +11,9 @@ from lw.core.errors import ProviderError, UsageError
 from lw.core.plan import Change
 from lw.core.provider import RollbackTarget
 from lw.providers.aws import names
-from lw.providers.aws.errors import aws_call, read_or_none
+from lw.providers.aws.errors import read_or_none
 from lw.providers.aws.session import AwsSession
+from lw.providers.aws.versions import version_numbers
 
 
 def plan_rollback(ctx: Context, aws: AwsSession, target: RollbackTarget) -> list[Change]:
@@ -23,13 +24,7 @@ def plan_rollback(ctx: Context, aws: AwsSession, target: RollbackTarget) -> list
     if alias is None:
         raise ProviderError(f"{resource} not found: stage '{ctx.app.stage}' is not deployed")
     current = alias["FunctionVersion"]
-    versions = sorted(
-        int(v["Version"])
-        for page in aws_call("list versions of", f"Lambda function {function}",
-                             lambda: list(lam.get_paginator("list_versions_by_function").paginate(
-                                 FunctionName=function)))
-        for v in page["Versions"] if v["Version"].isdigit()
-    )
+    versions = version_numbers(aws, function)
     wanted = _choose(versions, current, target, function)
     if wanted == current:
         return [Change("noop", resource, f"already on version {current}")]

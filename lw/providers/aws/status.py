@@ -8,9 +8,10 @@ from typing import Any
 from lw.core.context import Context
 from lw.core.provider import Status
 from lw.providers.aws import access, events_bridge, names, routes
-from lw.providers.aws.errors import aws_call, read_or_none
+from lw.providers.aws.errors import read_or_none
 from lw.providers.aws.function import read_live
 from lw.providers.aws.session import AwsSession
+from lw.providers.aws.versions import published_versions
 
 
 def describe(ctx: Context, aws: AwsSession) -> Status:
@@ -18,13 +19,7 @@ def describe(ctx: Context, aws: AwsSession) -> Status:
     live = read_live(aws, function)
     if live is None:
         return Status(deployed=False, facts={"function": function, "region": aws.region})
-    lam = aws.client("lambda")
-    versions = [
-        v for page in aws_call("list versions of", f"Lambda function {function}",
-                               lambda: list(lam.get_paginator("list_versions_by_function").paginate(
-                                   FunctionName=function)))
-        for v in page["Versions"] if v["Version"] != "$LATEST"
-    ]
+    versions = published_versions(aws, function)
     released = live.released or live.latest
     facts: dict[str, Any] = {
         "function": function,

@@ -3,7 +3,8 @@
 Front doors and event sources go first (so nothing calls a function that is being
 deleted), then the function with its versions and alias, its role when lw made it,
 its logs unless ``--keep-logs``, and uploaded packages. Resources lw did not make
-(a role given by ``role_arn``, a bucket not tagged for this stage) are left alone.
+(a role given by ``role_arn``, a bucket not tagged for this stage, a same-named function
+without lw's tags together with everything hanging off it) are left alone.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from lw.providers.aws import (
 )
 from lw.providers.aws.code_upload import delete_artifacts_changes
 from lw.providers.aws.errors import aws_call
-from lw.providers.aws.function import delete_function_change
+from lw.providers.aws.function import delete_function_change, foreign_message, ownership
 from lw.providers.aws.session import AwsSession
 
 
@@ -33,19 +34,31 @@ def plan_undeploy(ctx: Context, aws: AwsSession, keep_logs: bool) -> list[Change
 def plan_regional_undeploy(ctx: Context, aws: AwsSession, keep_logs: bool) -> list[Change]:
     """Everything in ``aws``'s region: all but the role, which is global (IAM)."""
     function = names.function_name(ctx.app)
+    if ownership(ctx, aws, function) == "foreign":
+        # Its event bindings, layer, logs and packages belong with it: leave them all.
+        ctx.reporter.warn(f"{foreign_message(ctx.app, function)}; leaving it, its event sources, "
+                          "layer, log group and packages in place")
+        return _front_door_changes(ctx, aws, function)
     changes: list[Change] = []
     changes += events_bridge.plan_events_removal(ctx, aws, function)
     # Deleting the function drops its resource policy and URL config with it, so
     # only the APIs themselves need deleting here.
-    changes += domain.removal_changes(ctx, aws)  # unmap before the API goes
-    changes += access.removal(ctx, aws)  # usage plan lets go of the API before it goes
-    changes += http_rest.removal(ctx, aws, function, {}, reason="made by lw for this stage")
-    changes += http_v2.removal(ctx, aws, function, {}, reason="made by lw for this stage")
+    changes += _front_door_changes(ctx, aws, function)
     changes += delete_function_change(aws, function)
     changes += layer.removal(ctx, aws)
     if not keep_logs:
         changes += _log_group_changes(aws, function)
     changes += delete_artifacts_changes(ctx, aws)
+    return changes
+
+
+def _front_door_changes(ctx: Context, aws: AwsSession, function: str) -> list[Change]:
+    """APIs and domains: each is checked against lw's tags on its own."""
+    changes: list[Change] = []
+    changes += domain.removal_changes(ctx, aws)  # unmap before the API goes
+    changes += access.removal(ctx, aws)  # usage plan lets go of the API before it goes
+    changes += http_rest.removal(ctx, aws, function, {}, reason="made by lw for this stage")
+    changes += http_v2.removal(ctx, aws, function, {}, reason="made by lw for this stage")
     return changes
 
 

@@ -8,11 +8,27 @@ after the move), so rollback to the previous release always works.
 
 from __future__ import annotations
 
+from typing import Any
+
 from lw.core.context import Context
 from lw.core.errors import ConfigError
 from lw.core.plan import Change, Outputs
 from lw.providers.aws import names
+from lw.providers.aws.errors import aws_call
 from lw.providers.aws.session import AwsSession
+
+
+def published_versions(aws: AwsSession, function: str) -> list[dict[str, Any]]:
+    """Every published version's configuration, oldest first (``$LATEST`` left out:
+    it is the draft, not a release). Lambda pages this listing at 50."""
+    lam = aws.client("lambda")
+    pages = aws_call("list versions of", f"Lambda function {function}",
+                     lambda: list(lam.get_paginator("list_versions_by_function").paginate(FunctionName=function)))
+    return [v for page in pages for v in page["Versions"] if v["Version"] != "$LATEST"]
+
+
+def version_numbers(aws: AwsSession, function: str) -> list[int]:
+    return sorted(int(v["Version"]) for v in published_versions(aws, function) if v["Version"].isdigit())
 
 
 def retained(ctx: Context) -> int | None:
@@ -36,11 +52,7 @@ def prune_change(ctx: Context, aws: AwsSession, function: str) -> list[Change]:
     lam = aws.client("lambda")
 
     def prune(outputs: Outputs) -> None:
-        versions = sorted(
-            int(v["Version"])
-            for page in lam.get_paginator("list_versions_by_function").paginate(FunctionName=function)
-            for v in page["Versions"] if v["Version"].isdigit()
-        )
+        versions = version_numbers(aws, function)
         live = lam.get_alias(FunctionName=function, Name=names.ALIAS)["FunctionVersion"]
         protected = {live, str(outputs.get("version") or live), str(outputs.get("previous_version") or live)}
         for version in versions[:-keep]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable, TypeVar
 
-from lw.providers.aws.errors import aws_call, is_not_found, to_provider_error
+from lw.providers.aws.errors import aws_call, read_or_none
 
 T = TypeVar("T")
 
@@ -19,16 +19,7 @@ def read(action: str, resource: str, call: Callable[[], T]) -> T:
 
 def read_optional(action: str, resource: str, call: Callable[[], T]) -> T | None:
     """``call()``, or ``None`` when AWS says the resource does not exist."""
-    import botocore.exceptions as bex
-
-    try:
-        return call()
-    except bex.ClientError as exc:
-        if is_not_found(exc):
-            return None
-        raise to_provider_error(action, resource, exc) from exc
-    except bex.BotoCoreError as exc:
-        raise to_provider_error(action, resource, exc) from exc
+    return read_or_none(resource, call, action=action)
 
 
 def paginate(client: object, operation: str, key: str, **params: object) -> list[dict]:

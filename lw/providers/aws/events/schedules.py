@@ -16,6 +16,7 @@ from typing import Any
 from lw.core.errors import ProviderError
 from lw.core.model import EventBinding
 from lw.core.plan import Change, Outputs
+from lw.providers.aws import names
 from lw.providers.aws.events.bindings import is_enabled, label
 from lw.providers.aws.events.permissions import PRINCIPALS, Grant, grant_sid
 from lw.providers.aws.events.reads import paginate, read
@@ -108,7 +109,7 @@ def read_own_rules(target: Target) -> dict[str, dict[str, Any]]:
     own: dict[str, dict[str, Any]] = {}
     for rule in listed:
         tags = _tags(target, str(rule["Arn"]))
-        if tags.get("lw:project") == target.app.project_name and tags.get("lw:stage") == target.app.stage:
+        if names.owns(tags, target.app):
             own[str(rule["Name"])] = {**rule, "Tags": tags}
     return own
 

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lw.core.model import AppModel
+from lw.providers.aws import names
 
 if TYPE_CHECKING:
     from lw.providers.aws.session import AwsSession
 
-ALIAS_NAME = "live"
+ALIAS_NAME = names.ALIAS
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Target:
 
     @property
     def function_arn(self) -> str:
-        return f"arn:{self.partition}:lambda:{self.region}:{self.account_id}:function:{self.function_name}"
+        return names.function_arn(self.aws, self.function_name)
 
     def targets_this_function(self, arn: str) -> bool:
         """Whether ``arn`` is this function, unqualified or with any version/alias.
@@ -60,4 +61,4 @@ class Target:
 
 def alias_arn_for(aws: AwsSession, function_name: str) -> str:
     """The deterministic ARN of the function's ``live`` alias."""
-    return f"arn:{aws.partition}:lambda:{aws.region}:{aws.account_id}:function:{function_name}:{ALIAS_NAME}"
+    return names.alias_arn(aws, function_name)

@@ -154,13 +154,10 @@ def function_environment(app: AppModel) -> dict[str, str]:
 
 
 def log_statement(app: AppModel, account_id: str, region: str) -> dict[str, Any]:
-    place = Place(region=region, account=account_id)
-    return {
-        "Sid": "LwLogs",
-        "Effect": "Allow",
-        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": place.arn("logs", f"log-group:/aws/lambda/{app.name}:*"),
-    }
+    """The same grant the fixed policy carries (see ``names.log_statement``)."""
+    from lw.providers.aws import names
+
+    return names.log_statement(Place(region=region, account=account_id).partition, region, account_id, app.name)
 
 
 def _event_statements(app: AppModel, account_id: str, region: str) -> tuple[list[dict[str, Any]], list[str]]:

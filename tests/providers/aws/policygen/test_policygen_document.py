@@ -36,12 +36,13 @@ def test_document_has_logs_then_events_then_code(project, monkeypatch):
     document = policy_document(make_app(root, (SQS_EVENT,)), account_id="123456789012", region="eu-west-1")
     assert seen["args"] == ("shop-dev", "123456789012", "eu-west-1")
     assert document["Version"] == "2012-10-17"
-    assert [s["Sid"] for s in document["Statement"]] == ["LwLogs", "LwEventsSqs", "LwCode1"]
+    assert [s["Sid"] for s in document["Statement"]] == ["Logs", "LwEventsSqs", "LwCode1"]
     assert document["Statement"][0] == {
-        "Sid": "LwLogs",
+        "Sid": "Logs",
         "Effect": "Allow",
-        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/shop-dev:*",
+        "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/shop-dev",
+                     "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/shop-dev:*"],
     }
     assert document["Statement"][2]["Resource"] == "arn:aws:dynamodb:eu-west-1:123456789012:table/orders"
 
@@ -50,7 +51,7 @@ def test_events_module_missing_is_skipped_and_said(project, monkeypatch):
     root = project({"app.py": CODE})
     monkeypatch.setitem(sys.modules, "lw.providers.aws.events", None)  # import raises ImportError
     report = policy_report(make_app(root, (SQS_EVENT,)))
-    assert [s["Sid"] for s in report.policy["Statement"]] == ["LwLogs", "LwCode1"]
+    assert [s["Sid"] for s in report.policy["Statement"]] == ["Logs", "LwCode1"]
     assert report.warnings[0].startswith("event sources: lw.providers.aws.events is not available")
     assert policy_report(make_app(root)).warnings == []  # no events configured: nothing to say
 
