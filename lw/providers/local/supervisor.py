@@ -29,7 +29,7 @@ from lw.providers.local.layout import ADMIN_TOKEN_HEADER, Layout, write_json
 from lw.providers.local.logfile import LogSink
 from lw.providers.local.pool import Pool, PoolClosed
 from lw.providers.local.schedule import Schedule, next_fire, parse_expression
-from lw.providers.local.worker import Invocation, QuietServer, WorkerSpec
+from lw.providers.local.worker import Invocation, QuietServer, WorkerSpec, read_body
 
 CLOCK_SCALE_ENV = "LW_LOCAL_CLOCK_SCALE"
 
@@ -293,20 +293,6 @@ def _error_summary(payload: bytes) -> str:
         return payload.decode("utf-8", "replace")[:200]
 
 
-def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
-    if handler.headers.get("Transfer-Encoding", "").lower() == "chunked":
-        chunks = []
-        while True:
-            size = int(handler.rfile.readline().strip().split(b";")[0] or b"0", 16)
-            if size == 0:
-                handler.rfile.readline()
-                return b"".join(chunks)
-            chunks.append(handler.rfile.read(size))
-            handler.rfile.readline()
-    length = int(handler.headers.get("Content-Length") or 0)
-    return handler.rfile.read(length) if length else b""
-
-
 def _send(handler: BaseHTTPRequestHandler, response: gateway.HttpResponse, *, head: bool = False) -> None:
     handler.send_response(response.status)
     for name, value in response.headers:
@@ -328,7 +314,7 @@ def _front_handler(supervisor: Supervisor) -> type[BaseHTTPRequestHandler]:
             return
 
         def _serve(self) -> None:
-            body = _read_body(self)
+            body = read_body(self)
             door = supervisor.door()
             request = gateway.HttpRequest(self.command, self.path, list(self.headers.items()), body,
                                           self.client_address[0])
@@ -364,7 +350,7 @@ def _admin_handler(supervisor: Supervisor) -> type[BaseHTTPRequestHandler]:
             given = self.headers.get(ADMIN_TOKEN_HEADER, "")
             if hmac.compare_digest(given.encode(), supervisor.token.encode()):
                 return True
-            _read_body(self)
+            read_body(self)
             self._json(403, {"error": "missing or wrong admin token"})
             return False
 
@@ -379,7 +365,7 @@ def _admin_handler(supervisor: Supervisor) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # noqa: N802 - http.server naming
             if not self._authorised():
                 return
-            body = _read_body(self)
+            body = read_body(self)
             if self.path == "/deploy":
                 self._json(200, supervisor.deploy(json.loads(body)))
             elif self.path == "/invoke":

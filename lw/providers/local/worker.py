@@ -286,19 +286,6 @@ def _handler_class(worker: Worker) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
             return
 
-        def _read_body(self) -> bytes:
-            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                chunks = []
-                while True:
-                    size = int(self.rfile.readline().strip() or b"0", 16)
-                    if size == 0:
-                        self.rfile.readline()
-                        return b"".join(chunks)
-                    chunks.append(self.rfile.read(size))
-                    self.rfile.readline()
-            length = int(self.headers.get("Content-Length") or 0)
-            return self.rfile.read(length) if length else b""
-
         def _reply(self, status: int, body: bytes = b'{"status":"OK"}', headers: dict[str, str] | None = None) -> None:
             self.send_response(status)
             for name, value in (headers or {}).items():
@@ -331,7 +318,7 @@ def _handler_class(worker: Worker) -> type[BaseHTTPRequestHandler]:
                 worker.complete(invocation.request_id, "crash", b'{"errorMessage":"worker went away"}')
 
         def do_POST(self) -> None:  # noqa: N802 - http.server naming
-            body = self._read_body()
+            body = read_body(self)
             path = self.path
             if path == f"{API_PREFIX}/init/error":
                 worker.init_error = _error_text(body)
@@ -388,3 +375,19 @@ def pid_alive(pid: int) -> bool:
     except OSError:
         return True
     return stat[stat.rfind(")") + 2:][:1] != "Z"
+
+
+def read_body(handler: BaseHTTPRequestHandler) -> bytes:
+    """A request body, plain or chunked (chunk extensions ignored), for both servers the
+    local runtime runs: the API Gateway stand-in and the Runtime API workers talk to."""
+    if handler.headers.get("Transfer-Encoding", "").lower() == "chunked":
+        chunks = []
+        while True:
+            size = int(handler.rfile.readline().strip().split(b";")[0] or b"0", 16)
+            if size == 0:
+                handler.rfile.readline()
+                return b"".join(chunks)
+            chunks.append(handler.rfile.read(size))
+            handler.rfile.readline()
+    length = int(handler.headers.get("Content-Length") or 0)
+    return handler.rfile.read(length) if length else b""
