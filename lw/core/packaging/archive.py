@@ -49,17 +49,22 @@ class SizeLimits:
 
 
 
+def files_under(folder: Path) -> dict[str, Path]:
+    """Every file below ``folder`` by its POSIX path relative to it (the zip's names)."""
+    found: dict[str, Path] = {}
+    for dirpath, _dirnames, filenames in os.walk(folder):
+        base = Path(dirpath)
+        rel_dir = base.relative_to(folder).as_posix()
+        prefix = "" if rel_dir == "." else rel_dir + "/"
+        for name in filenames:
+            found[prefix + name] = base / name
+    return found
+
+
 def _entries(
     build: Build, extra_files: Iterable[tuple[str, bytes]], omit: Iterable[str] = ()
 ) -> tuple[dict[str, Path], dict[str, bytes]]:
-    on_disk: dict[str, Path] = {}
-    root = build.root
-    for dirpath, _dirnames, filenames in os.walk(root):
-        base = Path(dirpath)
-        rel_dir = base.relative_to(root).as_posix()
-        prefix = "" if rel_dir == "." else rel_dir + "/"
-        for name in filenames:
-            on_disk[prefix + name] = base / name
+    on_disk = files_under(build.root)
     for rel in omit:  # paths a provider's runtime would misread (OpenWhisk: root requirements.txt)
         on_disk.pop(rel.replace("\\", "/").lstrip("/"), None)
     extras: dict[str, bytes] = {}

@@ -23,6 +23,7 @@ from lw.core.context import Reporter
 from lw.core.errors import PackagingError
 from lw.core.model import AppModel
 from lw.core.packaging import bytecode, dists
+from lw.core.packaging.archive import files_under
 from lw.core.packaging.pip import install_requirements
 from lw.core.packaging.requirements import Requirements, read_requirements
 from lw.core.packaging.sources import collect_sources
@@ -108,13 +109,7 @@ def _dependencies(
 
 
 def _files_under(folder: Path, skip: str) -> dict[str, Path]:
-    found: dict[str, Path] = {}
-    for dirpath, _dirnames, filenames in os.walk(folder):
-        base = Path(dirpath)
-        rel_dir = base.relative_to(folder).as_posix()
-        prefix = "" if rel_dir == "." else rel_dir + "/"
-        for name in filenames:
-            found[prefix + name] = base / name
+    found = files_under(folder)
     found.pop(skip, None)
     return found
 

@@ -65,26 +65,12 @@ def limits(app: AppModel) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def find_key(ctx: Context, aws: AwsSession) -> dict[str, Any] | None:
-    client = aws.client("apigateway")
-    name = names.api_name(ctx.app)
-    pages = aws_call("list", "API keys", lambda: list(client.get_paginator("get_api_keys").paginate(
-        nameQuery=name, includeValues=False)))
-    for page in pages:
-        for item in page.get("items") or []:
-            if item.get("name") == name and names.owns(item.get("tags"), ctx.app):
-                return dict(item)
-    return None
+    return names.find_owned_apigateway_item(aws, ctx.app, "get_api_keys", "API keys",
+                                            nameQuery=names.api_name(ctx.app), includeValues=False)
 
 
 def find_plan(ctx: Context, aws: AwsSession) -> dict[str, Any] | None:
-    client = aws.client("apigateway")
-    name = names.api_name(ctx.app)
-    pages = aws_call("list", "usage plans", lambda: list(client.get_paginator("get_usage_plans").paginate()))
-    for page in pages:
-        for item in page.get("items") or []:
-            if item.get("name") == name and names.owns(item.get("tags"), ctx.app):
-                return dict(item)
-    return None
+    return names.find_owned_apigateway_item(aws, ctx.app, "get_usage_plans", "usage plans")
 
 
 def _text(value: Any) -> str:

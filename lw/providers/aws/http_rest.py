@@ -16,7 +16,7 @@ from typing import Any
 from lw.core.context import Context
 from lw.core.plan import Change, Outputs
 from lw.providers.aws import authorizers, cors, names
-from lw.providers.aws.errors import aws_call, read_or_none
+from lw.providers.aws.errors import read_or_none
 from lw.providers.aws.outputs import add_url
 from lw.providers.aws.permissions import grant_change, revoke_change
 from lw.providers.aws.session import AwsSession
@@ -73,14 +73,7 @@ def url(aws: AwsSession, api_id: str, stage: str) -> str:
 
 def find(ctx: Context, aws: AwsSession) -> dict[str, Any] | None:
     """The stage's REST API, by name and lw tags."""
-    api = aws.client("apigateway")
-    name = names.api_name(ctx.app)
-    pages = aws_call("list", "REST APIs", lambda: list(api.get_paginator("get_rest_apis").paginate()))
-    for page in pages:
-        for item in page.get("items") or []:
-            if item.get("name") == name and names.owns(item.get("tags"), ctx.app):
-                return dict(item)
-    return None
+    return names.find_owned_apigateway_item(aws, ctx.app, "get_rest_apis", "REST APIs")
 
 
 def plan(ctx: Context, aws: AwsSession, function: str, alias_arn: str,

@@ -130,3 +130,21 @@ def owns(tags: dict[str, str] | None, app: AppModel) -> bool:
 def tag_list(app: AppModel) -> list[dict[str, str]]:
     """Tags in the ``[{"Key":…, "Value":…}]`` form IAM and S3 use."""
     return [{"Key": k, "Value": v} for k, v in sorted(app.tags.items())]
+
+
+def find_owned_apigateway_item(aws: AwsSession, app: AppModel, operation: str, what: str,
+                               **params: Any) -> dict[str, Any] | None:
+    """The API Gateway (REST) item named ``api_name(app)`` that carries this stage's
+    tags, from a paginated ``get_*`` listing (REST APIs, API keys, usage plans).
+
+    Name alone is not enough: another stage or team may use the same name."""
+    from lw.providers.aws.errors import aws_call
+
+    client = aws.client("apigateway")
+    name = api_name(app)
+    pages = aws_call("list", what, lambda: list(client.get_paginator(operation).paginate(**params)))
+    for page in pages:
+        for item in page.get("items") or []:
+            if item.get("name") == name and owns(item.get("tags"), app):
+                return dict(item)
+    return None
