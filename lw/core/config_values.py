@@ -263,6 +263,7 @@ KEY_CHECKS: dict[str, Check] = {
     "layers": _str_list,
     "regions": _str_list,
     "additional_text_mimetypes": _str_list,
+    "manage_commands": _str_list,
     "vpc_config": _vpc,
     "cors": _cors,
     "extra_permissions": _statements,

@@ -48,6 +48,8 @@ def runtime_settings(app: AppModel, **extra: Any) -> dict[str, Any]:
         "context_header_mappings": dict(app.setting("context_header_mappings") or {}),
         "remote_env": app.setting("remote_env"),
     }
+    if app.setting("manage_commands") is not None:  # else the runtime's default list
+        settings["manage_commands"] = [str(c) for c in app.setting("manage_commands")]
     _add_front_door_settings(settings, app)
     settings.update(extra)
     return settings

@@ -48,7 +48,13 @@ CORE_SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("log_requests", (bool,), True, "Log one access line per HTTP request."),
     SettingSpec("allow_raw_invoke", (bool,), False,
                 "Let `lw invoke --raw` run arbitrary Python in the function. Off because it is a "
-                "code-execution door."),
+                "code-execution door. Without it `lw invoke` calls only plain functions of the "
+                "project's own modules and `lw manage` only the commands in `manage_commands`."),
+    SettingSpec("manage_commands", (list,), None,
+                "Management commands `lw manage` may run without `allow_raw_invoke`. Default: Django's "
+                "non-interactive maintenance commands (check, clearsessions, collectstatic, "
+                "createcachetable, findstatic, migrate, showmigrations, sqlmigrate, sqlsequencereset). "
+                "shell, dbshell and runscript always need `allow_raw_invoke`."),
     SettingSpec("events", (list,), [],
                 "Event sources and schedules that call functions of the app; see *Events* below."),
     SettingSpec("keep_warm", (bool,), True,

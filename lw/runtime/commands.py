@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 
 def run_command(
-    command: Any, context: Any, *, allow_raw: bool, report: Callable[..., None] | None = None
+    command: Any, context: Any, *, allow_raw: bool, report: Callable[..., None] | None = None,
+    project_root: str | None = None, manage_commands: Any = None,
 ) -> dict[str, Any]:
     """Run one ``lw_command`` document: ``function``, ``manage`` or ``raw``.
 
@@ -46,11 +47,16 @@ def run_command(
     sys.stdout = sys.stderr = captured
     try:
         if action == "function":
-            result = _call_function(command["function"], command.get("payload"), context, allow_raw=allow_raw)
+            result = _call_function(command["function"], command.get("payload"), context, allow_raw=allow_raw,
+                                    project_root=project_root)
         elif action == "manage":
-            result = _manage(command["manage"])
+            result = _manage(command["manage"], allow_raw=allow_raw, allowlist=manage_commands)
         else:
             result = _raw(command["raw"], context)
+    except Refused as exc:
+        sys.stdout, sys.stderr = saved
+        log("WARNING", f"refused lw_command {action}: {exc}")
+        return {"error": f"PermissionError: {exc}", "output": captured.getvalue()}
     except BaseException as exc:  # SystemExit from a management command included
         sys.stdout, sys.stderr = saved
         import traceback
@@ -66,25 +72,222 @@ def run_command(
     return {"result": _json_safe(result), "output": captured.getvalue()}
 
 
-def _call_function(dotted: Any, payload: Any, context: Any, *, allow_raw: bool) -> Any:
+# Django's own management commands that only maintain the deployment (schema, static
+# files, caches, sessions) and never prompt: callable without ``allow_raw_invoke``. A
+# stage widens or narrows the list with the ``manage_commands`` setting.
+DEFAULT_MANAGE_COMMANDS = (
+    "check",
+    "clearsessions",
+    "collectstatic",
+    "createcachetable",
+    "findstatic",
+    "migrate",
+    "showmigrations",
+    "sqlmigrate",
+    "sqlsequencereset",
+)
+# Commands whose whole purpose is to run code or open a shell: never granted by the
+# allowlist, only by ``allow_raw_invoke``.
+CODE_RUNNING_COMMANDS = frozenset({"shell", "shell_plus", "dbshell", "runscript", "notebook", "exec"})
+
+
+def management_refusal(name: str, allowlist: Any, *, allow_raw: bool, tool: str = "manage") -> str | None:
+    """Why the management command ``name`` may not run here, or ``None`` when it may.
+
+    Generic on purpose: any CLI reachable through ``lw manage`` (Django's, Flask's) is
+    checked by its command name against the stage's allowlist.
+    """
+    if allow_raw:
+        return None
+    if name in CODE_RUNNING_COMMANDS:
+        return f"'{name}' runs arbitrary code; lw {tool} {name} needs allow_raw_invoke: true"
+    allowed = DEFAULT_MANAGE_COMMANDS if allowlist is None else tuple(str(c) for c in allowlist)
+    if name not in allowed:
+        return (f"'{name}' is not in this stage's manage_commands ({', '.join(allowed) or 'none'}); "
+                "add it there, or set allow_raw_invoke: true")
+    return None
+
+
+def _call_function(dotted: Any, payload: Any, context: Any, *, allow_raw: bool, project_root: str | None) -> Any:
     """Call the app's ``fn(payload, context)``.
 
-    A standard-library or builtin callable (``shutil.rmtree``, ``os.system``) would turn
-    an invocation into arbitrary code execution, which only ``allow_raw_invoke`` grants.
+    Anything but a plain function of the project's own code (a dependency's helper such
+    as ``werkzeug.utils.import_string``, lw's own runtime, the standard library, a bound
+    method such as ``app.config.__setitem__``) would turn an invocation into arbitrary
+    code execution or tampering with the running app, which only ``allow_raw_invoke``
+    grants.
     """
     from lw.runtime.settings import resolve
 
-    target = resolve(str(dotted))
-    module = str(getattr(target, "__module__", None) or str(dotted).replace(":", ".").split(".")[0])
-    root = module.split(".")[0]
-    if not allow_raw and (root in sys.stdlib_module_names or root == "builtins"):
-        raise PermissionError(
-            f"{dotted} is not a function of the app; calling the standard library needs allow_raw_invoke: true"
-        )
+    if allow_raw:
+        return resolve(str(dotted))(payload, context)
+    target = project_function(str(dotted), project_root or default_project_root())
     return target(payload, context)
 
 
-def _manage(command_line: Any) -> None:
+class Refused(PermissionError):
+    """An invocation the gate does not allow without ``allow_raw_invoke``."""
+
+
+def default_project_root() -> str:
+    """Where the project's code lives when no settings file says so (a hand-made handler):
+    Lambda's task root, else the working folder."""
+    import os
+
+    return os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
+
+
+def project_function(dotted: str, project_root: str) -> Any:
+    """The plain function ``dotted`` names, checked to be the project's own before any
+    module outside the project is imported (so a refused path has no import side effect).
+
+    ``pkg.mod.fn`` or ``pkg.mod:fn``; every part a plain identifier (no dunder) and every
+    step between the module and the function a module of the project, never an object.
+    """
+    import inspect
+    import types
+
+    text = dotted.strip()
+    if ":" in text:
+        module_name, _, attr_path = text.partition(":")
+    else:
+        module_name, _, attr_path = text.rpartition(".")
+    if not module_name or not attr_path:
+        raise Refused(f"{dotted!r} must name a module and a function, like 'pkg.module.function'")
+    for part in (*module_name.split("."), *attr_path.split(".")):
+        if not part.isidentifier() or part.startswith("__"):
+            raise Refused(f"{dotted!r}: {part!r} is not a plain name; {_NEEDS_RAW}")
+    root = _real(project_root)
+    parts = module_name.split(".")
+    for depth in range(1, len(parts) + 1):
+        _check_project_module(".".join(parts[:depth]), root, dotted)
+    import importlib
+
+    target: Any = importlib.import_module(module_name)
+    where = module_name
+    for part in attr_path.split("."):
+        if not isinstance(target, types.ModuleType):
+            raise Refused(f"{dotted!r}: {where} is not a module; calling into objects {_NEEDS_RAW}")
+        try:
+            target = getattr(target, part)
+        except AttributeError:
+            raise AttributeError(f"{dotted!r}: module {where!r} has no attribute {part!r}") from None
+        where = f"{where}.{part}"
+        if isinstance(target, types.ModuleType):
+            _check_project_module(target.__name__, root, dotted)
+    if not inspect.isfunction(target):
+        raise Refused(f"{dotted!r} is a {type(target).__name__}, not a function of the app; {_NEEDS_RAW}")
+    home = getattr(target, "__module__", None)
+    if not isinstance(home, str) or home not in sys.modules:
+        raise Refused(f"{dotted!r} is not defined in a module of the app; {_NEEDS_RAW}")
+    _check_project_module(home, root, dotted)
+    return target
+
+
+_NEEDS_RAW = "only the app's own functions can be invoked unless the stage sets allow_raw_invoke: true"
+
+
+def _real(path: str) -> str:
+    import os
+
+    return os.path.realpath(path)
+
+
+def _check_project_module(name: str, root: str, dotted: str) -> None:
+    """Refuse ``name`` unless its file lies in the project's own sources: found from its
+    spec (the parent packages, already checked, are the only modules imported)."""
+    import importlib.util
+    import os
+
+    top = name.partition(".")[0]
+    if top in sys.stdlib_module_names or top in sys.builtin_module_names or top in ("lw", "builtins"):
+        raise Refused(f"{dotted!r}: {name} is not part of the app; {_NEEDS_RAW}")
+    module = sys.modules.get(name)
+    try:
+        spec = module.__spec__ if module is not None else importlib.util.find_spec(name)
+    except (ImportError, ValueError) as exc:
+        raise ModuleNotFoundError(f"{dotted!r}: cannot find module {name!r} ({exc})") from None
+    if spec is None:
+        raise ModuleNotFoundError(f"{dotted!r}: no module named {name!r}")
+    if spec.origin and spec.has_location:
+        locations = [spec.origin]
+    else:
+        locations = list(spec.submodule_search_locations or ())
+    if not locations:
+        raise Refused(f"{dotted!r}: {name} has no file in the project; {_NEEDS_RAW}")
+    for location in locations:
+        real = _real(location)
+        inside = os.path.relpath(real, root)
+        if (inside.startswith(os.pardir) or os.path.isabs(inside) or _is_dependency_path(inside)
+                or real.startswith(_LW_DIR + os.sep)):
+            raise Refused(f"{dotted!r}: {name} is not in the project's own sources; {_NEEDS_RAW}")
+        if name == top:
+            # The folder on sys.path that holds the module: a dependency installed there
+            # (next to the app's code in a package) has its metadata beside it.
+            is_package = spec.submodule_search_locations is not None
+            holder = os.path.dirname(real)
+            entry = os.path.dirname(holder) if is_package and spec.has_location else holder
+            if not spec.has_location:
+                entry = holder
+            if top in _distribution_modules(entry):
+                raise Refused(f"{dotted!r}: {name} is an installed dependency, not the app; {_NEEDS_RAW}")
+
+
+_LW_DIR = __import__("os").path.dirname(__import__("os").path.dirname(__import__("os").path.realpath(__file__)))
+_DEPENDENCY_DIRS = frozenset({"site-packages", "dist-packages", ".venv", "venv", "node_modules"})
+
+
+def _is_dependency_path(relative: str) -> bool:
+    import os
+
+    return any(part in _DEPENDENCY_DIRS or part.endswith((".dist-info", ".egg-info", ".egg"))
+               for part in relative.split(os.sep)[:-1])
+
+
+_DIST_CACHE: dict[str, frozenset[str]] = {}
+
+
+def _distribution_modules(entry: str) -> frozenset[str]:
+    """Top-level names owned by the distributions installed in the folder ``entry``
+    (a package ships its dependencies next to the app's code, each with its metadata)."""
+    import os
+
+    cached = _DIST_CACHE.get(entry)
+    if cached is not None:
+        return cached
+    names: set[str] = set()
+    try:
+        folders = [e for e in os.listdir(entry) if e.endswith((".dist-info", ".egg-info"))]
+    except OSError:
+        folders = []
+    for folder in folders:
+        names.update(_owned_names(os.path.join(entry, folder)))
+    _DIST_CACHE[entry] = found = frozenset(names)
+    return found
+
+
+def _owned_names(meta: str) -> set[str]:
+    """``top_level.txt`` when present, else the first component of each RECORD path."""
+    import os
+
+    names: set[str] = set()
+    try:
+        with open(os.path.join(meta, "top_level.txt"), encoding="utf-8") as handle:
+            names.update(line.strip() for line in handle if line.strip())
+    except OSError:
+        pass
+    try:
+        with open(os.path.join(meta, "RECORD"), encoding="utf-8") as handle:
+            for line in handle:
+                first = line.split(",", 1)[0].split("/", 1)[0]
+                if first and not first.endswith((".dist-info", ".data")) and first != "..":
+                    names.add(first[:-3] if first.endswith(".py") else first)
+    except OSError:
+        pass
+    return names
+
+
+def _manage(command_line: Any, *, allow_raw: bool, allowlist: Any) -> None:
     """``migrate --noinput`` -> ``call_command("migrate", "--noinput")``."""
     import os
     import shlex
@@ -94,6 +297,9 @@ def _manage(command_line: Any) -> None:
     argv = shlex.split(command_line) if isinstance(command_line, str) else [str(a) for a in command_line]
     if not argv:
         raise ValueError("empty management command")
+    refusal = management_refusal(argv[0], allowlist, allow_raw=allow_raw)
+    if refusal is not None:
+        raise Refused(refusal)
     import django
     from django.apps import apps
     from django.core.management import call_command

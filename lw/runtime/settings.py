@@ -174,6 +174,8 @@ def prepare(settings_path: str) -> tuple[Any, dict[str, Any]]:
         log_exception(f"lw cannot start: {exc}")
         return None, {"init_error": str(exc)}
     options = merge_options(settings)
+    # The package's own folder: the only place ``lw invoke`` may find functions to call.
+    options["project_root"] = os.path.dirname(os.path.abspath(settings_path))
     set_level(settings.get("log_level"))
     try:
         apply_environment(settings)

@@ -26,6 +26,8 @@ OPTION_NAMES = frozenset(
         "exception_handler",
         "log_requests",
         "allow_raw_invoke",
+        "manage_commands",
+        "project_root",
         "base_path",
         "context_header_mappings",
         "events",
@@ -54,6 +56,8 @@ class Shim:
         )
         self.log_requests = bool(options.get("log_requests", True))
         self.allow_raw_invoke = bool(options.get("allow_raw_invoke", False))
+        self.manage_commands = options.get("manage_commands")
+        self.project_root: str | None = options.get("project_root")
         base_path = (options.get("base_path") or "").strip("/")
         self.base_path = "/" + base_path if base_path else ""
         self.header_mappings = [
@@ -165,7 +169,8 @@ class Shim:
     def run_command(self, command: Any, context: Any) -> dict[str, Any]:
         from lw.runtime.commands import run_command
 
-        return run_command(command, context, allow_raw=self.allow_raw_invoke, report=self.report)
+        return run_command(command, context, allow_raw=self.allow_raw_invoke, report=self.report,
+                           project_root=self.project_root, manage_commands=self.manage_commands)
 
 
 def _cors_rules(value: Any) -> Any:

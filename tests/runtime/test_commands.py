@@ -74,13 +74,13 @@ def test_unknown_command_shape(invoke):
 
 def test_django_management_command(invoke):
     framework_app("django")  # sets Django up as a deployed Django stage would at init
-    result = invoke({"manage": "lwping hello world --shout"})
+    result = invoke({"manage": "lwping hello world --shout"}, manage_commands=["lwping"])
     assert result == {"result": None, "output": "HELLO WORLD\n"}
 
 
 def test_django_management_command_error(invoke):
     framework_app("django")
-    result = invoke({"manage": "no_such_command"})
+    result = invoke({"manage": "no_such_command"}, manage_commands=["no_such_command"])
     assert "Unknown command" in result["error"]
 
 
