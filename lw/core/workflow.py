@@ -8,7 +8,7 @@ in one screen and the dry run is guaranteed to be the same plan that would run.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -159,6 +159,22 @@ def invoke(session: Session, request: InvokeRequest) -> InvokeResult:
             "set allow_raw_invoke: true to allow it"
         )
     result: InvokeResult = session.hook("lw_invoke")(ctx=session.ctx, request=request)
+    return command_failure(result)
+
+
+_COMMAND_REPLY_KEYS = frozenset({"error", "traceback", "output"})
+
+
+def command_failure(result: InvokeResult) -> InvokeResult:
+    """The result with ``error`` set when the function answered with lw's failure reply.
+
+    The runtime reports a failed or refused command as a normal return value
+    (``{"error", "traceback", "output"}``), so a provider sees a successful invocation;
+    deciding here makes ``lw invoke`` exit 1 on every provider, third-party ones included.
+    """
+    reply = result.result
+    if result.error is None and isinstance(reply, dict) and reply.get("error") and set(reply) <= _COMMAND_REPLY_KEYS:
+        return replace(result, error=str(reply["error"]))
     return result
 
 
