@@ -292,14 +292,14 @@ def _manage(command_line: Any, *, allow_raw: bool, allowlist: Any) -> None:
     import os
     import shlex
 
-    if not os.environ.get("DJANGO_SETTINGS_MODULE"):
-        raise RuntimeError("lw manage needs a Django project: this stage sets no django_settings")
     argv = shlex.split(command_line) if isinstance(command_line, str) else [str(a) for a in command_line]
     if not argv:
         raise ValueError("empty management command")
     refusal = management_refusal(argv[0], allowlist, allow_raw=allow_raw)
     if refusal is not None:
         raise Refused(refusal)
+    if not os.environ.get("DJANGO_SETTINGS_MODULE"):
+        raise RuntimeError("lw manage needs a Django project: this stage sets no django_settings")
     import django
     from django.apps import apps
     from django.core.management import call_command
