@@ -92,7 +92,8 @@ def make_handler(app: Callable, **options: Any) -> AwsHandler:
 
     Options have the names of the ``lw.yml`` settings: ``binary_support``,
     ``additional_text_mimetypes``, ``exception_handler`` (callable or dotted path),
-    ``log_requests``, ``allow_raw_invoke``, ``base_path``, ``context_header_mappings``,
+    ``log_requests``, ``allow_raw_invoke``, ``manage_commands``, ``project_root`` (the folder
+    whose modules ``lw invoke`` may call), ``base_path``, ``context_header_mappings``,
     ``events``, ``project_name``, ``stage``, ``log_level``, ``cors`` (adds CORS headers to
     responses), ``authorizer`` (callable or dotted path answering Lambda-authorizer events)
     and ``asgi`` (force detection).
