@@ -51,6 +51,7 @@ class Build:
     app_files: int
     dependency_files: int
     skipped_secrets: tuple[str, ...] = ()
+    skipped_links: tuple[str, ...] = ()  # "rel -> target": links out of the project, never followed
     bytecode: bool = False
     notes: tuple[str, ...] = ()
     dependency_sizes: tuple[tuple[str, int], ...] = ()

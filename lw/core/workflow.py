@@ -95,6 +95,8 @@ def package(session: Session, *, out: Path | None = None) -> Artifact:
     )
     for skipped in build.skipped_secrets:
         ctx.reporter.warn(f"not packaged (looks like a secret; list it under 'include' to ship it): {skipped}")
+    for link in build.skipped_links:
+        ctx.reporter.warn(f"not packaged (a symbolic link to outside the project): {link}")
     for note in build.notes:
         ctx.reporter.info(note)
     options = {**ctx.options, "extra_package_files": extra_package_files(session)}

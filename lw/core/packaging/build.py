@@ -197,6 +197,7 @@ def build_neutral(
         app_files=len(sources.files),
         dependency_files=len(dependency_files),
         skipped_secrets=tuple(sources.skipped_secrets),
+        skipped_links=tuple(sources.skipped_links),
         bytecode=precompile,
         notes=tuple(notes),
         dependency_sizes=tuple((str(n), int(s)) for n, s in info.get("sizes", [])),  # type: ignore[union-attr]

@@ -87,6 +87,7 @@ SECRET_PATTERNS: tuple[str, ...] = (
     ".wskprops",
     ".git-credentials",
     ".netrc",
+    "_netrc",
     ".npmrc",
     ".pypirc",
     ".pgpass",
@@ -100,4 +101,14 @@ SECRET_PATTERNS: tuple[str, ...] = (
     "*.tfstate",
     "*.tfstate.*",
     "*.tfvars",
+    "secrets.yml",
+    "secrets.yaml",
+    "secrets.json",
+    # Copies and backups of lw's own config hold its credentials (openwhisk.auth, API
+    # keys): lw.prod.yml, sub/lw.yml, lw.yml.bak, lw.json~, editor autosaves.
+    "lw*.yml*",
+    "lw*.yaml*",
+    "lw*.json*",
+    "\\#lw*#",
+    ".#lw*",
 )

@@ -2,9 +2,13 @@
 
 One walk of the project applies, in order: the defaults (``rules.DEFAULT_EXCLUDES``),
 ``.lwignore`` and the stage's ``exclude``, with gitignore semantics (the last matching
-rule wins, an ignored directory is not entered). Secrets are checked separately and
-only an explicit ``include`` lets one through, so that no negation in an exclude list
-can ship a key by accident.
+rule wins, an ignored directory is not entered). Secrets are checked separately, by
+name and by content (``content_scan``), and only an explicit ``include`` lets one
+through, so that no negation in an exclude list can ship a key by accident.
+
+A symbolic link is followed only when its target lies inside the project, once (a link
+back to a folder being walked is a loop): a link to ``/etc/shadow`` or ``/`` would
+otherwise ship the building machine's files.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pathlib import Path
 from typing import Sequence
 
 from lw.core.errors import PackagingError
+from lw.core.packaging.content_scan import secret_content
 from lw.core.packaging.gitignore import GitIgnore
 from lw.core.packaging.rules import DEFAULT_EXCLUDES, SECRET_PATTERNS
 
@@ -23,10 +28,12 @@ IGNORE_FILE = ".lwignore"
 
 @dataclass
 class SourceSelection:
-    """The project's files to ship (relative POSIX path -> absolute path)."""
+    """The project's files to ship (relative POSIX path -> absolute path), and what was
+    left out that the user must hear about."""
 
     files: dict[str, Path] = field(default_factory=dict)
     skipped_secrets: list[str] = field(default_factory=list)
+    skipped_links: list[str] = field(default_factory=list)
 
 
 def read_ignore_file(project_dir: Path) -> list[str]:
@@ -69,13 +76,26 @@ def collect_sources(
     skipped = {rel for rel in (_relative_if_inside(p, root) for p in skip_paths) if rel}
 
     selection = SourceSelection()
-    visited: set[str] = set()
+    root_text = str(root)
 
-    def walk(directory: Path, rel_dir: str, secret_dir: str | None) -> None:
+    def inside(real: str) -> str | None:
+        """``real``'s path relative to the project, or None when it lies outside."""
+        if real == root_text:
+            return ""
+        if real.startswith(root_text + os.sep):
+            return Path(real).relative_to(root).as_posix()
+        return None
+
+    def is_secret(rel: str, is_dir: bool, target_rel: str | None) -> bool:
+        """By its own name or, for a link inside the project, by its target's path."""
+        named = secrets.match_here(rel, is_dir) or bool(target_rel) and secrets.matches(target_rel, is_dir)  # type: ignore[arg-type]
+        return named and not includer.matches(rel, is_dir)
+
+    def walk(directory: Path, rel_dir: str, secret_dir: str | None, ancestors: frozenset[str]) -> None:
         real = os.path.realpath(directory)
-        if real in visited:  # a symlink loop
+        if real in ancestors:  # a link back to a folder being walked: a loop
             return
-        visited.add(real)
+        ancestors = ancestors | {real}
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
@@ -84,6 +104,13 @@ def collect_sources(
             rel = f"{rel_dir}{entry.name}"
             if rel in skipped:
                 continue
+            target_rel: str | None = None
+            if entry.is_symlink():
+                target = os.path.realpath(entry.path)
+                target_rel = inside(target)
+                if target_rel is None:
+                    outside_link(rel, entry.path, target)
+                    continue
             is_dir = entry.is_dir()
             if excluder.match_here(rel, is_dir):
                 continue
@@ -91,9 +118,9 @@ def collect_sources(
                 if (Path(entry.path) / "pyvenv.cfg").exists():
                     continue  # a virtualenv, whatever its name
                 inner_secret = secret_dir
-                if inner_secret is None and secrets.match_here(rel, True) and not includer.matches(rel, True):
+                if inner_secret is None and is_secret(rel, True, target_rel):
                     inner_secret = rel + "/"
-                walk(Path(entry.path), rel + "/", inner_secret)
+                walk(Path(entry.path), rel + "/", inner_secret, ancestors)
                 continue
             if not entry.is_file():
                 continue  # sockets, broken links
@@ -101,10 +128,24 @@ def collect_sources(
                 if secret_dir not in selection.skipped_secrets:
                     selection.skipped_secrets.append(secret_dir)
                 continue
-            if secrets.match_here(rel, False) and not includer.matches(rel):
+            if is_secret(rel, False, target_rel):
                 selection.skipped_secrets.append(rel)
+                continue
+            reason = secret_content(entry.path)
+            if reason is not None and not includer.matches(rel):
+                selection.skipped_secrets.append(f"{rel} ({reason})")
                 continue
             selection.files[rel] = Path(entry.path)
 
-    walk(root, "", None)
+    def outside_link(rel: str, path: str, target: str) -> None:
+        """Never follow a link out of the project: its target could be any file of the
+        building machine (``/etc/shadow``, ``~/.aws/credentials``) or ``/`` itself."""
+        if includer.matches(rel, os.path.isdir(target)):
+            raise PackagingError(
+                f"{rel}: listed in include, but it is a symbolic link to {target}, outside the project; "
+                "lw never packages files from outside the project (copy the file into it instead)"
+            )
+        selection.skipped_links.append(f"{rel} -> {os.readlink(path)}")
+
+    walk(root, "", None, frozenset())
     return selection
