@@ -5,10 +5,10 @@ error per deploy attempt is the slowest loop there is. Each problem names the fi
 the stage and the key path, with the value received and what was expected.
 
 Provider blocks (``aws:``, ``openwhisk:``, …) are checked against the keys that the
-installed provider declares. A mapping under a name no installed provider claims is
-taken as the block of a provider installed elsewhere (the same ``lw.yml`` serves a
-laptop with only ``local`` and a CI runner with ``aws``), unless it is a near miss of
-a known key, which is certainly a typo.
+installed provider declares. A mapping under a name that no installed provider or
+plugin declares is refused (``vpc_confg: {...}`` must not deploy silently); only the
+built-in providers' blocks and the block of the stage's own, not installed, provider
+(whose absence the caller reports) are kept unchecked.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ NAME_BUDGET = 50  # <project>-<stage>; leaves room for a suffix within AWS's 64 
 _NOT_IN_BLOCKS = ("provider", "extends", "events", "project_name")
 
 KeyPath = tuple[str | int, ...]
+MAX_MESSAGE = 300
 
 
 def format_path(path: KeyPath) -> str:
@@ -55,6 +56,8 @@ class Problems:
 
     def add(self, path: KeyPath, message: str) -> None:
         where = f"{format_path(path)}: " if path else ""
+        if len(message) > MAX_MESSAGE:  # a pasted blob as a value must not flood the terminal
+            message = f"{message[:MAX_MESSAGE]}... ({len(message)} characters)"
         self.items.append(f"{self.label}: stage '{self.stage}': {where}{message}")
 
     def raise_if_any(self) -> None:
@@ -63,6 +66,18 @@ class Problems:
             raise ConfigError(
                 f"{self.label}: stage '{self.stage}' has {count} problem{'s' if count > 1 else ''}", self.items
             )
+
+
+def _stages_by_name(label: str, document: Mapping[Any, Any]) -> dict[str, Any]:
+    """Stage name -> settings; ``1:`` and ``'1':`` are one name, so both is an error
+    rather than one silently replacing the other."""
+    stages: dict[str, Any] = {}
+    for name, value in document.items():
+        text = str(name)
+        if text in stages:
+            raise ConfigError(f"{label}: stage {text!r} is written twice (as {text} and as '{text}'); keep one")
+        stages[text] = value
+    return stages
 
 
 def select_stage(label: str, data: Mapping[str, Any], stage: str | None) -> str:
@@ -130,11 +145,13 @@ class _Validator:
         table: Mapping[str, SettingSpec],
         providers: Sequence[ProviderInfo],
         typed_paths: Mapping[KeyPath, str],
+        selected: str | None = None,
     ) -> None:
         self.problems = problems
         self.table = table
         self.providers = {p.name: p for p in providers}
         self.typed_paths = typed_paths
+        self.selected = selected
 
     def value(self, spec: SettingSpec, value: Any, path: KeyPath) -> Any:
         """The value to keep (the raw text of an interpolated string setting), after checking it."""
@@ -158,23 +175,34 @@ class _Validator:
                 checked[key] = self.value(self.table[key], value, (key,))
             elif key in self.providers:
                 checked[key] = self.block(self.providers[key], value)
-            elif self._foreign_block(key, value):
+            elif self._foreign_block(key, value, self.selected or settings.get("provider")):
                 checked[key] = value
             else:
-                hint = suggest(key, [*self.table, *self.providers])
-                self.problems.add((key,), f"unknown key{hint}")
+                self.problems.add((key,), self._unknown(key, value))
         return checked
 
-    def _foreign_block(self, key: str, value: Any) -> bool:
+    def _unknown(self, key: str, value: Any) -> str:
+        """Why ``key`` is refused, with the likeliest fix: a typo, a setting that belongs
+        in a provider's block, or a block nothing installed declares."""
+        owners = [name for name, info in self.providers.items() if any(s.name == key for s in info.block_settings)]
+        if owners:
+            return f"unknown key: {key} is a setting of the {owners[0]} block; move it under '{owners[0]}:'"
+        hint = suggest(key, [*self.table, *self.providers])
+        if hint or not isinstance(value, Mapping):
+            return f"unknown key{hint}"
+        return (f"unknown key: no installed provider or plugin declares a '{key}' block "
+                "(install the one that uses it, or remove the block)")
+
+    def _foreign_block(self, key: str, value: Any, stage_provider: Any) -> bool:
+        """A block lw cannot check here but must keep: a built-in provider's (it ships
+        with lw), or the block of the stage's own provider when that provider is not
+        installed (the caller then says how to install it). Any other mapping is
+        refused: an unchecked block is how a typo (``vpc_confg:``) deploys silently."""
         if key in BUILTIN_PROVIDER_BLOCKS:
             if not isinstance(value, Mapping):
                 self.problems.add((key,), f"expected a mapping of {key} settings, got {describe(value)}")
             return True
-        return (
-            isinstance(value, Mapping)
-            and re.fullmatch(r"[a-z][a-z0-9_-]*", key) is not None
-            and not suggest(key, [*self.table, *self.providers])
-        )
+        return isinstance(value, Mapping) and key == stage_provider
 
     def block(self, info: ProviderInfo, value: Any) -> dict[str, Any]:
         name = info.name
@@ -262,7 +290,7 @@ def load_app(
     """
     config_path = Path(config_path)
     label = display_path(config_path)
-    data = {str(name): value for name, value in read_config(config_path).items()}
+    data = _stages_by_name(label, read_config(config_path))
     stage_name = select_stage(label, data, stage)
     problems = Problems(label, stage_name)
     if not STAGE_NAME.fullmatch(stage_name):
@@ -271,7 +299,7 @@ def load_app(
     for path, message in interpolated.problems:
         problems.add(path, message)
     table = all_top_level_settings(providers, extra_settings)
-    validator = _Validator(problems, table, providers, interpolated.typed_paths)
+    validator = _Validator(problems, table, providers, interpolated.typed_paths, selected=provider)
     settings = validator.top_level(interpolated.value)
 
     stage_provider = settings.get("provider")

@@ -42,11 +42,22 @@ def _unquote(text: str) -> str:
     return text
 
 
+_SCALAR_MAX = 120  # longer text cannot be a number or a boolean lw accepts
+
+
 def _scalar(text: str) -> Any:
-    """``"1024"`` -> 1024, ``"true"`` -> True; anything else stays text."""
+    """``"1024"`` -> 1024, ``"true"`` -> True; anything else stays text.
+
+    The variable's value comes from outside the file (a CI secret, a shell), so it is
+    parsed only when it could be a scalar at all: a long number or deeply nested flow
+    YAML stays text for the setting's own check to report.
+    """
+    stripped = text.strip()
+    if not stripped or len(stripped) > _SCALAR_MAX or stripped[0] in "[{&*!|>%@`\"'":
+        return text
     try:
-        parsed = yaml.safe_load(text)
-    except yaml.YAMLError:
+        parsed = yaml.safe_load(stripped)
+    except (yaml.YAMLError, ValueError, RecursionError):
         return text
     return parsed if isinstance(parsed, (bool, int, float)) else text
 

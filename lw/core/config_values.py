@@ -43,7 +43,9 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return repr(value)
+        return repr(value) if len(value) <= 80 else f"{value[:40]!r}... ({len(value)} characters)"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 100:
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
     if isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, list):
@@ -101,6 +103,8 @@ def check_schedule_expression(value: Any) -> str | None:
     if not isinstance(value, str):
         return f"expected a rate(...) or cron(...) expression, got {describe(value)}"
     rate = _RATE.fullmatch(value.strip())
+    if rate and len(rate.group(1)) > 9:
+        return f"expected a rate of at most 9 digits, got a {len(rate.group(1))}-digit rate"
     if rate:
         amount, unit = int(rate.group(1)), rate.group(2)
         if amount < 1:

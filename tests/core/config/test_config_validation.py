@@ -144,11 +144,25 @@ def test_provider_block_is_validated_with_the_provider_keys(write):
     ]
 
 
-def test_block_of_a_provider_not_installed_is_accepted(write):
-    path = write("dev:\n  app_function: app.app\n  openwhisk:\n    anything: 1\n  gcp:\n    project: x\n")
-    app = load(path, providers=[FAKE_PROVIDERS[0]])
-    assert app.settings["openwhisk"] == {"anything": 1}
-    assert app.settings["gcp"] == {"project": "x"}
+def test_block_of_a_builtin_or_the_stages_provider_not_installed_is_accepted(write):
+    path = write("dev:\n  app_function: app.app\n  openwhisk:\n    anything: 1\n")
+    assert load(path, providers=[FAKE_PROVIDERS[0]]).settings["openwhisk"] == {"anything": 1}
+    path = write("dev:\n  app_function: app.app\n  gcp:\n    project: x\n")
+    assert load(path, provider="gcp").settings["gcp"] == {"project": "x"}
+
+
+def test_a_block_nothing_installed_declares_is_refused(write):
+    path = write("dev:\n  app_function: app.app\n  gcp:\n    project: x\n  zzz_unknown: {subnets: [a]}\n"
+                 "  vpc_confg: {SubnetIds: [a]}\n  ca_bundle: {x: 1}\n")
+    assert problems_of(path) == [
+        "lw.yml: stage 'dev': gcp: unknown key: no installed provider or plugin declares a 'gcp' block "
+        "(install the one that uses it, or remove the block)",
+        "lw.yml: stage 'dev': zzz_unknown: unknown key: no installed provider or plugin declares a "
+        "'zzz_unknown' block (install the one that uses it, or remove the block)",
+        "lw.yml: stage 'dev': vpc_confg: unknown key (did you mean 'vpc_config'?)",
+        "lw.yml: stage 'dev': ca_bundle: unknown key: no installed provider or plugin declares a 'ca_bundle' "
+        "block (install the one that uses it, or remove the block)",
+    ]
 
 
 def test_a_mapping_close_to_a_known_key_is_a_typo_not_a_block(write):
