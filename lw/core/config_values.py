@@ -102,6 +102,8 @@ def check_schedule_expression(value: Any) -> str | None:
     other providers translate it, so it is checked once here for all of them."""
     if not isinstance(value, str):
         return f"expected a rate(...) or cron(...) expression, got {describe(value)}"
+    if len(value) > AWS_LIMITS["schedule_expression"]:
+        return f"expected at most {AWS_LIMITS['schedule_expression']} characters (EventBridge's limit), got {len(value)}"
     rate = _RATE.fullmatch(value.strip())
     if rate and len(rate.group(1)) > 9:
         return f"expected a rate of at most 9 digits, got a {len(rate.group(1))}-digit rate"
@@ -246,6 +248,74 @@ def _authorizer(value: Any) -> str | None:
     return None
 
 
+# Lengths and counts AWS refuses beyond (Lambda, EventBridge, resource tagging, Route 53
+# API references): checked here so that a bad value is a config error before any call,
+# not a half-applied deploy.
+AWS_LIMITS = {
+    "lambda_description": 256,
+    "schedule_expression": 256,
+    "tags": 50,
+    "tag_key": 128,
+    "tag_value": 256,
+    "environment_bytes": 4096,
+    "layers": 5,
+    "subnets": 16,
+    "security_groups": 5,
+    "domain": 253,
+}
+
+
+def _max_length(limit: int, what: str) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if len(value) > limit:
+            return f"expected at most {limit} characters ({what}), got {len(value)}"
+        return None
+
+    return check
+
+
+def _tags(value: Any) -> list[str]:
+    problems = _str_map("tag")(value)
+    if len(value) > AWS_LIMITS["tags"]:
+        problems.append(f"expected at most {AWS_LIMITS['tags']} tags (AWS's limit), got {len(value)}")
+    for key, item in value.items():
+        if not isinstance(key, str):
+            continue
+        if not 1 <= len(key) <= AWS_LIMITS["tag_key"] or key.lower().startswith("aws:"):
+            problems.append(Invalid(f"expected a tag key of 1 to {AWS_LIMITS['tag_key']} characters not starting "
+                                    f"with 'aws:', got {describe(key)}", (key,)))
+        if isinstance(item, str) and len(item) > AWS_LIMITS["tag_value"]:
+            problems.append(Invalid(f"expected at most {AWS_LIMITS['tag_value']} characters, got {len(item)}", (key,)))
+    return problems
+
+
+def _lambda_env_vars(value: Any) -> list[str]:
+    """Lambda refuses a function whose variables (names and values) exceed 4 KB."""
+    problems = _env_vars(value)
+    size = sum(len(str(k).encode()) + len(str(v).encode()) for k, v in value.items())
+    if size > AWS_LIMITS["environment_bytes"]:
+        problems.append(f"expected at most {AWS_LIMITS['environment_bytes']} bytes of names and values "
+                        f"(Lambda's limit; move large values to remote_env or ${{ssm:...}}), got {size}")
+    return problems
+
+
+def _layers(value: Any) -> list[str]:
+    problems = _str_list(value)
+    if len(value) > AWS_LIMITS["layers"]:
+        problems.append(f"expected at most {AWS_LIMITS['layers']} layers (Lambda's limit), got {len(value)}")
+    return problems
+
+
+def _vpc_limits(value: Any) -> str | None:
+    found = _vpc(value)
+    if found is not None:
+        return found
+    for key, limit in (("SubnetIds", AWS_LIMITS["subnets"]), ("SecurityGroupIds", AWS_LIMITS["security_groups"])):
+        if len(value[key]) > limit:
+            return Invalid(f"expected at most {limit} (Lambda's limit), got {len(value[key])}", (key,))
+    return None
+
+
 KEY_CHECKS: dict[str, Check] = {
     "app_function": _dotted("the WSGI/ASGI application"),
     "exception_handler": _dotted("a function"),
@@ -259,16 +329,18 @@ KEY_CHECKS: dict[str, Check] = {
     "provisioned_concurrency": _int_range(1, None),
     "keep_warm_expression": check_schedule_expression,
     "environment_variables": _env_vars,
-    "aws_environment_variables": _env_vars,
-    "tags": _str_map("tag"),
+    "aws_environment_variables": _lambda_env_vars,
+    "tags": _tags,
+    "lambda_description": _max_length(AWS_LIMITS["lambda_description"], "Lambda's limit"),
+    "domain": _max_length(AWS_LIMITS["domain"], "a DNS name's limit"),
     "context_header_mappings": _str_map("header"),
     "exclude": _str_list,
     "include": _str_list,
-    "layers": _str_list,
+    "layers": _layers,
     "regions": _str_list,
     "additional_text_mimetypes": _str_list,
     "manage_commands": _str_list,
-    "vpc_config": _vpc,
+    "vpc_config": _vpc_limits,
     "cors": _cors,
     "extra_permissions": _statements,
     "remote_env": _remote_env,
