@@ -79,46 +79,53 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _c
 _StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
-def _refuse_alias_bomb(root: yaml.Node, label: str) -> None:
-    """Count the values the document expands to, sharing the count of a node reached
-    through several aliases, and refuse more than ``ALIAS_BUDGET`` beyond the file's own.
+def _refuse_alias_bomb(root: yaml.Node, text_length: int, label: str) -> None:
+    """Count the values the document expands to (a node reached through several aliases
+    counts each time) and refuse more than the file could hold without aliases (one per
+    character at most) plus ``ALIAS_BUDGET``.
 
-    Iterative (an explicit stack), so it costs one visit per distinct node and cannot
-    itself exhaust the recursion limit.
+    Sizes are memoised per collection node, so this costs one visit per distinct node
+    whatever the expansion, and it walks with an explicit stack, never recursing.
     """
+    limit = text_length + ALIAS_BUDGET
     sizes: dict[int, int] = {}
-    open_nodes: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    open_ids: set[int] = set()
+    stack: list[yaml.Node] = [root]
     while stack:
-        node, children_done = stack.pop()
+        node = stack[-1]
         key = id(node)
-        if children_done:
-            open_nodes.discard(key)
-            sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
-            if sizes[key] - len(sizes) > ALIAS_BUDGET:
-                raise ConfigError(
-                    f"{label}: YAML aliases (*name) expand to more than {ALIAS_BUDGET} values; "
-                    "write the values out or use fewer nested aliases"
-                )
-            continue
         if key in sizes:
+            stack.pop()
             continue
-        if key in open_nodes:
-            raise ConfigError(f"{label}: a YAML alias (*name) refers to a value that contains it")
-        open_nodes.add(key)
-        stack.append((node, True))
-        for child in _children(node):
-            if id(child) in open_nodes:
-                raise ConfigError(f"{label}: a YAML alias (*name) refers to a value that contains it")
-            if id(child) not in sizes:
-                stack.append((child, False))
+        children = _collection_children(node)
+        if key not in open_ids:  # first visit: size the children first
+            open_ids.add(key)
+            for child in children:
+                child_id = id(child)
+                if child_id in open_ids:
+                    raise ConfigError(f"{label}: a YAML alias (*name) refers to a value that contains it")
+                if child_id not in sizes:
+                    stack.append(child)
+            continue
+        stack.pop()
+        open_ids.discard(key)
+        total = 1 + len(node.value) * (2 if node.__class__ is yaml.MappingNode else 1) - len(children)
+        for child in children:
+            total += sizes[id(child)]
+        if total > limit:
+            raise ConfigError(
+                f"{label}: YAML aliases (*name) expand to more than {ALIAS_BUDGET} values beyond the file's own; "
+                "write the values out or use fewer nested aliases"
+            )
+        sizes[key] = total
 
 
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
+def _collection_children(node: yaml.Node) -> list[yaml.Node]:
+    """The mapping or sequence nodes directly inside ``node`` (scalars count 1 each)."""
+    if node.__class__ is yaml.MappingNode:
+        return [part for pair in node.value for part in pair if part.__class__ is not yaml.ScalarNode]
+    if node.__class__ is yaml.SequenceNode:
+        return [item for item in node.value if item.__class__ is not yaml.ScalarNode]
     return []
 
 
@@ -130,7 +137,7 @@ def load_yaml(text: str, label: str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        _refuse_alias_bomb(node, label)
+        _refuse_alias_bomb(node, len(text), label)
         return loader.construct_document(node)
     finally:
         loader.dispose()
