@@ -296,3 +296,35 @@ def test_a_failed_or_refused_command_is_a_failed_invocation(reply: dict[str, Any
                                    {"error": "x", "statusCode": 500}])
 def test_a_successful_reply_is_left_alone(reply: Any) -> None:
     assert command_failure(InvokeResult(result=reply)).error is None
+
+
+# ------------------------------------------------------------------ fuzz
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+SEGMENTS = ["gateapp", "gatepkg", "tasks", "work", "hello", "app", "config", "update", "__dict__", "__setitem__",
+            "__class__", "__globals__", "__builtins__", "os", "system", "environ", "lw", "runtime", "commands", "_raw",
+            "settings", "resolve", "evilsidefx", "evildep", "helper", "run", "jobs", "Jobs", "werkzeug", "utils",
+            "import_string", "jinja2", "shutil", "rmtree", "builtins", "exec", "eval", "gateoutside", "Flask", ""]
+ALLOWED = {("gateapp", "hello"), ("gatepkg.tasks", "work")}
+dotted_paths = st.builds(
+    lambda parts, colon: (".".join(parts[:colon]) + ":" + ".".join(parts[colon:])) if 0 < colon < len(parts)
+    else ".".join(parts),
+    st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=5), st.integers(0, 5),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(dotted=dotted_paths)
+def test_fuzzed_paths_reach_only_the_apps_functions(project: Path, tmp_path: Path, dotted: str) -> None:
+    import gateapp
+
+    handler = make_handler(gateapp.app, project_root=str(project), log_requests=False)
+    result = handler({"lw_command": {"function": dotted, "payload": "wsgi_app"}}, None)
+    if "result" in result:
+        module, _, name = dotted.replace(":", ".").rpartition(".")
+        assert (module, name) in ALLOWED, (dotted, result)
+    assert not (tmp_path / "side-effect").exists()
+    assert "evilsidefx" not in sys.modules and "gateoutside" not in sys.modules
+    assert gateapp.app.config["SECRET_KEY"] == "kept"
