@@ -147,13 +147,9 @@ def project_function(dotted: str, project_root: str) -> Any:
     import inspect
     import types
 
-    text = dotted.strip()
-    if ":" in text:
-        module_name, _, attr_path = text.partition(":")
-    else:
-        module_name, _, attr_path = text.rpartition(".")
-    if not module_name or not attr_path:
-        raise Refused(f"{dotted!r} must name a module and a function, like 'pkg.module.function'")
+    from lw.runtime.settings import split_dotted
+
+    module_name, attr_path = split_dotted(dotted)
     for part in (*module_name.split("."), *attr_path.split(".")):
         if not part.isidentifier() or part.startswith("__"):
             raise Refused(f"{dotted!r}: {part!r} is not a plain name; {_NEEDS_RAW}")

@@ -33,10 +33,8 @@ def load_settings(path: str) -> dict[str, Any]:
     return settings
 
 
-def resolve(dotted: str) -> Any:
-    """``pkg.mod.attr`` or ``pkg.mod:attr.sub`` -> the object (the app, an event function...)."""
-    import importlib
-
+def split_dotted(dotted: Any) -> tuple[str, str]:
+    """``pkg.mod:attr.sub`` -> ``("pkg.mod", "attr.sub")``; ``pkg.mod.attr`` -> ``("pkg.mod", "attr")``."""
     if not isinstance(dotted, str) or not dotted.strip():
         raise SettingsError(f"expected a dotted path like 'pkg.module.name', got {dotted!r}")
     dotted = dotted.strip()
@@ -46,6 +44,15 @@ def resolve(dotted: str) -> Any:
         module_name, _, attr_path = dotted.rpartition(".")
     if not module_name or not attr_path:
         raise SettingsError(f"{dotted!r} must name a module and an attribute, like 'pkg.module.name'")
+    return module_name, attr_path
+
+
+def resolve(dotted: str) -> Any:
+    """``pkg.mod.attr`` or ``pkg.mod:attr.sub`` -> the object (the app, an event function...)."""
+    import importlib
+
+    module_name, attr_path = split_dotted(dotted)
+    dotted = dotted.strip()
     module = importlib.import_module(module_name)
     target: Any = module
     for part in attr_path.split("."):
