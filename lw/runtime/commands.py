@@ -8,6 +8,7 @@ from the platform.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from lw.runtime.logs import log, log_exception
@@ -132,8 +133,6 @@ class Refused(PermissionError):
 def default_project_root() -> str:
     """Where the project's code lives when no settings file says so (a hand-made handler):
     Lambda's task root, else the working folder."""
-    import os
-
     return os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
 
 
@@ -153,7 +152,9 @@ def project_function(dotted: str, project_root: str) -> Any:
     for part in (*module_name.split("."), *attr_path.split(".")):
         if not part.isidentifier() or part.startswith("__"):
             raise Refused(f"{dotted!r}: {part!r} is not a plain name; {_NEEDS_RAW}")
-    root = _real(project_root)
+    root = os.path.realpath(project_root)
+    if os.path.dirname(root) == root:  # "/" would make every file on the machine the project's
+        raise Refused(f"{dotted!r}: the project folder is {root}; set project_root to the app's folder")
     parts = module_name.split(".")
     for depth in range(1, len(parts) + 1):
         _check_project_module(".".join(parts[:depth]), root, dotted)
@@ -183,17 +184,10 @@ def project_function(dotted: str, project_root: str) -> Any:
 _NEEDS_RAW = "only the app's own functions can be invoked unless the stage sets allow_raw_invoke: true"
 
 
-def _real(path: str) -> str:
-    import os
-
-    return os.path.realpath(path)
-
-
 def _check_project_module(name: str, root: str, dotted: str) -> None:
     """Refuse ``name`` unless its file lies in the project's own sources: found from its
     spec (the parent packages, already checked, are the only modules imported)."""
     import importlib.util
-    import os
 
     top = name.partition(".")[0]
     if top in sys.stdlib_module_names or top in sys.builtin_module_names or top in ("lw", "builtins"):
@@ -212,29 +206,28 @@ def _check_project_module(name: str, root: str, dotted: str) -> None:
     if not locations:
         raise Refused(f"{dotted!r}: {name} has no file in the project; {_NEEDS_RAW}")
     for location in locations:
-        real = _real(location)
+        real = os.path.realpath(location)
         inside = os.path.relpath(real, root)
         if (inside.startswith(os.pardir) or os.path.isabs(inside) or _is_dependency_path(inside)
                 or real.startswith(_LW_DIR + os.sep)):
             raise Refused(f"{dotted!r}: {name} is not in the project's own sources; {_NEEDS_RAW}")
         if name == top:
-            # The folder on sys.path that holds the module: a dependency installed there
-            # (next to the app's code in a package) has its metadata beside it.
-            is_package = spec.submodule_search_locations is not None
-            holder = os.path.dirname(real)
-            entry = os.path.dirname(holder) if is_package and spec.has_location else holder
-            if not spec.has_location:
-                entry = holder
+            # The folder on sys.path that holds the module (a regular package's origin is
+            # its __init__ file, one level deeper): a dependency installed there, next to
+            # the app's code as in a package, has its metadata beside it.
+            entry = os.path.dirname(real)
+            if spec.has_location and spec.submodule_search_locations is not None:
+                entry = os.path.dirname(entry)
             if top in _distribution_modules(entry):
                 raise Refused(f"{dotted!r}: {name} is an installed dependency, not the app; {_NEEDS_RAW}")
 
 
-_LW_DIR = __import__("os").path.dirname(__import__("os").path.dirname(__import__("os").path.realpath(__file__)))
+# lw's own package folder (its deployed copy in a package, or the installed one).
+_LW_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 _DEPENDENCY_DIRS = frozenset({"site-packages", "dist-packages", ".venv", "venv", "node_modules"})
 
 
 def _is_dependency_path(relative: str) -> bool:
-    import os
 
     return any(part in _DEPENDENCY_DIRS or part.endswith((".dist-info", ".egg-info", ".egg"))
                for part in relative.split(os.sep)[:-1])
@@ -246,8 +239,6 @@ _DIST_CACHE: dict[str, frozenset[str]] = {}
 def _distribution_modules(entry: str) -> frozenset[str]:
     """Top-level names owned by the distributions installed in the folder ``entry``
     (a package ships its dependencies next to the app's code, each with its metadata)."""
-    import os
-
     cached = _DIST_CACHE.get(entry)
     if cached is not None:
         return cached
@@ -264,8 +255,6 @@ def _distribution_modules(entry: str) -> frozenset[str]:
 
 def _owned_names(meta: str) -> set[str]:
     """``top_level.txt`` when present, else the first component of each RECORD path."""
-    import os
-
     names: set[str] = set()
     try:
         with open(os.path.join(meta, "top_level.txt"), encoding="utf-8") as handle:
@@ -285,7 +274,6 @@ def _owned_names(meta: str) -> set[str]:
 
 def _manage(command_line: Any, *, allow_raw: bool, allowlist: Any) -> None:
     """``migrate --noinput`` -> ``call_command("migrate", "--noinput")``."""
-    import os
     import shlex
 
     argv = shlex.split(command_line) if isinstance(command_line, str) else [str(a) for a in command_line]
