@@ -66,6 +66,8 @@ class RecordingProvider:
     def lw_invoke(self, ctx: Any, request: Any) -> InvokeResult:
         if request.function == "app.fail":
             return InvokeResult(result=None, error="ValueError: bad")
+        if request.function == "app.refused":  # the runtime's reply; the provider saw a success
+            return InvokeResult(result={"error": "PermissionError: refused", "output": ""})
         return InvokeResult(result={"sent": request.to_command()}, logs="START\nEND")
 
 
@@ -136,6 +138,13 @@ def test_invoke_prints_result_and_fails_on_function_error(provider: RecordingPro
     assert json.loads(ok.output)["result"] == {"sent": {"lw_command": {"function": "app.work", "payload": {"n": 1}}}}
     bad = run("invoke", "app.fail")
     assert bad.exit_code == 1 and "the invocation failed: ValueError: bad" in bad.output
+
+
+def test_invoke_exits_1_when_the_runtime_answers_with_an_error(provider: RecordingProvider, project: Path) -> None:
+    refused = run("invoke", "app.refused", "--json")
+    assert refused.exit_code == 1
+    assert json.loads(refused.output)["error"] == "PermissionError: refused"
+    assert run("invoke", "app.refused").exit_code == 1
 
 
 def test_invoke_rejects_bad_json_and_raw_without_opt_in(provider: RecordingProvider, project: Path) -> None:
