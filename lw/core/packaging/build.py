@@ -22,7 +22,7 @@ from lw.core.artifact import Build, Target
 from lw.core.context import Reporter
 from lw.core.errors import PackagingError
 from lw.core.model import AppModel
-from lw.core.packaging import bytecode, dists
+from lw.core.packaging import bytecode, content_scan, dists
 from lw.core.packaging.archive import files_under
 from lw.core.packaging.pip import install_requirements
 from lw.core.packaging.requirements import Requirements, read_requirements
@@ -33,6 +33,7 @@ from lw.core.packaging.staging import sync
 _DEPS_FORMAT = "1"
 _COMPLETE = ".lw-deps.json"
 DEPENDENCIES_MARKER = _COMPLETE
+_SCAN_RECORD = "secret-scan.json"  # content_scan's verdicts, by path, size and mtime
 
 
 def _deps_key(reqs: Requirements, target: Target, precompile: bool) -> str:
@@ -166,9 +167,12 @@ def build_neutral(
     if not precompile:
         notes.append(bytecode.skipped_note(target.python_version))
 
+    scan_record = work_dir / _SCAN_RECORD
+    content_scan.load_cache(scan_record)
     sources = collect_sources(
         project_dir, exclude=exclude, include=include, skip_paths=(work_dir, cache_dir, app.config_file)
     )
+    content_scan.save_cache(scan_record, project_dir)
     dependency_files = _files_under(deps_dir, _COMPLETE)
     wanted = dict(dependency_files)
     shadowed = sorted(rel for rel in sources.files if rel in dependency_files)

@@ -4,13 +4,16 @@ A key pasted into ``firebase-adminsdk.json`` or a ``server.crt`` that also holds
 private key passes every name rule. Scanning must stay cheap because every build runs
 it: only files under ``MAX_SCAN_BYTES`` are read, obviously binary ones are skipped by
 suffix or by a NUL byte, and one compiled regular expression looks for both patterns.
-Results are cached by (path, size, mtime) for the life of the process.
+Results are cached by (path, size, mtime), and the build keeps that cache in its work
+folder (``load_cache``/``save_cache``), so an unchanged rebuild reads no file again.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+from pathlib import Path
 
 MAX_SCAN_BYTES = 1024 * 1024
 
@@ -67,3 +70,25 @@ def secret_content(path: str) -> str | None:
         found = _what(match.group(0)) if match else None
     _CACHE[key] = found
     return found
+
+
+def load_cache(record: Path) -> None:
+    """Trust an earlier build's verdicts for files whose size and mtime have not changed;
+    a missing or damaged record only means scanning again."""
+    try:
+        entries = json.loads(record.read_text(encoding="utf-8"))
+        for path, size, mtime, found in entries:
+            _CACHE[(str(path), int(size), int(mtime))] = found if isinstance(found, str) else None
+    except (OSError, ValueError, TypeError):
+        return
+
+
+def save_cache(record: Path, under: Path) -> None:
+    """Keep the verdicts of the files below ``under`` (the project) for the next build."""
+    prefix = str(under) + os.sep
+    entries = [[path, size, mtime, found] for (path, size, mtime), found in _CACHE.items() if path.startswith(prefix)]
+    try:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(json.dumps(entries), encoding="utf-8")
+    except OSError:
+        pass  # only a cache
