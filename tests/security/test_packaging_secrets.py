@@ -191,3 +191,22 @@ def test_package_holds_none_of_the_planted_secrets(project: Path, outside: Path,
                  "not packaged (a symbolic link to outside the project): slash -> /",
                  "server.crt (holds a private key)", "sub/lw.yml", "lw.prod.yml", "lw.yml.bak", "_netrc"):
         assert line in done.stderr, done.stderr
+
+
+def test_scan_verdicts_survive_between_builds_and_expire_on_change(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from lw.core.packaging import content_scan
+
+    key = write(tmp_path / "project", "key.txt", PEM)
+    record = tmp_path / "work" / "secret-scan.json"
+    assert secret_content(str(key)) == "holds a private key"
+    content_scan.save_cache(record, tmp_path / "project")
+    monkeypatch.setattr(content_scan, "_CACHE", {})
+    content_scan.load_cache(record)
+    monkeypatch.setattr(content_scan.os, "open", lambda *a, **k: (_ for _ in ()).throw(AssertionError("read")))
+    assert secret_content(str(key)) == "holds a private key"  # from the record, no read
+    monkeypatch.undo()
+    key.write_text(PEM + "more\n")  # changed: scanned again
+    assert secret_content(str(key)) == "holds a private key"
+    record.write_text("not json")
+    content_scan.load_cache(record)  # a damaged record is only a cache miss
