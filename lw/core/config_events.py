@@ -29,6 +29,7 @@ _SOURCE_OPTIONS: dict[str, tuple[str, ...]] = {
     "dynamodb": ("batch_size", "batch_window", "starting_position"),
     "kinesis": ("batch_size", "batch_window", "starting_position"),
 }
+_S3_KEY_FILTER_MAX = 1024  # an S3 object key, hence a prefix or suffix filter, is at most 1,024 bytes
 _S3_EVENT = re.compile(r"s3:[A-Za-z]+(:(\*|[A-Za-z]+))?")
 _FEED = re.compile(r"/?[^/\s]+(/[^/\s]+){1,2}")
 _TRIGGER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@ -]*")
@@ -180,6 +181,10 @@ class _EntryChecker:
                             or not isinstance(item.get("value"), str)):
                         self.problem((*where, "key_filters", index),
                                      "expected {type: prefix|suffix, value: <string>}")
+                    elif len(item["value"]) > _S3_KEY_FILTER_MAX:
+                        self.problem((*where, "key_filters", index, "value"),
+                                     f"expected at most {_S3_KEY_FILTER_MAX} characters (S3's limit), "
+                                     f"got {len(item['value'])}")
         if "filters" in source and not isinstance(source["filters"], Mapping):
             self.problem((*where, "filters"), f"expected a mapping, got {describe(source['filters'])}")
         if "batch_size" in source:

@@ -287,3 +287,10 @@ def test_the_number_limit_is_exact_enough(project: Path, limit: int) -> None:
         assert load(path).environment_variables["A"] == "9" * limit
     else:
         assert "digits" in config_error(path)
+
+
+def test_s3_key_filters_longer_than_an_s3_key_are_refused(project: Path) -> None:
+    text = ("dev:\n  app_function: app.app\n  events:\n    - function: app.f\n      event_source:\n"
+            "        arn: 'arn:aws:s3:::bucket'\n        events: ['s3:ObjectCreated:*']\n"
+            f"        key_filters: [{{type: prefix, value: '{'p' * 1025}'}}]\n")
+    assert "at most 1024 characters (S3's limit)" in config_error(write(project, text))
