@@ -294,3 +294,25 @@ def test_s3_key_filters_longer_than_an_s3_key_are_refused(project: Path) -> None
             "        arn: 'arn:aws:s3:::bucket'\n        events: ['s3:ObjectCreated:*']\n"
             f"        key_filters: [{{type: prefix, value: '{'p' * 1025}'}}]\n")
     assert "at most 1024 characters (S3's limit)" in config_error(write(project, text))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(levels=st.integers(1, 40), width=st.integers(1, 12), as_mapping=st.booleans())
+def test_any_alias_shape_loads_within_budget_or_is_refused(tmp_path: Path, levels: int, width: int,
+                                                           as_mapping: bool) -> None:
+    lines = ['a0: &a0 ["lol", "lol"]']
+    for level in range(1, levels + 1):
+        refs = [f"*a{level - 1}"] * width
+        body = ("{" + ", ".join(f"k{i}: {r}" for i, r in enumerate(refs)) + "}") if as_mapping else \
+            ("[" + ", ".join(refs) + "]")
+        lines.append(f"a{level}: &a{level} {body}")
+    lines.append(f"dev: {{app_function: app.app, tags: {{x: *a{levels}}}}}")
+    path = tmp_path / "lw.yml"
+    path.write_text("\n".join(lines) + "\n")
+    expanded = sum(width ** level for level in range(levels + 1)) * 3  # generous: values of every level
+    try:
+        load(path, stage="dev")
+    except LwError as error:
+        assert error.exit_code == 2
+        if "expand to more than" in str(error):
+            assert expanded > ALIAS_BUDGET
