@@ -307,12 +307,19 @@ def test_any_alias_shape_loads_within_budget_or_is_refused(tmp_path: Path, level
             ("[" + ", ".join(refs) + "]")
         lines.append(f"a{level}: &a{level} {body}")
     lines.append(f"dev: {{app_function: app.app, tags: {{x: *a{levels}}}}}")
+    text = "\n".join(lines) + "\n"
     path = tmp_path / "lw.yml"
-    path.write_text("\n".join(lines) + "\n")
-    expanded = sum(width ** level for level in range(levels + 1)) * 3  # generous: values of every level
+    path.write_text(text)
+    sizes = [3]  # a0: the list and its two strings; every alias counted in full each time
+    for _ in range(levels):
+        sizes.append(1 + width * ((1 + sizes[-1]) if as_mapping else sizes[-1]))
+    dev = 1 + 2 + 1 + (1 + 1 + 1 + sizes[-1])
+    expanded = 1 + sum(1 + size for size in sizes) + 1 + dev
+    bomb = expanded > len(text) + ALIAS_BUDGET
     try:
         load(path, stage="dev")
+        refused = False
     except LwError as error:
         assert error.exit_code == 2
-        if "expand to more than" in str(error):
-            assert expanded > ALIAS_BUDGET
+        refused = "expand to more than" in str(error)
+    assert refused == bomb, (expanded, len(text))
