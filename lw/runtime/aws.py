@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lw.runtime.aws_http import adapter_for
 from lw.runtime.events import WARM_RESULT, UnroutableEvent, batch_result, is_authorizer_event
-from lw.runtime.logs import log, log_exception
+from lw.runtime.logs import log, log_exception, one_line
 from lw.runtime.shim import Shim
 from lw.runtime.wsgi import plain_response
 
@@ -39,9 +39,8 @@ class AwsHandler:
                     environ = adapter.environ(event, context, shim)
                 except Exception as exc:
                     return self._bad_event(adapter, event, exc)
-                response = shim.serve(environ, event, context)
                 try:
-                    return adapter.respond(response, shim, event)
+                    return adapter.respond(shim.serve(environ, event, context), shim, event)
                 except Exception:
                     return self._unshapeable(adapter)
             if "lw_command" in event and "Records" not in event and "lw_binding" not in event:
@@ -49,14 +48,17 @@ class AwsHandler:
         return self.event(event, context)
 
     def _bad_event(self, adapter: Any, event: dict[str, Any], exc: Exception) -> dict[str, Any]:
-        """A malformed event is the sender's fault: answer 400 in the source's shape."""
-        log("WARNING", f"malformed {adapter.name} event ({type(exc).__name__}: {exc}); answering 400")
+        """A malformed event is the sender's fault: answer 400 in the source's shape,
+        with exactly one log line saying why."""
+        log("WARNING", f"malformed {adapter.name} event ({one_line(exc)}); answering 400")
         try:
             return adapter.respond(plain_response(400, "Bad Request"), self.shim, event)
         except Exception:
             return adapter.respond(plain_response(400, "Bad Request"), self.shim, {})
 
     def _unshapeable(self, adapter: Any) -> dict[str, Any]:
+        """The app answered but lw failed after it (CORS, the access log, the response
+        shape): still an answer, never an exception out of the handler."""
         log_exception(f"could not shape the response for {adapter.name}; answering 500")
         return adapter.respond(plain_response(500, "Internal Server Error"), self.shim, {})
 

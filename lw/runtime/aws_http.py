@@ -8,6 +8,7 @@ is the code every request goes through.
 
 from __future__ import annotations
 
+import sys
 from io import BytesIO
 
 from lw.runtime.wsgi import BASE_ENVIRON, add_headers, add_multi_headers, ascii_query, b64decode, path_info, quote
@@ -55,8 +56,14 @@ def _finish_gateway(environ: dict[str, Any], rc: dict[str, Any], event: Any, con
 def _finish(environ: dict[str, Any], body: bytes, event: Any, context: Any) -> None:
     environ["wsgi.input"] = BytesIO(body)
     if body:
-        # Always the decoded length: a base64 body arrives without a usable one.
+        # Always the decoded length: a base64 body arrives without a usable one, and a
+        # chunked one without any.
         environ["CONTENT_LENGTH"] = str(len(body))
+    elif "CONTENT_LENGTH" in environ:
+        environ["CONTENT_LENGTH"] = "0"
+    # Looked up per request: log capture (pytest, an APM agent) replaces sys.stderr
+    # after import, and the app's error output must follow it.
+    environ["wsgi.errors"] = sys.stderr
     environ["lw.event"] = event
     environ["lw.context"] = context
     host = environ.get("HTTP_HOST")
@@ -126,21 +133,34 @@ class RestApiV1:
         else:
             add_headers(environ, event.get("headers") or {})
         rc = event.get("requestContext") or {}
-        path = path_info(event.get("path") or "/")
+        path = event.get("path") or "/"
         stage = rc.get("stage")
-        host = environ.get("HTTP_HOST", "")
-        if stage and host.endswith(".amazonaws.com") and stage != "$default":
-            # The default execute-api URL carries the stage, the event's path does not:
-            # put it back as SCRIPT_NAME so generated URLs work. Custom domains map the
-            # stage away, so nothing is added there.
-            environ["SCRIPT_NAME"] = "/" + stage
-        elif shim.base_path:
+        if stage and stage != "$default":
+            prefix = "/" + stage
+            if "version" in event and path.startswith(prefix) and path[len(prefix):len(prefix) + 1] in ("", "/"):
+                # HTTP API payload 1.0 keeps a named stage in ``path`` (REST APIs never
+                # do): it belongs in SCRIPT_NAME, and must not be added twice.
+                environ["SCRIPT_NAME"] = prefix
+                path = path[len(prefix):] or "/"
+            elif ".execute-api." in environ.get("HTTP_HOST", ""):
+                # The default execute-api URL (any partition: amazonaws.com,
+                # amazonaws.com.cn, ...) carries the stage, the event's path does not:
+                # put it back as SCRIPT_NAME so generated URLs work. Custom domains map
+                # the stage away, so nothing is added there.
+                environ["SCRIPT_NAME"] = prefix
+        path = path_info(path)
+        if shim.base_path and not environ["SCRIPT_NAME"]:
             environ["SCRIPT_NAME"], path = shim.split_base_path(path)
         environ["PATH_INFO"] = path
         query = event.get("multiValueQueryStringParameters")
         if query:
             environ["QUERY_STRING"] = "&".join(
-                [quote(key) + "=" + quote(value) for key, values in query.items() for value in values]
+                [
+                    quote(key) + "=" + quote(value)
+                    for key, values in query.items()
+                    # A hand-written event may give one value as a plain string.
+                    for value in (values if type(values) is list else (values,))
+                ]
             )
         else:
             query = event.get("queryStringParameters")
@@ -177,7 +197,11 @@ class HttpApiV2:
         cookies = event.get("cookies")
         if cookies:
             cookie = "; ".join(cookies)
-            environ["HTTP_COOKIE"] = cookie if cookie.isascii() else cookie.encode("utf-8").decode("latin-1")
+            if not cookie.isascii():
+                cookie = cookie.encode("utf-8").decode("latin-1")
+            header = environ.get("HTTP_COOKIE")
+            # A client may send a Cookie header the gateway did not move into the list.
+            environ["HTTP_COOKIE"] = header + "; " + cookie if header else cookie
         path = event.get("rawPath") or http.get("path") or "/"
         stage = rc.get("stage")
         if stage and stage != "$default":
@@ -250,14 +274,23 @@ class LoadBalancer:
         multi = event.get("multiValueHeaders")
         if multi is not None:
             add_multi_headers(environ, multi)
-            query = event.get("multiValueQueryStringParameters")
-            if query:
-                # ALB passes keys and values exactly as the client encoded them.
-                environ["QUERY_STRING"] = ascii_query(
-                    "&".join([key + "=" + value for key, values in query.items() for value in values])
-                )
         else:
             add_headers(environ, event.get("headers") or {})
+        # The target group's multi-value setting decides the form of both, but a
+        # hand-made event may mix them: take whichever query form is present.
+        query = event.get("multiValueQueryStringParameters")
+        if query:
+            # ALB passes keys and values exactly as the client encoded them.
+            environ["QUERY_STRING"] = ascii_query(
+                "&".join(
+                    [
+                        key + "=" + value
+                        for key, values in query.items()
+                        for value in (values if type(values) is list else (values,))
+                    ]
+                )
+            )
+        else:
             query = event.get("queryStringParameters")
             if query:
                 environ["QUERY_STRING"] = ascii_query("&".join([key + "=" + value for key, value in query.items()]))
@@ -270,6 +303,10 @@ class LoadBalancer:
             # The load balancer appends the peer it saw; entries before it are whatever
             # the client claimed and must not be trusted.
             environ["REMOTE_ADDR"] = forwarded.rsplit(",", 1)[-1].strip()
+        if shim.header_mappings:
+            # A load balancer has no authorizer context, but a mapped header is identity
+            # the app trusts: the client's copy is dropped here exactly as for API Gateway.
+            shim.add_context_headers(environ, event.get("requestContext") or {})
         _finish(environ, _body(event), event, context)
         return environ
 
@@ -309,7 +346,13 @@ def adapter_for(event: dict[str, Any]) -> RestApiV1 | HttpApiV2 | LoadBalancer |
     if type(rc) is dict:
         if "elb" in rc:
             return ALB
-        if event.get("version") == "2.0" or "http" in rc:
+        version = event.get("version")
+        if version == "2.0":
+            return HTTP_V2
+        if version == "1.0" and "httpMethod" in event:
+            # HTTP API payload 1.0 is shaped like a REST event, whatever its context holds.
+            return REST_V1
+        if "http" in rc:
             return HTTP_V2
         if "httpMethod" in event:
             return REST_V1

@@ -31,6 +31,14 @@ def log(level: str, message: str) -> None:
         sys.stderr.write(f"[lw] {level} {message}\n")
 
 
+def one_line(exc: BaseException, limit: int = 300) -> str:
+    """``Type: message`` on one line and bounded: the message may quote client input."""
+    text = f"{type(exc).__name__}: {exc}"
+    if not text.isprintable():
+        text = text.translate(_ESCAPES)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def log_exception(message: str) -> str:
     """Log ``message`` with the current exception's traceback; returns the traceback."""
     import traceback

@@ -27,6 +27,10 @@ BASE_ENVIRON: dict[str, Any] = {
     # several processes.
     "wsgi.multiprocess": True,
     "wsgi.run_once": False,
+    # The gateway delivers the whole body and adapters wrap it in a BytesIO: reading to
+    # the end is always safe, even for a request that arrived chunked (PEP 3333 extension
+    # that Werkzeug and others honour instead of CONTENT_LENGTH).
+    "wsgi.input_terminated": True,
     "wsgi.url_scheme": "https",
     "SERVER_PROTOCOL": "HTTP/1.1",
     "SERVER_PORT": "443",
@@ -35,7 +39,10 @@ BASE_ENVIRON: dict[str, Any] = {
     "REMOTE_ADDR": "",
 }
 
-_SPECIAL_KEYS = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
+# ``""`` drops the header. Transfer-Encoding is hop-by-hop: the gateway already decoded
+# the chunks, and a framework that still sees ``chunked`` ignores CONTENT_LENGTH and
+# reads an empty body.
+_SPECIAL_KEYS = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH", "transfer-encoding": ""}
 # Header name -> environ key. Real traffic uses a few dozen names, so the cache stays
 # small; the cap only guards against a client sending random names forever.
 _KEY_CACHE: dict[str, str] = {}
@@ -47,7 +54,8 @@ def environ_key(name: str) -> str:
 
     A name with an underscore gives ``""`` (the header is dropped): ``X_Forwarded_For``
     would otherwise land on the same key as the real header, letting a client smuggle
-    a value in, which is why common WSGI servers drop such headers too.
+    a value in, which is why common WSGI servers drop such headers too. So does
+    ``Transfer-Encoding`` (see ``_SPECIAL_KEYS``).
     """
     key = _KEY_CACHE.get(name)
     if key is None:
@@ -55,7 +63,9 @@ def environ_key(name: str) -> str:
         if "_" in lowered:
             key = ""
         else:
-            key = _SPECIAL_KEYS.get(lowered) or "HTTP_" + lowered.upper().replace("-", "_")
+            key = _SPECIAL_KEYS.get(lowered)
+            if key is None:
+                key = "HTTP_" + lowered.upper().replace("-", "_")
         if len(_KEY_CACHE) < _KEY_CACHE_MAX:
             _KEY_CACHE[name] = key
     return key
@@ -78,7 +88,11 @@ def add_header(environ: dict[str, Any], name: str, value: str) -> None:
 
 
 def add_headers(environ: dict[str, Any], headers: dict[str, str]) -> None:
-    """Add a single-value header mapping (the common case, so the loop is inlined)."""
+    """Add a single-value header mapping (the common case, so the loop is inlined).
+
+    Raises ``ValueError`` when a value is not a string (``null`` in a hand-made event):
+    the adapter answers 400 rather than letting ``None`` reach the app or the log.
+    """
     cache = _KEY_CACHE
     for name, value in headers.items():
         key = cache.get(name) or environ_key(name)
@@ -90,21 +104,43 @@ def add_headers(environ: dict[str, Any], headers: dict[str, str]) -> None:
             environ[key] = value
     if "" in environ:
         del environ[""]
-    if not all(map(str.isascii, headers.values())):
+    try:
+        # One C-level pass over every value: checks the type and the ASCII-ness at once.
+        ascii = "".join(headers.values()).isascii()
+    except TypeError:
+        raise ValueError(f"header values must be strings: {_non_strings(headers)}") from None
+    if not ascii:
         for key, value in environ.items():
             if type(value) is str and not value.isascii():
                 environ[key] = value.encode("utf-8").decode("latin-1")
 
 
+def _non_strings(headers: dict[str, Any]) -> str:
+    return ", ".join([f"{name}={type(value).__name__}" for name, value in headers.items() if type(value) is not str])
+
+
 def add_multi_headers(environ: dict[str, Any], headers: dict[str, list[str]]) -> None:
-    """Add a multi-value header mapping (API Gateway v1, ALB multi-value mode)."""
+    """Add a multi-value header mapping (API Gateway v1, ALB multi-value mode).
+
+    A plain string where a list belongs counts as one value (hand-written events do
+    that); anything else that is not a list of strings raises ``ValueError`` (a 400).
+    """
     cache = _KEY_CACHE
     for name, values in headers.items():
         key = cache.get(name) or environ_key(name)
+        if type(values) is not list:
+            if type(values) is not str:
+                raise ValueError(f"header {name!r} must be a list of strings, got {type(values).__name__}")
+            values = [values]
         if len(values) == 1:
             value = values[0]
+            if type(value) is not str:
+                raise ValueError(f"header {name!r} must be a list of strings")
         else:
-            value = ("; " if key == "HTTP_COOKIE" else ",").join(values)
+            try:
+                value = ("; " if key == "HTTP_COOKIE" else ",").join(values)
+            except TypeError:
+                raise ValueError(f"header {name!r} must be a list of strings") from None
         if not value.isascii():
             value = value.encode("utf-8").decode("latin-1")
         if key in environ:
