@@ -115,8 +115,8 @@ class AsgiBridge:
                 fail(f"the app does not support lifespan (lifespan is 'on'): it sent {kind!r} first")
                 raise ProtocolError(f"unexpected ASGI message {kind!r} before lifespan.startup")
             if started.done():
-                if self._shutdown.done() and kind in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
-                    return
+                if kind in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
+                    return  # also sent when the pending task is torn down at exit
                 raise ProtocolError(f"unexpected ASGI message {kind!r} after lifespan startup")
             if kind == "lifespan.startup.complete":
                 started.set_result(None)
