@@ -7,7 +7,7 @@ actually detected, so WSGI users never pay for it at cold start.
 
 from __future__ import annotations
 
-from lw.runtime.logs import log, log_exception
+from lw.runtime.logs import log, log_exception, request_label
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -174,8 +174,8 @@ class AsgiBridge:
                 raise
             # Starlette's exception middleware sends the handler's response and then
             # re-raises for the server to log: the response stands (as with uvicorn).
-            log_exception(f"ASGI app raised after sending its complete response to "
-                          f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}; the response stands")
+            log_exception(f"ASGI app raised after sending its complete response to {request_label(environ)}; "
+                          "the response stands")
             if self.report is not None:
                 self.report(exc, environ.get("lw.event"), environ.get("lw.context"))
         start_response(exchange.status_line(), exchange.headers)

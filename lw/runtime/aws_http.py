@@ -11,7 +11,16 @@ from __future__ import annotations
 import sys
 from io import BytesIO
 
-from lw.runtime.wsgi import BASE_ENVIRON, add_headers, add_multi_headers, ascii_query, b64decode, path_info, quote
+from lw.runtime.wsgi import (
+    BASE_ENVIRON,
+    add_headers,
+    add_multi_headers,
+    ascii_query,
+    b64decode,
+    http_method,
+    path_info,
+    quote,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -34,12 +43,6 @@ def _body(event: dict[str, Any]) -> bytes:
     if type(body) is not str:
         raise BadEvent(f"body must be a string, got {type(body).__name__}")
     return body.encode("utf-8")
-
-
-def _method(value: Any) -> str:
-    if type(value) is not str or not value:
-        raise BadEvent(f"the HTTP method must be a non-empty string, got {value!r}")
-    return value
 
 
 def _finish_gateway(environ: dict[str, Any], rc: dict[str, Any], event: Any, context: Any, shim: Shim) -> None:
@@ -74,11 +77,13 @@ def _finish(environ: dict[str, Any], body: bytes, event: Any, context: Any) -> N
     else:
         environ["SERVER_NAME"] = host
     port = environ.get("HTTP_X_FORWARDED_PORT")
-    if port:
+    if port and port.isdigit():
         environ["SERVER_PORT"] = port
     scheme = environ.get("HTTP_X_FORWARDED_PROTO")
-    if scheme:
-        environ["wsgi.url_scheme"] = scheme
+    if scheme and scheme.lower() == "http":
+        # The default is https; nothing but http may replace it (PEP 3333 allows only
+        # these two, and apps build absolute URLs from the scheme).
+        environ["wsgi.url_scheme"] = "http"
 
 
 def _authorizer(environ: dict[str, Any], authorizer: Any) -> None:
@@ -126,7 +131,7 @@ class RestApiV1:
 
     def environ(self, event: dict[str, Any], context: Any, shim: Shim) -> dict[str, Any]:
         environ = BASE_ENVIRON.copy()
-        environ["REQUEST_METHOD"] = _method(event["httpMethod"])
+        environ["REQUEST_METHOD"] = http_method(event["httpMethod"])
         multi = event.get("multiValueHeaders")
         if multi:
             add_multi_headers(environ, multi)
@@ -168,7 +173,11 @@ class RestApiV1:
                 environ["QUERY_STRING"] = "&".join([quote(key) + "=" + quote(value) for key, value in query.items()])
         identity = rc.get("identity")
         if identity:
-            environ["REMOTE_ADDR"] = identity.get("sourceIp") or ""
+            ip = identity.get("sourceIp")
+            if type(ip) is str:
+                environ["REMOTE_ADDR"] = ip
+            elif ip is not None:
+                raise BadEvent(f"requestContext.identity.sourceIp must be a string, got {type(ip).__name__}")
         _finish_gateway(environ, rc, event, context, shim)
         return environ
 
@@ -192,7 +201,7 @@ class HttpApiV2:
         environ = BASE_ENVIRON.copy()
         rc = event["requestContext"]
         http = rc["http"]
-        environ["REQUEST_METHOD"] = _method(http["method"])
+        environ["REQUEST_METHOD"] = http_method(http["method"])
         add_headers(environ, event.get("headers") or {})
         cookies = event.get("cookies")
         if cookies:
@@ -216,7 +225,11 @@ class HttpApiV2:
         query = event.get("rawQueryString")
         if query:
             environ["QUERY_STRING"] = ascii_query(query)
-        environ["REMOTE_ADDR"] = http.get("sourceIp") or ""
+        ip = http.get("sourceIp")
+        if type(ip) is str:
+            environ["REMOTE_ADDR"] = ip
+        elif ip is not None:
+            raise BadEvent(f"requestContext.http.sourceIp must be a string, got {type(ip).__name__}")
         _finish_gateway(environ, rc, event, context, shim)
         return environ
 
@@ -270,7 +283,7 @@ class LoadBalancer:
 
     def environ(self, event: dict[str, Any], context: Any, shim: Shim) -> dict[str, Any]:
         environ = BASE_ENVIRON.copy()
-        environ["REQUEST_METHOD"] = _method(event["httpMethod"])
+        environ["REQUEST_METHOD"] = http_method(event["httpMethod"])
         multi = event.get("multiValueHeaders")
         if multi is not None:
             add_multi_headers(environ, multi)

@@ -39,6 +39,11 @@ def one_line(exc: BaseException, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
+def request_label(environ: dict[str, Any]) -> str:
+    """``GET /path`` for lw's own messages, escaped: the path may hold a decoded %0A."""
+    return f"{environ.get('REQUEST_METHOD', '-')} {_readable(str(environ.get('PATH_INFO', '')))}"
+
+
 def log_exception(message: str) -> str:
     """Log ``message`` with the current exception's traceback; returns the traceback."""
     import traceback
@@ -69,8 +74,12 @@ def clf_time(now: float) -> str:
     return _last_stamp
 
 
-# Control characters (a decoded %0A in a path) would let a client forge log lines.
-_ESCAPES = {code: "\\x%02x" % code for code in (*range(0x20), 0x7F)}
+# Control characters (a decoded %0A in a path) would let a client forge log lines; the
+# C1 controls and Unicode's line and paragraph separators end a line for many readers
+# (``str.splitlines`` among them), so they are escaped too.
+_ESCAPES = {code: "\\x%02x" % code for code in (*range(0x20), *range(0x7F, 0xA0))}
+_ESCAPES[0x2028] = "\\u2028"
+_ESCAPES[0x2029] = "\\u2029"
 _ESCAPES[ord('"')] = '\\"'
 
 

@@ -11,7 +11,7 @@ import time
 
 from lw.runtime.asgi import LIFESPAN_MODES, AsgiBridge, LifespanError, is_asgi
 from lw.runtime.events import EventRouter
-from lw.runtime.logs import log, log_exception, set_level, write_access_line
+from lw.runtime.logs import log, log_exception, request_label, set_level, write_access_line
 from lw.runtime.wsgi import BodyPolicy, Response, call_app, plain_response
 
 TYPE_CHECKING = False
@@ -103,15 +103,14 @@ class Shim:
         started = time.time() if self.log_requests else 0.0
         app = self.app
         if app is None:
-            log("ERROR", f"cannot serve {environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}: "
+            log("ERROR", f"cannot serve {request_label(environ)}: "
                 f"{self.init_error or 'no app is configured (app_function or django_settings)'}")
             response = plain_response(500, "Internal Server Error")
         else:
             try:
                 response = call_app(app, environ)
             except Exception as exc:
-                log_exception(f"unhandled exception in app for {environ.get('REQUEST_METHOD')} "
-                              f"{environ.get('PATH_INFO')}")
+                log_exception(f"unhandled exception in app for {request_label(environ)}")
                 self.report(exc, event, context)
                 response = plain_response(500, "Internal Server Error")
         if self.cors is not None:

@@ -151,6 +151,18 @@ def add_multi_headers(environ: dict[str, Any], headers: dict[str, list[str]]) ->
         del environ[""]
 
 
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def http_method(value: Any) -> str:
+    """The request method, checked: HTTP defines it as a token, and a newline or a space
+    in it would forge access-log lines. Raises ``ValueError`` (a 400)."""
+    if type(value) is not str or not (value.isascii() and value.isalpha()):
+        if type(value) is not str or not value or not _TOKEN.issuperset(value):
+            raise ValueError(f"the HTTP method must be a non-empty token, got {value!r}"[:200])
+    return value
+
+
 _HEX = {f"{i:02x}".encode(): bytes((i,)) for i in range(256)}
 _HEX.update({f"{i:02X}".encode(): bytes((i,)) for i in range(256)})
 
@@ -171,7 +183,12 @@ def unquote_bytes(raw: bytes) -> bytes:
 
 
 def path_info(path: str) -> str:
-    """A request path (percent-encoded or not, maybe non-ASCII) as a PEP 3333 PATH_INFO."""
+    """A request path (percent-encoded or not, maybe non-ASCII) as a PEP 3333 PATH_INFO.
+
+    Raises ``ValueError`` (a 400) for a path that does not start with ``/``: no gateway
+    sends one, and apps join SCRIPT_NAME and PATH_INFO without a separator."""
+    if path[:1] != "/":
+        raise ValueError(f"the request path must start with '/', got {path[:40]!r}")
     if path.isascii():
         if "%" not in path:
             return path
