@@ -114,6 +114,7 @@ class Shim:
                 self.report(exc, event, context)
                 response = plain_response(500, "Internal Server Error")
         if self.cors is not None:
+            response.headers = list(response.headers)  # never the app's own list
             self.cors.add_to(response.headers, environ.get("HTTP_ORIGIN"))
         if self.log_requests:
             try:

@@ -73,85 +73,95 @@ def environ_key(name: str) -> str:
 
 def add_header(environ: dict[str, Any], name: str, value: str) -> None:
     """Add one request header; a repeated one is folded the way HTTP allows."""
-    key = _KEY_CACHE.get(name) or environ_key(name)
-    if not key:
-        return
-    if not value.isascii():
-        value = value.encode("utf-8").decode("latin-1")
-    previous = environ.get(key)
-    if previous is None:
-        environ[key] = value
-    elif key == "HTTP_COOKIE":
-        environ[key] = previous + "; " + value
-    else:
-        environ[key] = previous + "," + value
+    _add_pairs(environ, ((name, value),))
 
 
 def add_headers(environ: dict[str, Any], headers: dict[str, str]) -> None:
-    """Add a single-value header mapping (the common case, so the loop is inlined).
+    """Add a single-value header mapping to an environ that holds no header keys yet.
 
     Raises ``ValueError`` when a value is not a string (``null`` in a hand-made event):
     the adapter answers 400 rather than letting ``None`` reach the app or the log.
     """
     cache = _KEY_CACHE
-    for name, value in headers.items():
-        key = cache.get(name) or environ_key(name)
-        if key in environ:
-            if not key:
-                continue
-            environ[key] = environ[key] + ("; " if key == "HTTP_COOKIE" else ",") + value
-        else:
-            environ[key] = value
-    if "" in environ:
-        del environ[""]
+    size = len(environ)
     try:
-        # One C-level pass over every value: checks the type and the ASCII-ness at once.
-        ascii = "".join(headers.values()).isascii()
-    except TypeError:
-        raise ValueError(f"header values must be strings: {_non_strings(headers)}") from None
-    if not ascii:
-        for key, value in environ.items():
-            if type(value) is str and not value.isascii():
-                environ[key] = value.encode("utf-8").decode("latin-1")
-
-
-def _non_strings(headers: dict[str, Any]) -> str:
-    return ", ".join([f"{name}={type(value).__name__}" for name, value in headers.items() if type(value) is not str])
+        # The common case, as one tight loop: every name seen before, no two spelling
+        # the same key, none to drop, every value an ASCII string (checked after).
+        for name, value in headers.items():
+            environ[cache[name]] = value
+        if len(environ) - size == len(headers) and "" not in environ and "".join(headers.values()).isascii():
+            return
+    except (KeyError, TypeError):
+        pass
+    _undo(environ, headers)
+    _add_pairs(environ, headers.items())
 
 
 def add_multi_headers(environ: dict[str, Any], headers: dict[str, list[str]]) -> None:
-    """Add a multi-value header mapping (API Gateway v1, ALB multi-value mode).
+    """Add a multi-value header mapping (API Gateway v1, ALB multi-value mode) to an
+    environ that holds no header keys yet.
 
     A plain string where a list belongs counts as one value (hand-written events do
     that); anything else that is not a list of strings raises ``ValueError`` (a 400).
     """
     cache = _KEY_CACHE
+    size = len(environ)
+    try:
+        # Nearly always one value per name: the single-value fast path, checked as it goes.
+        for name, values in headers.items():
+            if values.__class__ is not list:
+                raise TypeError
+            (value,) = values
+            if not value.isascii():
+                raise TypeError
+            environ[cache[name]] = value
+        if len(environ) - size == len(headers) and "" not in environ:
+            return
+    except (KeyError, TypeError, ValueError, AttributeError):
+        pass
+    _undo(environ, headers)
+    pairs = []
     for name, values in headers.items():
-        key = cache.get(name) or environ_key(name)
-        if type(values) is not list:
-            if type(values) is not str:
-                raise ValueError(f"header {name!r} must be a list of strings, got {type(values).__name__}")
-            values = [values]
-        if len(values) == 1:
-            value = values[0]
-            if type(value) is not str:
-                raise ValueError(f"header {name!r} must be a list of strings")
+        if type(values) is list:
+            pairs.extend([(name, value) for value in values])
+        elif type(values) is str:
+            pairs.append((name, values))
         else:
-            try:
-                value = ("; " if key == "HTTP_COOKIE" else ",").join(values)
-            except TypeError:
-                raise ValueError(f"header {name!r} must be a list of strings") from None
+            raise ValueError(f"header {name!r} must be a list of strings, got {type(values).__name__}")
+    _add_pairs(environ, pairs)
+
+
+def _undo(environ: dict[str, Any], headers: dict[str, Any]) -> None:
+    """Take back what a fast path that gave up had already added."""
+    for name in headers:
+        key = _KEY_CACHE.get(name)
+        if key is not None:
+            environ.pop(key, None)
+
+
+def _add_pairs(environ: dict[str, Any], pairs: Iterable[tuple[str, Any]]) -> None:
+    """The general case: new names, repeated names (folded as HTTP allows: ``; `` for
+    cookies, ``,`` otherwise), dropped names, non-ASCII values (PEP 3333's latin-1)."""
+    for name, value in pairs:
+        if type(value) is not str:
+            raise ValueError(f"header {name!r}: values must be strings, got {type(value).__name__}")
+        key = _KEY_CACHE.get(name) or environ_key(name)
+        if not key:
+            continue
         if not value.isascii():
             value = value.encode("utf-8").decode("latin-1")
-        if key in environ:
-            environ[key] = environ[key] + ("; " if key == "HTTP_COOKIE" else ",") + value
-        else:
+        previous = environ.get(key)
+        if previous is None:
             environ[key] = value
-    if "" in environ:
-        del environ[""]
+        else:
+            environ[key] = previous + ("; " if key == "HTTP_COOKIE" else ",") + value
 
 
 _TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+# Checked with one set lookup; any other method goes through ``http_method``.
+COMMON_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
 
 def http_method(value: Any) -> str:
@@ -269,7 +279,9 @@ def call_app(app: WsgiApp, environ: dict[str, Any]) -> Response:
                 close()
     if not started:
         raise RuntimeError("the WSGI app returned without calling start_response")
-    return Response(started[0], list(started[1]), b"".join(chunks))
+    # The app's own header list: an app may pass the same list object every time, so
+    # whoever adds headers (CORS) must copy it first.
+    return Response(started[0], started[1], b"".join(chunks))
 
 
 def plain_response(status: int, message: str) -> Response:
@@ -357,4 +369,4 @@ def b64encode(data: bytes) -> str:
 
 def b64decode(data: str) -> bytes:
     """Decode a base64 body; raises ``ValueError`` (the client's error, a 400) if invalid."""
-    return a2b_base64(data.encode("ascii") if isinstance(data, str) else data, strict_mode=False)
+    return a2b_base64(data)  # takes an ASCII str as it is
