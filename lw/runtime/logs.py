@@ -98,28 +98,34 @@ def access_line(environ: dict[str, Any], status: int, size: int, started: float)
     The shape is what log tools parse for web servers (the "combined" format), with the
     time the app took in milliseconds appended, as Zappa users are used to.
     """
-    now = time.time()
-    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-    query = environ.get("QUERY_STRING")
-    if query:
-        path = path + "?" + query
-    return '%s - %s [%s] "%s %s %s" %d %s "%s" "%s" %.1fms' % (
-        environ.get("REMOTE_ADDR") or "-",
-        _readable(environ.get("REMOTE_USER") or "-"),
-        clf_time(now),
-        environ.get("REQUEST_METHOD", "-"),
-        _readable(path),
-        environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
-        status,
-        size if size else "-",
-        _readable(environ.get("HTTP_REFERER", "-")),
-        _readable(environ.get("HTTP_USER_AGENT", "-")),
-        (now - started) * 1000.0,
-    )
+    return _line(environ, status, size, started)[:-1]
 
 
 def write_access_line(environ: dict[str, Any], status: int, size: int, started: float) -> None:
-    sys.stdout.write(access_line(environ, status, size, started) + "\n")
+    sys.stdout.write(_line(environ, status, size, started))
+
+
+def _line(environ: dict[str, Any], status: int, size: int, started: float) -> str:
+    """:func:`access_line` with its newline. Written for speed (it runs on every
+    request): one check of the four client-controlled fields together, one f-string."""
+    now = time.time()
+    stamp = _last_stamp if int(now) == _last_second else clf_time(now)
+    get = environ.get
+    user = get("REMOTE_USER") or "-"
+    path = get("SCRIPT_NAME", "") + get("PATH_INFO", "")
+    query = get("QUERY_STRING")
+    if query:
+        path = path + "?" + query
+    referer = get("HTTP_REFERER", "-")
+    agent = get("HTTP_USER_AGENT", "-")
+    fields = user + path + referer + agent
+    if not fields.isascii() or not fields.isprintable() or '"' in fields:
+        user, path, referer, agent = _readable(user), _readable(path), _readable(referer), _readable(agent)
+    return (
+        f'{get("REMOTE_ADDR") or "-"} - {user} [{stamp}] "{get("REQUEST_METHOD", "-")} {path} '
+        f'{get("SERVER_PROTOCOL", "HTTP/1.1")}" {status} {size or "-"} "{referer}" "{agent}" '
+        f"{(now - started) * 1000.0:.1f}ms\n"
+    )
 
 
 _ACCESS_LINE: Any = None

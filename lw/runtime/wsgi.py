@@ -267,6 +267,10 @@ def call_app(app: WsgiApp, environ: dict[str, Any]) -> Response:
 
     result = app(environ, start_response)
     if type(result) is list:  # the common case; a list has no close()
+        if not chunks:
+            if not started:
+                raise RuntimeError("the WSGI app returned without calling start_response")
+            return Response(started[0], started[1], b"".join(result))
         chunks.extend(result)
     else:
         try:

@@ -419,3 +419,22 @@ def test_openwhisk_main_survives_the_same_malformed_headers():
     main = make_main(environ_app)
     args = {"__ow_method": "get", "__ow_path": "/", "__ow_headers": {"x-a": "é", "user-agent": None}}
     assert main(args)["statusCode"] in (200, 400)
+
+
+# ---------------------------------------------------------------- lifespan as an lw.yml setting
+
+
+@pytest.mark.parametrize("value, shipped", [(None, None), ("auto", None), ("on", "on"), ("off", "off")])
+def test_lifespan_setting_reaches_the_deployed_runtime(value, shipped):
+    from pathlib import Path
+
+    from lw.core.entry import runtime_settings
+    from lw.core.model import AppModel
+    from lw.runtime.shim import merge_options
+
+    app = AppModel(project_name="shop", stage="dev", provider="aws", project_dir=Path("/nonexistent"),
+                   config_file=Path("/nonexistent/lw.yml"), app_function="app.app",
+                   settings={} if value is None else {"lifespan": value})
+    settings = runtime_settings(app)
+    assert settings.get("lifespan") == shipped  # "auto" is the default: packages keep their bytes
+    assert merge_options(settings).get("lifespan") == shipped
