@@ -35,10 +35,16 @@ class BadEvent(ValueError):
     """An HTTP-shaped event lacks something the adapter needs (answered with a 400)."""
 
 
-def _finish(environ: dict[str, Any], event: dict[str, Any], context: Any, rc: dict[str, Any], shim: Shim) -> None:
-    """What every source shares after its own part: the body, the authorizer's identity,
-    the configured request-context headers, and the server keys. One function rather
-    than several because each call layer costs measurable time on every request."""
+def _finish(environ: dict[str, Any], event: dict[str, Any], context: Any, rc: dict[str, Any], shim: Shim,
+            client_ip: Any) -> None:
+    """What every source shares after its own part: the client address, the body, the
+    authorizer's identity, the configured request-context headers, and the server keys.
+    One function rather than several because each call layer costs measurable time on
+    every request."""
+    if type(client_ip) is str:
+        environ["REMOTE_ADDR"] = client_ip
+    elif client_ip is not None:
+        raise BadEvent(f"the client's source IP must be a string, got {type(client_ip).__name__}")
     body = event.get("body")
     if body:
         if type(body) is not str:
@@ -175,13 +181,7 @@ class RestApiV1:
             if query:
                 environ["QUERY_STRING"] = "&".join([quote(key) + "=" + quote(value) for key, value in query.items()])
         identity = rc.get("identity")
-        if identity:
-            ip = identity.get("sourceIp")
-            if type(ip) is str:
-                environ["REMOTE_ADDR"] = ip
-            elif ip is not None:
-                raise BadEvent(f"requestContext.identity.sourceIp must be a string, got {type(ip).__name__}")
-        _finish(environ, event, context, rc, shim)
+        _finish(environ, event, context, rc, shim, identity.get("sourceIp") if identity else None)
         return environ
 
     def respond(self, response: Response, shim: Shim, event: dict[str, Any]) -> dict[str, Any]:
@@ -231,12 +231,7 @@ class HttpApiV2:
         query = event.get("rawQueryString")
         if query:
             environ["QUERY_STRING"] = query if query.isascii() else ascii_query(query)
-        ip = http.get("sourceIp")
-        if type(ip) is str:
-            environ["REMOTE_ADDR"] = ip
-        elif ip is not None:
-            raise BadEvent(f"requestContext.http.sourceIp must be a string, got {type(ip).__name__}")
-        _finish(environ, event, context, rc, shim)
+        _finish(environ, event, context, rc, shim, http.get("sourceIp"))
         return environ
 
     def respond(self, response: Response, shim: Shim, event: dict[str, Any]) -> dict[str, Any]:
@@ -319,11 +314,10 @@ class LoadBalancer:
             environ["SCRIPT_NAME"], path = shim.split_base_path(path)
         environ["PATH_INFO"] = path
         forwarded = environ.get("HTTP_X_FORWARDED_FOR")
-        if forwarded:
-            # The load balancer appends the peer it saw; entries before it are whatever
-            # the client claimed and must not be trusted.
-            environ["REMOTE_ADDR"] = forwarded.rsplit(",", 1)[-1].strip()
-        _finish(environ, event, context, event["requestContext"], shim)
+        # The load balancer appends the peer it saw; entries before it are whatever
+        # the client claimed and must not be trusted.
+        client_ip = forwarded.rsplit(",", 1)[-1].strip() if forwarded else None
+        _finish(environ, event, context, event["requestContext"], shim, client_ip)
         return environ
 
     def respond(self, response: Response, shim: Shim, event: dict[str, Any]) -> dict[str, Any]:
