@@ -240,39 +240,58 @@ class Response:
     def __init__(self, status_line: str, headers: list[tuple[str, str]], body: bytes) -> None:
         self.status_line = status_line
         status = _STATUS_CODES.get(status_line)
-        if status is None:
-            status = int(status_line[:3])
-            if len(_STATUS_CODES) < 128:
-                _STATUS_CODES[status_line] = status
-        self.status = status
+        self.status = self.status_code(status_line) if status is None else status
         self.headers = headers
         self.body = body
 
+    @staticmethod
+    def status_code(status_line: str) -> int:
+        """``200`` from ``"200 OK"`` (memoised: apps send the same few lines)."""
+        status = int(status_line[:3])
+        if len(_STATUS_CODES) < 128:
+            _STATUS_CODES[status_line] = status
+        return status
 
-def call_app(app: WsgiApp, environ: dict[str, Any]) -> Response:
-    """Run one request through a WSGI app and collect the whole response."""
-    started: list[Any] = []
-    chunks: list[bytes] = []
 
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
-        if exc_info is not None and started:
+class _Responding(Response):
+    """A :class:`Response` the app is filling in. ``start_response`` is its bound method:
+    cheaper to make per request than a closure, and no separate object to copy from."""
+
+    __slots__ = ()
+
+    def start_response(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
+        if exc_info is not None and hasattr(self, "status_line"):
             # Headers are only "sent" when the adapter returns, so PEP 3333 allows
             # replacing them; re-raising keeps the original error for the 500 path.
             try:
                 raise exc_info[1].with_traceback(exc_info[2])
             finally:
                 exc_info = None
-        started[:] = (status, headers)
-        return chunks.append
+        self.status_line = status
+        # The app's own list: an app may pass the same list object every time, so
+        # whoever adds headers (CORS) must copy it first.
+        self.headers = headers
+        self.body = None  # what the legacy write() callable receives, if it is used
+        return self.write
 
-    result = app(environ, start_response)
+    def write(self, data: bytes) -> None:
+        if self.body is None:
+            self.body = [data]
+        else:
+            self.body.append(data)
+
+
+_new = object.__new__
+
+
+def call_app(app: WsgiApp, environ: dict[str, Any]) -> Response:
+    """Run one request through a WSGI app and collect the whole response."""
+    response = _new(_Responding)
+    result = app(environ, response.start_response)
     if type(result) is list:  # the common case; a list has no close()
-        if not chunks:
-            if not started:
-                raise RuntimeError("the WSGI app returned without calling start_response")
-            return Response(started[0], started[1], b"".join(result))
-        chunks.extend(result)
+        body = b"".join(result)
     else:
+        chunks: list[bytes] = []
         try:
             for chunk in result:
                 if chunk:
@@ -281,11 +300,18 @@ def call_app(app: WsgiApp, environ: dict[str, Any]) -> Response:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
-    if not started:
-        raise RuntimeError("the WSGI app returned without calling start_response")
-    # The app's own header list: an app may pass the same list object every time, so
-    # whoever adds headers (CORS) must copy it first.
-    return Response(started[0], started[1], b"".join(chunks))
+        body = b"".join(chunks)
+    try:
+        status_line = response.status_line
+    except AttributeError:
+        raise RuntimeError("the WSGI app returned without calling start_response") from None
+    written = response.body
+    response.body = b"".join(written) + body if written else body
+    status = _STATUS_CODES.get(status_line)
+    if status is None:
+        status = response.status_code(status_line)
+    response.status = status
+    return response
 
 
 def plain_response(status: int, message: str) -> Response:
