@@ -9,6 +9,7 @@ is the code every request goes through.
 from __future__ import annotations
 
 import sys
+from binascii import a2b_base64
 from io import BytesIO
 
 from lw.runtime.wsgi import (
@@ -17,7 +18,6 @@ from lw.runtime.wsgi import (
     add_headers,
     add_multi_headers,
     ascii_query,
-    b64decode,
     http_method,
     path_info,
     quote,
@@ -49,7 +49,8 @@ def _finish(environ: dict[str, Any], event: dict[str, Any], context: Any, rc: di
     if body:
         if type(body) is not str:
             raise BadEvent(f"body must be a string, got {type(body).__name__}")
-        body = b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
+        # a2b_base64 takes the ASCII str as it is; invalid base64 raises ValueError (a 400).
+        body = a2b_base64(body) if event.get("isBase64Encoded") else body.encode("utf-8")
         # Always the decoded length: a base64 body arrives without a usable one, and a
         # chunked one without any.
         environ["CONTENT_LENGTH"] = str(len(body))
