@@ -104,7 +104,7 @@ def test_asgi_app_raising_before_finishing_its_body_is_a_500():
 # ---------------------------------------------------------------- bug 3: ASGI spec
 
 
-def _in_thread(fn, timeout=5.0):
+def _without_hanging(fn, timeout=5.0):
     """Run ``fn`` where a hang fails the test instead of blocking the suite (a timer
     signal interrupts the event loop's wait; no thread is left behind)."""
     import signal
@@ -137,7 +137,7 @@ def test_wrong_answer_to_lifespan_startup_never_hangs_and_every_request_gets_500
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
 
-    handler = _in_thread(lambda: make_handler(app, log_requests=False))
+    handler = _without_hanging(lambda: make_handler(app, log_requests=False))
     err = capsys.readouterr().err
     assert err.count("lifespan startup failed") == 1, err
     assert "lifespan.shutdown.complete" in err
@@ -150,7 +150,7 @@ def test_app_that_waits_without_answering_startup_does_not_hang():
         await receive()
         await receive()
 
-    handler = _in_thread(lambda: make_handler(app, log_requests=False))
+    handler = _without_hanging(lambda: make_handler(app, log_requests=False))
     assert handler(http_event("v2"), None)["statusCode"] == 500
 
 
