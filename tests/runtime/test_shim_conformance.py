@@ -438,3 +438,11 @@ def test_lifespan_setting_reaches_the_deployed_runtime(value, shipped):
     settings = runtime_settings(app)
     assert settings.get("lifespan") == shipped  # "auto" is the default: packages keep their bytes
     assert merge_options(settings).get("lifespan") == shipped
+
+
+def test_a_forwarded_address_cannot_split_the_access_line(capsys):
+    """Found by the nightly fuzz: ALB's REMOTE_ADDR comes from X-Forwarded-For."""
+    event = http_event("alb", headers={"X-Forwarded-For": "\u01450\n\u2028forged"})
+    response = make_handler(environ_app)(event, None)
+    assert response["statusCode"] == 200
+    assert len(capsys.readouterr().out.splitlines()) == 1
