@@ -1,35 +1,49 @@
 """Benchmark lw's AWS shim against a direct WSGI call and the peer shims, in one process.
 
-Run:  python benchmarks/shims.py [--quick]
+Run:  python benchmarks/shims.py [--quick] [--imports] [--json] [--wall-clock]
 
-Prints two tables:
+Prints three tables:
 
-1. µs per event for API Gateway v1, HTTP API v2 and ALB events, with a minimal WSGI
-   app and with a one-route Flask app: the floor (calling the WSGI app directly with a
-   prebuilt environ), lw, apig-wsgi, serverless-wsgi and Mangum. Mangum only speaks
-   ASGI and no standard-library-only WSGI-to-ASGI adapter exists, so its rows use an
-   equivalent minimal ASGI app (lifespan off, its most favourable setting) and it has
-   no Flask rows. "overhead" is µs above the floor of the same app; "ratio" is lw's
-   overhead divided by apig-wsgi's (target: at most 0.7).
-2. Import cost of each shim in a fresh interpreter: milliseconds and modules added
-   over an empty interpreter (median of several processes).
+1. µs per event for API Gateway v1, HTTP API v2 and ALB events, in two sets: lw's own
+   minimal GETs (``v1``, ``v2``, ``ALB``) and events shaped like the AWS SAM CLI's
+   ``sam local generate-event`` samples (``SAM v1``: a POST with a base64 body and the
+   CloudFront headers; ``SAM v2``: a POST with cookies and a JWT authorizer; ``SAM ALB``),
+   stored in ``benchmarks/events/``. Each runs with a minimal WSGI app and with a small
+   Flask app: the floor (the app called directly with the environ of the same request,
+   prepared once), lw, lw with its default access log written to a pipe, apig-wsgi,
+   serverless-wsgi and Mangum. Mangum only speaks ASGI and no
+   standard-library-only WSGI-to-ASGI adapter exists, so its rows use an equivalent
+   minimal ASGI app (lifespan off, its most favourable setting) and it has no Flask rows.
+   "overhead" is µs above the floor of the same app and event.
+2. The ratios: lw's overhead divided by apig-wsgi's, with the access log off (target at
+   most 0.5) and on (target at most 1.0), for both apps and every event.
+3. Import cost of each shim in a fresh interpreter; lw's is imported from a built
+   package (the runtime files lw ships, compiled as the packager compiles them):
+   milliseconds and modules added over an empty interpreter (targets: 5 ms, 12 modules).
+
+"lw + access log" writes lw's default access line to a pipe read by another process,
+block-buffered as Python buffers stdout on a pipe; "lw + log, flushed" flushes after
+every line, as the Lambda runtime's stdout wrapper (awslambdaric) does.
 
 Needs the ``bench`` extra (apig-wsgi, serverless-wsgi, mangum, flask).
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 REPO = Path(__file__).resolve().parent.parent
+EVENT_DIR = Path(__file__).resolve().parent / "events"
 sys.path.insert(0, str(REPO))
 
 HOST = "abc123.execute-api.us-east-1.amazonaws.com"
@@ -99,7 +113,22 @@ def alb_event() -> dict[str, Any]:
     }
 
 
-EVENTS = {"v1": v1_event, "v2": v2_event, "ALB": alb_event}
+def stored_event(name: str) -> Callable[[], dict[str, Any]]:
+    """A factory for one of the SAM-shaped sample events in ``benchmarks/events``."""
+    document = json.loads((EVENT_DIR / f"{name}.json").read_text())
+    document.pop("_comment", None)
+    return lambda: json.loads(json.dumps(document))
+
+
+EVENTS = {
+    "v1": v1_event,
+    "v2": v2_event,
+    "ALB": alb_event,
+    "SAM v1": stored_event("sam_apigw_v1"),
+    "SAM v2": stored_event("sam_http_api_v2"),
+    "SAM ALB": stored_event("sam_alb"),
+}
+EVENT_KINDS = ("v1", "v2", "ALB")
 
 
 def minimal_app(environ: dict[str, Any], start_response: Callable) -> list[bytes]:
@@ -114,12 +143,20 @@ async def minimal_asgi_app(scope: dict[str, Any], receive: Callable, send: Calla
 
 
 def flask_app() -> Any:
-    from flask import Flask
+    from flask import Flask, request
 
     app = Flask("bench")
 
     @app.route("/hello")
     def hello() -> str:
+        return "Hello"
+
+    @app.route("/path/to/resource", methods=["POST"])
+    def resource() -> str:
+        return "Hello " + str(len(request.get_data()))
+
+    @app.route("/lambda")
+    def alb() -> str:
         return "Hello"
 
     return app
@@ -133,22 +170,21 @@ class Context:
         return 30_000
 
 
-def floor_call(app: Callable) -> Callable[[dict, Any], Any]:
-    """The app called directly with an environ prepared once: what any shim must add to."""
-    environ = {
-        "REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "PATH_INFO": "/hello", "QUERY_STRING": "page=2",
-        "SERVER_NAME": HOST, "SERVER_PORT": "443", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "198.51.100.7",
-        "wsgi.version": (1, 0), "wsgi.url_scheme": "https", "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False,
-        "HTTP_HOST": HOST, "HTTP_ACCEPT": COMMON_HEADERS["accept"],
-    }
+def floor_call(app: Callable, event: dict[str, Any]) -> Callable[[dict, Any], Any]:
+    """The app called directly with the environ of the same request, prepared once: the
+    work any shim must add to. The environ is lw's (the most complete of the shims')."""
+    from lw.runtime.aws_http import adapter_for
+    from lw.runtime.shim import Shim
+
+    environ = adapter_for(event).environ(event, None, Shim(None))
+    body = environ["wsgi.input"].read()
 
     def start_response(status: str, headers: list, exc_info: Any = None) -> None:
         return None
 
     def call(event: dict, context: Any) -> Any:
         env = environ.copy()
-        env["wsgi.input"] = io.BytesIO(b"")
+        env["wsgi.input"] = io.BytesIO(body)
         result = app(env, start_response)
         try:
             return b"".join(result)
@@ -160,7 +196,46 @@ def floor_call(app: Callable) -> Callable[[dict, Any], Any]:
     return call
 
 
-def shims_for(app: Callable, asgi_app: Callable | None) -> dict[str, Callable[[dict, Any], Any] | None]:
+class PipeStdout:
+    """stdout replaced by a pipe that another process drains, for the access-log rows."""
+
+    def __init__(self) -> None:
+        self.reader = subprocess.Popen(["cat"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+        # What Python's own sys.stdout is on a pipe: text over an 8 KiB buffered writer.
+        self.stream = io.TextIOWrapper(self.reader.stdin, encoding="utf-8")  # type: ignore[arg-type]
+        self.flushed = _Unbuffered(self.stream)
+
+    def wrap(self, handler: Callable, flush_each_line: bool) -> Callable:
+        """The handler, marked to run with stdout on the pipe: ``measure`` swaps stdout
+        around each batch, not each call, so the swap is not counted as lw's work."""
+
+        def call(event: dict, context: Any) -> Any:
+            return handler(event, context)
+
+        call.stdout = self.flushed if flush_each_line else self.stream  # type: ignore[attr-defined]
+        return call
+
+    def close(self) -> None:
+        self.stream.close()
+        self.reader.wait()
+
+
+class _Unbuffered:
+    """The Lambda Python runtime's stdout: every write is flushed at once."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        self.stream.write(text)
+        self.stream.flush()
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def shims_for(app: Callable, asgi_app: Callable | None, pipe: PipeStdout,
+              event: dict[str, Any]) -> dict[str, Callable[[dict, Any], Any] | None]:
     import apig_wsgi
     import serverless_wsgi
     from mangum import Mangum
@@ -168,9 +243,10 @@ def shims_for(app: Callable, asgi_app: Callable | None) -> dict[str, Callable[[d
     from lw.runtime.aws import make_handler
 
     shims: dict[str, Callable[[dict, Any], Any] | None] = {
-        "floor (direct WSGI call)": floor_call(app),
+        "floor (direct WSGI call)": floor_call(app, event),
         "lw": make_handler(app, log_requests=False),
-        "lw + access log": _with_devnull_stdout(make_handler(app)),
+        "lw + access log": pipe.wrap(make_handler(app), flush_each_line=False),
+        "lw + log, flushed": pipe.wrap(make_handler(app), flush_each_line=True),
         "apig-wsgi": apig_wsgi.make_lambda_handler(app, binary_support=True),
         "serverless-wsgi": lambda event, context: serverless_wsgi.handle_request(app, event, context),
     }
@@ -182,81 +258,95 @@ def shims_for(app: Callable, asgi_app: Callable | None) -> dict[str, Callable[[d
     return shims
 
 
-def _with_devnull_stdout(handler: Callable) -> Callable:
-    """Keep the access log (lw's default) but send it nowhere, as Lambda's pipe would."""
-    sink = open(os.devnull, "w")
-
-    def call(event: dict, context: Any) -> Any:
-        saved = sys.stdout
-        sys.stdout = sink
-        try:
-            return handler(event, context)
-        finally:
-            sys.stdout = saved
-
-    return call
-
-
 def measure(handlers: dict[str, Callable | None], event_factory: Callable[[], dict], context: Any,
-            quick: bool) -> dict[str, float]:
+            quick: bool, slow_app: bool) -> dict[str, float]:
     """Best batch mean per call, in µs, for each handler.
 
     Handlers are timed in alternating small batches, many rounds, keeping each one's best
     batch: on a shared machine load comes and goes, and interleaving exposes every shim to
-    the same conditions instead of favouring whichever ran during a quiet second.
+    the same conditions instead of favouring whichever ran during a quiet second. The
+    clock is this process's CPU time, so time spent waiting for a core that another
+    process holds is not counted (wall time is used with ``--wall-clock``).
     """
     events = {}
     for name, handler in handlers.items():
         if handler is None:
             continue
         events[name] = event_factory()
-        response = handler(events[name], context)
+        with _stdout_of(handler):
+            response = handler(events[name], context)
         status = response.get("statusCode", 200) if isinstance(response, dict) else 200
         assert status == 200, (name, response)
-    number = 200 if quick else 500
-    rounds = 15 if quick else 60
+    number = (20 if quick else 50) if slow_app else (50 if quick else 100)
+    rounds = 40 if quick else 150
     best = {name: float("inf") for name in events}
-    timer = time.perf_counter
+    timer = time.perf_counter if "--wall-clock" in sys.argv else time.process_time
     for _ in range(rounds):
         for name in events:
             handler, event = handlers[name], events[name]
-            start = timer()
-            for _ in range(number):
-                handler(event, context)
-            best[name] = min(best[name], (timer() - start) / number)
+            with _stdout_of(handler):
+                start = timer()
+                for _ in range(number):
+                    handler(event, context)
+                best[name] = min(best[name], (timer() - start) / number)
     return {name: (best[name] * 1e6 if name in best else float("nan")) for name in handlers}
+
+
+@contextlib.contextmanager
+def _stdout_of(handler: Callable) -> Iterator[None]:
+    """sys.stdout set to the handler's pipe, if it has one, for a whole batch."""
+    stdout = getattr(handler, "stdout", None)
+    if stdout is None:
+        yield
+        return
+    saved = sys.stdout
+    sys.stdout = stdout
+    try:
+        yield
+    finally:
+        sys.stdout = saved
 
 
 def run_requests(quick: bool) -> list[tuple[str, str, str, float]]:
     rows = []
     context = Context()
-    for app_name, app, asgi_app in (("minimal", minimal_app, minimal_asgi_app), ("Flask", flask_app(), None)):
-        shims = shims_for(app, asgi_app)
-        for event_name, make_event in EVENTS.items():
-            for shim_name, us in measure(shims, make_event, context, quick).items():
-                rows.append((app_name, event_name, shim_name, us))
+    pipe = PipeStdout()
+    try:
+        for app_name, app, asgi_app in (("minimal", minimal_app, minimal_asgi_app), ("Flask", flask_app(), None)):
+            for event_name, make_event in EVENTS.items():
+                shims = shims_for(app, asgi_app, pipe, make_event())
+                for shim_name, us in measure(shims, make_event, context, quick, app_name == "Flask").items():
+                    rows.append((app_name, event_name, shim_name, us))
+    finally:
+        pipe.close()
     return rows
 
 
 def print_request_table(rows: list[tuple[str, str, str, float]]) -> dict[str, float]:
-    print("\nµs per event (lower is better); overhead = µs above the floor of the same app\n")
-    print(f"{'app':8} {'event':5} {'shim':26} {'µs/event':>9} {'overhead':>9}")
+    print("\nµs per event (lower is better); overhead = µs above the floor of the same app and event\n")
+    print(f"{'app':8} {'event':8} {'shim':26} {'µs/event':>9} {'overhead':>9}")
     floors = {(a, e): us for a, e, s, us in rows if s.startswith("floor")}
     ratios: dict[str, float] = {}
     for app_name, event_name, shim_name, us in rows:
         if us != us:  # NaN: not applicable
-            print(f"{app_name:8} {event_name:5} {shim_name:26} {'n/a':>9} {'':>9}  (ASGI-only shim)")
+            print(f"{app_name:8} {event_name:8} {shim_name:26} {'n/a':>9} {'':>9}  (ASGI-only shim)")
             continue
         overhead = us - floors[(app_name, event_name)]
-        print(f"{app_name:8} {event_name:5} {shim_name:26} {us:9.1f} {overhead:9.1f}")
-    print("\nlw overhead / apig-wsgi overhead (target <= 0.70)")
+        print(f"{app_name:8} {event_name:8} {shim_name:26} {us:9.1f} {overhead:9.1f}")
+    print("\nlw overhead / apig-wsgi overhead (targets: <= 0.50 without the access log, <= 1.00 with it)\n")
+    print(f"{'app':8} {'event':8} {'lw':>6} {'+ log':>6} {'+ log, flushed':>15}")
     for app_name in ("minimal", "Flask"):
         for event_name in EVENTS:
             get = {s: us for a, e, s, us in rows if a == app_name and e == event_name}
             floor = floors[(app_name, event_name)]
-            ratio = (get["lw"] - floor) / (get["apig-wsgi"] - floor)
-            ratios[f"{app_name}/{event_name}"] = ratio
-            print(f"  {app_name:8} {event_name:4} {ratio:5.2f}")
+            peer = get["apig-wsgi"] - floor
+            plain = (get["lw"] - floor) / peer
+            logged = (get["lw + access log"] - floor) / peer
+            flushed = (get["lw + log, flushed"] - floor) / peer
+            ratios[f"{app_name}/{event_name}"] = plain
+            ratios[f"{app_name}/{event_name}/log"] = logged
+            ratios[f"{app_name}/{event_name}/log-flushed"] = flushed
+            print(f"{app_name:8} {event_name:8} {plain:6.2f} {logged:6.2f} {flushed:15.2f}")
     return ratios
 
 
@@ -270,18 +360,32 @@ IMPORTS = {
 }
 
 
-def import_cost(module: str, runs: int) -> tuple[float, float, int]:
+def built_runtime() -> Path:
+    """The runtime as a deployment package carries it: lw's runtime files written out by
+    the packager's own function and compiled the way the packager compiles them."""
+    from lw.core.entry import runtime_files
+    from lw.core.packaging.bytecode import compile_tree
+
+    root = Path(tempfile.mkdtemp(prefix="lw-bench-runtime-"))
+    for name, data in runtime_files():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    compile_tree(root)
+    return root
+
+
+def import_cost(module: str, runs: int, paths: list[str]) -> tuple[float, float, int]:
     """Best and median ms, and modules added, by ``import module`` in fresh ``python -S``
     processes (the best is the least disturbed by other load on the machine).
 
     ``-S`` keeps site hooks of this development venv (editable installs load ``re``,
     ``urllib``...) out of the baseline; the paths are added by hand instead.
     """
-    site_dirs = [p for p in sys.path if p.endswith("site-packages")]
     code = (
         "import sys, time; sys.path[:0] = %r; before = len(sys.modules); t = time.perf_counter();"
         "import %s; dt = time.perf_counter() - t; print(dt * 1000, len(sys.modules) - before)"
-        % ([str(REPO), *site_dirs], module)
+        % (paths, module)
     )
     times, counts = [], []
     for _ in range(runs):
@@ -293,21 +397,25 @@ def import_cost(module: str, runs: int) -> tuple[float, float, int]:
 
 
 def run_imports(quick: bool) -> dict[str, tuple[float, float, int]]:
-    """Import costs, with bytecode compiled first (deployed packages should ship .pyc
-    files: Lambda's file system is read-only, so uncompiled code is compiled on every
-    cold start; the peers' wheels were compiled by pip at install)."""
-    import compileall
+    """Import costs: lw from a built package (with the bytecode the packager ships: Lambda's
+    file system is read-only, so uncompiled code is compiled on every cold start); the
+    peers from this venv, where pip compiled them at install."""
+    import shutil
 
-    compileall.compile_dir(str(REPO / "lw" / "runtime"), quiet=1)
-    compileall.compile_file(str(REPO / "lw" / "__init__.py"), quiet=1)
+    runtime = built_runtime()
+    site_dirs = [p for p in sys.path if p.endswith("site-packages")]
     runs = 5 if quick else 15
-    print("\nimport cost in a fresh interpreter (%d processes each)\n" % runs)
+    print("\nimport cost in a fresh interpreter (%d processes each); lw from a built package\n" % runs)
     print(f"{'shim':20} {'best ms':>8} {'median ms':>10} {'modules':>8}")
     results = {}
-    for label, module in IMPORTS.items():
-        best, median, count = import_cost(module, runs)
-        results[label] = (best, median, count)
-        print(f"{label:20} {best:8.2f} {median:10.2f} {count:8d}")
+    try:
+        for label, module in IMPORTS.items():
+            paths = [str(runtime)] if module.startswith("lw.") else site_dirs
+            best, median, count = import_cost(module, runs, paths)
+            results[label] = (best, median, count)
+            print(f"{label:20} {best:8.2f} {median:10.2f} {count:8d}")
+    finally:
+        shutil.rmtree(runtime, ignore_errors=True)
     return results
 
 

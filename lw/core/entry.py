@@ -62,6 +62,9 @@ def _add_front_door_settings(settings: dict[str, Any], app: AppModel) -> None:
     cors = app.setting("cors")
     if cors:
         settings["cors"] = cors
+    lifespan = app.setting("lifespan")
+    if lifespan and lifespan != "auto":
+        settings["lifespan"] = lifespan
     authorizer = app.setting("authorizer")
     if isinstance(authorizer, dict) and authorizer.get("function"):
         settings["authorizer"] = str(authorizer["function"])

@@ -46,6 +46,10 @@ CORE_SETTINGS: tuple[SettingSpec, ...] = (
                 "Level of the root logger in the deployed function.",
                 choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
     SettingSpec("log_requests", (bool,), True, "Log one access line per HTTP request."),
+    SettingSpec("lifespan", (str,), "auto",
+                "ASGI lifespan events at cold start: `auto` (skipped if the app has no lifespan "
+                "support), `on` (a missing or failed startup answers every request with 500), `off`.",
+                choices=("auto", "on", "off")),
     SettingSpec("allow_raw_invoke", (bool,), False,
                 "Let `lw invoke --raw` run arbitrary Python in the function. Off because it is a "
                 "code-execution door. Without it `lw invoke` calls only plain functions of the "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lw.runtime.aws_http import adapter_for
 from lw.runtime.events import WARM_RESULT, UnroutableEvent, batch_result, is_authorizer_event
-from lw.runtime.logs import log, log_exception
+from lw.runtime.logs import log, log_exception, one_line
 from lw.runtime.shim import Shim
 from lw.runtime.wsgi import plain_response
 
@@ -21,42 +21,60 @@ __all__ = ["AwsHandler", "make_handler", "handler_from_settings"]
 
 
 class AwsHandler:
-    """The Lambda handler: call it as ``handler(event, context)``."""
+    """One container's handler state. Lambda calls :attr:`function`, the plain function
+    ``make_handler`` returns; calling the object itself does the same."""
 
     def __init__(self, app: Any, **options: Any) -> None:
         self.shim = Shim(app, **options)
+        self.function = self._make_function()
 
     def __call__(self, event: Any, context: Any = None) -> Any:
-        if type(event) is dict:
-            if self.shim.authorizer is not None and is_authorizer_event(event):
-                return self.shim.authorize(event, context)
-            adapter = adapter_for(event)
-            if adapter is not None:
-                # The HTTP path is written out here rather than in helper methods: it
-                # runs on every request and each call layer costs measurable time.
-                shim = self.shim
-                try:
-                    environ = adapter.environ(event, context, shim)
-                except Exception as exc:
-                    return self._bad_event(adapter, event, exc)
-                response = shim.serve(environ, event, context)
-                try:
-                    return adapter.respond(response, shim, event)
-                except Exception:
-                    return self._unshapeable(adapter)
-            if "lw_command" in event and "Records" not in event and "lw_binding" not in event:
-                return self.shim.run_command(event["lw_command"], context)
-        return self.event(event, context)
+        return self.function(event, context)
+
+    def _make_function(self) -> Callable[..., Any]:
+        """The handler as a closure: calling a function costs about 0.15 µs less than
+        calling an object with ``__call__``, on every request (some 3% of lw's work)."""
+        shim = self.shim
+        other_event = self.event
+        bad_event = self._bad_event
+        unshapeable = self._unshapeable
+
+        def handler(event: Any, context: Any = None) -> Any:
+            if type(event) is dict:
+                if shim.authorizer is not None and is_authorizer_event(event):
+                    return shim.authorize(event, context)
+                adapter = adapter_for(event)
+                if adapter is not None:
+                    # The HTTP path is written out here rather than in helper methods: it
+                    # runs on every request and each call layer costs measurable time.
+                    try:
+                        environ = adapter.environ(event, context, shim)
+                    except Exception as exc:
+                        return bad_event(adapter, event, exc)
+                    try:
+                        return adapter.respond(shim.serve(environ, event, context), shim, event)
+                    except Exception:
+                        return unshapeable(adapter)
+                if "lw_command" in event and "Records" not in event and "lw_binding" not in event:
+                    return shim.run_command(event["lw_command"], context)
+            return other_event(event, context)
+
+        handler.shim = shim  # type: ignore[attr-defined]
+        handler.lw_handler = self  # type: ignore[attr-defined]
+        return handler
 
     def _bad_event(self, adapter: Any, event: dict[str, Any], exc: Exception) -> dict[str, Any]:
-        """A malformed event is the sender's fault: answer 400 in the source's shape."""
-        log("WARNING", f"malformed {adapter.name} event ({type(exc).__name__}: {exc}); answering 400")
+        """A malformed event is the sender's fault: answer 400 in the source's shape,
+        with exactly one log line saying why."""
+        log("WARNING", f"malformed {adapter.name} event ({one_line(exc)}); answering 400")
         try:
             return adapter.respond(plain_response(400, "Bad Request"), self.shim, event)
         except Exception:
             return adapter.respond(plain_response(400, "Bad Request"), self.shim, {})
 
     def _unshapeable(self, adapter: Any) -> dict[str, Any]:
+        """The app answered but lw failed after it (CORS, the access log, the response
+        shape): still an answer, never an exception out of the handler."""
         log_exception(f"could not shape the response for {adapter.name}; answering 500")
         return adapter.respond(plain_response(500, "Internal Server Error"), self.shim, {})
 
@@ -87,8 +105,11 @@ class AwsHandler:
         return batch_result(binding, result)
 
 
-def make_handler(app: Callable, **options: Any) -> AwsHandler:
-    """Wrap a WSGI or ASGI app as a Lambda handler, without the deployer.
+def make_handler(app: Callable, **options: Any) -> Callable[..., Any]:
+    """Wrap a WSGI or ASGI app as a Lambda handler function, without the deployer.
+
+    The function's ``shim`` attribute holds the app and options, and its ``lw_handler``
+    attribute the :class:`AwsHandler`.
 
     Options have the names of the ``lw.yml`` settings: ``binary_support``,
     ``additional_text_mimetypes``, ``exception_handler`` (callable or dotted path),
@@ -96,12 +117,12 @@ def make_handler(app: Callable, **options: Any) -> AwsHandler:
     whose modules ``lw invoke`` may call), ``base_path``, ``context_header_mappings``,
     ``events``, ``project_name``, ``stage``, ``log_level``, ``cors`` (adds CORS headers to
     responses), ``authorizer`` (callable or dotted path answering Lambda-authorizer events)
-    and ``asgi`` (force detection).
+    ``asgi`` (force detection) and ``lifespan`` (``"auto"``, ``"on"``, ``"off"``).
     """
-    return AwsHandler(app, **options)
+    return AwsHandler(app, **options).function
 
 
-def handler_from_settings(settings_path: str) -> AwsHandler:
+def handler_from_settings(settings_path: str) -> Callable[..., Any]:
     """The deployed handler: settings, environment and app are all prepared now, at init.
 
     Nothing here may raise: a container that cannot import the app still starts, logs
@@ -111,5 +132,5 @@ def handler_from_settings(settings_path: str) -> AwsHandler:
     from lw.runtime.settings import prepare
 
     app, options = prepare(settings_path)
-    return AwsHandler(app, **options)
+    return AwsHandler(app, **options).function
 

@@ -8,9 +8,20 @@ is the code every request goes through.
 
 from __future__ import annotations
 
+import sys
+from binascii import a2b_base64
 from io import BytesIO
 
-from lw.runtime.wsgi import BASE_ENVIRON, add_headers, add_multi_headers, ascii_query, b64decode, path_info, quote
+from lw.runtime.wsgi import (
+    BASE_ENVIRON,
+    COMMON_METHODS,
+    add_headers,
+    add_multi_headers,
+    ascii_query,
+    http_method,
+    path_info,
+    quote,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -24,41 +35,42 @@ class BadEvent(ValueError):
     """An HTTP-shaped event lacks something the adapter needs (answered with a 400)."""
 
 
-def _body(event: dict[str, Any]) -> bytes:
+def _finish(environ: dict[str, Any], event: dict[str, Any], context: Any, rc: dict[str, Any], shim: Shim,
+            client_ip: Any) -> None:
+    """What every source shares after its own part: the client address, the body, the
+    authorizer's identity, the configured request-context headers, and the server keys.
+    One function rather than several because each call layer costs measurable time on
+    every request."""
+    if type(client_ip) is str:
+        environ["REMOTE_ADDR"] = client_ip
+    elif client_ip is not None:
+        raise BadEvent(f"the client's source IP must be a string, got {type(client_ip).__name__}")
     body = event.get("body")
-    if not body:
-        return b""
-    if event.get("isBase64Encoded"):
-        return b64decode(body)
-    if type(body) is not str:
-        raise BadEvent(f"body must be a string, got {type(body).__name__}")
-    return body.encode("utf-8")
-
-
-def _method(value: Any) -> str:
-    if type(value) is not str or not value:
-        raise BadEvent(f"the HTTP method must be a non-empty string, got {value!r}")
-    return value
-
-
-def _finish_gateway(environ: dict[str, Any], rc: dict[str, Any], event: Any, context: Any, shim: Shim) -> None:
-    """What API Gateway (v1 and v2) adds over a plain request: the authorizer's identity
-    and the configured request-context headers."""
+    if body:
+        if type(body) is not str:
+            raise BadEvent(f"body must be a string, got {type(body).__name__}")
+        # a2b_base64 takes the ASCII str as it is; invalid base64 raises ValueError (a 400).
+        body = a2b_base64(body) if event.get("isBase64Encoded") else body.encode("utf-8")
+        # Always the decoded length: a base64 body arrives without a usable one, and a
+        # chunked one without any.
+        environ["CONTENT_LENGTH"] = str(len(body))
+    else:
+        body = b""
+        if "CONTENT_LENGTH" in environ:
+            environ["CONTENT_LENGTH"] = "0"
+    environ["wsgi.input"] = BytesIO(body)
+    # Looked up per request: log capture (pytest, an APM agent) replaces sys.stderr
+    # after import, and the app's error output must follow it.
+    environ["wsgi.errors"] = sys.stderr
+    environ["lw.event"] = event
+    environ["lw.context"] = context
     authorizer = rc.get("authorizer")
     if authorizer:
         _authorizer(environ, authorizer)
     if shim.header_mappings:
+        # A mapped header is identity the app trusts: the client's copy is always
+        # dropped, for a load balancer (which has no authorizer) as for API Gateway.
         shim.add_context_headers(environ, rc)
-    _finish(environ, _body(event), event, context)
-
-
-def _finish(environ: dict[str, Any], body: bytes, event: Any, context: Any) -> None:
-    environ["wsgi.input"] = BytesIO(body)
-    if body:
-        # Always the decoded length: a base64 body arrives without a usable one.
-        environ["CONTENT_LENGTH"] = str(len(body))
-    environ["lw.event"] = event
-    environ["lw.context"] = context
     host = environ.get("HTTP_HOST")
     if not host:
         environ["SERVER_NAME"] = "lambda"
@@ -67,28 +79,37 @@ def _finish(environ: dict[str, Any], body: bytes, event: Any, context: Any) -> N
     else:
         environ["SERVER_NAME"] = host
     port = environ.get("HTTP_X_FORWARDED_PORT")
-    if port:
+    if port and port != "443" and port.isdigit():
         environ["SERVER_PORT"] = port
     scheme = environ.get("HTTP_X_FORWARDED_PROTO")
-    if scheme:
-        environ["wsgi.url_scheme"] = scheme
+    if scheme and scheme != "https" and scheme.lower() == "http":
+        # The default is https; nothing but http may replace it (PEP 3333 allows only
+        # these two, and apps build absolute URLs from the scheme).
+        environ["wsgi.url_scheme"] = "http"
 
 
 def _authorizer(environ: dict[str, Any], authorizer: Any) -> None:
-    """The authorizer context, and who it says the caller is, for the app."""
-    if not isinstance(authorizer, dict) or not authorizer:
+    """The authorizer context, and who it says the caller is, for the app: a Lambda
+    authorizer's ``principalId``, the JWT or Cognito ``sub`` claim, or the IAM user."""
+    if type(authorizer) is not dict:
         return
     environ["lw.authorizer"] = authorizer
     principal = authorizer.get("principalId")
     if principal is None:
-        claims = authorizer.get("claims") or (authorizer.get("jwt") or {}).get("claims") or {}
-        principal = claims.get("sub") if isinstance(claims, dict) else None
-    if principal is None and isinstance(authorizer.get("lambda"), dict):
-        principal = authorizer["lambda"].get("principalId")
-    if principal is None and isinstance(authorizer.get("iam"), dict):
-        principal = authorizer["iam"].get("userArn")
+        jwt = authorizer.get("jwt")
+        claims = jwt.get("claims") if type(jwt) is dict else authorizer.get("claims")
+        if type(claims) is dict:
+            principal = claims.get("sub")
+        if principal is None:
+            lambda_context = authorizer.get("lambda")
+            if type(lambda_context) is dict:
+                principal = lambda_context.get("principalId")
+            if principal is None:
+                iam = authorizer.get("iam")
+                if type(iam) is dict:
+                    principal = iam.get("userArn")
     if principal is not None:
-        environ["REMOTE_USER"] = str(principal)
+        environ["REMOTE_USER"] = principal if type(principal) is str else str(principal)
 
 
 def grouped_headers(headers: list[tuple[str, str]]) -> tuple[dict[str, list[str]], str, str]:
@@ -119,37 +140,49 @@ class RestApiV1:
 
     def environ(self, event: dict[str, Any], context: Any, shim: Shim) -> dict[str, Any]:
         environ = BASE_ENVIRON.copy()
-        environ["REQUEST_METHOD"] = _method(event["httpMethod"])
+        method = event["httpMethod"]
+        environ["REQUEST_METHOD"] = method if method in COMMON_METHODS else http_method(method)
         multi = event.get("multiValueHeaders")
         if multi:
             add_multi_headers(environ, multi)
         else:
             add_headers(environ, event.get("headers") or {})
         rc = event.get("requestContext") or {}
-        path = path_info(event.get("path") or "/")
+        path = event.get("path") or "/"
         stage = rc.get("stage")
-        host = environ.get("HTTP_HOST", "")
-        if stage and host.endswith(".amazonaws.com") and stage != "$default":
-            # The default execute-api URL carries the stage, the event's path does not:
-            # put it back as SCRIPT_NAME so generated URLs work. Custom domains map the
-            # stage away, so nothing is added there.
-            environ["SCRIPT_NAME"] = "/" + stage
-        elif shim.base_path:
+        if stage and stage != "$default":
+            prefix = "/" + stage
+            if "version" in event and path.startswith(prefix) and path[len(prefix):len(prefix) + 1] in ("", "/"):
+                # HTTP API payload 1.0 keeps a named stage in ``path`` (REST APIs never
+                # do): it belongs in SCRIPT_NAME, and must not be added twice.
+                environ["SCRIPT_NAME"] = prefix
+                path = path[len(prefix):] or "/"
+            elif ".execute-api." in environ.get("HTTP_HOST", ""):
+                # The default execute-api URL (any partition: amazonaws.com,
+                # amazonaws.com.cn, ...) carries the stage, the event's path does not:
+                # put it back as SCRIPT_NAME so generated URLs work. Custom domains map
+                # the stage away, so nothing is added there.
+                environ["SCRIPT_NAME"] = prefix
+        path = path_info(path)
+        if shim.base_path and not environ["SCRIPT_NAME"]:
             environ["SCRIPT_NAME"], path = shim.split_base_path(path)
         environ["PATH_INFO"] = path
         query = event.get("multiValueQueryStringParameters")
         if query:
             environ["QUERY_STRING"] = "&".join(
-                [quote(key) + "=" + quote(value) for key, values in query.items() for value in values]
+                [
+                    quote(key) + "=" + quote(value)
+                    for key, values in query.items()
+                    # A hand-written event may give one value as a plain string.
+                    for value in (values if type(values) is list else (values,))
+                ]
             )
         else:
             query = event.get("queryStringParameters")
             if query:
                 environ["QUERY_STRING"] = "&".join([quote(key) + "=" + quote(value) for key, value in query.items()])
         identity = rc.get("identity")
-        if identity:
-            environ["REMOTE_ADDR"] = identity.get("sourceIp") or ""
-        _finish_gateway(environ, rc, event, context, shim)
+        _finish(environ, event, context, rc, shim, identity.get("sourceIp") if identity else None)
         return environ
 
     def respond(self, response: Response, shim: Shim, event: dict[str, Any]) -> dict[str, Any]:
@@ -172,12 +205,19 @@ class HttpApiV2:
         environ = BASE_ENVIRON.copy()
         rc = event["requestContext"]
         http = rc["http"]
-        environ["REQUEST_METHOD"] = _method(http["method"])
-        add_headers(environ, event.get("headers") or {})
+        method = http["method"]
+        environ["REQUEST_METHOD"] = method if method in COMMON_METHODS else http_method(method)
+        headers = event.get("headers")
+        if headers:
+            add_headers(environ, headers)
         cookies = event.get("cookies")
         if cookies:
             cookie = "; ".join(cookies)
-            environ["HTTP_COOKIE"] = cookie if cookie.isascii() else cookie.encode("utf-8").decode("latin-1")
+            if not cookie.isascii():
+                cookie = cookie.encode("utf-8").decode("latin-1")
+            header = environ.get("HTTP_COOKIE")
+            # A client may send a Cookie header the gateway did not move into the list.
+            environ["HTTP_COOKIE"] = header + "; " + cookie if header else cookie
         path = event.get("rawPath") or http.get("path") or "/"
         stage = rc.get("stage")
         if stage and stage != "$default":
@@ -191,9 +231,8 @@ class HttpApiV2:
         environ["PATH_INFO"] = path
         query = event.get("rawQueryString")
         if query:
-            environ["QUERY_STRING"] = ascii_query(query)
-        environ["REMOTE_ADDR"] = http.get("sourceIp") or ""
-        _finish_gateway(environ, rc, event, context, shim)
+            environ["QUERY_STRING"] = query if query.isascii() else ascii_query(query)
+        _finish(environ, event, context, rc, shim, http.get("sourceIp"))
         return environ
 
     def respond(self, response: Response, shim: Shim, event: dict[str, Any]) -> dict[str, Any]:
@@ -246,18 +285,28 @@ class LoadBalancer:
 
     def environ(self, event: dict[str, Any], context: Any, shim: Shim) -> dict[str, Any]:
         environ = BASE_ENVIRON.copy()
-        environ["REQUEST_METHOD"] = _method(event["httpMethod"])
+        method = event["httpMethod"]
+        environ["REQUEST_METHOD"] = method if method in COMMON_METHODS else http_method(method)
         multi = event.get("multiValueHeaders")
         if multi is not None:
             add_multi_headers(environ, multi)
-            query = event.get("multiValueQueryStringParameters")
-            if query:
-                # ALB passes keys and values exactly as the client encoded them.
-                environ["QUERY_STRING"] = ascii_query(
-                    "&".join([key + "=" + value for key, values in query.items() for value in values])
-                )
         else:
             add_headers(environ, event.get("headers") or {})
+        # The target group's multi-value setting decides the form of both, but a
+        # hand-made event may mix them: take whichever query form is present.
+        query = event.get("multiValueQueryStringParameters")
+        if query:
+            # ALB passes keys and values exactly as the client encoded them.
+            environ["QUERY_STRING"] = ascii_query(
+                "&".join(
+                    [
+                        key + "=" + value
+                        for key, values in query.items()
+                        for value in (values if type(values) is list else (values,))
+                    ]
+                )
+            )
+        else:
             query = event.get("queryStringParameters")
             if query:
                 environ["QUERY_STRING"] = ascii_query("&".join([key + "=" + value for key, value in query.items()]))
@@ -266,11 +315,10 @@ class LoadBalancer:
             environ["SCRIPT_NAME"], path = shim.split_base_path(path)
         environ["PATH_INFO"] = path
         forwarded = environ.get("HTTP_X_FORWARDED_FOR")
-        if forwarded:
-            # The load balancer appends the peer it saw; entries before it are whatever
-            # the client claimed and must not be trusted.
-            environ["REMOTE_ADDR"] = forwarded.rsplit(",", 1)[-1].strip()
-        _finish(environ, _body(event), event, context)
+        # The load balancer appends the peer it saw; entries before it are whatever
+        # the client claimed and must not be trusted.
+        client_ip = forwarded.rsplit(",", 1)[-1].strip() if forwarded else None
+        _finish(environ, event, context, event["requestContext"], shim, client_ip)
         return environ
 
     def respond(self, response: Response, shim: Shim, event: dict[str, Any]) -> dict[str, Any]:
@@ -309,7 +357,13 @@ def adapter_for(event: dict[str, Any]) -> RestApiV1 | HttpApiV2 | LoadBalancer |
     if type(rc) is dict:
         if "elb" in rc:
             return ALB
-        if event.get("version") == "2.0" or "http" in rc:
+        version = event.get("version")
+        if version == "2.0":
+            return HTTP_V2
+        if version == "1.0" and "httpMethod" in event:
+            # HTTP API payload 1.0 is shaped like a REST event, whatever its context holds.
+            return REST_V1
+        if "http" in rc:
             return HTTP_V2
         if "httpMethod" in event:
             return REST_V1

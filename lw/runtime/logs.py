@@ -31,6 +31,19 @@ def log(level: str, message: str) -> None:
         sys.stderr.write(f"[lw] {level} {message}\n")
 
 
+def one_line(exc: BaseException, limit: int = 300) -> str:
+    """``Type: message`` on one line and bounded: the message may quote client input."""
+    text = f"{type(exc).__name__}: {exc}"
+    if not text.isprintable():
+        text = text.translate(_ESCAPES)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def request_label(environ: dict[str, Any]) -> str:
+    """``GET /path`` for lw's own messages, escaped: the path may hold a decoded %0A."""
+    return f"{environ.get('REQUEST_METHOD', '-')} {_readable(str(environ.get('PATH_INFO', '')))}"
+
+
 def log_exception(message: str) -> str:
     """Log ``message`` with the current exception's traceback; returns the traceback."""
     import traceback
@@ -61,8 +74,12 @@ def clf_time(now: float) -> str:
     return _last_stamp
 
 
-# Control characters (a decoded %0A in a path) would let a client forge log lines.
-_ESCAPES = {code: "\\x%02x" % code for code in (*range(0x20), 0x7F)}
+# Control characters (a decoded %0A in a path) would let a client forge log lines; the
+# C1 controls and Unicode's line and paragraph separators end a line for many readers
+# (``str.splitlines`` among them), so they are escaped too.
+_ESCAPES = {code: "\\x%02x" % code for code in (*range(0x20), *range(0x7F, 0xA0))}
+_ESCAPES[0x2028] = "\\u2028"
+_ESCAPES[0x2029] = "\\u2029"
 _ESCAPES[ord('"')] = '\\"'
 
 
@@ -81,28 +98,37 @@ def access_line(environ: dict[str, Any], status: int, size: int, started: float)
     The shape is what log tools parse for web servers (the "combined" format), with the
     time the app took in milliseconds appended, as Zappa users are used to.
     """
-    now = time.time()
-    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-    query = environ.get("QUERY_STRING")
-    if query:
-        path = path + "?" + query
-    return '%s - %s [%s] "%s %s %s" %d %s "%s" "%s" %.1fms' % (
-        environ.get("REMOTE_ADDR") or "-",
-        _readable(environ.get("REMOTE_USER") or "-"),
-        clf_time(now),
-        environ.get("REQUEST_METHOD", "-"),
-        _readable(path),
-        environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
-        status,
-        size if size else "-",
-        _readable(environ.get("HTTP_REFERER", "-")),
-        _readable(environ.get("HTTP_USER_AGENT", "-")),
-        (now - started) * 1000.0,
-    )
+    return _line(environ, status, size, started)[:-1]
 
 
 def write_access_line(environ: dict[str, Any], status: int, size: int, started: float) -> None:
-    sys.stdout.write(access_line(environ, status, size, started) + "\n")
+    sys.stdout.write(_line(environ, status, size, started))
+
+
+def _line(environ: dict[str, Any], status: int, size: int, started: float) -> str:
+    """:func:`access_line` with its newline. Written for speed (it runs on every
+    request): one check of the five client-influenced fields together, one f-string."""
+    now = time.time()
+    stamp = _last_stamp if int(now) == _last_second else clf_time(now)
+    get = environ.get
+    # For ALB the address comes from X-Forwarded-For: checked like the rest.
+    address = get("REMOTE_ADDR") or "-"
+    user = get("REMOTE_USER") or "-"
+    path = get("SCRIPT_NAME", "") + get("PATH_INFO", "")
+    query = get("QUERY_STRING")
+    if query:
+        path = path + "?" + query
+    referer = get("HTTP_REFERER", "-")
+    agent = get("HTTP_USER_AGENT", "-")
+    fields = address + user + path + referer + agent
+    if not fields.isascii() or not fields.isprintable() or '"' in fields:
+        address, user, path = _readable(address), _readable(user), _readable(path)
+        referer, agent = _readable(referer), _readable(agent)
+    return (
+        f'{address} - {user} [{stamp}] "{get("REQUEST_METHOD", "-")} {path} '
+        f'{get("SERVER_PROTOCOL", "HTTP/1.1")}" {status} {size or "-"} "{referer}" "{agent}" '
+        f"{(now - started) * 1000.0:.1f}ms\n"
+    )
 
 
 _ACCESS_LINE: Any = None

@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 
 from lw.runtime.events import WARM_RESULT, UnroutableEvent
-from lw.runtime.logs import log, log_exception
+from lw.runtime.logs import log, log_exception, one_line
 from lw.runtime.openwhisk_http import build_environ, build_result
 from lw.runtime.shim import Shim
-from lw.runtime.wsgi import plain_response
+from lw.runtime.wsgi import http_method, plain_response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -75,8 +75,9 @@ class OpenWhiskMain:
         shim = self.shim
         try:
             environ = build_environ(args, context, shim)
+            http_method(environ["REQUEST_METHOD"])
         except Exception as exc:
-            log("WARNING", f"malformed web action arguments ({type(exc).__name__}: {exc}); answering 400")
+            log("WARNING", f"malformed web action arguments ({one_line(exc)}); answering 400")
             return build_result(plain_response(400, "Bad Request"), shim)
         response = shim.serve(environ, args, context)
         try:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import time
 
-from lw.runtime.asgi import AsgiBridge, is_asgi
+from lw.runtime.asgi import LIFESPAN_MODES, AsgiBridge, LifespanError, is_asgi
 from lw.runtime.events import EventRouter
-from lw.runtime.logs import log, log_exception, set_level, write_access_line
+from lw.runtime.logs import log, log_exception, request_label, set_level, write_access_line
 from lw.runtime.wsgi import BodyPolicy, Response, call_app, plain_response
 
 TYPE_CHECKING = False
@@ -35,6 +35,7 @@ OPTION_NAMES = frozenset(
         "stage",
         "log_level",
         "asgi",
+        "lifespan",
         "init_error",
         "cors",
         "authorizer",
@@ -73,22 +74,30 @@ class Shim:
         self.init_error: str | None = options.get("init_error")
         self.app: Any = None
         self.bridge: AsgiBridge | None = None
+        lifespan = options.get("lifespan") or "auto"
+        if lifespan not in LIFESPAN_MODES:
+            raise ValueError(f"lifespan must be one of {', '.join(LIFESPAN_MODES)}, got {lifespan!r}")
         if app is not None and self.init_error is None:
-            self._adopt(app, options.get("asgi"))
+            self._adopt(app, options.get("asgi"), lifespan)
 
-    def _adopt(self, app: Any, asgi: bool | None) -> None:
+    def _adopt(self, app: Any, asgi: bool | None, lifespan: str) -> None:
         """Wrap an ASGI app and run its lifespan startup now, at container init."""
         if asgi is None:
             asgi = is_asgi(app)
         if not asgi:
             self.app = app
             return
-        bridge = AsgiBridge(app)
+        bridge = AsgiBridge(app, lifespan=lifespan, report=self.report)
         try:
             bridge.startup()
+        except LifespanError as exc:
+            # Reported once, here; each request then says why it gets a 500.
+            log("ERROR", f"ASGI lifespan startup failed: {exc}; every HTTP request will get a 500")
+            self.init_error = f"lifespan startup failed: {exc}"
+            return
         except Exception as exc:
             log_exception("ASGI lifespan startup failed; every HTTP request will get a 500")
-            self.init_error = f"lifespan startup failed: {exc}"
+            self.init_error = f"lifespan startup failed: {type(exc).__name__}: {exc}"
             return
         self.bridge = bridge
         self.app = bridge
@@ -98,21 +107,26 @@ class Shim:
         started = time.time() if self.log_requests else 0.0
         app = self.app
         if app is None:
-            log("ERROR", f"cannot serve {environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}: "
+            log("ERROR", f"cannot serve {request_label(environ)}: "
                 f"{self.init_error or 'no app is configured (app_function or django_settings)'}")
             response = plain_response(500, "Internal Server Error")
         else:
             try:
                 response = call_app(app, environ)
             except Exception as exc:
-                log_exception(f"unhandled exception in app for {environ.get('REQUEST_METHOD')} "
-                              f"{environ.get('PATH_INFO')}")
+                log_exception(f"unhandled exception in app for {request_label(environ)}")
                 self.report(exc, event, context)
                 response = plain_response(500, "Internal Server Error")
         if self.cors is not None:
+            response.headers = list(response.headers)  # never the app's own list
             self.cors.add_to(response.headers, environ.get("HTTP_ORIGIN"))
         if self.log_requests:
-            write_access_line(environ, response.status, len(response.body), started)
+            try:
+                write_access_line(environ, response.status, len(response.body), started)
+            except Exception:
+                # A log line that cannot be written (closed stdout) must not cost the
+                # client its response.
+                log_exception("could not write the access-log line")
         return response
 
     def report(self, exc: BaseException, event: Any, context: Any) -> None:

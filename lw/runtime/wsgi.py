@@ -27,6 +27,10 @@ BASE_ENVIRON: dict[str, Any] = {
     # several processes.
     "wsgi.multiprocess": True,
     "wsgi.run_once": False,
+    # The gateway delivers the whole body and adapters wrap it in a BytesIO: reading to
+    # the end is always safe, even for a request that arrived chunked (PEP 3333 extension
+    # that Werkzeug and others honour instead of CONTENT_LENGTH).
+    "wsgi.input_terminated": True,
     "wsgi.url_scheme": "https",
     "SERVER_PROTOCOL": "HTTP/1.1",
     "SERVER_PORT": "443",
@@ -35,7 +39,10 @@ BASE_ENVIRON: dict[str, Any] = {
     "REMOTE_ADDR": "",
 }
 
-_SPECIAL_KEYS = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
+# ``""`` drops the header. Transfer-Encoding is hop-by-hop: the gateway already decoded
+# the chunks, and a framework that still sees ``chunked`` ignores CONTENT_LENGTH and
+# reads an empty body.
+_SPECIAL_KEYS = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH", "transfer-encoding": ""}
 # Header name -> environ key. Real traffic uses a few dozen names, so the cache stays
 # small; the cap only guards against a client sending random names forever.
 _KEY_CACHE: dict[str, str] = {}
@@ -47,7 +54,8 @@ def environ_key(name: str) -> str:
 
     A name with an underscore gives ``""`` (the header is dropped): ``X_Forwarded_For``
     would otherwise land on the same key as the real header, letting a client smuggle
-    a value in, which is why common WSGI servers drop such headers too.
+    a value in, which is why common WSGI servers drop such headers too. So does
+    ``Transfer-Encoding`` (see ``_SPECIAL_KEYS``).
     """
     key = _KEY_CACHE.get(name)
     if key is None:
@@ -55,7 +63,9 @@ def environ_key(name: str) -> str:
         if "_" in lowered:
             key = ""
         else:
-            key = _SPECIAL_KEYS.get(lowered) or "HTTP_" + lowered.upper().replace("-", "_")
+            key = _SPECIAL_KEYS.get(lowered)
+            if key is None:
+                key = "HTTP_" + lowered.upper().replace("-", "_")
         if len(_KEY_CACHE) < _KEY_CACHE_MAX:
             _KEY_CACHE[name] = key
     return key
@@ -63,56 +73,104 @@ def environ_key(name: str) -> str:
 
 def add_header(environ: dict[str, Any], name: str, value: str) -> None:
     """Add one request header; a repeated one is folded the way HTTP allows."""
-    key = _KEY_CACHE.get(name) or environ_key(name)
-    if not key:
-        return
-    if not value.isascii():
-        value = value.encode("utf-8").decode("latin-1")
-    previous = environ.get(key)
-    if previous is None:
-        environ[key] = value
-    elif key == "HTTP_COOKIE":
-        environ[key] = previous + "; " + value
-    else:
-        environ[key] = previous + "," + value
+    _add_pairs(environ, ((name, value),))
 
 
 def add_headers(environ: dict[str, Any], headers: dict[str, str]) -> None:
-    """Add a single-value header mapping (the common case, so the loop is inlined)."""
+    """Add a single-value header mapping to an environ that holds no header keys yet.
+
+    Raises ``ValueError`` when a value is not a string (``null`` in a hand-made event):
+    the adapter answers 400 rather than letting ``None`` reach the app or the log.
+    """
     cache = _KEY_CACHE
-    for name, value in headers.items():
-        key = cache.get(name) or environ_key(name)
-        if key in environ:
-            if not key:
-                continue
-            environ[key] = environ[key] + ("; " if key == "HTTP_COOKIE" else ",") + value
-        else:
-            environ[key] = value
-    if "" in environ:
-        del environ[""]
-    if not all(map(str.isascii, headers.values())):
-        for key, value in environ.items():
-            if type(value) is str and not value.isascii():
-                environ[key] = value.encode("utf-8").decode("latin-1")
+    size = len(environ)
+    try:
+        # The common case, as one tight loop: every name seen before, no two spelling
+        # the same key, none to drop, every value an ASCII string (checked after).
+        for name, value in headers.items():
+            environ[cache[name]] = value
+        if len(environ) - size == len(headers) and "" not in environ and "".join(headers.values()).isascii():
+            return
+    except (KeyError, TypeError):
+        pass
+    _undo(environ, headers)
+    _add_pairs(environ, headers.items())
 
 
 def add_multi_headers(environ: dict[str, Any], headers: dict[str, list[str]]) -> None:
-    """Add a multi-value header mapping (API Gateway v1, ALB multi-value mode)."""
+    """Add a multi-value header mapping (API Gateway v1, ALB multi-value mode) to an
+    environ that holds no header keys yet.
+
+    A plain string where a list belongs counts as one value (hand-written events do
+    that); anything else that is not a list of strings raises ``ValueError`` (a 400).
+    """
     cache = _KEY_CACHE
+    size = len(environ)
+    try:
+        # Nearly always one value per name: the single-value fast path, checked as it goes.
+        for name, values in headers.items():
+            if values.__class__ is not list:
+                raise TypeError
+            (value,) = values
+            if not value.isascii():
+                raise TypeError
+            environ[cache[name]] = value
+        if len(environ) - size == len(headers) and "" not in environ:
+            return
+    except (KeyError, TypeError, ValueError, AttributeError):
+        pass
+    _undo(environ, headers)
+    pairs = []
     for name, values in headers.items():
-        key = cache.get(name) or environ_key(name)
-        if len(values) == 1:
-            value = values[0]
+        if type(values) is list:
+            pairs.extend([(name, value) for value in values])
+        elif type(values) is str:
+            pairs.append((name, values))
         else:
-            value = ("; " if key == "HTTP_COOKIE" else ",").join(values)
+            raise ValueError(f"header {name!r} must be a list of strings, got {type(values).__name__}")
+    _add_pairs(environ, pairs)
+
+
+def _undo(environ: dict[str, Any], headers: dict[str, Any]) -> None:
+    """Take back what a fast path that gave up had already added."""
+    for name in headers:
+        key = _KEY_CACHE.get(name)
+        if key is not None:
+            environ.pop(key, None)
+
+
+def _add_pairs(environ: dict[str, Any], pairs: Iterable[tuple[str, Any]]) -> None:
+    """The general case: new names, repeated names (folded as HTTP allows: ``; `` for
+    cookies, ``,`` otherwise), dropped names, non-ASCII values (PEP 3333's latin-1)."""
+    for name, value in pairs:
+        if type(value) is not str:
+            raise ValueError(f"header {name!r}: values must be strings, got {type(value).__name__}")
+        key = _KEY_CACHE.get(name) or environ_key(name)
+        if not key:
+            continue
         if not value.isascii():
             value = value.encode("utf-8").decode("latin-1")
-        if key in environ:
-            environ[key] = environ[key] + ("; " if key == "HTTP_COOKIE" else ",") + value
-        else:
+        previous = environ.get(key)
+        if previous is None:
             environ[key] = value
-    if "" in environ:
-        del environ[""]
+        else:
+            environ[key] = previous + ("; " if key == "HTTP_COOKIE" else ",") + value
+
+
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+# Checked with one set lookup; any other method goes through ``http_method``.
+COMMON_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+
+
+def http_method(value: Any) -> str:
+    """The request method, checked: HTTP defines it as a token, and a newline or a space
+    in it would forge access-log lines. Raises ``ValueError`` (a 400)."""
+    if type(value) is not str or not (value.isascii() and value.isalpha()):
+        if type(value) is not str or not value or not _TOKEN.issuperset(value):
+            raise ValueError(f"the HTTP method must be a non-empty token, got {value!r}"[:200])
+    return value
 
 
 _HEX = {f"{i:02x}".encode(): bytes((i,)) for i in range(256)}
@@ -135,7 +193,12 @@ def unquote_bytes(raw: bytes) -> bytes:
 
 
 def path_info(path: str) -> str:
-    """A request path (percent-encoded or not, maybe non-ASCII) as a PEP 3333 PATH_INFO."""
+    """A request path (percent-encoded or not, maybe non-ASCII) as a PEP 3333 PATH_INFO.
+
+    Raises ``ValueError`` (a 400) for a path that does not start with ``/``: no gateway
+    sends one, and apps join SCRIPT_NAME and PATH_INFO without a separator."""
+    if path[:1] != "/":
+        raise ValueError(f"the request path must start with '/', got {path[:40]!r}")
     if path.isascii():
         if "%" not in path:
             return path
@@ -177,35 +240,58 @@ class Response:
     def __init__(self, status_line: str, headers: list[tuple[str, str]], body: bytes) -> None:
         self.status_line = status_line
         status = _STATUS_CODES.get(status_line)
-        if status is None:
-            status = int(status_line[:3])
-            if len(_STATUS_CODES) < 128:
-                _STATUS_CODES[status_line] = status
-        self.status = status
+        self.status = self.status_code(status_line) if status is None else status
         self.headers = headers
         self.body = body
 
+    @staticmethod
+    def status_code(status_line: str) -> int:
+        """``200`` from ``"200 OK"`` (memoised: apps send the same few lines)."""
+        status = int(status_line[:3])
+        if len(_STATUS_CODES) < 128:
+            _STATUS_CODES[status_line] = status
+        return status
 
-def call_app(app: WsgiApp, environ: dict[str, Any]) -> Response:
-    """Run one request through a WSGI app and collect the whole response."""
-    started: list[Any] = []
-    chunks: list[bytes] = []
 
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
-        if exc_info is not None and started:
+class _Responding(Response):
+    """A :class:`Response` the app is filling in. ``start_response`` is its bound method:
+    cheaper to make per request than a closure, and no separate object to copy from."""
+
+    __slots__ = ()
+
+    def start_response(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
+        if exc_info is not None and hasattr(self, "status_line"):
             # Headers are only "sent" when the adapter returns, so PEP 3333 allows
             # replacing them; re-raising keeps the original error for the 500 path.
             try:
                 raise exc_info[1].with_traceback(exc_info[2])
             finally:
                 exc_info = None
-        started[:] = (status, headers)
-        return chunks.append
+        self.status_line = status
+        # The app's own list: an app may pass the same list object every time, so
+        # whoever adds headers (CORS) must copy it first.
+        self.headers = headers
+        self.body = None  # what the legacy write() callable receives, if it is used
+        return self.write
 
-    result = app(environ, start_response)
+    def write(self, data: bytes) -> None:
+        if self.body is None:
+            self.body = [data]
+        else:
+            self.body.append(data)
+
+
+_new = object.__new__
+
+
+def call_app(app: WsgiApp, environ: dict[str, Any]) -> Response:
+    """Run one request through a WSGI app and collect the whole response."""
+    response = _new(_Responding)
+    result = app(environ, response.start_response)
     if type(result) is list:  # the common case; a list has no close()
-        chunks.extend(result)
+        body = b"".join(result)
     else:
+        chunks: list[bytes] = []
         try:
             for chunk in result:
                 if chunk:
@@ -214,9 +300,18 @@ def call_app(app: WsgiApp, environ: dict[str, Any]) -> Response:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
-    if not started:
-        raise RuntimeError("the WSGI app returned without calling start_response")
-    return Response(started[0], list(started[1]), b"".join(chunks))
+        body = b"".join(chunks)
+    try:
+        status_line = response.status_line
+    except AttributeError:
+        raise RuntimeError("the WSGI app returned without calling start_response") from None
+    written = response.body
+    response.body = b"".join(written) + body if written else body
+    status = _STATUS_CODES.get(status_line)
+    if status is None:
+        status = response.status_code(status_line)
+    response.status = status
+    return response
 
 
 def plain_response(status: int, message: str) -> Response:
@@ -304,4 +399,4 @@ def b64encode(data: bytes) -> str:
 
 def b64decode(data: str) -> bytes:
     """Decode a base64 body; raises ``ValueError`` (the client's error, a 400) if invalid."""
-    return a2b_base64(data.encode("ascii") if isinstance(data, str) else data, strict_mode=False)
+    return a2b_base64(data)  # takes an ASCII str as it is
