@@ -35,7 +35,7 @@ _SHARED_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("-v", "--verbose"), {"is_flag": True, "default": None, "help": "Show debug output and tracebacks."}),
     (("--region",), {"help": "AWS region (overrides aws_region)."}),
     (("--profile",), {"help": "AWS profile (overrides profile_name)."}),
-    (("--port",), {"type": int, "help": "Local provider: port to serve on."}),
+    (("--port",), {"type": click.IntRange(0, 65535), "help": "Local provider: port to serve on."}),
 ]
 _SHARED_NAMES = ("stage", "provider", "config_path", "json_mode", "yes", "verbose", "region", "profile", "port")
 
