@@ -9,7 +9,7 @@ not reproduce the failure. An audit hook (PEP 578) does, in-process and for ever
 Python-level write: opening for writing, creating, renaming, deleting or changing
 metadata under ``LAMBDA_TASK_ROOT`` raises the same ``OSError`` (errno ``EROFS``) Lambda
 gives, and SQLite behaves as on a read-only mount (a new database cannot be created, an
-existing one opens read-only). Each refused path is named once on stderr with a
+existing one opens read-only, see ``_read_only_sqlite``). Each refused path is named once on stderr with a
 pointer to the docs, so the developer knows why.
 
 Also here: the runtime client's plain-stdout log sink writes a record without a final
@@ -81,9 +81,6 @@ class ReadOnlyPackage:
                     self.refuse(real)
         elif event == "sqlite3.connect":
             self._sqlite_connect(args[0])
-        elif event == "sqlite3.connect/handle" and getattr(self.local, "read_only", False):
-            self.local.read_only = False
-            args[0].execute("PRAGMA query_only = ON")
 
     def _sqlite_connect(self, database: object) -> None:
         """A new database file cannot be made on a read-only mount; an existing one
@@ -108,6 +105,29 @@ class ReadOnlyPackage:
         self.local.read_only = True
 
 
+def _read_only_sqlite(guard: ReadOnlyPackage) -> None:
+    """Make ``sqlite3.connect`` open a shipped database read-only when the audit hook
+    flagged it (a connection cannot be changed from the hook: it is not initialised
+    yet). Costs importing sqlite3 at start, a few milliseconds."""
+    try:
+        import sqlite3
+        import sqlite3.dbapi2
+    except ImportError:
+        return
+    original = sqlite3.connect
+
+    def connect(*args: object, **kwargs: object) -> object:
+        guard.local.read_only = False
+        connection = original(*args, **kwargs)
+        if guard.local.read_only:
+            guard.local.read_only = False
+            connection.execute("PRAGMA query_only = ON")
+        return connection
+
+    connect.__doc__ = original.__doc__
+    sqlite3.connect = sqlite3.dbapi2.connect = connect
+
+
 def _newline_terminated_log_sink() -> None:
     try:
         from awslambdaric import bootstrap
@@ -128,7 +148,9 @@ def _newline_terminated_log_sink() -> None:
 def install() -> None:
     root = os.environ.get("LAMBDA_TASK_ROOT")
     if root:
-        sys.addaudithook(ReadOnlyPackage(root))
+        guard = ReadOnlyPackage(root)
+        sys.addaudithook(guard)
+        _read_only_sqlite(guard)
     _newline_terminated_log_sink()
 
 
