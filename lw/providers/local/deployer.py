@@ -146,15 +146,20 @@ def _deploy_to(ctx: Context, state: dict[str, Any], spec: dict[str, Any], out: O
 
 
 def _create(ctx: Context, artifact: Artifact, spec: dict[str, Any], out: Outputs) -> None:
+    """Start the supervisor and serve the package; a first deploy that fails or is
+    interrupted (Ctrl-C while the workers start) leaves nothing running behind it,
+    since the supervisor runs in its own session and would otherwise carry on alone."""
     where = layout(ctx)
     _prepare(ctx, artifact, spec)
-    state = client.start_supervisor(where, host="127.0.0.1", port=requested_port(ctx))
+    state: dict[str, Any] | None = None
     try:
+        state = client.start_supervisor(where, host="127.0.0.1", port=requested_port(ctx))
         _deploy_to(ctx, state, spec, out)
-    except ProviderError:
-        # A first deploy that cannot serve leaves nothing running behind it.
-        client.stop_supervisor(state)
-        shutil.rmtree(where.packages_dir, ignore_errors=True)
+    except BaseException:
+        with client.sigint_deferred():  # a second Ctrl-C must not stop the clean-up half way
+            if state is not None:
+                client.stop_supervisor(state)
+            shutil.rmtree(where.packages_dir, ignore_errors=True)
         raise
 
 

@@ -119,6 +119,8 @@ class Supervisor:
         self.generation = 0
         self._deploy_lock = threading.Lock()
         self._draining: list[Pool] = []
+        self._starting: Pool | None = None  # the pool a deploy is starting, until it serves or is refused
+        self._stopping = False
         self.stopped = threading.Event()
         # The admin API can invoke code: only holders of state.json's token may call it.
         self.token = secrets.token_hex(16)
@@ -195,15 +197,20 @@ class Supervisor:
             )
             pool = Pool(self.generation, worker_spec, int(spec["concurrency"]), self.emit)
             self.emit("[lw]", f"starting {len(pool.workers)} worker(s) on package {spec['package_sha256'][:12]}")
+            self._starting = pool
+            if self._stopping:
+                return {"ok": False, "error": "the local runtime is stopping", "output": []}
             pool.start()
             error = pool.wait_ready()
             warning = None
             if not error:
                 warning = self._health_check(pool, spec)
                 error = _init_failure(pool)
-            if error:
+            self._starting = None
+            if error or self._stopping:
                 output = pool.recent_output()
                 pool.stop()
+                error = error or "the local runtime was stopped during the deploy"
                 self.emit("[lw]", f"deploy refused: {error}")
                 return {"ok": False, "error": error, "output": output[-60:]}
             previous, self.current, self.spec = self.current, pool, spec
@@ -295,10 +302,11 @@ class Supervisor:
         self.stopped.wait()
 
     def shutdown(self) -> None:
+        self._stopping = True
         self.scheduler.stop()
         self.front.shutdown()
         self.front.server_close()
-        for pool in [self.current, *self._draining]:
+        for pool in [self._starting, self.current, *self._draining]:
             if pool is not None:
                 pool.stop()
         self.emit("[lw]", "local runtime stopped")
