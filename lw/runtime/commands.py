@@ -84,13 +84,16 @@ def _call_function(dotted: Any, payload: Any, context: Any, *, allow_raw: bool) 
     return target(payload, context)
 
 
-def _manage(command_line: Any) -> None:
-    """``migrate --noinput`` -> ``call_command("migrate", "--noinput")``."""
+def _manage(command_line: Any) -> Any:
+    """``migrate --noinput`` -> ``call_command("migrate", "--noinput")``; ``init-db`` ->
+    the Flask app's ``init-db`` command (see ``flask_cli``)."""
     import os
     import shlex
 
     if not os.environ.get("DJANGO_SETTINGS_MODULE"):
-        raise RuntimeError("lw manage needs a Django project: this stage sets no django_settings")
+        from lw.runtime.flask_cli import run_flask_command  # no django_settings: the Flask app's CLI
+
+        return run_flask_command(command_line)
     argv = shlex.split(command_line) if isinstance(command_line, str) else [str(a) for a in command_line]
     if not argv:
         raise ValueError("empty management command")
