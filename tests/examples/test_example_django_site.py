@@ -33,3 +33,58 @@ def test_django_site_admin_static_and_manage(tmp_path, deployment_of):
     assert b"font-family" in css.body
     assert deployment.get("/static/admin/css/base.css").status == 200  # the admin's own static files
     assert json.loads(deployment.lw("status", "--json").stdout)["deployed"] is True
+
+
+def test_admin_login_from_a_browser_after_lw_init(tmp_path, deployment_of, lw_env):
+    """Issue 17, item 1: the admin's login form (CSRF cookie, token and the Origin check
+    a browser triggers) works on the local URL, which is http, as under runserver."""
+    import sys
+    from pathlib import Path
+
+    import yaml
+
+    from localrun import run_lw
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from browser import Browser
+
+    project = copy_project(EXAMPLES / "django-site", tmp_path / "django-site")
+    (project / "lw.yml").unlink()
+    init = run_lw(project, "init", "--yes", env=lw_env)
+    assert init.returncode == 0, init.stderr
+    config = yaml.safe_load((project / "lw.yml").read_text())
+    assert config["dev"]["django_settings"] == "mysite.settings"
+    # docs/django.md: the database path and the superuser's password come from the
+    # environment; one local worker keeps one SQLite file.
+    config["dev"]["environment_variables"] = {"DJANGO_DB_PATH": str(tmp_path / "db.sqlite3"),
+                                              "DJANGO_SUPERUSER_PASSWORD": "a long admin password"}
+    config["dev"]["local"] = {"concurrency": 1}
+    (project / "lw.yml").write_text(yaml.safe_dump(config))
+
+    deployment = deployment_of(project)
+    deployed = deployment.deploy()
+    assert deployed.returncode == 0, deployed.stderr
+    migrated = deployment.lw("manage", "migrate", "--noinput")
+    assert migrated.returncode == 0, migrated.stderr
+    assert "Applying auth.0001_initial... OK" in migrated.stdout and not migrated.stdout.startswith("{")
+    made = deployment.lw("manage", "createsuperuser", "--noinput", "--username", "admin", "--email", "a@example.com")
+    assert made.returncode == 0, made.stderr
+    assert "Superuser created successfully." in made.stdout
+
+    browser = Browser(deployment.url)
+    form = browser.get("/admin/login/?next=/admin/")
+    assert form.status == 200 and browser.cookie("csrftoken")
+    wrong = browser.post("/admin/login/?next=/admin/", {"csrfmiddlewaretoken": form.hidden("csrfmiddlewaretoken"),
+                                                        "username": "admin", "password": "nope", "next": "/admin/"})
+    assert wrong.status == 200 and "Please enter the correct username and password" in wrong.text
+    form = browser.get("/admin/login/?next=/admin/")
+    admin = browser.post("/admin/login/?next=/admin/", {"csrfmiddlewaretoken": form.hidden("csrfmiddlewaretoken"),
+                                                        "username": "admin", "password": "a long admin password",
+                                                        "next": "/admin/"})
+    assert admin.status == 200, admin.text[:500]
+    assert admin.url.endswith("/admin/") and "Site administration" in admin.text
+    assert browser.cookie("sessionid")
+    notes = browser.get("/admin/notes/note/")
+    assert notes.status == 200 and "Select note to change" in notes.text
+    css = browser.get("/static/admin/css/base.css")
+    assert css.status == 200 and css.headers["Content-Type"].startswith("text/css")
