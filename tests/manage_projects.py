@@ -72,3 +72,10 @@ def django_project(root: Path, stage_settings: str) -> Path:
     (root / "requirements.txt").write_text("django>=4.2\n")
     (root / "lw.yml").write_text(f"dev:\n  project_name: mdjango\n  django_settings: site_settings\n{stage_settings}")
     return root
+
+
+# (project maker, command line, what the command prints), for every provider's test.
+CASES = [
+    (flask_project, ["init-db", "--name", "posts"], "created table posts\nin app app\n"),
+    (django_project, ["greet", "world"], "hello world\nsecond line\n"),
+]

@@ -14,7 +14,7 @@ from lambda_runner import lambda_runs_code  # noqa: F401 - fixture
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from manage_projects import django_project, flask_project  # noqa: E402
+from manage_projects import CASES  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -22,10 +22,7 @@ def wheel_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("lw-cache")
 
 
-@pytest.mark.parametrize(("make", "command", "expected"), [
-    (flask_project, ["init-db", "--name", "posts"], "created table posts\nin app app\n"),
-    (django_project, ["greet", "world"], "hello world\nsecond line\n"),
-])
+@pytest.mark.parametrize(("make", "command", "expected"), CASES)
 def test_manage_prints_the_commands_output(tmp_path: Path, lambda_runs_code, wheel_cache: Path,  # noqa: F811
                                            monkeypatch: pytest.MonkeyPatch, make, command, expected) -> None:
     project = make(tmp_path / "project", "")
