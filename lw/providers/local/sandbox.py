@@ -20,6 +20,8 @@ This file is executed with ``runpy.run_path`` by the worker's bootstrap, which p
 lw code on the app's ``sys.path``: it must use only the standard library.
 """
 
+from __future__ import annotations
+
 import errno
 import os
 import sys
