@@ -35,7 +35,7 @@ _SHARED_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("-v", "--verbose"), {"is_flag": True, "default": None, "help": "Show debug output and tracebacks."}),
     (("--region",), {"help": "AWS region (overrides aws_region)."}),
     (("--profile",), {"help": "AWS profile (overrides profile_name)."}),
-    (("--port",), {"type": int, "help": "Local provider: port to serve on."}),
+    (("--port",), {"type": click.IntRange(0, 65535), "help": "Local provider: port to serve on."}),
 ]
 _SHARED_NAMES = ("stage", "provider", "config_path", "json_mode", "yes", "verbose", "region", "profile", "port")
 
@@ -294,11 +294,15 @@ def invoke(inv: Invocation, function: str | None, payload: str | None, raw: str 
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @lw_command
 def manage(inv: Invocation, command: tuple[str, ...]) -> None:
-    """Run a Django management command in the deployed function."""
+    """Run a Django management command or a Flask CLI command in the deployed function."""
     import shlex
 
     session = inv.session()
-    _print_invoke(inv, workflow.invoke(session, InvokeRequest(manage=shlex.join(command))))
+    result = workflow.invoke(session, InvokeRequest(manage=shlex.join(command)))
+    if inv.json_mode:
+        _print_invoke(inv, result)
+        return
+    _print_command_output(result)
 
 
 @main.command()
@@ -355,6 +359,25 @@ def _parse_payload(payload: str | None) -> Any:
         return json.loads(payload)
     except json.JSONDecodeError as exc:
         raise UsageError(f"PAYLOAD is not valid JSON: {exc.msg} at column {exc.colno}") from None
+
+
+def _print_command_output(result: Any) -> None:
+    """A management command's output as the command printed it (not a JSON string of
+    it); a failed command exits 1 after its output and traceback."""
+    reply = result.result if isinstance(result.result, dict) else {"result": result.result}
+    if result.logs:
+        click.echo(result.logs.rstrip(), err=True)
+    output = str(reply.get("output") or "")
+    if output:
+        click.echo(output, nl=not output.endswith("\n"))
+    if reply.get("result") is not None:
+        value = reply["result"]
+        click.echo(value if isinstance(value, str) else json.dumps(value, indent=2, default=str))
+    error = result.error or reply.get("error")
+    if error:
+        if reply.get("traceback"):
+            click.echo(str(reply["traceback"]).rstrip(), err=True)
+        raise LwError(f"the command failed: {error}")
 
 
 def _print_invoke(inv: Invocation, result: Any) -> None:

@@ -27,16 +27,22 @@ def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b"")
 
 
+def _visits() -> int:
+    """The visits cookie as a number; a client can send anything, so junk counts as 0."""
+    value = request.cookies.get("visits", "0")
+    return int(value) if value.isdigit() and len(value) < 10 else 0
+
+
 @app.get("/")
 def hello():
     name = request.args.get("name", "world")
-    return jsonify(message=f"Hello, {name}!", visits=int(request.cookies.get("visits", "0")))
+    return jsonify(message=f"Hello, {name}!", visits=_visits())
 
 
 @app.get("/cookies")
 def cookies():
     """Two cookies on one response: API Gateway v1 needs multiValueHeaders for this."""
-    visits = int(request.cookies.get("visits", "0")) + 1
+    visits = _visits() + 1
     response = make_response(jsonify(visits=visits))
     response.set_cookie("visits", str(visits))
     response.set_cookie("flavour", "oatmeal", httponly=True)

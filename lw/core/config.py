@@ -258,6 +258,15 @@ def _effective(settings: Mapping[str, Any], block: Mapping[str, Any], key: str, 
     return default
 
 
+def _merged(settings: Mapping[str, Any], block: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """A mapping the provider block adds to rather than replaces: ``local:
+    environment_variables`` changes one variable for local runs and keeps the others."""
+    merged = dict(settings.get(key) or {}) if isinstance(settings.get(key), Mapping) else {}
+    if isinstance(block.get(key), Mapping):
+        merged.update(block[key])
+    return merged
+
+
 def _project_name(problems: Problems, settings: Mapping[str, Any], project_dir: Path, stage: str) -> str:
     name = settings.get("project_name")
     if not isinstance(name, str) or not name:
@@ -335,7 +344,7 @@ def load_app(
         architecture=get("architecture"),
         memory_size=get("memory_size"),
         timeout_seconds=get("timeout_seconds"),
-        environment_variables={str(k): str(v) for k, v in (get("environment_variables") or {}).items()},
+        environment_variables={str(k): str(v) for k, v in _merged(settings, block, "environment_variables").items()},
         events=events,
         keep_warm=get("keep_warm"),
         keep_warm_expression=get("keep_warm_expression"),

@@ -336,4 +336,27 @@ def run_init(
         say(note)
     if answers.factory:
         say(f"wrote {FACTORY_MODULE}.py calling {answers.factory}() (the runtime serves an app object)")
-    return write_config(project_dir, answers, yes=yes, config_path=target)
+    written = write_config(project_dir, answers, yes=yes, config_path=target)
+    say(ignore_work_folder(project_dir))
+    return written
+
+
+WORK_FOLDER_LINE = ".lw/"
+
+
+def ignore_work_folder(project_dir: Path) -> str:
+    """Keep lw's work folder (builds, caches, local runtime) out of git: add it to the
+    project's ``.gitignore`` (made when the project is a git checkout without one).
+    Returns what was done, for the CLI to print."""
+    gitignore = Path(project_dir) / ".gitignore"
+    if gitignore.is_file():
+        text = gitignore.read_text(encoding="utf-8", errors="replace")
+        if any(line.strip() in (".lw", ".lw/", "/.lw", "/.lw/") for line in text.splitlines()):
+            return ".gitignore already ignores .lw/"
+        gitignore.write_text(text + ("" if not text or text.endswith("\n") else "\n") + WORK_FOLDER_LINE + "\n",
+                             encoding="utf-8")
+        return "added .lw/ (lw's build and local-runtime folder) to .gitignore"
+    if (Path(project_dir) / ".git").exists():
+        gitignore.write_text(WORK_FOLDER_LINE + "\n", encoding="utf-8")
+        return "wrote .gitignore with .lw/ (lw's build and local-runtime folder)"
+    return "add .lw/ to your VCS ignore file: it holds builds and the local runtime, never deployment state"

@@ -95,9 +95,10 @@ CORE_SETTINGS: tuple[SettingSpec, ...] = (
                 "Tags added to every resource that takes tags, next to `lw:project` and `lw:stage`."),
     # ---------------------------------------------------------------- packaging
     SettingSpec("exclude", (list,), [],
-                "Paths left out of the package, gitignore syntax (`/` anchors, `**` spans folders)."),
+                "Paths left out of the package, gitignore syntax (`/` anchors, `**` spans folders), on top of "
+                "lw's defaults, the project's top-level `.gitignore` and `.lwignore`."),
     SettingSpec("include", (list,), [],
-                "Paths packaged even though they look like secrets (`.env`, `*.pem`, ...)."),
+                "Paths packaged even though they look like secrets (`.env`, `*.pem`, ...) or are git-ignored."),
     SettingSpec("s3_bucket", (str,), None,
                 "Bucket used to upload packages too large for a direct upload.", AWS),
     # ---------------------------------------------------------------- HTTP
@@ -213,7 +214,8 @@ def render_markdown(providers: Sequence[ProviderInfo]) -> str:
         "when the file is loaded. `${ssm:...}` and `${secretsmanager:...}` are left for the function to "
         "resolve at cold start.",
         "- A block named after a provider (`aws:`, `openwhisk:`, `local:`) holds that provider's own keys, and "
-        "may override any top-level key for that provider only (the block's value replaces the top-level one). "
+        "may override any top-level key for that provider only (the block's value replaces the top-level one, "
+        "except `environment_variables`, which the block merges into the stage's key by key). "
         "The block of a provider that is not installed where lw runs is kept but not checked, so one file "
         "serves every machine.",
         "- The provider is `--provider`/`LW_PROVIDER`, else the stage's `provider`, else `aws`.",
@@ -221,6 +223,8 @@ def render_markdown(providers: Sequence[ProviderInfo]) -> str:
         "- `lw init` writes a first `lw.yml` for a Flask, FastAPI or Django project; "
         "`lw init --from-zappa zappa_settings.json` converts a Zappa project (same key names; "
         "each dropped key is noted in the file).",
+        "- Dependencies come from `requirements.txt`, else from `pyproject.toml`'s `[project] dependencies` "
+        "(optional extras are not installed), else there are none.",
         "",
         "## Top-level keys",
         "",

@@ -272,8 +272,9 @@ def _owned_names(meta: str) -> set[str]:
     return names
 
 
-def _manage(command_line: Any, *, allow_raw: bool, allowlist: Any) -> None:
-    """``migrate --noinput`` -> ``call_command("migrate", "--noinput")``."""
+def _manage(command_line: Any, *, allow_raw: bool, allowlist: Any) -> Any:
+    """``migrate --noinput`` -> ``call_command("migrate", "--noinput")``; ``init-db`` ->
+    the Flask app's ``init-db`` command (see ``flask_cli``). Either is gated by name."""
     import shlex
 
     argv = shlex.split(command_line) if isinstance(command_line, str) else [str(a) for a in command_line]
@@ -283,7 +284,9 @@ def _manage(command_line: Any, *, allow_raw: bool, allowlist: Any) -> None:
     if refusal is not None:
         raise Refused(refusal)
     if not os.environ.get("DJANGO_SETTINGS_MODULE"):
-        raise RuntimeError("lw manage needs a Django project: this stage sets no django_settings")
+        from lw.runtime.flask_cli import run_flask_command  # no django_settings: the Flask app's CLI
+
+        return run_flask_command(argv)
     import django
     from django.apps import apps
     from django.core.management import call_command

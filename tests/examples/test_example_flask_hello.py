@@ -33,6 +33,13 @@ def test_cookies_are_all_sent_and_read_back(hello: Deployment):
     assert any(c.startswith("flavour=oatmeal") and "HttpOnly" in c for c in cookies)
 
 
+@pytest.mark.parametrize("cookie", ["visits=abc", "visits=-1", "visits=" + "9" * 5000, "visits=\u00e9"])
+def test_a_junk_cookie_is_not_a_crash(hello: Deployment, cookie: str):
+    for path in ("/", "/cookies"):
+        reply = hello.get(path, headers={"Cookie": cookie.encode("utf-8").decode("latin-1")})
+        assert reply.status == 200, (path, cookie, reply.body[:200])
+
+
 def test_binary_png_survives_the_trip(hello: Deployment):
     reply = hello.get("/logo.png")
     assert reply.status == 200

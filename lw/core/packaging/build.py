@@ -26,7 +26,7 @@ from lw.core.packaging import bytecode, content_scan, dists
 from lw.core.packaging.archive import files_under
 from lw.core.packaging.pip import install_requirements
 from lw.core.packaging.requirements import Requirements, read_requirements
-from lw.core.packaging.sources import collect_sources
+from lw.core.packaging.sources import collect_sources, gitignored_note
 from lw.core.packaging.staging import sync
 
 # Bump when the layout of an installed dependency folder changes, to invalidate caches.
@@ -173,6 +173,8 @@ def build_neutral(
         project_dir, exclude=exclude, include=include, skip_paths=(work_dir, cache_dir, app.config_file)
     )
     content_scan.save_cache(scan_record, project_dir)
+    if sources.skipped_gitignored:
+        notes.append(gitignored_note(sources.skipped_gitignored))
     dependency_files = _files_under(deps_dir, _COMPLETE)
     wanted = dict(dependency_files)
     shadowed = sorted(rel for rel in sources.files if rel in dependency_files)

@@ -9,6 +9,11 @@ through, so that no negation in an exclude list can ship a key by accident.
 A symbolic link is followed only when its target lies inside the project, once (a link
 back to a folder being walked is a loop): a link to ``/etc/shadow`` or ``/`` would
 otherwise ship the building machine's files.
+
+The project's top-level ``.gitignore`` is honoured too: what the developer keeps out of
+the repository (a dev ``db.sqlite3``, ``instance/config.py`` with its ``SECRET_KEY``)
+is kept out of the package, and ``include`` brings a file back (a build output the app
+needs, say). Those skips are counted, so the build can say what it left out.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from lw.core.packaging.gitignore import GitIgnore
 from lw.core.packaging.rules import DEFAULT_EXCLUDES, SECRET_PATTERNS
 
 IGNORE_FILE = ".lwignore"
+GIT_IGNORE_FILE = ".gitignore"
 
 
 @dataclass
@@ -34,10 +40,11 @@ class SourceSelection:
     files: dict[str, Path] = field(default_factory=dict)
     skipped_secrets: list[str] = field(default_factory=list)
     skipped_links: list[str] = field(default_factory=list)
+    skipped_gitignored: list[str] = field(default_factory=list)  # folders end with "/"
 
 
-def read_ignore_file(project_dir: Path) -> list[str]:
-    path = project_dir / IGNORE_FILE
+def read_ignore_file(project_dir: Path, name: str = IGNORE_FILE) -> list[str]:
+    path = project_dir / name
     if not path.is_file():
         return []
     try:
@@ -73,6 +80,7 @@ def collect_sources(
     excluder.extend(exclude)
     secrets = GitIgnore(SECRET_PATTERNS)
     includer = GitIgnore(include)
+    gitignored = GitIgnore(read_ignore_file(root, GIT_IGNORE_FILE))
     skipped = {rel for rel in (_relative_if_inside(p, root) for p in skip_paths) if rel}
 
     selection = SourceSelection()
@@ -91,7 +99,15 @@ def collect_sources(
         named = secrets.match_here(rel, is_dir) or bool(target_rel) and secrets.matches(target_rel, is_dir)  # type: ignore[arg-type]
         return named and not includer.matches(rel, is_dir)
 
-    def walk(directory: Path, rel_dir: str, secret_dir: str | None, ancestors: frozenset[str]) -> None:
+    def brought_back(rel: str, is_dir: bool) -> bool:
+        """Whether ``include`` names this git-ignored path, or (a folder) something in it."""
+        if includer.matches(rel, is_dir):
+            return True
+        return is_dir and any(str(p).lstrip("/").startswith(rel + "/") for p in include)
+
+    def walk(
+        directory: Path, rel_dir: str, secret_dir: str | None, ancestors: frozenset[str], ignored_dir: str | None = None
+    ) -> None:
         real = os.path.realpath(directory)
         if real in ancestors:  # a link back to a folder being walked: a loop
             return
@@ -114,16 +130,24 @@ def collect_sources(
             is_dir = entry.is_dir()
             if excluder.match_here(rel, is_dir):
                 continue
+            inner_ignored = ignored_dir
+            if inner_ignored is None and gitignored.match_here(rel, is_dir):
+                if not brought_back(rel, is_dir):
+                    selection.skipped_gitignored.append(rel + "/" if is_dir else rel)
+                    continue
+                inner_ignored = rel + "/" if is_dir else None
             if is_dir:
                 if (Path(entry.path) / "pyvenv.cfg").exists():
                     continue  # a virtualenv, whatever its name
                 inner_secret = secret_dir
                 if inner_secret is None and is_secret(rel, True, target_rel):
                     inner_secret = rel + "/"
-                walk(Path(entry.path), rel + "/", inner_secret, ancestors)
+                walk(Path(entry.path), rel + "/", inner_secret, ancestors, inner_ignored)
                 continue
             if not entry.is_file():
                 continue  # sockets, broken links
+            if inner_ignored is not None and not includer.matches(rel):
+                continue  # in a git-ignored folder entered only for what include names
             if secret_dir is not None and not includer.matches(rel):
                 if secret_dir not in selection.skipped_secrets:
                     selection.skipped_secrets.append(secret_dir)
@@ -149,3 +173,10 @@ def collect_sources(
 
     walk(root, "", None, frozenset())
     return selection
+
+
+def gitignored_note(paths: Sequence[str]) -> str:
+    """One line for the build output: how many git-ignored paths stayed out, and which."""
+    shown = ", ".join(paths[:5]) + (", ..." if len(paths) > 5 else "")
+    noun = "path" if len(paths) == 1 else "paths"
+    return f"not packaged: {len(paths)} git-ignored {noun} ({shown}); list one under include to ship it"

@@ -7,12 +7,14 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
+from contextlib import contextmanager
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from lw.core.errors import ProviderError
 from lw.providers.local.layout import ADMIN_TOKEN_HEADER, Layout
@@ -70,18 +72,47 @@ def start_supervisor(layout: Layout, *, host: str, port: int) -> dict[str, Any]:
     with open(layout.supervisor_output, "ab") as output:
         process = subprocess.Popen(command, cwd=layout.root, stdin=subprocess.DEVNULL, stdout=output,
                                    stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        state = layout.read_state()
-        if state and state.get("pid") == process.pid:
-            return state
-        if process.poll() is not None:
-            reason = _tail(layout.supervisor_output.read_text(errors="replace")) or f"exit status {process.returncode}"
-            raise ProviderError(f"local runtime failed to start: {reason}")
-        time.sleep(0.05)
-    process.kill()
-    raise ProviderError(f"local runtime did not start within {START_TIMEOUT_SECONDS:.0f} seconds "
-                        f"(see {layout.supervisor_output})")
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            state = layout.read_state()
+            if state and state.get("pid") == process.pid:
+                return state
+            if process.poll() is not None:
+                reason = (_tail(layout.supervisor_output.read_text(errors="replace"))
+                          or f"exit status {process.returncode}")
+                raise ProviderError(f"local runtime failed to start: {reason}")
+            time.sleep(0.05)
+        raise ProviderError(f"local runtime did not start within {START_TIMEOUT_SECONDS:.0f} seconds "
+                            f"(see {layout.supervisor_output})")
+    except BaseException:  # Ctrl-C included: the half-started supervisor must not stay behind
+        with sigint_deferred():
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            layout.state_file.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def sigint_deferred() -> Iterator[None]:
+    """Hold Ctrl-C off while a clean-up runs (in the main thread; elsewhere there is
+    no signal to hold). A Ctrl-C received meanwhile is re-raised once it is done."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received and sys.exc_info()[0] is None:
+        raise KeyboardInterrupt
 
 
 def stop_supervisor(state: dict[str, Any], *, grace_seconds: float = 10.0) -> None:

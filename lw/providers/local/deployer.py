@@ -17,7 +17,7 @@ from typing import Any
 
 from lw.core.artifact import Artifact
 from lw.core.context import Context
-from lw.core.errors import ProviderError
+from lw.core.errors import ProviderError, UsageError
 from lw.core.plan import Change, Outputs
 from lw.providers.local import client, gateway, isolation
 from lw.providers.local.client import Running
@@ -33,7 +33,15 @@ def layout(ctx: Context) -> Layout:
 
 
 def requested_port(ctx: Context) -> int:
-    return int(ctx.option("port") or local_setting(ctx.app, "port") or 0)
+    """``--port`` or ``local: port``; a port no socket can have is a usage error."""
+    given = ctx.option("port")
+    port = given if given is not None else local_setting(ctx.app, "port")
+    if port is None:
+        return 0
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
+        where = "--port" if given is not None else f"{ctx.app.config_file.name}: stage '{ctx.app.stage}': local.port"
+        raise UsageError(f"{where}: {port!r} is not a port number (0-65535, 0 for any free port)")
+    return port
 
 
 def build_spec(ctx: Context, artifact: Artifact) -> dict[str, Any]:
@@ -53,6 +61,7 @@ def build_spec(ctx: Context, artifact: Artifact) -> dict[str, Any]:
         "payload_format": gateway.payload_format_for(app.setting("apigateway", "rest"), app.setting("function_url")),
         "stage": app.stage,
         "health_path": str(local_setting(app, "health_check_path")) if serves_http else None,
+        "client_timeout_seconds": float(local_setting(app, "client_timeout_seconds")),
         "serves_http": serves_http,
     }
     spec["spec_hash"] = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
@@ -129,21 +138,28 @@ def _deploy_to(ctx: Context, state: dict[str, Any], spec: dict[str, Any], out: O
     answer = client.admin_call(state, "POST", "/deploy", spec, timeout=wait)
     if not answer.get("ok"):
         raise ProviderError(_failure_message(answer))
+    if answer.get("warning"):
+        ctx.reporter.warn(_failure_message(answer, prefix="the app is deployed but its"))
     if spec["serves_http"]:
         out["urls"] = [state["url"]]
     out["local"] = {"pid": state["pid"], "url": state["url"], "package_sha256": spec["package_sha256"]}
 
 
 def _create(ctx: Context, artifact: Artifact, spec: dict[str, Any], out: Outputs) -> None:
+    """Start the supervisor and serve the package; a first deploy that fails or is
+    interrupted (Ctrl-C while the workers start) leaves nothing running behind it,
+    since the supervisor runs in its own session and would otherwise carry on alone."""
     where = layout(ctx)
     _prepare(ctx, artifact, spec)
-    state = client.start_supervisor(where, host="127.0.0.1", port=requested_port(ctx))
+    state: dict[str, Any] | None = None
     try:
+        state = client.start_supervisor(where, host="127.0.0.1", port=requested_port(ctx))
         _deploy_to(ctx, state, spec, out)
-    except ProviderError:
-        # A first deploy that cannot serve leaves nothing running behind it.
-        client.stop_supervisor(state)
-        shutil.rmtree(where.packages_dir, ignore_errors=True)
+    except BaseException:
+        with client.sigint_deferred():  # a second Ctrl-C must not stop the clean-up half way
+            if state is not None:
+                client.stop_supervisor(state)
+            shutil.rmtree(where.packages_dir, ignore_errors=True)
         raise
 
 
@@ -162,13 +178,13 @@ def _restart(ctx: Context, artifact: Artifact, spec: dict[str, Any], running: Ru
     _create(ctx, artifact, spec, out)
 
 
-def _failure_message(answer: dict[str, Any]) -> str:
+def _failure_message(answer: dict[str, Any], prefix: str = "the app failed to start in the local runtime:") -> str:
     """The one-line cause, then the worker output that explains it (the traceback)."""
     lines = [str(line) for line in answer.get("output") or []]
     start = max((i for i, line in enumerate(lines) if line.startswith("Traceback") or "Traceback (most recent" in line),
                 default=max(0, len(lines) - 20))
     detail = "\n".join(lines[start:]).strip()
-    message = f"the app failed to start in the local runtime: {answer.get('error')}"
+    message = f"{prefix} {answer.get('error') or answer.get('warning')}"
     return f"{message}\n{detail}" if detail else message
 
 

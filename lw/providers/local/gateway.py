@@ -6,6 +6,12 @@ stage selects (REST API v1, HTTP API v2 or a Function URL, which uses the v2 sha
 the handler's proxy response is turned back the way that front door would: v1 honours
 ``multiValueHeaders``, v2 joins ``cookies`` into Set-Cookie headers and accepts a bare
 JSON value as a 200 response.
+
+Like API Gateway, it also describes its own URL to the app in the headers it adds
+(``X-Forwarded-Proto``, ``X-Forwarded-Port``, ``X-Forwarded-For``), overwriting any a
+client sent: here the URL is plain ``http`` on a local port, and an app that built
+``https`` links or compared a browser's ``Origin`` with an ``https`` host (Django's
+CSRF check) would fail locally only.
 """
 
 from __future__ import annotations
@@ -14,13 +20,22 @@ import base64
 import json
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Literal
 from urllib.parse import parse_qsl, unquote
 
 PayloadFormat = Literal["v1", "v2", "url"]
 ACCOUNT_ID = "123456789012"
+
+# Lambda refuses a synchronous invocation payload over 6 MB; API Gateway answers 413.
+PAYLOAD_LIMIT = 6 * 1024 * 1024
+
+# Connection-level headers a proxy consumes; the app gets a complete, decoded body.
+_HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
+                         "upgrade", "content-length"})
+# Headers only the front door may set: whatever a client sent under these names goes.
+_FRONT_DOOR_SETS = frozenset({"x-forwarded-proto", "x-forwarded-port", "x-forwarded-for"})
 
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript", "+json", "+xml",
                "application/x-www-form-urlencoded")
@@ -51,6 +66,12 @@ class FrontDoor:
     host: str
     region: str = "us-east-1"
     api_id: str = "lwlocal"
+    scheme: str = "http"
+
+    @property
+    def port(self) -> str:
+        _, _, port = self.host.rpartition(":")
+        return port if port.isdigit() else ("443" if self.scheme == "https" else "80")
 
 
 def payload_format_for(apigateway: Any, function_url: Any) -> PayloadFormat:
@@ -70,9 +91,36 @@ def is_text(content_type: str) -> bool:
 
 
 def to_event(request: HttpRequest, door: FrontDoor) -> dict[str, Any]:
+    request = replace(request, headers=proxied_headers(request, door))
     if door.payload_format == "v1":
         return _rest_event(request, door)
     return _v2_event(request, door)
+
+
+def proxied_headers(request: HttpRequest, door: FrontDoor) -> list[tuple[str, str]]:
+    """The headers as the app receives them through this front door: hop-by-hop ones
+    dropped, ``Content-Length`` that of the complete body, and the ``X-Forwarded-*``
+    trio describing this URL truthfully (the client's own ``X-Forwarded-For`` chain is
+    kept, with the real peer appended last, as API Gateway does)."""
+    kept: list[tuple[str, str]] = []
+    forwarded_for: list[str] = []
+    has_host = False
+    for name, value in request.headers:
+        lowered = name.lower()
+        if lowered == "x-forwarded-for":
+            forwarded_for.append(value.strip())
+        if lowered in _HOP_BY_HOP or lowered in _FRONT_DOOR_SETS:
+            continue
+        has_host = has_host or lowered == "host"
+        kept.append((name, value))
+    if not has_host:
+        kept.insert(0, ("Host", door.host))
+    if request.body:
+        kept.append(("Content-Length", str(len(request.body))))
+    kept.append(("X-Forwarded-For", ", ".join([*filter(None, forwarded_for), request.source_ip])))
+    kept.append(("X-Forwarded-Proto", door.scheme))
+    kept.append(("X-Forwarded-Port", door.port))
+    return kept
 
 
 def _split_target(target: str) -> tuple[str, str]:

@@ -27,9 +27,13 @@ AWS_SDK_DISTS = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil
 PASS_THROUGH = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
                 "AWS_MAX_ATTEMPTS", "AWS_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
 
+# The worker's first lines: Lambda's sys.path, then ``sandbox`` (read-only package
+# folder, one log record per line) run from its file, so no lw module joins the path.
+SANDBOX = Path(__file__).with_name("sandbox.py")
 BOOTSTRAP = (
     "import os, runpy, sys\n"
     "sys.path[:0] = [os.environ['LAMBDA_TASK_ROOT'], os.environ['LAMBDA_RUNTIME_DIR']]\n"
+    "runpy.run_path(sys.argv[2], run_name='lw_local_sandbox')\n"
     "sys.argv = ['awslambdaric', sys.argv[1]]\n"
     "runpy.run_module('awslambdaric', run_name='__main__', alter_sys=True)\n"
 )
@@ -75,7 +79,7 @@ def build_runtime_dir(target: Path) -> list[str]:
 
 
 def worker_command(handler: str) -> list[str]:
-    return [sys.executable, "-I", "-S", "-c", BOOTSTRAP, handler]
+    return [sys.executable, "-I", "-S", "-c", BOOTSTRAP, handler, str(SANDBOX)]
 
 
 def worker_environment(
@@ -89,9 +93,14 @@ def worker_environment(
     region: str,
     log_stream: str,
     python_version: str,
+    tmp_dir: Path | None = None,
     source_env: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Lambda's reserved variables, built from scratch rather than inherited."""
+    """Lambda's reserved variables, built from scratch rather than inherited.
+
+    ``tmp_dir`` is this worker's own ``/tmp``: each Lambda execution environment has a
+    private one, so two workers must not see each other's files (``TMPDIR`` makes
+    ``tempfile`` use it; an app that hard-codes ``/tmp`` still shares the machine's)."""
     source_env = os.environ if source_env is None else source_env
     env = {
         "AWS_LAMBDA_FUNCTION_NAME": function_name,
@@ -113,6 +122,8 @@ def worker_environment(
         "PYTHONUNBUFFERED": "1",
         "LW_LOCAL": "1",
     }
+    if tmp_dir is not None:
+        env["TMPDIR"] = str(tmp_dir)
     for name in PASS_THROUGH:
         if source_env.get(name):
             env[name] = source_env[name]

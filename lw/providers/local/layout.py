@@ -39,6 +39,11 @@ class Layout:
         return self.root / "packages"
 
     @property
+    def tmp_dir(self) -> Path:
+        """Where each worker gets its private /tmp."""
+        return self.root / "tmp"
+
+    @property
     def runtime_dir(self) -> Path:
         return self.root / "runtime"
 

@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-from lw.providers.local import gateway
+from lw.providers.local import front, gateway
 from lw.providers.local.layout import ADMIN_TOKEN_HEADER, Layout, write_json
 from lw.providers.local.logfile import LogSink
 from lw.providers.local.pool import Pool, PoolClosed
@@ -119,10 +119,12 @@ class Supervisor:
         self.generation = 0
         self._deploy_lock = threading.Lock()
         self._draining: list[Pool] = []
+        self._starting: Pool | None = None  # the pool a deploy is starting, until it serves or is refused
+        self._stopping = False
         self.stopped = threading.Event()
         # The admin API can invoke code: only holders of state.json's token may call it.
         self.token = secrets.token_hex(16)
-        self.front = QuietServer((host, port), _front_handler(self))
+        self.front = front.FrontServer((host, port), front.front_handler(self))
         self.admin = QuietServer(("127.0.0.1", 0), _admin_handler(self))
         self.port = self.front.server_address[1]
         self.url = f"http://{host}:{self.port}"
@@ -157,6 +159,10 @@ class Supervisor:
             region=spec.get("region", "us-east-1"),
         )
 
+    @property
+    def client_timeout(self) -> float:
+        return float(self.spec.get("client_timeout_seconds") or front.DEFAULT_CLIENT_TIMEOUT)
+
     def status(self) -> dict[str, Any]:
         pool = self.current
         return {
@@ -187,14 +193,24 @@ class Supervisor:
                 python_version=spec["python_version"],
                 timeout_seconds=float(spec["timeout_seconds"]),
                 init_timeout_seconds=float(spec.get("init_timeout_seconds", 60)),
+                tmp_root=self.layout.tmp_dir,
             )
             pool = Pool(self.generation, worker_spec, int(spec["concurrency"]), self.emit)
             self.emit("[lw]", f"starting {len(pool.workers)} worker(s) on package {spec['package_sha256'][:12]}")
+            self._starting = pool
+            if self._stopping:
+                return {"ok": False, "error": "the local runtime is stopping", "output": []}
             pool.start()
-            error = pool.wait_ready() or self._health_check(pool, spec)
-            if error:
+            error = pool.wait_ready()
+            warning = None
+            if not error:
+                warning = self._health_check(pool, spec)
+                error = _init_failure(pool)
+            self._starting = None
+            if error or self._stopping:
                 output = pool.recent_output()
                 pool.stop()
+                error = error or "the local runtime was stopped during the deploy"
                 self.emit("[lw]", f"deploy refused: {error}")
                 return {"ok": False, "error": error, "output": output[-60:]}
             previous, self.current, self.spec = self.current, pool, spec
@@ -203,21 +219,33 @@ class Supervisor:
             if previous is not None:
                 self._draining.append(previous)
                 threading.Thread(target=self._retire, args=(previous,), daemon=True).start()
-            return {"ok": True, "url": self.url}
+            answer: dict[str, Any] = {"ok": True, "url": self.url}
+            if warning:
+                self.emit("[lw]", f"warning: {warning[0]}")
+                answer.update(warning=warning[0], output=warning[1][-60:])
+            return answer
 
-    def _health_check(self, pool: Pool, spec: dict[str, Any]) -> str | None:
+    def _health_check(self, pool: Pool, spec: dict[str, Any]) -> tuple[str, list[str]] | None:
+        """One GET on the new pool once it serves: the app imported, so this is a deploy
+        whatever the answer (on AWS nothing checks at all); a failure is a warning with
+        the worker's output, because an app often needs a setup command (``migrate``,
+        ``init-db``) before ``/`` works, and that needs the deployment to exist."""
         path = spec.get("health_path")
         if not path:
+            time.sleep(0.05)  # let the output pump catch the init phase's last lines
             return None
         request = gateway.HttpRequest("GET", path, [("Host", f"127.0.0.1:{self.port}"),
                                                     ("User-Agent", "lw-health-check")], b"")
         event = gateway.to_event(request, self.door(spec))
         invocation = pool.invoke(json.dumps(event).encode())
+        time.sleep(0.05)  # let the output pump catch the invocation's last lines
+        hint = "(set local: health_check_path to check another path, or '' for none)"
         if invocation.outcome != "response":
-            return f"health check GET {path} failed: {_error_summary(invocation.payload)}"
+            return (f"health check GET {path} failed: {_error_summary(invocation.payload)} {hint}",
+                    list(invocation.logs))
         response = gateway.from_result(invocation.payload, self.door(spec))
         if response.status >= 500:
-            return f"health check GET {path} answered {response.status}"
+            return f"health check GET {path} answered {response.status} {hint}", list(invocation.logs)
         return None
 
     def _retire(self, pool: Pool) -> None:
@@ -274,15 +302,29 @@ class Supervisor:
         self.stopped.wait()
 
     def shutdown(self) -> None:
+        self._stopping = True
         self.scheduler.stop()
         self.front.shutdown()
         self.front.server_close()
-        for pool in [self.current, *self._draining]:
+        for pool in [self._starting, self.current, *self._draining]:
             if pool is not None:
                 pool.stop()
         self.emit("[lw]", "local runtime stopped")
         self.layout.state_file.unlink(missing_ok=True)
         self.stopped.set()
+
+
+# What the runtime shim logs when the app (or lw's settings) could not be loaded: the
+# shim keeps the worker up so that remote commands can debug it, but it serves no app.
+_INIT_FAILURES = ("[lw] ERROR lw could not import the app", "[lw] ERROR lw cannot ")
+
+
+def _init_failure(pool: Pool) -> str | None:
+    """Why the app did not load in a worker that otherwise started, if it did not."""
+    for line in pool.recent_output():
+        if line.startswith(_INIT_FAILURES):
+            return line.removeprefix("[lw] ERROR ")
+    return None
 
 
 def _error_summary(payload: bytes) -> str:
@@ -291,47 +333,6 @@ def _error_summary(payload: bytes) -> str:
         return f"{document.get('errorType', 'Error')}: {document.get('errorMessage', '')}"
     except (ValueError, AttributeError):
         return payload.decode("utf-8", "replace")[:200]
-
-
-def _send(handler: BaseHTTPRequestHandler, response: gateway.HttpResponse, *, head: bool = False) -> None:
-    handler.send_response(response.status)
-    for name, value in response.headers:
-        if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-            handler.send_header(name, value)
-    handler.send_header("Content-Length", str(len(response.body)))
-    handler.end_headers()
-    if not head:
-        handler.wfile.write(response.body)
-
-
-def _front_handler(supervisor: Supervisor) -> type[BaseHTTPRequestHandler]:
-    class FrontDoorHandler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # headers and body go out in separate writes
-        server_version = "lw-local"
-
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
-            return
-
-        def _serve(self) -> None:
-            body = read_body(self)
-            door = supervisor.door()
-            request = gateway.HttpRequest(self.command, self.path, list(self.headers.items()), body,
-                                          self.client_address[0])
-            invocation = supervisor.dispatch(json.dumps(gateway.to_event(request, door)).encode())
-            if invocation is None:
-                response = gateway.error_response(503, "Service Unavailable")
-            elif invocation.outcome == "response":
-                response = gateway.from_result(invocation.payload, door)
-            elif invocation.outcome == "timeout":
-                response = gateway.error_response(504, "Endpoint request timed out")
-            else:
-                response = gateway.error_response(502, "Internal server error")
-            _send(self, response, head=self.command == "HEAD")
-
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve  # noqa: N815
-
-    return FrontDoorHandler
 
 
 def _admin_handler(supervisor: Supervisor) -> type[BaseHTTPRequestHandler]:
@@ -344,7 +345,7 @@ def _admin_handler(supervisor: Supervisor) -> type[BaseHTTPRequestHandler]:
 
         def _json(self, status: int, document: Any) -> None:
             body = json.dumps(document).encode()
-            _send(self, gateway.HttpResponse(status, [("Content-Type", "application/json")], body))
+            front.send(self, gateway.HttpResponse(status, [("Content-Type", "application/json")], body))
 
         def _authorised(self) -> bool:
             given = self.headers.get(ADMIN_TOKEN_HEADER, "")

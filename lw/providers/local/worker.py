@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -21,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from lw.providers.local import isolation
+from lw.providers.local import framing, isolation
 
 if TYPE_CHECKING:
     from lw.providers.local.pool import Pool
@@ -65,6 +66,7 @@ class WorkerSpec:
     python_version: str
     timeout_seconds: float
     init_timeout_seconds: float
+    tmp_root: Path | None = None  # each worker's private /tmp is made under it
 
 
 class Worker:
@@ -87,6 +89,7 @@ class Worker:
         self._timer: threading.Timer | None = None
         self._spawned = 0.0
         self._init_ms: float | None = None  # set when the worker finished its init phase, until reported
+        self.tmp_dir: Path | None = None
         self.server = QuietServer(("127.0.0.1", 0), _handler_class(self))
         self._serve_thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1},
                                               daemon=True, name=f"runtime-api-{index}")
@@ -106,6 +109,7 @@ class Worker:
         self.ready.clear()
         self._spawned = time.monotonic()
         self._init_ms = None
+        self._fresh_tmp()
         env = isolation.worker_environment(
             function_name=self.spec.function_name,
             handler=self.spec.handler,
@@ -116,6 +120,7 @@ class Worker:
             region=self.spec.region,
             log_stream=f"{time.strftime('%Y/%m/%d')}/[$LATEST]{uuid.uuid4().hex}",
             python_version=self.spec.python_version,
+            tmp_dir=self.tmp_dir,
         )
         self.process = subprocess.Popen(
             isolation.worker_command(self.spec.handler),
@@ -126,6 +131,19 @@ class Worker:
             stderr=subprocess.STDOUT,
         )
         threading.Thread(target=self._pump, args=(self.process,), daemon=True, name=f"worker-out-{self.index}").start()
+
+    def _fresh_tmp(self) -> None:
+        """A new, empty /tmp for each (re)start: a new execution environment has one."""
+        self._drop_tmp()
+        if self.spec.tmp_root is not None:
+            self.tmp_dir = self.spec.tmp_root / f"{self.pool.generation}-{self.index}-{self.restarts}"
+            shutil.rmtree(self.tmp_dir, ignore_errors=True)
+            self.tmp_dir.mkdir(parents=True, mode=0o700)
+
+    def _drop_tmp(self) -> None:
+        if self.tmp_dir is not None:
+            shutil.rmtree(self.tmp_dir, ignore_errors=True)
+            self.tmp_dir = None
 
     def _pump(self, process: subprocess.Popen[bytes]) -> None:
         """Copy the worker's output to the log until it exits, then decide what next."""
@@ -262,6 +280,7 @@ class Worker:
                 pass
         self.server.shutdown()
         self.server.server_close()
+        self._drop_tmp()
 
     def describe(self) -> dict[str, object]:
         process = self.process
@@ -378,16 +397,7 @@ def pid_alive(pid: int) -> bool:
 
 
 def read_body(handler: BaseHTTPRequestHandler) -> bytes:
-    """A request body, plain or chunked (chunk extensions ignored), for both servers the
-    local runtime runs: the API Gateway stand-in and the Runtime API workers talk to."""
-    if handler.headers.get("Transfer-Encoding", "").lower() == "chunked":
-        chunks = []
-        while True:
-            size = int(handler.rfile.readline().strip().split(b";")[0] or b"0", 16)
-            if size == 0:
-                handler.rfile.readline()
-                return b"".join(chunks)
-            chunks.append(handler.rfile.read(size))
-            handler.rfile.readline()
-    length = int(handler.headers.get("Content-Length") or 0)
-    return handler.rfile.read(length) if length else b""
+    """A request body, plain or chunked, for the local runtime's private servers (the
+    Runtime API workers talk to and the admin API); malformed framing raises, which
+    drops the connection. The public front door adds limits and answers (see ``front``)."""
+    return framing.read_body(handler.rfile, framing.framing_of(handler.headers))

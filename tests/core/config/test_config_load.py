@@ -224,3 +224,18 @@ def test_seed_example_loads_with_the_builtin_providers(write):
 
     app = load(write(SEED), providers=builtin_provider_infos())
     assert (app.provider, [e.kind for e in app.events]) == ("aws", ["s3"])
+
+
+def test_a_provider_block_merges_environment_variables_into_the_stages(tmp_path):
+    """``local: environment_variables`` changes one variable and keeps the others."""
+    from lw.core.config import load_app
+    from lw.core.plugins import Providers, make_plugin_manager
+
+    config = tmp_path / "lw.yml"
+    config.write_text("dev:\n  app_function: app.app\n  environment_variables:\n    A: stage\n    B: stage\n"
+                      "  local:\n    environment_variables:\n      B: local\n      C: local\n")
+    providers = [p.info for p in Providers(make_plugin_manager()).all()]
+    local = load_app(config, stage=None, provider="local", providers=providers)
+    assert dict(local.environment_variables) == {"A": "stage", "B": "local", "C": "local"}
+    aws = load_app(config, stage=None, provider="aws", providers=providers)
+    assert dict(aws.environment_variables) == {"A": "stage", "B": "stage"}

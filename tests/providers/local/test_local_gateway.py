@@ -95,3 +95,24 @@ def test_a_bare_value_is_a_json_200_on_v2_and_a_502_on_rest() -> None:
 def test_error_response_is_api_gateways_json() -> None:
     response = error_response(504, "Endpoint request timed out")
     assert response.status == 504 and json.loads(response.body) == {"message": "Endpoint request timed out"}
+
+
+def test_the_front_door_describes_its_own_url_and_drops_what_clients_may_not_set() -> None:
+    """A Django CSRF check compares the browser's Origin (http://127.0.0.1:8000) with the
+    scheme and host the app sees: they must be the local URL's, never the client's."""
+    hostile = [("Host", "127.0.0.1:8000"), ("X-Forwarded-Proto", "javascript"), ("X-Forwarded-Port", "1"),
+               ("X-Forwarded-For", "6.6.6.6"), ("Transfer-Encoding", "chunked"), ("Connection", "keep-alive")]
+    for door in (REST, HTTP_API, URL):
+        event = to_event(HttpRequest("POST", "/", hostile, b"abc", "10.0.0.7"), door)
+        headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+        assert headers["x-forwarded-proto"] == "http" and headers["x-forwarded-port"] == "8000"
+        assert headers["x-forwarded-for"] == "6.6.6.6, 10.0.0.7"  # the real peer last
+        assert headers["host"] == "127.0.0.1:8000" and headers["content-length"] == "3"
+        assert "transfer-encoding" not in headers and "connection" not in headers
+    rest = to_event(HttpRequest("GET", "/", hostile, b""), REST)
+    assert rest["multiValueHeaders"]["X-Forwarded-Proto"] == ["http"]
+
+
+def test_a_request_without_host_gets_the_front_doors() -> None:
+    event = to_event(HttpRequest("GET", "/", [], b""), HTTP_API)
+    assert event["headers"]["host"] == "127.0.0.1:8000"

@@ -257,3 +257,47 @@ def test_a_busy_port_is_reported_at_deploy(tmp_path, deployment_of):
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert supervisor_pids(project) == []
+
+
+SLOW_IMPORT_APP = '''
+import time
+time.sleep(float(open("delay.txt").read()))
+
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"slow"]
+'''
+
+
+def test_ctrl_c_during_a_first_deploy_leaves_nothing_running(tmp_path, lw_env):
+    """The supervisor runs in its own session, so Ctrl-C reaches only lw: lw must stop
+    what it started, not leave a detached runtime answering 503 (issue 10, item 9)."""
+    import os
+    import signal
+    import subprocess
+
+    project = make_project(tmp_path / "sigint", "sigint", source=SLOW_IMPORT_APP)
+    (project / "delay.txt").write_text("30")
+    env = {**os.environ, **lw_env}
+    env.pop("LW_PROVIDER", None)
+    process = subprocess.Popen([sys.executable, "-m", "lw", "deploy", "--provider", "local"], cwd=project, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(project.glob(".lw/local/*/state.json")) and time.monotonic() < deadline:
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.05)
+        time.sleep(0.5)  # the workers are importing the app
+        assert supervisor_pids(project)
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    deadline = time.monotonic() + 10
+    while supervisor_pids(project) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert supervisor_pids(project) == []
+    assert not list(project.glob(".lw/local/*/state.json"))
