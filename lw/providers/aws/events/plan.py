@@ -35,7 +35,7 @@ def plan_events(ctx: Context, aws: AwsSession, function_name: str, alias_arn: st
     """
     bindings = aws_bindings(ctx.app)
     validate_bindings(ctx.app, bindings, aws.region)
-    target = Target(ctx.app, aws, function_name, alias_arn)
+    target = Target(ctx.app, aws, function_name, alias_arn, ctx.reporter.progress)
     by_kind = _by_kind([b for b in bindings if is_enabled(b) or b.kind not in PUSH_KINDS])
     current_grants = read_grants(target)
 
@@ -61,7 +61,7 @@ def plan_events_removal(ctx: Context, aws: AwsSession, function_name: str) -> li
     the alias, rules by prefix and tags) and by ``lw.yml``; the invoke permissions go
     with the function, which the caller deletes afterwards.
     """
-    target = Target(ctx.app, aws, function_name, alias_arn_for(aws, function_name))
+    target = Target(ctx.app, aws, function_name, alias_arn_for(aws, function_name), ctx.reporter.progress)
     grants = read_grants(target)
     configured_buckets = [b for b in aws_bindings(ctx.app) if b.kind == "s3" and _valid_s3(b)]
     changes: list[Change] = []
@@ -78,7 +78,7 @@ def describe_events(ctx: Context, aws: AwsSession, function_name: str) -> list[d
     """Each binding with its kind, source and state (``enabled``, ``disabled``,
     ``missing`` when configured but not wired, ``not configured`` for leftovers)."""
     bindings = [b for b in aws_bindings(ctx.app) if _describable(b, aws.region)]
-    target = Target(ctx.app, aws, function_name, alias_arn_for(aws, function_name))
+    target = Target(ctx.app, aws, function_name, alias_arn_for(aws, function_name), ctx.reporter.progress)
     unwired = [b for b in bindings if b.kind in PUSH_KINDS and not is_enabled(b)]
     by_kind = _by_kind([b for b in bindings if b not in unwired])
     grants = read_grants(target)
