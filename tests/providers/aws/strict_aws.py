@@ -326,17 +326,17 @@ class StrictAws:
     def _role_changed(self, name: str, *, new: bool) -> None:
         self._roles[name] = {"left": self.delays.iam_attempts, "new": new}
 
-    def _iam_CreateRole(self, client: Any, params: dict[str, Any]) -> tuple[bool, Any]:
+    def _after_iam_CreateRole(self, client: Any, params: dict[str, Any], response: Any) -> Any:
         self._role_changed(params["RoleName"], new=True)
-        return False, None
+        return response
 
-    def _iam_PutRolePolicy(self, client: Any, params: dict[str, Any]) -> tuple[bool, Any]:
+    def _after_iam_PutRolePolicy(self, client: Any, params: dict[str, Any], response: Any) -> Any:
         previous = self._roles.get(params["RoleName"])
         self._role_changed(params["RoleName"], new=bool(previous and previous["new"] and previous["left"] > 0))
-        return False, None
+        return response
 
-    _iam_AttachRolePolicy = _iam_PutRolePolicy
-    _iam_UpdateAssumeRolePolicy = _iam_PutRolePolicy
+    _after_iam_AttachRolePolicy = _after_iam_PutRolePolicy
+    _after_iam_UpdateAssumeRolePolicy = _after_iam_PutRolePolicy
 
     # ------------------------------------------------------------------ Lambda functions
 
