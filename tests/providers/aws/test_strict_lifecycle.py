@@ -99,3 +99,131 @@ def test_http_api_cors_with_an_authorizer_lets_preflights_through(project: Path,
     deploy_ok(project)
     keys = {r["RouteKey"] for r in boto3.client("apigatewayv2").get_routes(ApiId=api["ApiId"])["Items"]}
     assert keys == {"$default"}
+
+
+# --------------------------------------------------------------------------- finding 3
+
+
+def test_vpc_and_dead_letter_permissions_are_waited_for(project: Path, strict_aws: Any) -> None:
+    deploy_ok(project)
+    sqs = boto3.client("sqs")
+    with strict_aws.paused():
+        url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+        dlq = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    strict_aws.journal.clear()
+    configure(project, vpc_config={"SubnetIds": ["subnet-1"], "SecurityGroupIds": ["sg-1"]}, dead_letter_arn=dlq)
+    result = deploy_ok(project)
+    refused = [e for e in strict_aws.errors() if e[1] == "UpdateFunctionConfiguration"]
+    assert refused, "the role's policy changed: Lambda must have refused at first"
+    live = boto3.client("lambda").get_function_configuration(FunctionName=NAME, Qualifier="live")
+    assert live["VpcConfig"]["SubnetIds"] == ["subnet-1"]  # (moto does not keep DeadLetterConfig)
+
+
+# --------------------------------------------------------------------------- finding 6
+
+
+def test_snap_start_alias_moves_only_to_an_active_version(project: Path, strict_aws: Any) -> None:
+    configure(project, runtime="python3.12", snap_start=True)
+    deploy_ok(project)
+    _touch(project, "v2")
+    deploy_ok(project)
+    assert _alias_version() == "2"
+    moved = [e for e in strict_aws.journal if e[1] in ("CreateAlias", "UpdateAlias")]
+    assert moved and all(code == "" for _, _, code in moved)
+
+
+# --------------------------------------------------------------------------- finding 7
+
+
+def test_provisioned_concurrency_is_set_once_the_alias_settled(project: Path, strict_aws: Any) -> None:
+    configure(project, provisioned_concurrency=2)
+    deploy_ok(project)
+    assert strict_aws.provisioned("us-east-1", NAME) == 2
+    configure(project, provisioned_concurrency=3)
+    _touch(project, "v2")
+    deploy_ok(project)
+    assert strict_aws.provisioned("us-east-1", NAME) == 3 and _alias_version() == "2"
+
+
+# --------------------------------------------------------------------------- events, finding 10
+
+
+def _event_sources(strict_aws: Any) -> dict[str, str]:
+    with strict_aws.paused():
+        sqs = boto3.client("sqs")
+        url = sqs.create_queue(QueueName="jobs")["QueueUrl"]
+        queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        kinesis = boto3.client("kinesis")
+        kinesis.create_stream(StreamName="clicks", ShardCount=1)
+        stream = kinesis.describe_stream_summary(StreamName="clicks")["StreamDescriptionSummary"]["StreamARN"]
+        topic = boto3.client("sns").create_topic(Name="orders")["TopicArn"]
+        boto3.client("s3").create_bucket(Bucket="uploads-strict")
+    return {"queue": queue, "stream": stream, "topic": topic, "bucket": "arn:aws:s3:::uploads-strict"}
+
+
+def _events(sources: dict[str, str], *, batch: int = 5, position: str = "TRIM_HORIZON",
+            kinds: tuple[str, ...] = ("sqs", "kinesis", "sns", "s3", "schedule")) -> list[dict[str, Any]]:
+    every = {
+        "sqs": {"function": "app.on_event", "event_source": {"arn": sources["queue"], "batch_size": batch}},
+        "kinesis": {"function": "app.on_event", "event_source": {"arn": sources["stream"],
+                                                                  "starting_position": position}},
+        "sns": {"function": "app.on_event", "event_source": {"arn": sources["topic"]}},
+        "s3": {"function": "app.on_event", "event_source": {"arn": sources["bucket"],
+                                                             "events": ["s3:ObjectCreated:*"]}},
+        "schedule": {"function": "app.on_event", "expression": "rate(1 hour)"},
+    }
+    return [every[k] for k in kinds]
+
+
+def _with_handler(project: Path) -> None:
+    _touch(project, "events")
+    (project / "app.py").write_text((project / "app.py").read_text()
+                                    + "\n\ndef on_event(event, context):\n    return None\n")
+
+
+def _wired() -> dict[str, Any]:
+    lam = boto3.client("lambda")
+    mappings = lam.list_event_source_mappings()["EventSourceMappings"]
+    return {
+        "mappings": sorted((m["EventSourceArn"].split(":")[2], m["BatchSize"], m.get("StartingPosition", ""),
+                            m["State"]) for m in mappings),
+        "rules": sorted(r["ScheduleExpression"] for r in boto3.client("events").list_rules()["Rules"]),
+        "subscriptions": len(boto3.client("sns").list_subscriptions()["Subscriptions"]),
+        "notifications": len(boto3.client("s3").get_bucket_notification_configuration(
+            Bucket="uploads-strict").get("LambdaFunctionConfigurations") or []),
+    }
+
+
+def test_events_added_changed_removed(project: Path, strict_aws: Any) -> None:
+    # S3 still checks that the permission exists; its propagation delay is finding 9's
+    # (lw's retry of PutBucketNotificationConfiguration), tested with the attempts on.
+    strict_aws.delays.s3_permission_attempts = 0
+    sources = _event_sources(strict_aws)
+    deploy_ok(project)
+    strict_aws.journal.clear()
+    _with_handler(project)
+    configure(project, events=_events(sources))
+    deploy_ok(project)  # new code and new sources: the sources only after the alias moved
+    [move] = [i for i, (_, op, code) in enumerate(strict_aws.journal) if op == "UpdateAlias" and not code]
+    wiring = [i for i, (_, op, code) in enumerate(strict_aws.journal)
+              if op in ("CreateEventSourceMapping", "Subscribe", "PutTargets", "PutBucketNotificationConfiguration")
+              and not code]
+    assert wiring and min(wiring) > move, "a new source was wired while the old version was serving"
+    strict_aws.settle()
+    assert _wired() == {"mappings": [("kinesis", 100, "TRIM_HORIZON", "Enabled"), ("sqs", 5, "", "Enabled")],
+                        "rules": ["rate(1 hour)"], "subscriptions": 1, "notifications": 1}
+
+    configure(project, events=_events(sources, batch=7, position="LATEST"))
+    deploy_ok(project)
+    strict_aws.settle()
+    assert _wired()["mappings"] == [("kinesis", 100, "LATEST", "Enabled"), ("sqs", 7, "", "Enabled")]
+
+    configure(project, events=_events(sources, kinds=("sqs",)))
+    deploy_ok(project)
+    strict_aws.settle()
+    assert _wired() == {"mappings": [("sqs", 5, "", "Enabled")], "rules": [], "subscriptions": 0,
+                        "notifications": 0}
+
+    assert lw_run(project, "undeploy", "--yes").exit_code == 0
+    strict_aws.settle()
+    assert leftovers(NAME, "flask-hello", "dev") == []

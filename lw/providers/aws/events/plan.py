@@ -2,9 +2,11 @@
 
 The order of the returned changes is the order they are applied in: invoke
 permissions first (S3 refuses a notification the function cannot receive), then each
-source, then the permissions of sources that were unwired. Every change is in the
-``build`` phase, targeting the ``live`` alias, which exists before events are wired
-and is only *moved* by the release phase.
+source, then the permissions of sources that were unwired. Every change targets the
+``live`` alias. Changes to sources already wired are in the ``build`` phase; a *new*
+source is wired in the ``release`` phase, after the alias moved: wired earlier, it
+would first deliver to the version still serving, whose code does not know the new
+binding, and stay pointed at it if the release then failed.
 """
 
 from __future__ import annotations
@@ -51,6 +53,18 @@ def plan_events(ctx: Context, aws: AwsSession, function_name: str, alias_arn: st
     changes += mappings.plan_mappings(target, by_kind["mapping"])
     changes += schedules.plan_schedules(target, by_kind["schedule"])
     changes += grant_drops
+    return _new_sources_after_release(changes)
+
+
+# The steps that wire a source for the first time (S3 marks its bucket write itself,
+# since one write may add entries and change others).
+NEW_SOURCE_STEPS = frozenset({"subscribe", "create event source mapping", "create schedule rule"})
+
+
+def _new_sources_after_release(changes: list[Change]) -> list[Change]:
+    for change in changes:
+        if change.action == "create" and change.step in NEW_SOURCE_STEPS:
+            change.phase = "release"
     return changes
 
 
