@@ -227,3 +227,46 @@ def test_events_added_changed_removed(project: Path, strict_aws: Any) -> None:
     assert lw_run(project, "undeploy", "--yes").exit_code == 0
     strict_aws.settle()
     assert leftovers(NAME, "flask-hello", "dev") == []
+
+
+# --------------------------------------------------------------------------- chaos
+
+
+def _final_state(strict_aws: Any) -> dict[str, Any]:
+    """What a deploy leaves, with AWS's generated ids left out."""
+    with strict_aws.paused():
+        lam = boto3.client("lambda")
+        config = lam.get_function_configuration(FunctionName=NAME, Qualifier="live")
+        [api] = boto3.client("apigateway").get_rest_apis()["items"]
+        return {
+            "alias": _alias_version(),
+            "config": {k: config.get(k) for k in ("MemorySize", "Handler", "Runtime", "Timeout", "CodeSha256")},
+            "versions": len(lam.list_versions_by_function(FunctionName=NAME)["Versions"]),
+            "api": api["name"],
+            "events": _wired(),
+        }
+
+
+def test_random_latency_and_throttling_converge_to_the_same_state(project: Path, strict_aws: Any,
+                                                                  fast_botocore_retries: None) -> None:
+    strict_aws.delays.s3_permission_attempts = 0  # finding 9 (the other half of #11) retries S3 itself
+    sources = _event_sources(strict_aws)
+
+    def lifecycle() -> dict[str, Any]:
+        deploy_ok(project)
+        _with_handler(project)
+        configure(project, cors=True, memory_size=384, events=_events(sources))
+        deploy_ok(project)
+        strict_aws.settle()
+        return _final_state(strict_aws)
+
+    calm = lifecycle()
+    assert lw_run(project, "undeploy", "--yes").exit_code == 0
+    strict_aws.settle()
+    (project / "app.py").write_text((project / "app.py").read_text().split("\n# events")[0])
+    configure(project)
+
+    strict_aws.chaos(seed=11, throttle_rate=0.3)
+    stormy = lifecycle()
+    assert strict_aws._chaos["throttled"] > 10  # the run really was throttled, often
+    assert stormy == calm
