@@ -123,6 +123,7 @@ def test_vpc_and_dead_letter_permissions_are_waited_for(project: Path, strict_aw
 
 
 def test_snap_start_alias_moves_only_to_an_active_version(project: Path, strict_aws: Any) -> None:
+    strict_aws.delays.snapstart_pending = 1.0  # longer than a release takes, however busy the machine
     configure(project, runtime="python3.12", snap_start=True)
     deploy_ok(project)
     _touch(project, "v2")
@@ -136,6 +137,7 @@ def test_snap_start_alias_moves_only_to_an_active_version(project: Path, strict_
 
 
 def test_provisioned_concurrency_is_set_once_the_alias_settled(project: Path, strict_aws: Any) -> None:
+    strict_aws.delays.alias_weights = 0.3
     configure(project, provisioned_concurrency=2)
     deploy_ok(project)
     assert strict_aws.provisioned("us-east-1", NAME) == 2
