@@ -282,31 +282,27 @@ class StrictAws:
     def _iam_refusal(self, client: Any, operation: str, role_arn: str, check: str) -> None:
         """Raise the message Lambda gives while ``role_arn``'s last change propagates.
         ``check``: what Lambda verifies (assume, vpc, dlq-sqs, dlq-sns, mapping-sqs,
-        mapping-stream)."""
+        mapping-stream). A new role or a new trust policy cannot be assumed yet; a new
+        role or a changed permission policy does not grant yet what Lambda checks."""
         role = self._roles.get(role_arn.rsplit("/", 1)[-1])
         if not role or role["left"] <= 0:
             return
-        message = None
-        if role["new"] or check == "assume":
+        kind = role["kind"]
+        if check == "assume":
+            if kind not in ("new", "trust"):
+                return
             message = "The role defined for the function cannot be assumed by Lambda."
-        elif check == "vpc":
-            message = ("The provided execution role does not have permissions to call CreateNetworkInterface on EC2")
-        elif check == "dlq-sqs":
-            message = "The provided execution role does not have permissions to call SendMessage on SQS"
-        elif check == "dlq-sns":
-            message = "The provided execution role does not have permissions to call Publish on SNS"
-        elif check == "mapping-sqs":
-            message = ("The provided execution role does not have permissions to call ReceiveMessage on SQS")
-        elif check == "mapping-stream":
-            message = ("Cannot access stream. Please ensure the role can perform the GetRecords, GetShardIterator, "
-                       "DescribeStream, and ListStreams Actions on your stream in IAM.")
-        if role["new"] and check.startswith("mapping"):
-            message = ("The provided execution role does not have permissions to call ReceiveMessage on SQS"
-                       if check == "mapping-sqs" else
-                       "Cannot access stream. Please ensure the role can perform the GetRecords, GetShardIterator, "
-                       "DescribeStream, and ListStreams Actions on your stream in IAM.")
-        if message is None:
+        elif kind not in ("new", "policy"):
             return
+        else:
+            message = {
+                "vpc": "The provided execution role does not have permissions to call CreateNetworkInterface on EC2",
+                "dlq-sqs": "The provided execution role does not have permissions to call SendMessage on SQS",
+                "dlq-sns": "The provided execution role does not have permissions to call Publish on SNS",
+                "mapping-sqs": "The provided execution role does not have permissions to call ReceiveMessage on SQS",
+                "mapping-stream": "Cannot access stream. Please ensure the role can perform the GetRecords, "
+                                  "GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM.",
+            }[check]
         role["left"] -= 1
         raise self._error(client, operation, "InvalidParameterValueException", message, 400)
 
@@ -323,20 +319,27 @@ class StrictAws:
 
     # ------------------------------------------------------------------ IAM
 
-    def _role_changed(self, name: str, *, new: bool) -> None:
-        self._roles[name] = {"left": self.delays.iam_attempts, "new": new}
+    def _role_changed(self, name: str, kind: str) -> None:
+        """``kind``: ``new`` (CreateRole), ``trust`` (UpdateAssumeRolePolicy) or
+        ``policy`` (Put/AttachRolePolicy); a role still new stays new."""
+        previous = self._roles.get(name)
+        if previous and previous["kind"] == "new" and previous["left"] > 0:
+            kind = "new"
+        self._roles[name] = {"left": self.delays.iam_attempts, "kind": kind}
 
     def _after_iam_CreateRole(self, client: Any, params: dict[str, Any], response: Any) -> Any:
-        self._role_changed(params["RoleName"], new=True)
+        self._role_changed(params["RoleName"], "new")
         return response
 
     def _after_iam_PutRolePolicy(self, client: Any, params: dict[str, Any], response: Any) -> Any:
-        previous = self._roles.get(params["RoleName"])
-        self._role_changed(params["RoleName"], new=bool(previous and previous["new"] and previous["left"] > 0))
+        self._role_changed(params["RoleName"], "policy")
+        return response
+
+    def _after_iam_UpdateAssumeRolePolicy(self, client: Any, params: dict[str, Any], response: Any) -> Any:
+        self._role_changed(params["RoleName"], "trust")
         return response
 
     _after_iam_AttachRolePolicy = _after_iam_PutRolePolicy
-    _after_iam_UpdateAssumeRolePolicy = _after_iam_PutRolePolicy
 
     # ------------------------------------------------------------------ Lambda functions
 
