@@ -141,6 +141,7 @@ def test_snapstart_version_pending_alias_weights_and_provisioned_concurrency(str
 
 
 def test_api_gateway_quota_and_conflicts(strict_aws: Any) -> None:
+    strict_aws.delays.apigw_quota_window = 0.5  # AWS: 30 s; long enough here for a busy machine
     apigw = boto3.client("apigateway")
     first, second = (apigw.create_rest_api(name=n)["id"] for n in ("a", "b"))
     apigw.delete_rest_api(restApiId=first)
