@@ -171,7 +171,7 @@ def fault(monkeypatch: pytest.MonkeyPatch) -> Faults:
 
 @pytest.fixture
 def strict_aws(aws_env: str, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """moto behind the strict layer (tests/providers/aws/strict_aws.py): AWS's delays,
+    """moto behind the strict layer (tests/providers/aws/strict_aws/): AWS's delays,
     transitional states and eventual consistency, in milliseconds. lw's own waits are
     scaled by the same factor through ``LW_AWS_WAIT_SCALE``, so nothing sleeps for real."""
     from strict_aws import StrictAws

@@ -240,7 +240,7 @@ def test_large_packages_go_to_one_bucket_per_region(tmp_path: Path) -> None:
 
 
 def test_global_lifecycle_under_the_strict_layer(project: Path, strict_aws: Any, call_counter) -> None:
-    """The same lifecycle against AWS's delays, states and quotas (strict_aws.py), three
+    """The same lifecycle against AWS's delays, states and quotas (tests/providers/aws/strict_aws/), three
     regions at once."""
     test_global_deploy_redeploy_code_change_status_and_undeploy(project, call_counter)
     assert strict_aws.errors(), "the strict layer refused nothing: it was not in the way"

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from strict_aws import _select_route
+from strict_aws import select_route
 
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
@@ -186,4 +186,4 @@ def test_rest_preflight_applies_the_binary_transform_rule(strict_aws: Any) -> No
 ])
 def test_http_api_route_selection(keys: list[str], path: str, expected: str) -> None:
     routes = [{"RouteKey": k} for k in keys]
-    assert _select_route(routes, "OPTIONS", path)["RouteKey"] == expected
+    assert select_route(routes, "OPTIONS", path)["RouteKey"] == expected

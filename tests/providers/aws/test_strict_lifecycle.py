@@ -1,5 +1,5 @@
 """The AWS lifecycle through the real CLI against moto behind the strict layer
-(strict_aws.py): every transitional state and propagation delay AWS has, in
+(tests/providers/aws/strict_aws/): every transitional state and propagation delay AWS has, in
 milliseconds. Each finding of issue #11 has a test here that failed before its fix."""
 
 from __future__ import annotations

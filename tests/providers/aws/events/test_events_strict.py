@@ -29,7 +29,8 @@ def test_starting_position_change_waits_until_the_old_mapping_is_deleted(aws, fu
     strict_aws.settle()
     (mapping,) = _mappings(aws)
     assert mapping["StartingPosition"] == "TRIM_HORIZON" and mapping["State"] == "Enabled"
-    refused = {code for _, op, code in strict_aws.errors() if op.endswith("EventSourceMapping") and not op.startswith("Get")}
+    refused = {code for _, op, code in strict_aws.errors()
+               if op.endswith("EventSourceMapping") and not op.startswith("Get")}
     assert refused <= {"InvalidParameterValueException"}, strict_aws.errors()
 
 
