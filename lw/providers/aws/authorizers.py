@@ -407,6 +407,11 @@ def plan_http_route(ctx: Context, aws: AwsSession, function: str, api_id: str | 
     return changes
 
 
+def http_route_type(ctx: Context) -> str:
+    """The authorization type the ``$default`` route gets (``NONE``: open)."""
+    return _route_type(for_gateway(ctx, "http"))
+
+
 def http_route_auth(ctx: Context, aws: AwsSession, function: str) -> tuple[str, dict[str, Any] | None]:
     """The ``$default`` route's authorization type and its authorizer's parameters
     (``None``: no authorizer), as ``plan_http_route`` sets them; ``lw template`` exports

@@ -13,8 +13,15 @@ from lw.core.context import Context
 from lw.core.errors import ConfigError
 from lw.core.plan import Change
 from lw.providers.aws import names
-from lw.providers.aws.errors import read_or_none
+from lw.providers.aws.errors import aws_message, error_code, read_or_none
+from lw.providers.aws.propagation import reporter_progress
 from lw.providers.aws.session import AwsSession
+from lw.providers.aws.waits import pause, retry_while
+
+# An alias briefly carries routing weights while Lambda moves it; provisioned
+# concurrency is refused on a weighted alias, so lw waits for the move to settle.
+ALIAS_SETTLE_POLLS = 60
+WEIGHTED_ALIAS = "Alias with weights"
 
 
 def _count(ctx: Context, *keys: str) -> int | None:
@@ -67,7 +74,34 @@ def plan_provisioned(ctx: Context, aws: AwsSession, function: str, *, alias_exis
                        lambda o: lam.delete_provisioned_concurrency_config(FunctionName=function,
                                                                            Qualifier=names.ALIAS),
                        phase="release", step="remove provisioned concurrency")]
-    return [Change("update", resource, f"provisioned concurrency -> {wanted}",
-                   lambda o: lam.put_provisioned_concurrency_config(
-                       FunctionName=function, Qualifier=names.ALIAS, ProvisionedConcurrentExecutions=wanted),
+    def put(outputs: object) -> None:
+        wait_alias_settled(lam, function)
+        retry_while(lambda: lam.put_provisioned_concurrency_config(
+            FunctionName=function, Qualifier=names.ALIAS, ProvisionedConcurrentExecutions=wanted),
+            _alias_weighted, progress=reporter_progress(ctx), budget=120.0)
+
+    return [Change("update", resource, f"provisioned concurrency -> {wanted}", put,
                    phase="release", step="set provisioned concurrency")]
+
+
+def _weights(alias: dict[str, Any]) -> dict[str, Any]:
+    return dict((alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {})
+
+
+def wait_alias_settled(lam: Any, function: str) -> None:
+    """Poll the alias until it has no routing weights (AWS adds some for a moment while
+    it moves an alias); gives up quietly after ``ALIAS_SETTLE_POLLS`` seconds, leaving the
+    retry of the put itself to cover the rest."""
+    for _ in range(ALIAS_SETTLE_POLLS):
+        alias = read_or_none(f"Lambda alias {function}:{names.ALIAS}",
+                             lambda: lam.get_alias(FunctionName=function, Name=names.ALIAS))
+        if alias is None or not _weights(alias):
+            return
+        pause(1)
+
+
+def _alias_weighted(exc: BaseException) -> str | None:
+    if error_code(exc) in {"InvalidParameterValueException", "ResourceConflictException"} and \
+            WEIGHTED_ALIAS.lower() in aws_message(exc).lower():
+        return f"alias {names.ALIAS} is still moving (it has routing weights)"
+    return None

@@ -83,6 +83,11 @@ def preflight_method(found: CorsRules, parameters: list[dict[str, Any]] | None =
         }},
         "x-amazon-apigateway-integration": {
             "type": "mock",
+            # With binary_support, ``*/*`` is a binary media type: every request body,
+            # a preflight's empty one too, is binary, and the mock's JSON request
+            # template cannot be applied to it ("Unable to transform request", 500)
+            # unless API Gateway first converts the payload to text.
+            "contentHandling": "CONVERT_TO_TEXT",
             "requestTemplates": {"application/json": '{"statusCode": 200}'},
             "passthroughBehavior": "when_no_match",
             "responses": {"default": {
@@ -182,3 +187,53 @@ def plan_http_api(ctx: Context, client: Any, api: dict[str, Any], resource: str)
     action = "delete" if not wanted else ("create" if not current else "update")
     return [Change(action, f"{resource} CORS", describe(wanted) if wanted else "cors is off", apply,
                    step="set HTTP API CORS")]
+
+
+# HTTP API: ``$default`` also catches ``OPTIONS``, so an authorizer on it would answer a
+# preflight 401/403 before API Gateway's CORS support could. Routes for ``OPTIONS``
+# without authorization take precedence over ``$default`` (AWS's HTTP API CORS guide);
+# API Gateway answers the preflight itself from the API's CORS configuration.
+PREFLIGHT_ROUTE_KEYS = ("OPTIONS /", "OPTIONS /{proxy+}")
+
+
+def needs_preflight_routes(ctx: Context, route_authorization: str) -> bool:
+    return rules(ctx) is not None and route_authorization != "NONE"
+
+
+def plan_http_preflight_routes(ctx: Context, client: Any, api_id: str | None, routes: list[dict[str, Any]],
+                               integration_id: str | None, route_authorization: str, resource: str) -> list[Change]:
+    """Create (or remove, when CORS or the authorizer is gone) the unauthenticated
+    ``OPTIONS`` routes. ``api_id``/``integration_id`` are ``None`` when this same plan
+    creates them: the apply then reads them from the outputs."""
+    wanted = needs_preflight_routes(ctx, route_authorization)
+    by_key = {str(r.get("RouteKey")): r for r in routes}
+    changes: list[Change] = []
+    for key in PREFLIGHT_ROUTE_KEYS:
+        current = by_key.get(key)
+        target = f"integrations/{integration_id}" if integration_id else None
+        if wanted and (current is None or (current.get("AuthorizationType") or "NONE") != "NONE"
+                       or (target and current.get("Target") != target)):
+            changes.append(Change("create" if current is None else "update", f"{resource} route {key}",
+                                  "CORS preflights must not need the authorizer",
+                                  _put_preflight_route(client, api_id, key, current, target),
+                                  step="set HTTP API preflight route"))
+        elif not wanted and current is not None:
+            route_id = str(current["RouteId"])
+            changes.append(Change("delete", f"{resource} route {key}", "no CORS with an authorizer any more",
+                                  lambda o, rid=route_id: client.delete_route(ApiId=api_id, RouteId=rid),
+                                  step="delete HTTP API preflight route"))
+    return changes
+
+
+def _put_preflight_route(client: Any, api_id: str | None, key: str, current: dict[str, Any] | None,
+                         target: str | None) -> Any:
+    def apply(outputs: Outputs) -> None:
+        api = api_id or outputs["http_api_id"]
+        route_target = target or f"integrations/{outputs['http_integration']}"
+        if current is None:
+            client.create_route(ApiId=api, RouteKey=key, Target=route_target, AuthorizationType="NONE")
+        else:
+            client.update_route(ApiId=api, RouteId=current["RouteId"], Target=route_target,
+                                AuthorizationType="NONE", AuthorizerId="")
+
+    return apply

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from lw.core.artifact import Artifact
 from lw.core.context import Context
@@ -27,19 +26,16 @@ from lw.providers.aws import names
 from lw.providers.aws.code_upload import CodeSource, plan_code_source
 from lw.providers.aws.concurrency import reserved as reserved_concurrency
 from lw.providers.aws.concurrency import reserved_change
-from lw.providers.aws.errors import error_code, read_or_none
+from lw.providers.aws.errors import read_or_none
 from lw.providers.aws.layer import resolve_pending
+from lw.providers.aws.propagation import reporter_progress, retry_iam
 from lw.providers.aws.session import AwsSession
 from lw.providers.aws.versions import published_versions
-
-# Waits after a new role before Lambda accepts it (IAM is eventually consistent);
-# tests replace ``sleep`` to run instantly.
-ROLE_PROPAGATION_DELAYS: tuple[float, ...] = (2, 3, 5, 8, 10, 10, 10, 10)
-sleep: Callable[[float], None] = time.sleep
+from lw.providers.aws.waits import waiter_config
 
 DEFAULT_EPHEMERAL_MB = 512
 # Lambda's own waiters poll every second; five minutes covers large VPC functions.
-_WAIT = {"Delay": 1, "MaxAttempts": 300}
+_WAIT_ATTEMPTS = 300
 
 
 @dataclass(frozen=True)
@@ -187,6 +183,7 @@ def plan_function(ctx: Context, aws: AwsSession, artifact: Artifact, role_arn: s
     sha = code_sha256(artifact.path)
     architecture = app.architecture
     concurrency = reserved_concurrency(ctx)
+    snap_start = bool(app.setting("snap_start"))
     live = read_live(aws, function)
     if live is not None:
         refuse_foreign(app, function, live.tags)
@@ -196,11 +193,12 @@ def plan_function(ctx: Context, aws: AwsSession, artifact: Artifact, role_arn: s
         code = plan_code_source(ctx, aws, artifact, sha)
         changes += code.changes
         def create(outputs: Outputs) -> None:
-            response = _retry_role_propagation(ctx, lambda: lam.create_function(
+            response = retry_iam(lambda: lam.create_function(
                 FunctionName=function, Code=code.params(), Architectures=[architecture], Tags=app.tags,
-                Publish=True, PackageType="Zip", **resolve_pending(wanted, outputs)))
-            lam.get_waiter("function_active_v2").wait(FunctionName=function, WaiterConfig=_WAIT)
+                Publish=True, PackageType="Zip", **resolve_pending(wanted, outputs)), reporter_progress(ctx))
+            lam.get_waiter("function_active_v2").wait(FunctionName=function, WaiterConfig=waiter_config())
             outputs["version"] = response["Version"]
+            _wait_version_active(lam, function, response["Version"], snap_start)
 
         changes.append(Change("create", resource, f"new function, {_size(artifact.size)} package", create,
                               step="create function"))
@@ -238,7 +236,7 @@ def plan_function(ctx: Context, aws: AwsSession, artifact: Artifact, role_arn: s
     if code_changed or arch_changed or diff or unreleased:
         why = "new release" if (code_changed or arch_changed or diff) else unreleased
         changes.append(Change("update", resource, f"publish a version: {why}",
-                              lambda o: _publish(lam, function, o), step="publish version"))
+                              lambda o: _publish(lam, function, o, snap_start), step="publish version"))
         changes.append(_alias_change(lam, function, create=live.alias_version is None, previous=live.alias_version))
     else:
         changes.append(Change("noop", resource, f"code and configuration unchanged (version {live.alias_version})"))
@@ -284,34 +282,27 @@ def _update_code(lam: Any, function: str, code: CodeSource, architecture: str) -
 
 def _update_configuration(ctx: Context, lam: Any, function: str, diff: dict[str, Any]) -> None:
     _wait_updated(lam, function)
-    _retry_role_propagation(ctx, lambda: lam.update_function_configuration(FunctionName=function, **diff))
+    retry_iam(lambda: lam.update_function_configuration(FunctionName=function, **diff), reporter_progress(ctx))
     _wait_updated(lam, function)
 
 
-def _publish(lam: Any, function: str, outputs: Outputs) -> None:
+def _publish(lam: Any, function: str, outputs: Outputs, snap_start: bool = False) -> None:
     _wait_updated(lam, function)
     outputs["version"] = lam.publish_version(FunctionName=function)["Version"]
+    _wait_version_active(lam, function, outputs["version"], snap_start)
+
+
+def _wait_version_active(lam: Any, function: str, version: str, snap_start: bool) -> None:
+    """A SnapStart version stays ``Pending`` until its snapshot is taken, and Lambda
+    cannot invoke it meanwhile: the alias must not move to it before it is Active."""
+    if snap_start:
+        lam.get_waiter("published_version_active").wait(FunctionName=function, Qualifier=version,
+                                                       WaiterConfig=waiter_config(max_attempts=_WAIT_ATTEMPTS))
 
 
 def _wait_updated(lam: Any, function: str) -> None:
-    lam.get_waiter("function_updated_v2").wait(FunctionName=function, WaiterConfig=_WAIT)
-
-
-def _retry_role_propagation(ctx: Context, call: Callable[[], Any]) -> Any:
-    """Lambda refuses a role IAM created seconds ago; that resolves on its own, so wait."""
-    import botocore.exceptions
-
-    for delay in (*ROLE_PROPAGATION_DELAYS, None):
-        try:
-            return call()
-        except botocore.exceptions.ClientError as exc:
-            message = str(exc.response.get("Error", {}).get("Message", ""))
-            propagating = error_code(exc) == "InvalidParameterValueException" and "assume" in message
-            if not propagating or delay is None:
-                raise
-            ctx.reporter.progress(f"waiting {delay:g}s for the new IAM role to become usable by Lambda")
-            sleep(delay)
-    raise AssertionError("unreachable")
+    lam.get_waiter("function_updated_v2").wait(FunctionName=function,
+                                               WaiterConfig=waiter_config(max_attempts=_WAIT_ATTEMPTS))
 
 
 def foreign_message(app: AppModel, function: str) -> str:

@@ -58,6 +58,7 @@ def plan(ctx: Context, aws: AwsSession, function: str, alias_arn: str,
             route = client.create_route(ApiId=api_id, RouteKey=ROUTE,
                                         Target=f"integrations/{integration['IntegrationId']}")
             outputs["http_api_id"], outputs["http_route_id"] = api_id, route["RouteId"]
+            outputs["http_integration"] = integration["IntegrationId"]
             client.create_stage(ApiId=api_id, StageName=STAGE, AutoDeploy=True, Tags=app.tags)
             outputs["source_arn:" + sid] = names.execute_api_arn(aws, api_id)
             add_url(outputs, api["ApiEndpoint"].rstrip("/") + "/")
@@ -66,6 +67,7 @@ def plan(ctx: Context, aws: AwsSession, function: str, alias_arn: str,
             Change("create", resource, "new API with $default route and auto-deploy stage", create,
                    step="create HTTP API"),
             *authorizers.plan_http_route(ctx, aws, function, None, None, resource),
+            *cors.plan_http_preflight_routes(ctx, client, None, [], None, authorizers.http_route_type(ctx), resource),
             grant_change(aws, function, sid, statements, principal="apigateway.amazonaws.com",
                          source_pending=True, what="the HTTP API"),
         ]
@@ -116,6 +118,9 @@ def plan(ctx: Context, aws: AwsSession, function: str, alias_arn: str,
                               "auto-deploy stage missing", fix_stage, step="set HTTP API stage"))
     changes += cors.plan_http_api(ctx, client, existing, resource)
     changes += authorizers.plan_http_route(ctx, aws, function, api_id, route, resource)
+    changes += cors.plan_http_preflight_routes(ctx, client, api_id, routes,
+                                               integration["IntegrationId"] if integration else None,
+                                               authorizers.http_route_type(ctx), resource)
     if not changes:
         changes.append(Change("noop", resource, endpoint))
     changes[-1].outputs = {"urls": [endpoint]}

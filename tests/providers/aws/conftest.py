@@ -167,3 +167,25 @@ def fault(monkeypatch: pytest.MonkeyPatch) -> Faults:
 
     monkeypatch.setattr(BaseClient, "_make_api_call", failing)
     return faults
+
+
+@pytest.fixture
+def strict_aws(aws_env: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """moto behind the strict layer (tests/providers/aws/strict_aws/): AWS's delays,
+    transitional states and eventual consistency, in milliseconds. lw's own waits are
+    scaled by the same factor through ``LW_AWS_WAIT_SCALE``, so nothing sleeps for real."""
+    from strict_aws import StrictAws
+
+    monkeypatch.setenv("LW_AWS_WAIT_SCALE", "0.001")
+    return StrictAws().install(monkeypatch)
+
+
+@pytest.fixture
+def fast_botocore_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore's own retries (standard mode) with millisecond backoff, for tests that
+    let the strict layer throttle: the retry logic runs, the sleeping does not."""
+    from botocore.retries import standard
+
+    monkeypatch.setenv("AWS_RETRY_MODE", "standard")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "5")
+    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0.001)

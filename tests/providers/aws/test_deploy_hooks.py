@@ -134,8 +134,10 @@ def test_failure_during_first_deploy_converges(aws_env: str, tmp_path: Path, fau
 
 
 def test_iam_propagation_delay_is_retried(aws_env: str, tmp_path: Path, fault, monkeypatch) -> None:
+    from lw.providers.aws import waits
+
     slept: list[float] = []
-    monkeypatch.setattr(function_module, "sleep", slept.append)
+    monkeypatch.setattr(waits, "sleep", slept.append)
     fault.fail("lambda", "CreateFunction", "InvalidParameterValueException",
                "The role defined for the function cannot be assumed by Lambda.", status=400, times=2)
     deploy(make_context(make_app(tmp_path)), make_artifact(tmp_path / "a"))

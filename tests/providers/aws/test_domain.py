@@ -458,3 +458,9 @@ def test_alias_record_comparison_ignores_case_and_root_dot() -> None:
     assert not wanted.matches({"AliasTarget": {"DNSName": "d-other.execute-api.us-east-1.amazonaws.com.",
                                                "HostedZoneId": REGIONAL_ZONE_ID}})
     assert not wanted.matches(None)
+
+
+def test_custom_domain_lifecycle_under_the_strict_layer(shop: Path, strict_aws: Any, call_counter) -> None:
+    """The same lifecycle against AWS's delays, states and quotas (tests/providers/aws/strict_aws/)."""
+    test_certify_after_deploy_then_idempotent_then_undeploy(shop, call_counter)
+    assert strict_aws.errors(), "the strict layer refused nothing: it was not in the way"

@@ -237,3 +237,10 @@ def test_large_packages_go_to_one_bucket_per_region(tmp_path: Path) -> None:
     assert all(b.endswith(r) for b, r in zip(sorted(buckets), sorted(REGIONS), strict=True))
     single = make_app(tmp_path)
     assert names.artifact_bucket(single, SimpleNamespace(region="eu-west-1", account_id="1")) == "demo-dev-lw-1"
+
+
+def test_global_lifecycle_under_the_strict_layer(project: Path, strict_aws: Any, call_counter) -> None:
+    """The same lifecycle against AWS's delays, states and quotas (tests/providers/aws/strict_aws/), three
+    regions at once."""
+    test_global_deploy_redeploy_code_change_status_and_undeploy(project, call_counter)
+    assert strict_aws.errors(), "the strict layer refused nothing: it was not in the way"

@@ -283,6 +283,10 @@ def test_http_api_jwt_authorizer_and_cors_are_exported(project: Path) -> None:
     assert _lint(template) == []
     route = _of_type(template, "AWS::ApiGatewayV2::Route")["HttpApiRoute"]
     assert route["AuthorizationType"] == "JWT" and route["AuthorizerId"] == {"Ref": "HttpApiAuthorizer"}
+    preflights = {r["RouteKey"]: r for r in _of_type(template, "AWS::ApiGatewayV2::Route").values()
+                  if r["RouteKey"].startswith("OPTIONS")}
+    assert sorted(preflights) == ["OPTIONS /", "OPTIONS /{proxy+}"]  # CORS + authorizer: preflights stay open
+    assert all(r["AuthorizationType"] == "NONE" for r in preflights.values())
     authorizer = _of_type(template, "AWS::ApiGatewayV2::Authorizer")["HttpApiAuthorizer"]
     assert authorizer["JwtConfiguration"] == {"Issuer": "https://issuer.example.com", "Audience": ["my-app"]}
     assert _of_type(template, "AWS::ApiGatewayV2::Api")["HttpApi"]["CorsConfiguration"]["AllowOrigins"] == [

@@ -100,6 +100,9 @@ class _FakeProvisioned:
         self.calls.append(("put", params))
         return {}
 
+    def get_alias(self, **params: object) -> dict:
+        return {"FunctionVersion": "1"}  # settled: no routing weights
+
     def delete_provisioned_concurrency_config(self, **params: object) -> None:
         self.calls.append(("delete", params))
 

@@ -17,11 +17,18 @@ from lw.providers.aws.events.arns import parse_source
 from lw.providers.aws.events.bindings import is_enabled, label, option, source_arn
 from lw.providers.aws.events.reads import paginate, read_optional
 from lw.providers.aws.events.target import Target
+from lw.providers.aws.propagation import IAM_BUDGET_SECONDS, iam_not_propagated, resource_busy, retry_iam
+from lw.providers.aws.waits import pause, retry_while
 
 DEFAULT_BATCH_SIZE = {"sqs": 10, "dynamodb": 100, "kinesis": 100}
 PARTIAL_BATCH_FAILURES = "ReportBatchItemFailures"
 _ENABLED_STATES = {"Enabled", "Enabling"}
 _DISABLED_STATES = {"Disabled", "Disabling"}
+# AWS changes a mapping asynchronously; while it is in one of these states, updates and
+# deletes are refused (ResourceInUseException) and a new mapping for the same source
+# conflicts with one still Deleting.
+TRANSITIONAL_STATES = frozenset({"Creating", "Updating", "Enabling", "Disabling", "Deleting"})
+SETTLE_POLLS = 300
 
 
 @dataclass(frozen=True)
@@ -145,7 +152,8 @@ def delete_changes(target: Target, mappings: list[dict[str, Any]]) -> list[Chang
 
 def _create(target: Target, mapping: WantedMapping) -> Any:
     def apply(outputs: Outputs) -> None:
-        target.aws.client("lambda").create_event_source_mapping(**mapping.create_params(target))
+        client = target.aws.client("lambda")
+        retry_iam(lambda: client.create_event_source_mapping(**mapping.create_params(target)), target.progress)
 
     return apply
 
@@ -155,34 +163,84 @@ def _update(target: Target, uuid: str, mapping: WantedMapping) -> Any:
         params = mapping.create_params(target)
         for immutable in ("EventSourceArn", "StartingPosition"):
             params.pop(immutable, None)
-        target.aws.client("lambda").update_event_source_mapping(UUID=uuid, **params)
+        client = target.aws.client("lambda")
+        wait_settled(target, uuid)
+        retry_while(lambda: client.update_event_source_mapping(UUID=uuid, **params), _busy_or_iam,
+                    progress=target.progress, budget=IAM_BUDGET_SECONDS)
 
     return apply
 
 
-def _delete(target: Target, uuid: str) -> Any:
+def _delete(target: Target, uuid: str, *, wait_gone: bool = False) -> Any:
     def apply(outputs: Outputs) -> None:
         import botocore.exceptions
 
         from lw.providers.aws.errors import is_not_found
 
+        client = target.aws.client("lambda")
+        if wait_settled(target, uuid) is None:
+            return
         try:
-            target.aws.client("lambda").delete_event_source_mapping(UUID=uuid)
+            retry_while(lambda: client.delete_event_source_mapping(UUID=uuid), resource_busy,
+                        progress=target.progress, budget=SETTLE_POLLS)
         except botocore.exceptions.ClientError as exc:
             if not is_not_found(exc):
                 raise
+        if wait_gone:
+            wait_deleted(target, uuid)
 
     return apply
 
 
 def _replace(target: Target, uuid: str, mapping: WantedMapping) -> Any:
-    delete, create = _delete(target, uuid), _create(target, mapping)
+    """``starting_position`` cannot be updated: delete, wait until AWS has really
+    removed the mapping (a delete is asynchronous, and a create for the same source
+    meanwhile fails with "provided mapping already exists"), then create."""
+    delete, create = _delete(target, uuid, wait_gone=True), _create(target, mapping)
 
     def apply(outputs: Outputs) -> None:
         delete(outputs)
         create(outputs)
 
     return apply
+
+
+def _read(target: Target, uuid: str) -> dict[str, Any] | None:
+    client = target.aws.client("lambda")
+    return read_optional("read", f"event source mapping {uuid}",
+                         lambda: client.get_event_source_mapping(UUID=uuid))
+
+
+def wait_settled(target: Target, uuid: str) -> dict[str, Any] | None:
+    """Poll the mapping until it is not ``Creating``/``Updating``/``Enabling``/
+    ``Disabling``/``Deleting``: AWS refuses updates and deletes meanwhile. ``None`` when
+    it does not exist (any more)."""
+    for attempt in range(SETTLE_POLLS):
+        found = _read(target, uuid)
+        if found is None or str(found.get("State") or "") not in TRANSITIONAL_STATES:
+            return found
+        if attempt == 0:
+            target.progress(f"waiting for event source mapping {uuid} ({found.get('State')}) to settle")
+        pause(1)
+    raise ProviderError(f"event source mapping {uuid} is still {found.get('State')} after {SETTLE_POLLS}s; "
+                        "run the deploy again later")
+
+
+def wait_deleted(target: Target, uuid: str) -> None:
+    """Poll until the mapping is gone (its ``Deleting`` state over)."""
+    for attempt in range(SETTLE_POLLS):
+        found = _read(target, uuid)
+        if found is None:
+            return
+        if attempt == 0:
+            target.progress(f"waiting for event source mapping {uuid} to be deleted")
+        pause(1)
+    raise ProviderError(f"event source mapping {uuid} is still being deleted after {SETTLE_POLLS}s; "
+                        "run the deploy again later")
+
+
+def _busy_or_iam(exc: BaseException) -> str | None:
+    return resource_busy(exc) or iam_not_propagated(exc)
 
 
 def describe_mappings(target: Target, bindings: list[EventBinding]) -> list[dict[str, Any]]:

@@ -2,9 +2,11 @@
 
 The order of the returned changes is the order they are applied in: invoke
 permissions first (S3 refuses a notification the function cannot receive), then each
-source, then the permissions of sources that were unwired. Every change is in the
-``build`` phase, targeting the ``live`` alias, which exists before events are wired
-and is only *moved* by the release phase.
+source, then the permissions of sources that were unwired. Every change targets the
+``live`` alias. Changes to sources already wired are in the ``build`` phase; a *new*
+source is wired in the ``release`` phase, after the alias moved: wired earlier, it
+would first deliver to the version still serving, whose code does not know the new
+binding, and stay pointed at it if the release then failed.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def plan_events(ctx: Context, aws: AwsSession, function_name: str, alias_arn: st
     """
     bindings = aws_bindings(ctx.app)
     validate_bindings(ctx.app, bindings, aws.region)
-    target = Target(ctx.app, aws, function_name, alias_arn)
+    target = Target(ctx.app, aws, function_name, alias_arn, ctx.reporter.progress)
     by_kind = _by_kind([b for b in bindings if is_enabled(b) or b.kind not in PUSH_KINDS])
     current_grants = read_grants(target)
 
@@ -51,6 +53,18 @@ def plan_events(ctx: Context, aws: AwsSession, function_name: str, alias_arn: st
     changes += mappings.plan_mappings(target, by_kind["mapping"])
     changes += schedules.plan_schedules(target, by_kind["schedule"])
     changes += grant_drops
+    return _new_sources_after_release(changes)
+
+
+# The steps that wire a source for the first time (S3 marks its bucket write itself,
+# since one write may add entries and change others).
+NEW_SOURCE_STEPS = frozenset({"subscribe", "create event source mapping", "create schedule rule"})
+
+
+def _new_sources_after_release(changes: list[Change]) -> list[Change]:
+    for change in changes:
+        if change.action == "create" and change.step in NEW_SOURCE_STEPS:
+            change.phase = "release"
     return changes
 
 
@@ -61,7 +75,7 @@ def plan_events_removal(ctx: Context, aws: AwsSession, function_name: str) -> li
     the alias, rules by prefix and tags) and by ``lw.yml``; the invoke permissions go
     with the function, which the caller deletes afterwards.
     """
-    target = Target(ctx.app, aws, function_name, alias_arn_for(aws, function_name))
+    target = Target(ctx.app, aws, function_name, alias_arn_for(aws, function_name), ctx.reporter.progress)
     grants = read_grants(target)
     configured_buckets = [b for b in aws_bindings(ctx.app) if b.kind == "s3" and _valid_s3(b)]
     changes: list[Change] = []
@@ -78,7 +92,7 @@ def describe_events(ctx: Context, aws: AwsSession, function_name: str) -> list[d
     """Each binding with its kind, source and state (``enabled``, ``disabled``,
     ``missing`` when configured but not wired, ``not configured`` for leftovers)."""
     bindings = [b for b in aws_bindings(ctx.app) if _describable(b, aws.region)]
-    target = Target(ctx.app, aws, function_name, alias_arn_for(aws, function_name))
+    target = Target(ctx.app, aws, function_name, alias_arn_for(aws, function_name), ctx.reporter.progress)
     unwired = [b for b in bindings if b.kind in PUSH_KINDS and not is_enabled(b)]
     by_kind = _by_kind([b for b in bindings if b not in unwired])
     grants = read_grants(target)

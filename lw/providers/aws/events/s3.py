@@ -135,7 +135,7 @@ def _bucket_change(target: Target, bucket: str, configured: list[EventBinding], 
     )
     action = "create" if not existing else "delete" if not wanted else "update"
     return Change(action, resource, reason + " (other entries kept)", _merge(target, bucket, list(wanted.values())),
-                  step="write bucket notifications")
+                  step="write bucket notifications", phase="release" if added else "build")  # new: after the alias move
 
 
 def _merge(target: Target, bucket: str, entries: list[Configuration]) -> Any:

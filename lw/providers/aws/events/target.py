@@ -7,8 +7,8 @@ id is asked of STS at most once (and only after validation passed, so an invalid
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
 
 from lw.core.model import AppModel
 from lw.providers.aws import names
@@ -27,6 +27,8 @@ class Target:
     aws: AwsSession
     function_name: str
     alias_arn: str
+    # where waits for AWS (IAM propagation, mapping state changes) are reported
+    progress: Callable[[str], None] = field(default=lambda message: None, compare=False, repr=False)
 
     @property
     def region(self) -> str:

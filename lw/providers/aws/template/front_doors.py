@@ -86,6 +86,11 @@ def _http(ctx: Context, aws: AwsSession, parts: TemplateParts, function: str, al
                              "Target": {"Fn::Sub": "integrations/${HttpApiIntegration}"}}
     add_http_security(ctx, aws, parts, HTTP_ID, route, function)
     parts.add("HttpApiRoute", "AWS::ApiGatewayV2::Route", route)
+    if cors.needs_preflight_routes(ctx, str(route.get("AuthorizationType") or "NONE")):
+        for index, key in enumerate(cors.PREFLIGHT_ROUTE_KEYS):
+            parts.add(f"HttpApiPreflightRoute{index}", "AWS::ApiGatewayV2::Route",
+                      {"ApiId": {"Ref": HTTP_ID}, "RouteKey": key, "AuthorizationType": "NONE",
+                       "Target": {"Fn::Sub": "integrations/${HttpApiIntegration}"}})
     parts.add("HttpApiStage", "AWS::ApiGatewayV2::Stage",
               {"ApiId": {"Ref": HTTP_ID}, "StageName": http_v2.STAGE, "AutoDeploy": True, "Tags": tag_map(app.tags)})
     parts.permission("HttpApiPermission", alias_arn, principal="apigateway.amazonaws.com",
