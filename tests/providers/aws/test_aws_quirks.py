@@ -1,0 +1,90 @@
+"""AWS behaviour moto does not have, modeled at botocore's call boundary (issue #11,
+findings 8, 9, 11 and 12): each test fails without the fix it names.
+
+Faults come from the ``fault`` fixture (a modeled ``ClientError`` raised before the
+call reaches moto) or from ``answer``, which replaces an operation's response the
+way AWS would answer it (partial failures, account settings moto lacks).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import boto3
+import pytest
+
+from lw.core.errors import ProviderError
+from lw.providers.aws import backoff
+from lw.providers.aws.session import AwsSession
+
+
+@pytest.fixture
+def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    slept: list[float] = []
+    monkeypatch.setattr(backoff, "sleep", slept.append)
+    return slept
+
+
+@pytest.fixture
+def answer(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str, Callable[[dict[str, Any]], Any]], None]:
+    """``answer(service, operation, fn)``: the operation returns ``fn(params)`` instead
+    of moto's answer (``fn`` may call ``real(params)`` through the second argument)."""
+    from botocore.client import BaseClient
+
+    rules: dict[tuple[str, str], Callable[..., Any]] = {}
+    original = BaseClient._make_api_call
+
+    def patched(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        rule = rules.get((self.meta.service_model.service_name, operation))
+        if rule is not None:
+            return rule(params, lambda p=params: original(self, operation, p))
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", patched)
+
+    def add(service: str, operation: str, fn: Callable[..., Any]) -> None:
+        rules[(service, operation)] = fn
+
+    return add
+
+
+# --------------------------------------------------------------------------- finding 11: retries
+
+
+def test_clients_use_standard_retry_mode_unless_the_user_chose_one(aws_env: str,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    assert AwsSession().client("lambda").meta.config.retries["mode"] == "standard"
+    monkeypatch.setenv("AWS_RETRY_MODE", "adaptive")
+    assert AwsSession().client("lambda").meta.config.retries["mode"] == "adaptive"
+
+
+def test_api_gateway_quota_is_waited_out_beyond_botocores_attempts(aws_env: str, fault, no_sleep) -> None:
+    aws = AwsSession()
+    progress: list[str] = []
+    aws.progress = progress.append
+    apigw = aws.client("apigateway")
+    api = apigw.create_rest_api(name="x")["id"]
+    fault.fail("apigateway", "DeleteRestApi", "TooManyRequestsException", "Too Many Requests", status=429, times=3)
+    fault.fail("apigateway", "DeleteRestApi", "ConflictException",
+               "Unable to complete operation due to concurrent modification. Please try again later.", status=409)
+    apigw.delete_rest_api(restApiId=api)
+    assert boto3.client("apigateway").get_rest_apis()["items"] == []
+    assert no_sleep == list(backoff.API_GATEWAY_DELAYS[:4])
+    assert "API Gateway DeleteRestApi: waiting 2s for API Gateway's control-plane rate limit" in progress[0]
+
+
+def test_a_real_api_gateway_conflict_is_not_retried(aws_env: str, fault, no_sleep) -> None:
+    apigw = AwsSession().client("apigatewayv2")
+    fault.fail("apigatewayv2", "CreateDomainName", "ConflictException", "The domain name already exists", status=409)
+    with pytest.raises(apigw.exceptions.ConflictException):
+        apigw.create_domain_name(DomainName="api.example.com")
+    assert no_sleep == []
+
+
+def test_api_gateway_quota_gives_up_after_its_budget(aws_env: str, fault, no_sleep) -> None:
+    apigw = AwsSession().client("apigateway")
+    fault.fail("apigateway", "CreateDomainName", "TooManyRequestsException", "slow down", status=429, times=99)
+    with pytest.raises(apigw.exceptions.TooManyRequestsException):
+        apigw.create_domain_name(domainName="api.example.com")
+    assert sum(no_sleep) >= 180
