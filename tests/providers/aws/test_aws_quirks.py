@@ -88,3 +88,36 @@ def test_api_gateway_quota_gives_up_after_its_budget(aws_env: str, fault, no_sle
     with pytest.raises(apigw.exceptions.TooManyRequestsException):
         apigw.create_domain_name(domainName="api.example.com")
     assert sum(no_sleep) >= 180
+
+
+def test_rest_apis_are_listed_500_at_a_time(aws_env: str, tmp_path: Path, answer) -> None:
+    from aws_helpers import make_app
+
+    from lw.providers.aws import names
+
+    seen: list[dict[str, Any]] = []
+    answer("apigateway", "GetRestApis", lambda params, real: seen.append(dict(params)) or real())
+    assert names.find_owned_apigateway_item(AwsSession(), make_app(tmp_path), "get_rest_apis", "REST APIs") is None
+    assert seen == [{"limit": 500}]
+
+
+def test_ecdsa_certificates_are_found(aws_env: str, answer) -> None:
+    """AWS's ListCertificates leaves out every key type but RSA_1024/RSA_2048 unless
+    ``Includes.keyTypes`` names them; moto ignores the filter, so it is modeled here."""
+    from lw.providers.aws import certificates
+
+    acm = boto3.client("acm")
+    arn = acm.request_certificate(DomainName="api.example.com", KeyAlgorithm="EC_prime256v1")["CertificateArn"]
+
+    def aws_filter(params: dict[str, Any], real: Callable[[], Any]) -> Any:
+        response = real()
+        wanted = (params.get("Includes") or {}).get("keyTypes") or ["RSA_1024", "RSA_2048"]
+        for summary in response["CertificateSummaryList"]:
+            summary["KeyAlgorithm"] = "EC_prime256v1" if summary["CertificateArn"] == arn else "RSA_2048"
+        response["CertificateSummaryList"] = [s for s in response["CertificateSummaryList"]
+                                              if s["KeyAlgorithm"] in wanted]
+        return response
+
+    answer("acm", "ListCertificates", aws_filter)
+    found = certificates.find(AwsSession().client("acm"), "api.example.com")
+    assert found is not None and found["CertificateArn"] == arn
