@@ -121,3 +121,34 @@ def test_ecdsa_certificates_are_found(aws_env: str, answer) -> None:
     answer("acm", "ListCertificates", aws_filter)
     found = certificates.find(AwsSession().client("acm"), "api.example.com")
     assert found is not None and found["CertificateArn"] == arn
+
+
+# --------------------------------------------------------------------------- finding 11: EventBridge
+
+
+def _failed(code: str) -> Callable[..., Any]:
+    return lambda params, real: {"FailedEntryCount": 1, "FailedEntries": [
+        {"TargetId": "lw", "ErrorCode": code, "ErrorMessage": f"{code} for lw"}]}
+
+
+def test_put_targets_partial_failure_is_an_error(aws_env: str, answer) -> None:
+    from lw.providers.aws.events import schedules
+
+    events = AwsSession().client("events")
+    events.put_rule(Name="r", ScheduleExpression="rate(5 minutes)")
+    answer("events", "PutTargets", _failed("AccessDeniedException"))
+    with pytest.raises(ProviderError, match="eventbridge rule r: cannot set target lw: AccessDeniedException"):
+        schedules.put_targets(events, "r", [{"Id": "lw", "Arn": "arn:aws:lambda:us-east-1:123456789012:function:f"}])
+
+
+def test_transient_target_failures_are_resent(aws_env: str, answer, no_sleep) -> None:
+    from lw.providers.aws.events import schedules
+
+    events = AwsSession().client("events")
+    events.put_rule(Name="r", ScheduleExpression="rate(5 minutes)")
+    events.put_targets(Rule="r", Targets=[{"Id": "lw", "Arn": "arn:aws:lambda:us-east-1:123456789012:function:f"}])
+    answers = iter([_failed("ConcurrentModificationException")])
+    answer("events", "RemoveTargets", lambda params, real: next(answers, lambda p, r: r())(params, real))
+    schedules.remove_targets(events, "r", ["lw"])
+    assert boto3.client("events").list_targets_by_rule(Rule="r")["Targets"] == []
+    assert no_sleep == [1]
