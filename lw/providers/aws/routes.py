@@ -9,7 +9,7 @@ from __future__ import annotations
 from lw.core.context import Context
 from lw.core.errors import ConfigError
 from lw.core.plan import Change
-from lw.providers.aws import access, domain, function_url, http_rest, http_v2, names
+from lw.providers.aws import access, domain, endpoint, function_url, http_rest, http_v2, names
 from lw.providers.aws.permissions import alias_statements
 from lw.providers.aws.session import AwsSession
 
@@ -45,6 +45,9 @@ def plan_routes(ctx: Context, aws: AwsSession) -> list[Change]:
     else:
         changes += function_url.removal(aws, function, statements)
     changes += access.plan(ctx, aws, function, kind, statements)  # keys, usage plan, authorizer permissions
+    note = endpoint.url_note()
+    if note and (kind or ctx.app.setting("function_url", False)):
+        ctx.reporter.warn(note)
     return changes
 
 

@@ -152,3 +152,50 @@ def test_transient_target_failures_are_resent(aws_env: str, answer, no_sleep) ->
     schedules.remove_targets(events, "r", ["lw"])
     assert boto3.client("events").list_targets_by_rule(Rule="r")["Targets"] == []
     assert no_sleep == [1]
+
+
+# --------------------------------------------------------------------------- finding 12: status, URLs
+
+
+@pytest.fixture
+def deployed(aws_env: str, tmp_path: Path) -> Any:
+    """A REST stage deployed through the provider's hooks (no CLI, no packaging)."""
+    from aws_helpers import deploy, make_app, make_artifact, make_context
+
+    ctx = make_context(make_app(tmp_path))
+    deploy(ctx, make_artifact(tmp_path / "build"))
+    return make_context(make_app(tmp_path))
+
+
+def test_status_degrades_per_section(deployed: Any, fault) -> None:
+    from lw.providers.aws.status import describe
+
+    fault.fail("cloudwatch", "GetMetricStatistics", "AccessDenied",
+               "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: cloudwatch:GetMetricStatistics",
+               status=403)
+    status = describe(deployed, AwsSession())
+    assert status.deployed and status.facts["alias_version"] == "1"
+    assert status.facts["urls"] and status.sections["versions"]
+    assert "invocations_24h" not in status.facts
+    assert "access denied" in status.facts["metrics_unavailable"]
+
+
+def test_urls_are_marked_when_an_endpoint_replaces_aws(deployed: Any) -> None:
+    from lw.providers.aws.status import describe
+
+    facts = describe(deployed, AwsSession()).facts
+    assert facts["urls"][0].endswith(".amazonaws.com/dev/")
+    assert "AWS_ENDPOINT_URL is set (http://127.0.0.1:" in facts["urls_note"]
+
+
+def test_deploy_says_the_printed_urls_are_awss(aws_env: str, tmp_path: Path) -> None:
+    import io
+
+    from aws_helpers import make_app, make_artifact, plan_deploy
+
+    from lw.core.context import Context, Reporter
+
+    stream = io.StringIO()
+    ctx = Context(app=make_app(tmp_path), reporter=Reporter(stream=stream), options={})
+    plan_deploy(ctx, make_artifact(tmp_path / "build"))
+    assert "warning: AWS_ENDPOINT_URL is set" in stream.getvalue()
