@@ -41,6 +41,7 @@ class AwsSession:
         self._account_id: str | None = None
         self._lock = threading.Lock()
         self.progress: Callable[[str], None] | None = None  # where waits are reported
+        self.memo: dict[str, Any] = {}  # reads shared by the hooks of one command
         self._client_config = self._retry_config()
 
     def _retry_config(self) -> Any:
@@ -79,6 +80,7 @@ class AwsSession:
         sibling = copy.copy(self)
         sibling.region = region
         sibling._clients = {}
+        sibling.memo = {}
         return sibling
 
     def client(self, service_name: str) -> Any:

@@ -169,3 +169,93 @@ def test_deploy_says_the_printed_urls_are_awss(aws_env: str, tmp_path: Path) -> 
     ctx = Context(app=make_app(tmp_path), reporter=Reporter(stream=stream), options={})
     plan_deploy(ctx, make_artifact(tmp_path / "build"))
     assert "warning: AWS_ENDPOINT_URL is set" in stream.getvalue()
+
+
+# --------------------------------------------------------------------------- finding 12: one API Gateway only
+
+
+APP = '''
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok"]
+'''
+
+
+def _project(root: Path, **settings: str) -> Path:
+    import json
+
+    project = root / "svc"
+    project.mkdir(parents=True, exist_ok=True)
+    (project / "app.py").write_text(APP)
+    lines = "".join(f"  {k}: {json.dumps(v)}\n" for k, v in settings.items())
+    (project / "lw.yml").write_text("dev:\n  project_name: svc\n  app_function: app.app\n  keep_warm: false\n" + lines)
+    return project
+
+
+@pytest.fixture
+def rest_only_policy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A deployer whose IAM policy allows REST APIs (apigateway:*) but not HTTP APIs:
+    every apigatewayv2 call is refused as AWS refuses it. Returns the refused calls;
+    appending ``"off"`` lifts the policy (for the test's own checks)."""
+    from botocore.client import BaseClient
+    from botocore.exceptions import ClientError
+
+    refused: list[str] = []
+    original = BaseClient._make_api_call
+
+    def guarded(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        if self.meta.service_model.service_name == "apigatewayv2" and "off" not in refused:
+            refused.append(operation)
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "User: arn:aws:iam::"
+                                         "123456789012:user/deployer is not authorized to perform: apigateway:GET"},
+                               "ResponseMetadata": {"HTTPStatusCode": 403}}, operation)
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", guarded)
+    return refused
+
+
+def test_a_rest_only_stage_never_calls_the_http_api_service(aws_env: str, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            rest_only_policy: list[str]) -> None:
+    from cli_helpers import leftovers, lw_run
+
+    monkeypatch.setenv("LW_CACHE_DIR", str(tmp_path / "cache"))
+    project = _project(tmp_path)
+    for args in (("deploy", "--dry-run"), ("deploy",), ("deploy", "--dry-run"), ("deploy",), ("status",),
+                 ("undeploy", "--yes")):
+        result = lw_run(project, *args)
+        assert result.exit_code == 0, (args, result.stderr)
+    assert rest_only_policy == []
+    rest_only_policy.append("off")
+    assert leftovers("svc-dev", "svc", "dev") == []
+
+
+def test_switching_from_http_to_rest_still_removes_the_http_api(aws_env: str, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from cli_helpers import lw_run
+
+    monkeypatch.setenv("LW_CACHE_DIR", str(tmp_path / "cache"))
+    project = _project(tmp_path, apigateway="http")
+    assert lw_run(project, "deploy").exit_code == 0
+    tags = boto3.client("lambda").list_tags(Resource="arn:aws:lambda:us-east-1:123456789012:function:svc-dev")
+    assert tags["Tags"]["lw:apigateway"] == "v2"
+    (project / "lw.yml").write_text((project / "lw.yml").read_text().replace('apigateway: "http"', 'apigateway: "rest"'))
+    assert lw_run(project, "deploy").exit_code == 0
+    assert boto3.client("apigatewayv2").get_apis()["Items"] == []
+    tags = boto3.client("lambda").list_tags(Resource="arn:aws:lambda:us-east-1:123456789012:function:svc-dev")
+    assert tags["Tags"]["lw:apigateway"] == "v1"
+
+
+def test_a_function_from_before_the_tag_has_both_apis_read(aws_env: str, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from cli_helpers import lw_run
+
+    monkeypatch.setenv("LW_CACHE_DIR", str(tmp_path / "cache"))
+    project = _project(tmp_path, apigateway="http")
+    assert lw_run(project, "deploy").exit_code == 0
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:svc-dev"
+    boto3.client("lambda").untag_resource(Resource=arn, TagKeys=["lw:apigateway"])  # as an older lw left it
+    (project / "lw.yml").write_text((project / "lw.yml").read_text().replace('apigateway: "http"', 'apigateway: "rest"'))
+    assert lw_run(project, "deploy").exit_code == 0
+    assert boto3.client("apigatewayv2").get_apis()["Items"] == []
