@@ -259,3 +259,26 @@ def test_a_function_from_before_the_tag_has_both_apis_read(aws_env: str, tmp_pat
     (project / "lw.yml").write_text((project / "lw.yml").read_text().replace('apigateway: "http"', 'apigateway: "rest"'))
     assert lw_run(project, "deploy").exit_code == 0
     assert boto3.client("apigatewayv2").get_apis()["Items"] == []
+
+
+# --------------------------------------------------------------------------- finding 11: request size
+
+
+def test_a_zip_just_under_50_mib_goes_through_s3(aws_env: str, tmp_path: Path) -> None:
+    """50 MiB of zip is 69,905,068 bytes of base64: over the request limit on its own."""
+    import dataclasses
+
+    from aws_helpers import make_app, make_artifact, make_context
+
+    from lw.providers.aws import code_upload
+    from lw.providers.aws.function import code_sha256
+
+    small = make_artifact(tmp_path / "build")
+    ctx = make_context(make_app(tmp_path))
+    aws = AwsSession()
+    assert code_upload.plan_code_source(ctx, aws, small, code_sha256(small.path)).zip_path == small.path
+    near_limit = dataclasses.replace(small, size=50 * 1024 * 1024 - 4096)
+    source = code_upload.plan_code_source(ctx, aws, near_limit, code_sha256(small.path))
+    assert source.zip_path is None and source.bucket
+    assert "over Lambda's request limit once base64-encoded" in source.changes[0].reason
+    assert code_upload.request_size(49 * 1024 * 1024) < code_upload.REQUEST_LIMIT
