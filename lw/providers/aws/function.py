@@ -81,8 +81,9 @@ def desired_configuration(ctx: Context, role_arn: str, handler: str,
         "EphemeralStorage": {"Size": _ephemeral_size(app.setting("ephemeral_storage"), where)},
         "TracingConfig": {"Mode": "Active" if app.setting("xray_tracing") else "PassThrough"},
         "Layers": [*extra_layers, *(str(x) for x in (app.setting("layers") or []))],
-        "SnapStart": {"ApplyOn": "PublishedVersions" if app.setting("snap_start") else "None"},
     }
+    if app.setting("snap_start"):  # sent only when on, or (by the diff) to turn it off:
+        config["SnapStart"] = {"ApplyOn": "PublishedVersions"}  # some endpoints refuse it otherwise
     vpc = app.setting("vpc_config")
     if vpc:
         if not isinstance(vpc, Mapping):
@@ -149,7 +150,7 @@ def configuration_diff(live: Mapping[str, Any], wanted: Mapping[str, Any]) -> di
         if value is None:  # turning a feature off needs an explicit empty value
             diff[key] = {"SubnetIds": [], "SecurityGroupIds": []} if key == "VpcConfig" else {"TargetArn": ""}
         else:
-            diff[key] = wanted[key]
+            diff[key] = wanted.get(key, value)  # absent (SnapStart): its canonical "off"
     return diff
 
 
@@ -199,7 +200,7 @@ def plan_function(ctx: Context, aws: AwsSession, artifact: Artifact, role_arn: s
             response = _retry_role_propagation(ctx, lambda: lam.create_function(
                 FunctionName=function, Code=code.params(), Architectures=[architecture], Tags=app.tags,
                 Publish=True, PackageType="Zip", **resolve_pending(wanted, outputs)))
-            lam.get_waiter("function_active_v2").wait(FunctionName=function, WaiterConfig=_WAIT)
+            _wait_active(lam, function)
             outputs["version"] = response["Version"]
 
         changes.append(Change("create", resource, f"new function, {_size(artifact.size)} package", create,
@@ -238,7 +239,7 @@ def plan_function(ctx: Context, aws: AwsSession, artifact: Artifact, role_arn: s
     if code_changed or arch_changed or diff or unreleased:
         why = "new release" if (code_changed or arch_changed or diff) else unreleased
         changes.append(Change("update", resource, f"publish a version: {why}",
-                              lambda o: _publish(lam, function, o), step="publish version"))
+                              lambda o: _publish(lam, function, o, sha), step="publish version"))
         changes.append(_alias_change(lam, function, create=live.alias_version is None, previous=live.alias_version))
     else:
         changes.append(Change("noop", resource, f"code and configuration unchanged (version {live.alias_version})"))
@@ -288,13 +289,23 @@ def _update_configuration(ctx: Context, lam: Any, function: str, diff: dict[str,
     _wait_updated(lam, function)
 
 
-def _publish(lam: Any, function: str, outputs: Outputs) -> None:
+def _publish(lam: Any, function: str, outputs: Outputs, sha: str) -> None:
+    from lw.providers.aws.function_waits import publish_guarded
+
     _wait_updated(lam, function)
-    outputs["version"] = lam.publish_version(FunctionName=function)["Version"]
+    outputs["version"] = publish_guarded(lam, function, sha)
+
+
+def _wait_active(lam: Any, function: str) -> None:
+    from lw.providers.aws.function_waits import wait_with_reason
+
+    wait_with_reason(lam, "function_active_v2", function, _WAIT)
 
 
 def _wait_updated(lam: Any, function: str) -> None:
-    lam.get_waiter("function_updated_v2").wait(FunctionName=function, WaiterConfig=_WAIT)
+    from lw.providers.aws.function_waits import wait_with_reason
+
+    wait_with_reason(lam, "function_updated_v2", function, _WAIT)
 
 
 def _retry_role_propagation(ctx: Context, call: Callable[[], Any]) -> Any:

@@ -282,3 +282,84 @@ def test_a_zip_just_under_50_mib_goes_through_s3(aws_env: str, tmp_path: Path) -
     assert source.zip_path is None and source.bucket
     assert "over Lambda's request limit once base64-encoded" in source.changes[0].reason
     assert code_upload.request_size(49 * 1024 * 1024) < code_upload.REQUEST_LIMIT
+
+
+# --------------------------------------------------------------------------- findings 11, 12: the function
+
+
+def _recording(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[dict[str, Any]]]:
+    from botocore.client import BaseClient
+
+    sent: dict[str, list[dict[str, Any]]] = {}
+    original = BaseClient._make_api_call
+
+    def recording(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        sent.setdefault(operation, []).append(dict(params))
+        return original(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+    return sent
+
+
+def test_snap_start_is_sent_only_when_on_or_turned_off(aws_env: str, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from aws_helpers import deploy, make_app, make_artifact, make_context
+
+    from lw.providers.aws import function
+
+    sent = _recording(monkeypatch)
+    deploy(make_context(make_app(tmp_path, apigateway=False)), make_artifact(tmp_path / "a"))
+    assert "SnapStart" not in sent["CreateFunction"][0]
+    wanted = function.desired_configuration(make_context(make_app(tmp_path)), "arn:aws:iam::1:role/r", "h")
+    assert "SnapStart" not in wanted
+    was_on = {**wanted, "SnapStart": {"ApplyOn": "PublishedVersions", "OptimizationStatus": "On"}}
+    assert function.configuration_diff(was_on, wanted) == {"SnapStart": {"ApplyOn": "None"}}
+    assert function.configuration_diff({**wanted, "SnapStart": {"ApplyOn": "None"}}, wanted) == {}
+
+
+def test_a_failed_update_shows_lambdas_reason(aws_env: str, tmp_path: Path, answer) -> None:
+    from aws_helpers import deploy, make_app, make_artifact, make_context
+
+    from lw.core.errors import LwError
+
+    deploy(make_context(make_app(tmp_path, apigateway=False)), make_artifact(tmp_path / "a"))
+    updated: list[bool] = []
+    answer("lambda", "UpdateFunctionCode", lambda params, real: updated.append(True) or real())
+
+    def failed_after_update(params: dict[str, Any], real: Callable[[], Any]) -> Any:
+        response = real()
+        if updated:
+            response["Configuration"].update(
+                LastUpdateStatus="Failed", LastUpdateStatusReasonCode="SubnetOutOfIPAddresses",
+                LastUpdateStatusReason="Lambda was unable to configure access to your VPC: no free IP in subnet-1")
+        return response
+
+    answer("lambda", "GetFunction", failed_after_update)
+    with pytest.raises(LwError) as info:
+        deploy(make_context(make_app(tmp_path, apigateway=False)), make_artifact(tmp_path / "b", "print('v2')\n"))
+    assert "the update failed: SubnetOutOfIPAddresses: Lambda was unable to configure access to your VPC" \
+        in str(info.value)
+    assert "matched expected path" not in str(info.value)
+
+
+def test_publish_refuses_code_another_deploy_uploaded(aws_env: str, tmp_path: Path, answer) -> None:
+    from aws_helpers import deploy, make_app, make_artifact, make_context
+
+    from lw.core.errors import LwError
+
+    deploy(make_context(make_app(tmp_path, apigateway=False)), make_artifact(tmp_path / "a"))
+    other = make_artifact(tmp_path / "other", "print('the other CI run')\n").path.read_bytes()
+    raced: list[bool] = []
+
+    def concurrent_deploy(params: dict[str, Any], real: Callable[[], Any]) -> Any:
+        response = real()
+        if not raced:  # the other run's upload lands between this run's update and publish
+            raced.append(True)
+            boto3.client("lambda").update_function_code(FunctionName=params["FunctionName"], ZipFile=other)
+        return response
+
+    answer("lambda", "UpdateFunctionCode", concurrent_deploy)
+    with pytest.raises(LwError, match="another deploy changed its code while this one ran"):
+        deploy(make_context(make_app(tmp_path, apigateway=False)), make_artifact(tmp_path / "b", "print('v2')\n"))
+    alias = boto3.client("lambda").get_alias(FunctionName="demo-dev", Name="live")
+    assert alias["FunctionVersion"] == "1"  # nothing released
