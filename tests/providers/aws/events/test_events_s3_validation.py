@@ -63,3 +63,27 @@ def test_a_stale_foreign_entry_is_named_not_waited_for(aws, function, sources, a
     assert "S3 cannot validate the entry 'old-thumbnailer'" in message and STALE in message
     assert "which lw did not write" in message
     assert no_sleep == []
+
+
+# --------------------------------------------------------------------------- SQS visibility timeout (finding 11)
+
+
+def test_queue_visibility_shorter_than_the_function_timeout_is_refused_while_planning(aws, function, sources):
+    """AWS's CreateEventSourceMapping refuses it; moto accepts it."""
+    from events_helpers import sqs_event
+
+    from lw.core.errors import ConfigError
+
+    sqs = aws.client("sqs")
+    url = sqs.get_queue_url(QueueName="jobs")["QueueUrl"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "20"})
+    import dataclasses
+
+    ctx = make_ctx([sqs_event(sources["queue"])])
+    ctx = dataclasses.replace(ctx, app=dataclasses.replace(ctx.app, timeout_seconds=60))
+    with pytest.raises(ConfigError) as info:
+        plan_events(ctx, aws, FUNCTION, function)
+    assert "queue jobs has a visibility timeout of 20s, less than the function's timeout_seconds (60s)" \
+        in str(info.value)
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "360"})
+    plan_events(ctx, aws, FUNCTION, function)
