@@ -363,3 +363,39 @@ def test_publish_refuses_code_another_deploy_uploaded(aws_env: str, tmp_path: Pa
         deploy(make_context(make_app(tmp_path, apigateway=False)), make_artifact(tmp_path / "b", "print('v2')\n"))
     alias = boto3.client("lambda").get_alias(FunctionName="demo-dev", Name="live")
     assert alias["FunctionVersion"] == "1"  # nothing released
+
+
+# --------------------------------------------------------------------------- finding 11: plan-time limits
+
+
+def test_a_role_policy_over_iams_inline_limit_is_refused_while_planning(aws_env: str, tmp_path: Path) -> None:
+    from aws_helpers import make_app, make_context
+
+    from lw.core.errors import ConfigError
+    from lw.providers.aws import iam
+
+    statements = [{"Sid": f"S{n}", "Effect": "Allow", "Action": "s3:GetObject",
+                   "Resource": f"arn:aws:s3:::bucket-with-a-long-name-{n:04d}/*"} for n in range(200)]
+    ctx = make_context(make_app(tmp_path, iam_policy={"Version": "2012-10-17", "Statement": statements}))
+    with pytest.raises(ConfigError, match=r"policy would be [\d,]+ characters, over IAM's 10,240"):
+        iam.plan_role(ctx, AwsSession(), "demo-dev")
+    small = make_context(make_app(tmp_path, iam_policy={"Version": "2012-10-17", "Statement": statements[:5]}))
+    assert iam.plan_role(small, AwsSession(), "demo-dev").changes
+
+
+def test_reserved_concurrency_below_the_unreserved_minimum_is_refused(aws_env: str, tmp_path: Path,
+                                                                     answer) -> None:
+    """moto has no GetAccountSettings: AWS's answer for a 1,000-execution account
+    where other functions already hold 850 is modeled."""
+    from aws_helpers import deploy, make_app, make_artifact, make_context
+
+    from lw.core.errors import ConfigError
+
+    answer("lambda", "GetAccountSettings", lambda params, real: {
+        "AccountLimit": {"ConcurrentExecutions": 1000, "UnreservedConcurrentExecutions": 150}})
+    with pytest.raises(ConfigError, match="would leave 50 unreserved executions .* below AWS's minimum of 100"):
+        deploy(make_context(make_app(tmp_path, apigateway=False, reserved_concurrency=100)),
+               make_artifact(tmp_path / "a"))
+    deploy(make_context(make_app(tmp_path, apigateway=False, reserved_concurrency=50)), make_artifact(tmp_path / "a"))
+    assert boto3.client("lambda").get_function_concurrency(FunctionName="demo-dev")[
+        "ReservedConcurrentExecutions"] == 50
