@@ -21,6 +21,7 @@ from lw.providers.aws import (
     iam,
     layer,
     names,
+    vpc_release,
 )
 from lw.providers.aws.code_upload import delete_artifacts_changes
 from lw.providers.aws.errors import aws_call
@@ -45,7 +46,9 @@ def plan_regional_undeploy(ctx: Context, aws: AwsSession, keep_logs: bool) -> li
     # Deleting the function drops its resource policy and URL config with it, so
     # only the APIs themselves need deleting here.
     changes += _front_door_changes(ctx, aws, function)
+    release = vpc_release.wait_change(ctx, aws, function)  # read before the function goes
     changes += delete_function_change(aws, function)
+    changes += release  # after the function, before the role (which runs last)
     changes += layer.removal(ctx, aws)
     if not keep_logs:
         changes += _log_group_changes(aws, function)

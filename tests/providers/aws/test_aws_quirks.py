@@ -399,3 +399,57 @@ def test_reserved_concurrency_below_the_unreserved_minimum_is_refused(aws_env: s
     deploy(make_context(make_app(tmp_path, apigateway=False, reserved_concurrency=50)), make_artifact(tmp_path / "a"))
     assert boto3.client("lambda").get_function_concurrency(FunctionName="demo-dev")[
         "ReservedConcurrentExecutions"] == 50
+
+
+# --------------------------------------------------------------------------- finding 11: undeploy of a VPC function
+
+
+def test_undeploy_keeps_the_role_until_lambda_released_its_network_interfaces(
+        aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call_counter) -> None:
+    """moto creates no Lambda interfaces and deletes nothing later: one is made the
+    way Lambda names it and removed by "Lambda" on the second wait."""
+    from aws_helpers import deploy, make_app, make_artifact, make_context, undeploy
+
+    ec2 = boto3.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="fn", Description="fn", VpcId=vpc)["GroupId"]
+    settings = {"apigateway": False, "vpc_config": {"SubnetIds": [subnet], "SecurityGroupIds": [group]}}
+    deploy(make_context(make_app(tmp_path, **settings)), make_artifact(tmp_path / "a"))
+    eni = ec2.create_network_interface(SubnetId=subnet, Groups=[group],
+                                       Description="AWS Lambda VPC ENI-demo-dev-0f1e2d3c")["NetworkInterface"]
+    waits: list[float] = []
+
+    def lambda_releases_later(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 2:
+            ec2.delete_network_interface(NetworkInterfaceId=eni["NetworkInterfaceId"])
+
+    monkeypatch.setattr(backoff, "sleep", lambda_releases_later)
+    call_counter.clear()
+    undeploy(make_context(make_app(tmp_path, **settings)))
+    calls = call_counter.calls
+    assert waits == [15.0, 15.0]
+    last_describe = max(i for i, c in enumerate(calls) if c == ("ec2", "DescribeNetworkInterfaces"))
+    assert calls.index(("iam", "DeleteRole")) > last_describe > calls.index(("lambda", "DeleteFunction"))
+
+
+def test_undeploy_stops_before_the_role_when_interfaces_outlast_the_wait(
+        aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aws_helpers import deploy, make_app, make_artifact, make_context, undeploy
+
+    from lw.core.errors import LwError
+    from lw.providers.aws import vpc_release
+
+    ec2 = boto3.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    settings = {"apigateway": False, "vpc_config": {"SubnetIds": [subnet], "SecurityGroupIds": []}}
+    deploy(make_context(make_app(tmp_path, **settings)), make_artifact(tmp_path / "a"))
+    ec2.create_network_interface(SubnetId=subnet, Description="AWS Lambda VPC ENI-demo-dev-stuck")
+    now = [0.0]
+    monkeypatch.setattr(vpc_release, "clock", lambda: now[0])
+    monkeypatch.setattr(backoff, "sleep", lambda s: now.__setitem__(0, now[0] + s))
+    with pytest.raises(LwError, match="still held by Lambda after 40 minutes; the execution role is kept"):
+        undeploy(make_context(make_app(tmp_path, **settings)))
+    assert boto3.client("iam").get_role(RoleName="demo-dev")
