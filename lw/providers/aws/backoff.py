@@ -5,11 +5,13 @@ refusals last longer than that: API Gateway's control plane allows about one
 ``DeleteRestApi`` or ``CreateDomainName`` per 30 seconds per account, and S3 refuses a
 bucket notification until the Lambda permission written just before it has
 propagated. Those need a slower, bounded backoff with progress shown, which is this
-module's one job. Tests replace ``sleep`` to run instantly.
+module's one job. Tests replace ``sleep`` to run instantly; ``LW_AWS_WAIT_SCALE``
+(a test knob: the strict AWS double runs lw with 0.001) shrinks every pause.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any, Callable, Iterable, TypeVar
 
@@ -18,6 +20,23 @@ from lw.providers.aws.errors import aws_message, error_code
 T = TypeVar("T")
 
 sleep: Callable[[float], None] = time.sleep
+SCALE_VARIABLE = "LW_AWS_WAIT_SCALE"
+
+
+def scale() -> float:
+    """The factor applied to every pause (1 unless ``LW_AWS_WAIT_SCALE`` says otherwise)."""
+    try:
+        value = float(os.environ.get(SCALE_VARIABLE) or 1)
+    except ValueError:
+        return 1.0
+    return value if value >= 0 else 1.0
+
+
+def pause(seconds: float) -> None:
+    """Sleep ``seconds``, scaled."""
+    amount = seconds * scale()
+    if amount > 0:
+        sleep(amount)
 
 # About three minutes in all: long enough for a 30-second quota window to pass
 # several times over (other tools and deploys share the account's quota).
@@ -57,7 +76,7 @@ def retrying(call: Callable[[], T], transient: Callable[[BaseException], str | N
                 raise
             if progress is not None:
                 progress(f"{what}: waiting {delay:g}s for {reason} ({error_code(exc)})")
-            sleep(delay)
+            pause(delay)
     raise AssertionError("unreachable")
 
 

@@ -47,7 +47,7 @@ def wait_released(ctx: Context, aws: AwsSession, function: str) -> None:
     from lw.providers.aws import backoff
 
     ec2 = aws.client("ec2")
-    deadline = clock() + TIMEOUT_SECONDS
+    deadline = clock() + TIMEOUT_SECONDS * backoff.scale()
     while True:
         left = _interfaces(ec2, function)
         if not left:
@@ -58,7 +58,7 @@ def wait_released(ctx: Context, aws: AwsSession, function: str) -> None:
                 f"after {TIMEOUT_SECONDS / 60:.0f} minutes; the execution role is kept so Lambda can remove them: "
                 "run lw undeploy again later")
         ctx.reporter.progress(f"waiting for Lambda to release {len(left)} network interface(s) of {function}")
-        backoff.sleep(POLL_SECONDS)
+        backoff.pause(POLL_SECONDS)
 
 
 def _interfaces(ec2: Any, function: str) -> list[str]:

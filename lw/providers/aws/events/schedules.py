@@ -233,7 +233,7 @@ def _all_entries_done(call: Any, entries: list[Any], key: Any, what: str) -> Non
             raise ProviderError(f"{what} {first_id}: {first.get('ErrorCode') or 'failed'}: "
                                 f"{first.get('ErrorMessage') or 'no reason given'}")
         pending = [e for e in pending if key(e) in failed]
-        backoff.sleep(delay)
+        backoff.pause(delay)
 
 
 def _update(target: Target, rule: WantedRule, current: dict[str, Any]) -> Any:
