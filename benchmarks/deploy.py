@@ -62,6 +62,8 @@ class Calls:
         from botocore.client import BaseClient
         from botocore.exceptions import ClientError
 
+        from lw.providers.aws.errors import is_not_found
+
         original = BaseClient._make_api_call
         if self.pristine is None:
             self.pristine = original
@@ -77,7 +79,10 @@ class Calls:
             try:
                 response = original(client, operation, params)
             except ClientError as exc:
-                self.retries += 1 + int((exc.response.get("ResponseMetadata") or {}).get("RetryAttempts") or 0)
+                # A refusal (not a "no such resource" answer, which is how lw reads state)
+                # in a run that succeeded is one lw or botocore retried or waited out.
+                refused = 0 if is_not_found(exc) else 1
+                self.retries += refused + int((exc.response.get("ResponseMetadata") or {}).get("RetryAttempts") or 0)
                 raise
             self.retries += int(((response or {}).get("ResponseMetadata") or {}).get("RetryAttempts") or 0)
             return response

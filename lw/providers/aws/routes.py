@@ -37,18 +37,15 @@ def plan_routes(ctx: Context, aws: AwsSession) -> list[Change]:
     used = footprint.used(ctx, aws)  # only the APIs the stage has resources in are read
     wanted = footprint.wanted(kind, domain.configured_base_path(ctx))
     changes: list[Change] = access.release_before_removal(ctx, aws, kind) if footprint.V1 in used else []
-    if kind == "rest":
-        changes += http_rest.plan(ctx, aws, function, alias_arn, statements)
-    elif footprint.V1 in used:
-        changes += http_rest.removal(ctx, aws, function, statements)
-    else:
-        changes += revoke_change(aws, function, names.SID_REST, statements, "the REST API")
-    if kind == "http":
-        changes += http_v2.plan(ctx, aws, function, alias_arn, statements)
-    elif footprint.V2 in used:
-        changes += http_v2.removal(ctx, aws, function, statements)
-    else:
-        changes += revoke_change(aws, function, names.SID_HTTP, statements, "the HTTP API")
+    doors = (("rest", http_rest, footprint.V1, names.SID_REST, "the REST API"),
+             ("http", http_v2, footprint.V2, names.SID_HTTP, "the HTTP API"))
+    for door_kind, door, api, sid, what in doors:
+        if kind == door_kind:
+            changes += door.plan(ctx, aws, function, alias_arn, statements)
+        elif api in used:
+            changes += door.removal(ctx, aws, function, statements)
+        else:  # nothing there to read; only the function's own statement may be left
+            changes += revoke_change(aws, function, sid, statements, what)
     changes += domain.plan_for_deploy(ctx, aws, kind, used | wanted)  # after the API it maps exists
     if ctx.app.setting("function_url", False):
         changes += function_url.plan(ctx, aws, function, statements)
