@@ -5,7 +5,8 @@ API Gateway and Function URLs are reported in AWS's public form
 moto or LocalStack accepts the control-plane calls but does not serve those hosts, so
 a URL printed without a word would send the user to a name that does not resolve or
 to real AWS. lw keeps stdout to the URLs alone (scripts read it) and says so on the
-side: on stderr for ``lw deploy`` and as ``urls_note`` in ``lw status``.
+side: ``urls_note`` in the deploy's outputs (``lw deploy`` prints it on stderr once it
+succeeded) and in ``lw status``.
 """
 
 from __future__ import annotations

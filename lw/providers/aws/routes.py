@@ -53,8 +53,10 @@ def plan_routes(ctx: Context, aws: AwsSession) -> list[Change]:
         changes += function_url.removal(aws, function, statements)
     changes += access.plan(ctx, aws, function, kind, statements)  # keys, usage plan, authorizer permissions
     note = endpoint.url_note()
-    if note and (kind or ctx.app.setting("function_url", False)):
-        ctx.reporter.warn(note)
+    if note and changes and (kind or ctx.app.setting("function_url", False)):
+        # Printed with the URLs once the deploy succeeded (``lw deploy`` shows
+        # ``outputs["urls_note"]``), never in the way of an error.
+        changes[0].outputs = {**changes[0].outputs, "urls_note": note}
     return changes + footprint.tag_change(ctx, aws, wanted)  # last: after every removal it allows to skip
 
 

@@ -158,17 +158,15 @@ def test_urls_are_marked_when_an_endpoint_replaces_aws(deployed: Any) -> None:
     assert "AWS_ENDPOINT_URL is set (http://127.0.0.1:" in facts["urls_note"]
 
 
-def test_deploy_says_the_printed_urls_are_awss(aws_env: str, tmp_path: Path) -> None:
-    import io
+def test_deploy_says_the_printed_urls_are_awss(aws_env: str, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from cli_helpers import lw_run
 
-    from aws_helpers import make_app, make_artifact, plan_deploy
-
-    from lw.core.context import Context, Reporter
-
-    stream = io.StringIO()
-    ctx = Context(app=make_app(tmp_path), reporter=Reporter(stream=stream), options={})
-    plan_deploy(ctx, make_artifact(tmp_path / "build"))
-    assert "warning: AWS_ENDPOINT_URL is set" in stream.getvalue()
+    monkeypatch.setenv("LW_CACHE_DIR", str(tmp_path / "cache"))
+    deployed = lw_run(_project(tmp_path), "deploy")
+    assert deployed.exit_code == 0, deployed.stderr
+    assert deployed.stdout.strip().endswith(".amazonaws.com/dev/")  # stdout: the URLs alone
+    assert "warning: AWS_ENDPOINT_URL is set (http://127.0.0.1:" in deployed.stderr
 
 
 # --------------------------------------------------------------------------- finding 12: one API Gateway only
