@@ -32,9 +32,13 @@ _NONE = "none"  # a tag value cannot be empty everywhere: spell "no API Gateway"
 _MISSING = object()
 
 
+def _memo_key(function: str) -> str:
+    return f"tags:{function}"
+
+
 def _function_tags(aws: AwsSession, function: str) -> dict[str, str] | None:
     """The function's tags, read once per session (``None``: no such function)."""
-    key = f"tags:{function}"
+    key = _memo_key(function)
     cached = aws.memo.get(key, _MISSING)
     if cached is _MISSING:
         lam = aws.client("lambda")
@@ -85,6 +89,7 @@ def tag_change(ctx: Context, aws: AwsSession, apis: frozenset[str]) -> list[Chan
 
     def apply(outputs: Outputs) -> None:
         aws.client("lambda").tag_resource(Resource=names.function_arn(aws, function), Tags={TAG: value})
+        aws.memo[_memo_key(function)] = {**(tags or {}), TAG: value}  # a later plan in this session sees it
 
     return [Change("update", f"Lambda function {function}", f"tag {TAG}={value} (the API Gateway APIs it uses)",
                    apply, step="tag function")]
