@@ -1,11 +1,19 @@
 """API calls and wall time of deploying examples/flask-hello to AWS, against moto server.
 
 Runs the real CLI in-process three times: the first deploy, an unchanged (no-op)
-redeploy, and a code-only redeploy, and prints one table row for each. The package
-cache is warmed first so the rows measure lw, not pip downloading Flask.
+redeploy, and a code-only redeploy, and prints one table row for each: wall time,
+API calls, writes (mutating calls) and retries (calls AWS answered with an error
+that lw or botocore then retried or waited out, plus botocore's own retry attempts).
+The package cache is warmed first so the rows measure lw, not pip downloading Flask.
 
     python benchmarks/deploy.py [--repeat N] [--section all|flask|regions|layer] [--latency-ms MS]
-                                [--moto-process]
+                                [--moto-process] [--strict]
+
+``--strict`` also runs the flask rows behind the tests' strict AWS layer
+(tests/providers/aws/strict_aws.py: Pending/InProgress states, IAM propagation,
+quotas… in milliseconds, with lw's waits scaled by ``LW_AWS_WAIT_SCALE``) and prints
+them beside the plain-moto ones; on a checkout without that layer it says so and
+prints the plain rows only.
 
 ``--section regions`` compares a one-region stage with a three-region one (``regions``)
 step by step; ``--section layer`` measures a code-only redeploy of
@@ -45,11 +53,20 @@ class Calls:
         self.log: list[tuple[str, str]] = []
         self.uploaded = 0
         self.latency = 0.0
+        self.retries = 0
+        self.pristine: Any = None  # botocore's own _make_api_call, before any counting
 
-    def install(self) -> None:
+    def install(self, patcher: Any = None) -> None:
+        """Count at botocore's choke point; ``patcher`` (a pytest MonkeyPatch) makes it
+        undoable, so it can sit in front of a strict layer installed per run."""
         from botocore.client import BaseClient
+        from botocore.exceptions import ClientError
+
+        from lw.providers.aws.errors import is_not_found
 
         original = BaseClient._make_api_call
+        if self.pristine is None:
+            self.pristine = original
         log = self.log
 
         def counting(client: Any, operation: str, params: dict[str, Any]) -> Any:
@@ -59,13 +76,29 @@ class Calls:
                 self.uploaded += len(code)
             if self.latency:
                 time.sleep(self.latency)
-            return original(client, operation, params)
+            try:
+                response = original(client, operation, params)
+            except ClientError as exc:
+                # A refusal (not a "no such resource" answer, which is how lw reads state)
+                # in a run that succeeded is one lw or botocore retried or waited out.
+                refused = 0 if is_not_found(exc) else 1
+                self.retries += refused + int((exc.response.get("ResponseMetadata") or {}).get("RetryAttempts") or 0)
+                raise
+            self.retries += int(((response or {}).get("ResponseMetadata") or {}).get("RetryAttempts") or 0)
+            return response
 
-        BaseClient._make_api_call = counting  # type: ignore[method-assign]
+        if patcher is None:
+            BaseClient._make_api_call = counting  # type: ignore[method-assign]
+        else:
+            patcher.setattr(BaseClient, "_make_api_call", counting)
 
     def take(self) -> list[tuple[str, str]]:
         taken = list(self.log)
         self.log.clear()
+        return taken
+
+    def take_retries(self) -> int:
+        taken, self.retries = self.retries, 0
         return taken
 
 
@@ -160,6 +193,7 @@ CLOCK = PackagingClock()
 
 def measure(label: str, action: Callable[[], None], calls: Calls) -> dict[str, Any]:
     calls.take()
+    calls.take_retries()
     take_uploaded(calls)
     CLOCK.take()
     started = time.perf_counter()
@@ -169,13 +203,56 @@ def measure(label: str, action: Callable[[], None], calls: Calls) -> dict[str, A
     mutating = [c for c in made if not c[1].startswith(READS)]
     return {"label": label, "seconds": elapsed, "package": CLOCK.take(), "calls": len(made),
             "mutating": len(mutating), "mutating_ops": Counter(op for _, op in mutating),
-            "uploaded": take_uploaded(calls)}
+            "uploaded": take_uploaded(calls), "retries": calls.take_retries()}
+
+
+class StrictLayer:
+    """The tests' strict AWS layer, when this checkout has it (``--strict``)."""
+
+    MODULE_DIR = REPO / "tests" / "providers" / "aws"
+    WAIT_SCALE = "0.001"  # the scale the tests run lw's waits with
+
+    def __init__(self) -> None:
+        self.cls: Any = None
+        self.missing = ""
+        if str(self.MODULE_DIR) not in sys.path:
+            sys.path.insert(0, str(self.MODULE_DIR))
+        try:
+            from strict_aws import StrictAws  # type: ignore[import-not-found]
+        except ImportError as exc:
+            self.missing = f"tests/providers/aws/strict_aws.py is not in this checkout ({exc})"
+        else:
+            self.cls = StrictAws
+
+    @property
+    def available(self) -> bool:
+        return self.cls is not None
+
+    def run(self, calls: Calls, action: Callable[[], Any]) -> Any:
+        """``action()`` behind a fresh layer (its model is per run, as per test), with the
+        call counter in front of it so that the layer's refusals are counted."""
+        import pytest
+
+        from botocore.client import BaseClient
+
+        patcher = pytest.MonkeyPatch()
+        try:
+            patcher.setenv("LW_AWS_WAIT_SCALE", self.WAIT_SCALE)
+            patcher.setattr(BaseClient, "_make_api_call", calls.pristine)  # counted once, in front
+            self.cls().install(patcher)
+            calls.install(patcher)
+            return action()
+        finally:
+            patcher.undo()
 
 
 def run_once(workdir: Path, endpoint: str, calls: Calls, *, example: Path = EXAMPLE, extra_config: str = "",
-             code_file: str = "app.py") -> list[dict[str, Any]]:
+             code_file: str = "app.py", strict: StrictLayer | None = None) -> list[dict[str, Any]]:
     """First deploy, no-op redeploy and code-only redeploy of a fresh copy of
     ``example`` (with ``extra_config`` appended to its stage), then undeploy."""
+    if strict is not None:
+        return strict.run(calls, lambda: run_once(workdir, endpoint, calls, example=example,
+                                                  extra_config=extra_config, code_file=code_file))
     reset_moto(endpoint)
     project = workdir / example.name
     shutil.rmtree(project, ignore_errors=True)
@@ -216,14 +293,35 @@ def _repeat(args: argparse.Namespace, workdir: Path, endpoint: str, calls: Calls
 def flask_section(args: argparse.Namespace, workdir: Path, endpoint: str, calls: Calls) -> None:
     runs = _repeat(args, workdir, endpoint, calls)
     print(f"examples/flask-hello -> AWS (moto server), median of {len(runs)} run(s), python {sys.version.split()[0]}")
-    print(f"{'step':<20} {'wall s':>7} {'package s':>10} {'AWS s':>6} {'API calls':>10} {'mutating':>9}  "
-          "mutating operations")
+    print(f"{'step':<20} {'wall s':>7} {'package s':>10} {'AWS s':>6} {'API calls':>10} {'writes':>7} "
+          f"{'retries':>8}  mutating operations")
     for index, first in enumerate(runs[0]):
         seconds = _median(runs, index, "seconds")
         packaging = _median(runs, index, "package")
         ops = ", ".join(f"{op}x{n}" if n > 1 else op for op, n in sorted(first["mutating_ops"].items())) or "-"
         print(f"{first['label']:<20} {seconds:>7.2f} {packaging:>10.2f} {seconds - packaging:>6.2f} "
-              f"{first['calls']:>10} {first['mutating']:>9}  {ops}")
+              f"{first['calls']:>10} {first['mutating']:>7} {int(_median(runs, index, 'retries')):>8}  {ops}")
+    if args.strict:
+        strict_section(args, workdir, endpoint, calls, runs)
+
+
+def strict_section(args: argparse.Namespace, workdir: Path, endpoint: str, calls: Calls,
+                   plain: list[list[dict[str, Any]]]) -> None:
+    """The flask rows again behind the strict AWS layer, beside the plain-moto ones."""
+    layer = StrictLayer()
+    if not layer.available:
+        print(f"\n--strict: no strict layer to run against: {layer.missing}; plain-moto figures only")
+        return
+    strict = _repeat(args, workdir, endpoint, calls, strict=layer)
+    print(f"\nexamples/flask-hello: plain moto vs the strict AWS layer (AWS's states, propagation and quotas in "
+          f"ms, lw's waits x{layer.WAIT_SCALE}), median of {len(strict)} run(s)")
+    print(f"{'step':<20} {'wall plain':>10} {'wall strict':>11} {'calls plain':>11} {'calls strict':>12} "
+          f"{'writes plain':>12} {'writes strict':>13} {'retries plain':>13} {'retries strict':>14}")
+    for index, label in enumerate(STEPS):
+        print(f"{label:<20} {_median(plain, index, 'seconds'):>10.2f} {_median(strict, index, 'seconds'):>11.2f} "
+              f"{int(_median(plain, index, 'calls')):>11} {int(_median(strict, index, 'calls')):>12} "
+              f"{int(_median(plain, index, 'mutating')):>12} {int(_median(strict, index, 'mutating')):>13} "
+              f"{int(_median(plain, index, 'retries')):>13} {int(_median(strict, index, 'retries')):>14}")
 
 
 def regions_section(args: argparse.Namespace, workdir: Path, endpoint: str, calls: Calls) -> None:
@@ -269,6 +367,8 @@ def main() -> None:
     parser.add_argument("--section", choices=["all", *SECTIONS], default="all")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="simulated network latency per AWS call")
     parser.add_argument("--moto-process", action="store_true", help="run moto server in a separate process")
+    parser.add_argument("--strict", action="store_true",
+                        help="also run the flask rows behind tests/providers/aws/strict_aws.py, side by side")
     args = parser.parse_args()
     server, endpoint = start_moto_process() if args.moto_process else start_moto()
     with tempfile.TemporaryDirectory(prefix="lw-bench-") as tmp:

@@ -213,6 +213,9 @@ def deploy(inv: Invocation, dry_run: bool) -> None:
     # The URLs alone go to stdout, so that `url=$(lw deploy) && curl "$url"` works.
     human = "\n".join(([result.plan.render()] if dry_run else []) + urls)
     data = {"plan": result.plan.to_json(), "applied": result.applied, "urls": urls, "artifact": result.artifact.to_json()}
+    if urls and result.outputs.get("urls_note"):  # e.g. AWS's URLs while AWS_ENDPOINT_URL points elsewhere
+        reporter.warn(str(result.outputs["urls_note"]))
+        data["urls_note"] = result.outputs["urls_note"]
     if result.outputs.get("api_key"):  # set only by the deploy that created the key: shown this once
         reporter.info(f"API key (shown only now, store it safely): {result.outputs['api_key']}")
         data["api_key"] = result.outputs["api_key"]

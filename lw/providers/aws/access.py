@@ -55,5 +55,9 @@ def describe(ctx: Context, aws: AwsSession) -> dict[str, Any]:
 
 def removal(ctx: Context, aws: AwsSession) -> list[Change]:
     """Undeploy: the key, the usage plan and the statement on an external authorizer."""
-    return [*api_keys.removal(ctx, aws, reason="made by lw for this stage"),
-            *authorizers.remove_external_permission(ctx, aws)]
+    return [*api_keys.removal(ctx, aws, reason="made by lw for this stage"), *remove_external_permission(ctx, aws)]
+
+
+def remove_external_permission(ctx: Context, aws: AwsSession) -> list[Change]:
+    """Undeploy without a REST API: only the statement on an external authorizer."""
+    return authorizers.remove_external_permission(ctx, aws)

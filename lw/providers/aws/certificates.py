@@ -21,6 +21,9 @@ from lw.providers.aws.session import AwsSession
 
 EDGE_REGION = "us-east-1"
 USABLE = ("ISSUED", "PENDING_VALIDATION")
+# ListCertificates returns only RSA_1024/RSA_2048 certificates unless asked for the
+# other key types: an ECDSA certificate (which ACM issues too) would look missing.
+KEY_TYPES = ("RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1")
 FAILED = ("FAILED", "VALIDATION_TIMED_OUT", "REVOKED", "EXPIRED", "INACTIVE")
 DEFAULT_TIMEOUT_SECONDS = 600
 
@@ -52,7 +55,7 @@ def find(acm: Any, domain: str) -> dict[str, Any] | None:
     """An issued certificate serving ``domain``, else one still pending validation
     (so that a second ``lw certify`` waits for it instead of requesting another)."""
     pages = aws_call("list", "ACM certificates", lambda: list(acm.get_paginator("list_certificates").paginate(
-        CertificateStatuses=list(USABLE))))
+        CertificateStatuses=list(USABLE), Includes={"keyTypes": list(KEY_TYPES)})))
     found: list[dict[str, Any]] = []
     for page in pages:
         for summary in page.get("CertificateSummaryList") or []:

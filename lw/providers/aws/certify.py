@@ -17,7 +17,7 @@ from typing import Any
 from lw.core.context import Context
 from lw.core.errors import ConfigError, ProviderError, UsageError
 from lw.core.plan import Change, Outputs, Plan
-from lw.providers.aws import certificates, dns, domain
+from lw.providers.aws import certificates, dns, domain, footprint
 from lw.providers.aws.routes import gateway_kind
 from lw.providers.aws.session import AwsSession
 
@@ -158,7 +158,8 @@ def _plan_domain(ctx: Context, aws: AwsSession, result: CertifyPlan, certificate
     if api_id is None:
         plan.messages.append(f"API {ctx.app.name} is not deployed yet: lw deploy will map it on {wanted.name}")
     else:
-        plan.changes += domain.mapping_changes(ctx, aws, wanted, api_id, domain_is_new=remote is None)
+        plan.changes += domain.mapping_changes(ctx, aws, wanted, api_id, domain_is_new=remote is None,
+                                                 apis=footprint.used(ctx, aws))
 
     if zone is None:
         return

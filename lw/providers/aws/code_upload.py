@@ -1,6 +1,9 @@
-"""How the package reaches Lambda: inline for small zips, through S3 above 50 MB.
+"""How the package reaches Lambda: inline for small zips, through S3 for big ones.
 
-Lambda refuses direct uploads over 50 MB. Big packages go to the ``s3_bucket`` (made
+Lambda refuses direct uploads over 50 MB, but the binding limit is the request: a
+``ZipFile`` travels base64-encoded in a JSON body that may not exceed 69,905,067
+bytes, so a zip a few KB under 50 MiB (with the function's configuration and tags
+beside it) is already refused. lw decides by the request's size. Big packages go to the ``s3_bucket`` (made
 and tagged if missing) under a key named after the package's hash, so an unchanged
 package is never uploaded twice and an interrupted deploy can simply be rerun. Every
 call names the expected bucket owner (this account): a bucket name is global, and a
@@ -21,7 +24,21 @@ from lw.providers.aws import names
 from lw.providers.aws.errors import aws_call, read_or_none
 from lw.providers.aws.session import AwsSession
 
-DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024
+DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024  # Lambda's documented limit on the zip itself
+REQUEST_LIMIT = 69_905_067  # bytes of a CreateFunction/UpdateFunctionCode request body
+# Room for everything beside the code in the same body: configuration, environment
+# (up to 4 KB), layers, VPC settings and up to 50 tags. Generous on purpose: the cost of
+# erring is an S3 upload for a zip within 64 KB of the limit.
+REQUEST_ENVELOPE = 64 * 1024
+
+
+def request_size(zip_size: int) -> int:
+    """The bytes an inline upload of a ``zip_size``-byte zip sends (base64 + the rest)."""
+    return 4 * -(-zip_size // 3) + REQUEST_ENVELOPE
+
+
+def fits_inline(zip_size: int) -> bool:
+    return zip_size <= DIRECT_UPLOAD_LIMIT and request_size(zip_size) <= REQUEST_LIMIT
 
 
 @dataclass
@@ -42,9 +59,11 @@ class CodeSource:
 
 def plan_code_source(ctx: Context, aws: AwsSession, artifact: Artifact, sha: str) -> CodeSource:
     """Inline when allowed; otherwise the S3 bucket and object changes (reads only)."""
-    if artifact.size <= DIRECT_UPLOAD_LIMIT:
+    if fits_inline(artifact.size):
         return CodeSource(zip_path=artifact.path)
-    return plan_s3_upload(ctx, aws, artifact, sha, why="package is over 50 MB")
+    why = ("package is over 50 MB" if artifact.size > DIRECT_UPLOAD_LIMIT
+           else f"a {artifact.size / 1e6:.1f} MB package is over Lambda's request limit once base64-encoded")
+    return plan_s3_upload(ctx, aws, artifact, sha, why=why)
 
 
 def plan_s3_upload(ctx: Context, aws: AwsSession, artifact: Artifact, sha: str, *, why: str,

@@ -47,8 +47,43 @@ def provisioned(ctx: Context) -> int | None:
     return value or None
 
 
+# AWS keeps at least this many executions unreserved in every account and region
+# and refuses a PutFunctionConcurrency that would go below it.
+UNRESERVED_MINIMUM = 100
+
+
+def check_unreserved_minimum(lam: Any, function: str, wanted: int) -> None:
+    """Refuse, while planning, a reservation that would leave the account fewer than
+    ``UNRESERVED_MINIMUM`` unreserved executions (AWS refuses it mid-deploy).
+
+    The account's numbers come from ``GetAccountSettings``; when they cannot be read
+    (an endpoint without it, a policy without ``lambda:GetAccountSettings``) AWS
+    stays the judge at apply time."""
+    import botocore.exceptions
+
+    try:
+        limits = lam.get_account_settings().get("AccountLimit") or {}
+        held = (lam.get_function_concurrency(FunctionName=function) or {}).get("ReservedConcurrentExecutions") or 0
+    except lam.exceptions.ResourceNotFoundException:
+        held = 0
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError):
+        return
+    unreserved = limits.get("UnreservedConcurrentExecutions")
+    if unreserved is None:
+        return
+    left = int(unreserved) + int(held) - wanted
+    if left < UNRESERVED_MINIMUM:
+        total = limits.get("ConcurrentExecutions")
+        raise ConfigError(
+            f"reserved_concurrency {wanted} for {function} would leave {max(left, 0)} unreserved executions in this "
+            f"account and region (limit {total}), below AWS's minimum of {UNRESERVED_MINIMUM}; lower it, or ask "
+            "AWS for a higher concurrency quota")
+
+
 def reserved_change(lam: Any, function: str, wanted: int | None) -> Change:
     resource = f"Lambda function {function}"
+    if wanted is not None:
+        check_unreserved_minimum(lam, function, wanted)
     if wanted is None:
         return Change("delete", resource, "reserved concurrency no longer configured",
                       lambda o: lam.delete_function_concurrency(FunctionName=function), step="remove concurrency")

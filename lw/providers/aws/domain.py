@@ -4,6 +4,11 @@ A REST API is reached through a *base path mapping* (API Gateway v1), an HTTP AP
 through an *API mapping* (v2). Both are found again by the domain name from
 ``lw.yml`` and the API lw deployed for the stage, so nothing is recorded locally. The
 domain itself is tagged when lw creates it; only then does ``lw undeploy`` remove it.
+
+A REST ``base_path`` of several segments (``api/v1``) cannot be a v1 base path
+mapping (``CreateBasePathMapping`` refuses ``/``): it is made as a v2 API mapping,
+which API Gateway accepts for REST APIs on a REGIONAL domain. Which API holds a
+mapping is kept in ``Mapping.api`` so it is deleted through the API that made it.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any
 from lw.core.context import Context
 from lw.core.errors import ConfigError, ProviderError
 from lw.core.plan import Change, Outputs
-from lw.providers.aws import http_rest, http_v2, names
+from lw.providers.aws import footprint, http_rest, http_v2, names
 from lw.providers.aws.errors import aws_call, read_or_none
 from lw.providers.aws.outputs import add_url
 from lw.providers.aws.session import AwsSession
@@ -60,6 +65,17 @@ class Mapping:
     api_id: str
     stage: str
     mapping_id: str | None = None  # v2 only
+    api: str = footprint.V1  # the control-plane API it was read from (and is deleted with)
+
+
+def mapping_api(kind: str, key: str) -> str:
+    """v2 for an HTTP API and for a multi-segment key; v1 base paths otherwise."""
+    return footprint.V2 if kind == "http" or "/" in key else footprint.V1
+
+
+def configured_base_path(ctx: Context) -> str:
+    """``base_path`` as written (without slashes around it); "" when unset."""
+    return str(ctx.app.setting("base_path") or "").strip("/") if ctx.app.setting("domain") else ""
 
 
 def spec(ctx: Context, kind: str | None) -> DomainSpec | None:
@@ -81,6 +97,9 @@ def spec(ctx: Context, kind: str | None) -> DomainSpec | None:
     endpoint = str(app.setting("domain_endpoint_type") or "REGIONAL").upper()
     if endpoint not in ENDPOINT_TYPES:
         raise ConfigError(f"{where}: domain_endpoint_type must be REGIONAL or EDGE")
+    if endpoint == "EDGE" and "/" in base_path:
+        raise ConfigError(f"{where}: base_path {base_path!r} has several segments, which API Gateway maps only on "
+                          "a REGIONAL domain (set domain_endpoint_type: REGIONAL or use one segment)")
     if endpoint == "EDGE" and kind == "http":
         raise ConfigError(f"{where}: an HTTP API custom domain can only be REGIONAL (domain_endpoint_type: EDGE "
                           "needs apigateway: rest)")
@@ -171,14 +190,25 @@ def delete_domain_change(aws: AwsSession, remote: RemoteDomain) -> Change:
 # --------------------------------------------------------------------------- mappings
 
 
-def read_mappings(aws: AwsSession, name: str, kind: str) -> list[Mapping]:
+def read_mappings(aws: AwsSession, name: str, kind: str, apis: frozenset[str] = frozenset()) -> list[Mapping]:
+    """The domain's mappings: a REST domain's v1 base paths, plus its v2 API mappings
+    when ``apis`` holds v2 (multi-segment keys exist only there); an HTTP domain's v2
+    API mappings. A mapping both APIs list is kept once."""
+    found: list[Mapping] = []
     if kind == "rest":
         client = aws.client("apigateway")
         pages = aws_call("read", f"base path mappings of {name}",
                          lambda: list(client.get_paginator("get_base_path_mappings").paginate(domainName=name)))
-        return [Mapping(key="" if m.get("basePath") in (None, NO_BASE_PATH) else m["basePath"],
-                        api_id=m.get("restApiId", ""), stage=m.get("stage", ""))
-                for page in pages for m in page.get("items") or []]
+        found = [Mapping(key="" if m.get("basePath") in (None, NO_BASE_PATH) else m["basePath"],
+                         api_id=m.get("restApiId", ""), stage=m.get("stage", ""))
+                 for page in pages for m in page.get("items") or []]
+        if footprint.V2 not in apis:
+            return found
+    keys = {m.key for m in found}
+    return found + [m for m in _read_api_mappings(aws, name) if m.key not in keys]
+
+
+def _read_api_mappings(aws: AwsSession, name: str) -> list[Mapping]:
     v2 = aws.client("apigatewayv2")
     items: list[dict[str, Any]] = []
     token: str | None = None
@@ -190,7 +220,7 @@ def read_mappings(aws: AwsSession, name: str, kind: str) -> list[Mapping]:
         if not token:
             break
     return [Mapping(key=m.get("ApiMappingKey") or "", api_id=m["ApiId"], stage=m.get("Stage", ""),
-                    mapping_id=m.get("ApiMappingId"))
+                    mapping_id=m.get("ApiMappingId"), api=footprint.V2)
             for m in items]
 
 
@@ -217,23 +247,23 @@ def _api_is_replaceable(ctx: Context, aws: AwsSession, kind: str, api_id: str) -
     return found is None or names.owns(found.get("Tags"), ctx.app)
 
 
-def _create_mapping(aws: AwsSession, name: str, kind: str, key: str, api_id: str, stage: str) -> None:
-    if kind == "rest":
+def _create_mapping(aws: AwsSession, name: str, api: str, key: str, api_id: str, stage: str) -> None:
+    if api == footprint.V1:
         params = {"domainName": name, "restApiId": api_id, "stage": stage}
         aws.client("apigateway").create_base_path_mapping(**params, **({"basePath": key} if key else {}))
     else:
         aws.client("apigatewayv2").create_api_mapping(DomainName=name, ApiId=api_id, Stage=stage, ApiMappingKey=key)
 
 
-def _delete_mapping(aws: AwsSession, name: str, kind: str, mapping: Mapping) -> None:
-    if kind == "rest":
+def _delete_mapping(aws: AwsSession, name: str, mapping: Mapping) -> None:
+    if mapping.api == footprint.V1:
         aws.client("apigateway").delete_base_path_mapping(domainName=name, basePath=mapping.key or NO_BASE_PATH)
     else:
         aws.client("apigatewayv2").delete_api_mapping(DomainName=name, ApiMappingId=mapping.mapping_id)
 
 
 def mapping_changes(ctx: Context, aws: AwsSession, wanted: DomainSpec, api_id: str | None,
-                    *, domain_is_new: bool = False) -> list[Change]:
+                    *, domain_is_new: bool = False, apis: frozenset[str] = frozenset()) -> list[Change]:
     """Map the stage's API at ``base_path``: noop when it already is, else create it,
     moving it off a stale API and dropping this API's mappings at an old base path.
 
@@ -245,13 +275,15 @@ def mapping_changes(ctx: Context, aws: AwsSession, wanted: DomainSpec, api_id: s
     label = f"/{wanted.base_path}" if wanted.base_path else "/"
     resource = f"{'base path' if kind == 'rest' else 'API'} mapping {wanted.name}{label}"
     url_outputs = {"urls": [wanted.url]}
-    existing = [] if domain_is_new else read_mappings(aws, wanted.name, kind)
+    api = mapping_api(kind, wanted.base_path)
+    apis = apis | {api}
+    existing = [] if domain_is_new else read_mappings(aws, wanted.name, kind, apis)
     same_key = next((m for m in existing if m.key == wanted.base_path), None)
     stale = [m for m in existing if api_id and m.api_id == api_id and m.key != wanted.base_path]
     changes: list[Change] = []
     for old in stale:
         changes.append(Change("delete", f"mapping {wanted.name}/{old.key}", "base_path changed",
-                              lambda o, old=old: _delete_mapping(aws, wanted.name, kind, old),
+                              lambda o, old=old: _delete_mapping(aws, wanted.name, old),
                               step="delete domain mapping"))
     if same_key and api_id and same_key.api_id == api_id and same_key.stage == stage:
         changes.append(Change("noop", resource, wanted.url, outputs=url_outputs))
@@ -265,8 +297,8 @@ def mapping_changes(ctx: Context, aws: AwsSession, wanted: DomainSpec, api_id: s
         if target is None:
             raise ProviderError(f"no {kind.upper()} API {names.api_name(ctx.app)} to map")
         if same_key is not None:  # v1 can patch, v2's update is delete + create everywhere
-            _delete_mapping(aws, wanted.name, kind, same_key)
-        _create_mapping(aws, wanted.name, kind, wanted.base_path, target, stage)
+            _delete_mapping(aws, wanted.name, same_key)
+        _create_mapping(aws, wanted.name, api, wanted.base_path, target, stage)
         add_url(outputs, wanted.url)  # after the new API's own URL, as for a known API
 
     why = "new API" if api_id is None else ("points to another API or stage" if same_key else "missing")
@@ -278,7 +310,8 @@ def mapping_changes(ctx: Context, aws: AwsSession, wanted: DomainSpec, api_id: s
 # --------------------------------------------------------------------------- deploy / undeploy / status
 
 
-def plan_for_deploy(ctx: Context, aws: AwsSession, kind: str | None) -> list[Change]:
+def plan_for_deploy(ctx: Context, aws: AwsSession, kind: str | None,
+                    apis: frozenset[str] = footprint.BOTH) -> list[Change]:
     """``lw deploy`` keeps the mapping in place but never requests a certificate or
     creates the domain: that is ``lw certify``'s job, because it may wait for DNS."""
     wanted = spec(ctx, kind)
@@ -288,10 +321,10 @@ def plan_for_deploy(ctx: Context, aws: AwsSession, kind: str | None) -> list[Cha
     if remote is None:
         ctx.reporter.warn(f"custom domain {wanted.name} is not set up yet: run lw certify")
         return []
-    return mapping_changes(ctx, aws, wanted, find_api_id(ctx, aws, wanted.kind))
+    return mapping_changes(ctx, aws, wanted, find_api_id(ctx, aws, wanted.kind), apis=apis)
 
 
-def removal_changes(ctx: Context, aws: AwsSession) -> list[Change]:
+def removal_changes(ctx: Context, aws: AwsSession, apis: frozenset[str] = footprint.BOTH) -> list[Change]:
     """Unmap this stage's APIs from its domain; remove the domain and its alias
     records only when lw created it for this stage and no other API is mapped on it."""
     from lw.providers.aws import dns
@@ -306,18 +339,20 @@ def removal_changes(ctx: Context, aws: AwsSession) -> list[Change]:
     unmapped: set[tuple[str, str]] = set()
     deleted: set[str] = set()
     for kind in ("rest", "http"):
+        if (footprint.V1 if kind == "rest" else footprint.V2) not in apis:
+            continue  # the stage never had anything there: do not read it
         remote = read_domain(aws, name, kind)
         if remote is None:
             continue
         api_id = find_api_id(ctx, aws, kind)
-        mappings = read_mappings(aws, name, kind)
+        mappings = read_mappings(aws, name, kind, apis)
         ours = [m for m in mappings if api_id and m.api_id == api_id]
         for mapping in ours:
             if (mapping.api_id, mapping.key) in unmapped:
                 continue
             unmapped.add((mapping.api_id, mapping.key))
             changes.append(Change("delete", f"mapping {name}/{mapping.key}", "API of this stage",
-                                  lambda o, m=mapping, k=kind: _delete_mapping(aws, name, k, m),
+                                  lambda o, m=mapping: _delete_mapping(aws, name, m),
                                   step="delete domain mapping"))
         if remote.name in deleted or not names.owns(remote.tags, ctx.app) or len(ours) < len(mappings):
             continue
@@ -329,7 +364,8 @@ def removal_changes(ctx: Context, aws: AwsSession) -> list[Change]:
     return changes
 
 
-def current_url(ctx: Context, aws: AwsSession, kind: str | None) -> str | None:
+def current_url(ctx: Context, aws: AwsSession, kind: str | None,
+                apis: frozenset[str] = footprint.BOTH) -> str | None:
     """The custom domain URL when the stage's API is mapped on it."""
     try:
         wanted = spec(ctx, kind)
@@ -339,5 +375,5 @@ def current_url(ctx: Context, aws: AwsSession, kind: str | None) -> str | None:
         return None
     api_id = find_api_id(ctx, aws, wanted.kind)
     mapped = any(m.api_id == api_id and m.key == wanted.base_path
-                 for m in read_mappings(aws, wanted.name, wanted.kind))
+                 for m in read_mappings(aws, wanted.name, wanted.kind, apis))
     return wanted.url if api_id and mapped else None

@@ -77,8 +77,9 @@ def desired_configuration(ctx: Context, role_arn: str, handler: str,
         "EphemeralStorage": {"Size": _ephemeral_size(app.setting("ephemeral_storage"), where)},
         "TracingConfig": {"Mode": "Active" if app.setting("xray_tracing") else "PassThrough"},
         "Layers": [*extra_layers, *(str(x) for x in (app.setting("layers") or []))],
-        "SnapStart": {"ApplyOn": "PublishedVersions" if app.setting("snap_start") else "None"},
     }
+    if app.setting("snap_start"):  # sent only when on, or (by the diff) to turn it off:
+        config["SnapStart"] = {"ApplyOn": "PublishedVersions"}  # some endpoints refuse it otherwise
     vpc = app.setting("vpc_config")
     if vpc:
         if not isinstance(vpc, Mapping):
@@ -145,7 +146,7 @@ def configuration_diff(live: Mapping[str, Any], wanted: Mapping[str, Any]) -> di
         if value is None:  # turning a feature off needs an explicit empty value
             diff[key] = {"SubnetIds": [], "SecurityGroupIds": []} if key == "VpcConfig" else {"TargetArn": ""}
         else:
-            diff[key] = wanted[key]
+            diff[key] = wanted.get(key, value)  # absent (SnapStart): its canonical "off"
     return diff
 
 
@@ -196,7 +197,7 @@ def plan_function(ctx: Context, aws: AwsSession, artifact: Artifact, role_arn: s
             response = retry_iam(lambda: lam.create_function(
                 FunctionName=function, Code=code.params(), Architectures=[architecture], Tags=app.tags,
                 Publish=True, PackageType="Zip", **resolve_pending(wanted, outputs)), reporter_progress(ctx))
-            lam.get_waiter("function_active_v2").wait(FunctionName=function, WaiterConfig=waiter_config())
+            _wait_active(lam, function)
             outputs["version"] = response["Version"]
             _wait_version_active(lam, function, response["Version"], snap_start)
 
@@ -236,7 +237,7 @@ def plan_function(ctx: Context, aws: AwsSession, artifact: Artifact, role_arn: s
     if code_changed or arch_changed or diff or unreleased:
         why = "new release" if (code_changed or arch_changed or diff) else unreleased
         changes.append(Change("update", resource, f"publish a version: {why}",
-                              lambda o: _publish(lam, function, o, snap_start), step="publish version"))
+                              lambda o: _publish(lam, function, o, sha, snap_start), step="publish version"))
         changes.append(_alias_change(lam, function, create=live.alias_version is None, previous=live.alias_version))
     else:
         changes.append(Change("noop", resource, f"code and configuration unchanged (version {live.alias_version})"))
@@ -286,9 +287,11 @@ def _update_configuration(ctx: Context, lam: Any, function: str, diff: dict[str,
     _wait_updated(lam, function)
 
 
-def _publish(lam: Any, function: str, outputs: Outputs, snap_start: bool = False) -> None:
+def _publish(lam: Any, function: str, outputs: Outputs, sha: str, snap_start: bool = False) -> None:
+    from lw.providers.aws.function_waits import publish_guarded
+
     _wait_updated(lam, function)
-    outputs["version"] = lam.publish_version(FunctionName=function)["Version"]
+    outputs["version"] = publish_guarded(lam, function, sha)
     _wait_version_active(lam, function, outputs["version"], snap_start)
 
 
@@ -300,9 +303,16 @@ def _wait_version_active(lam: Any, function: str, version: str, snap_start: bool
                                                        WaiterConfig=waiter_config(max_attempts=_WAIT_ATTEMPTS))
 
 
+def _wait_active(lam: Any, function: str) -> None:
+    from lw.providers.aws.function_waits import wait_with_reason
+
+    wait_with_reason(lam, "function_active_v2", function, waiter_config(max_attempts=_WAIT_ATTEMPTS))
+
+
 def _wait_updated(lam: Any, function: str) -> None:
-    lam.get_waiter("function_updated_v2").wait(FunctionName=function,
-                                               WaiterConfig=waiter_config(max_attempts=_WAIT_ATTEMPTS))
+    from lw.providers.aws.function_waits import wait_with_reason
+
+    wait_with_reason(lam, "function_updated_v2", function, waiter_config(max_attempts=_WAIT_ATTEMPTS))
 
 
 def foreign_message(app: AppModel, function: str) -> str:

@@ -175,6 +175,7 @@ def plan_role(ctx: Context, aws: AwsSession, function: str) -> RolePlan:
         return RolePlan(arn=existing["Arn"], managed=False, changes=[])
 
     policy = execution_policy(ctx, aws, function)
+    check_inline_policy_size(ctx, policy)
     arn = names.role_arn(aws, role)
     resource = f"IAM role {role}"
     existing = _get_role(iam, role)
@@ -223,6 +224,27 @@ def plan_role(ctx: Context, aws: AwsSession, function: str) -> RolePlan:
     if not changes:
         changes.append(Change("noop", resource, "up to date"))
     return RolePlan(arn=existing.get("Arn") or arn, managed=True, changes=changes)
+
+
+# IAM's quota on the inline policies of one role, together, counted without whitespace.
+INLINE_POLICY_LIMIT = 10_240
+
+
+def policy_size(policy: dict[str, Any]) -> int:
+    """The characters IAM counts for ``policy`` (it ignores whitespace)."""
+    return len(json.dumps(policy, separators=(",", ":")))
+
+
+def check_inline_policy_size(ctx: Context, policy: dict[str, Any]) -> None:
+    """IAM refuses the role's policy past 10,240 characters, which a stage with many
+    event sources, secrets or an ``iam_policy`` file reaches; say so before any write."""
+    size = policy_size(policy)
+    if size > INLINE_POLICY_LIMIT:
+        app = ctx.app
+        raise ConfigError(
+            f"{app.config_file.name}: stage '{app.stage}': the execution role's policy would be {size:,} characters, "
+            f"over IAM's {INLINE_POLICY_LIMIT:,} for a role's inline policies; merge statements (wildcards over "
+            "related ARNs), shorten iam_policy, or give a role you manage with role_arn")
 
 
 def _get_role(iam: Any, role: str) -> dict[str, Any] | None:

@@ -21,6 +21,8 @@ BUCKET_NAME_MIN = 3
 BUCKET_NAME_MAX = 63
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*[a-z0-9]")
 
+PAGE_SIZE = 500  # API Gateway's largest page for GetRestApis, GetApiKeys, GetUsagePlans
+
 SID_REST = "lw-apigateway-rest"
 SID_HTTP = "lw-apigateway-http"
 SID_URL = "lw-function-url"
@@ -142,7 +144,10 @@ def find_owned_apigateway_item(aws: AwsSession, app: AppModel, operation: str, w
 
     client = aws.client("apigateway")
     name = api_name(app)
-    pages = aws_call("list", what, lambda: list(client.get_paginator(operation).paginate(**params)))
+    # 500 is the largest page API Gateway gives (its default is 25): one call where
+    # an account with many APIs would otherwise take dozens, each against the quota.
+    pages = aws_call("list", what, lambda: list(client.get_paginator(operation).paginate(
+        **params, PaginationConfig={"PageSize": PAGE_SIZE})))
     for page in pages:
         for item in page.get("items") or []:
             if item.get("name") == name and owns(item.get("tags"), app):

@@ -9,8 +9,8 @@ from __future__ import annotations
 from lw.core.context import Context
 from lw.core.errors import ConfigError
 from lw.core.plan import Change
-from lw.providers.aws import access, domain, function_url, http_rest, http_v2, names
-from lw.providers.aws.permissions import alias_statements
+from lw.providers.aws import access, domain, endpoint, footprint, function_url, http_rest, http_v2, names
+from lw.providers.aws.permissions import alias_statements, revoke_change
 from lw.providers.aws.session import AwsSession
 
 
@@ -34,22 +34,37 @@ def plan_routes(ctx: Context, aws: AwsSession) -> list[Change]:
     alias_arn = names.alias_arn(aws, function)
     statements = alias_statements(aws, function)
     kind = gateway_kind(ctx)
-    changes: list[Change] = access.release_before_removal(ctx, aws, kind)
-    changes += http_rest.plan(ctx, aws, function, alias_arn, statements) if kind == "rest" else \
-        http_rest.removal(ctx, aws, function, statements)
-    changes += http_v2.plan(ctx, aws, function, alias_arn, statements) if kind == "http" else \
-        http_v2.removal(ctx, aws, function, statements)
-    changes += domain.plan_for_deploy(ctx, aws, kind)  # after the API it maps exists
+    used = footprint.used(ctx, aws)  # only the APIs the stage has resources in are read
+    wanted = footprint.wanted(kind, domain.configured_base_path(ctx))
+    changes: list[Change] = access.release_before_removal(ctx, aws, kind) if footprint.V1 in used else []
+    doors = (("rest", http_rest, footprint.V1, names.SID_REST, "the REST API"),
+             ("http", http_v2, footprint.V2, names.SID_HTTP, "the HTTP API"))
+    for door_kind, door, api, sid, what in doors:
+        if kind == door_kind:
+            changes += door.plan(ctx, aws, function, alias_arn, statements)
+        elif api in used:
+            changes += door.removal(ctx, aws, function, statements)
+        else:  # nothing there to read; only the function's own statement may be left
+            changes += revoke_change(aws, function, sid, statements, what)
+    changes += domain.plan_for_deploy(ctx, aws, kind, used | wanted)  # after the API it maps exists
     if ctx.app.setting("function_url", False):
         changes += function_url.plan(ctx, aws, function, statements)
     else:
         changes += function_url.removal(aws, function, statements)
     changes += access.plan(ctx, aws, function, kind, statements)  # keys, usage plan, authorizer permissions
-    return changes
+    note = endpoint.url_note()
+    if note and changes and (kind or ctx.app.setting("function_url", False)):
+        # Printed with the URLs once the deploy succeeded (``lw deploy`` shows
+        # ``outputs["urls_note"]``), never in the way of an error.
+        changes[0].outputs = {**changes[0].outputs, "urls_note": note}
+    return changes + footprint.tag_change(ctx, aws, wanted)  # last: after every removal it allows to skip
 
 
 def current_urls(ctx: Context, aws: AwsSession) -> list[str]:
     function = names.function_name(ctx.app)
-    found = [http_rest.current_url(ctx, aws), http_v2.current_url(ctx, aws), function_url.current_url(aws, function),
-             domain.current_url(ctx, aws, gateway_kind(ctx))]
+    used = footprint.used(ctx, aws)
+    found = [http_rest.current_url(ctx, aws) if footprint.V1 in used else None,
+             http_v2.current_url(ctx, aws) if footprint.V2 in used else None,
+             function_url.current_url(aws, function),
+             domain.current_url(ctx, aws, gateway_kind(ctx), used)]
     return [u for u in found if u]

@@ -4,6 +4,11 @@ Profile and region follow the usual precedence (command line, then ``lw.yml``, t
 the environment), and ``AWS_ENDPOINT_URL`` is honored by botocore itself, so moto and
 LocalStack work with no lw-specific switch. Clients are cached per service because
 creating one costs tens of milliseconds, which adds up over a plan's many reads.
+
+Retries use botocore's ``standard`` mode unless the user chose a mode
+(``AWS_RETRY_MODE`` or ``retry_mode`` in the profile): the ``legacy`` default does not
+retry every throttling and transient error AWS documents. API Gateway clients also
+wait out the control plane's slower quotas (see ``backoff``).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import copy
 import os
 import threading
-from typing import Any
+from typing import Any, Callable
 
 from lw.core.context import Context
 from lw.core.errors import ProviderError
@@ -35,6 +40,17 @@ class AwsSession:
         self._clients: dict[str, Any] = {}
         self._account_id: str | None = None
         self._lock = threading.Lock()
+        self.progress: Callable[[str], None] | None = None  # where waits are reported
+        self.memo: dict[str, Any] = {}  # reads shared by the hooks of one command
+        self._client_config = self._retry_config()
+
+    def _retry_config(self) -> Any:
+        """``standard`` retries unless the environment or the profile names a mode;
+        the number of attempts stays whatever the user configured (botocore's 3)."""
+        from botocore.config import Config
+
+        configured = os.environ.get("AWS_RETRY_MODE") or self._session._session.get_scoped_config().get("retry_mode")
+        return None if configured else Config(retries={"mode": "standard"})
 
     @classmethod
     def from_context(cls, ctx: Context, *, region: str | None = None) -> "AwsSession":
@@ -50,7 +66,9 @@ class AwsSession:
             or os.environ.get("AWS_REGION")
             or os.environ.get("AWS_DEFAULT_REGION")
         )
-        return cls(profile=profile, region=region)
+        aws = cls(profile=profile, region=region)
+        aws.progress = ctx.reporter.progress
+        return aws
 
     def for_region(self, region: str) -> "AwsSession":
         """The same account and profile in another region (a global stage's regions).
@@ -62,14 +80,18 @@ class AwsSession:
         sibling = copy.copy(self)
         sibling.region = region
         sibling._clients = {}
+        sibling.memo = {}
         return sibling
 
     def client(self, service_name: str) -> Any:
         """The cached client for ``service_name`` in this session's region."""
         client = self._clients.get(service_name)
         if client is None:
+            from lw.providers.aws.backoff import wrap
+
             with self._lock:
-                client = self._session.client(service_name, region_name=self.region)
+                client = self._session.client(service_name, region_name=self.region, config=self._client_config)
+            client = wrap(service_name, client, lambda message: self.progress and self.progress(message))
             self._clients[service_name] = client
         return client
 

@@ -1,13 +1,19 @@
-"""``lw status``: what is deployed, read from AWS alone (works from a clean checkout)."""
+"""``lw status``: what is deployed, read from AWS alone (works from a clean checkout).
+
+Each part beyond the function itself (URLs, metrics, API keys, event sources,
+versions) is read on its own: a deployer allowed to read Lambda but not CloudWatch
+(or not API Gateway) still sees everything else, with the missing part saying why.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from lw.core.context import Context
+from lw.core.errors import ProviderError
 from lw.core.provider import Status
-from lw.providers.aws import access, events_bridge, names, routes
+from lw.providers.aws import access, endpoint, events_bridge, names, routes
 from lw.providers.aws.errors import read_or_none
 from lw.providers.aws.function import read_live
 from lw.providers.aws.session import AwsSession
@@ -19,7 +25,8 @@ def describe(ctx: Context, aws: AwsSession) -> Status:
     live = read_live(aws, function)
     if live is None:
         return Status(deployed=False, facts={"function": function, "region": aws.region})
-    versions = published_versions(aws, function)
+    unavailable: dict[str, str] = {}
+    versions = _part(unavailable, "versions", lambda: published_versions(aws, function), [])
     released = live.released or live.latest
     facts: dict[str, Any] = {
         "function": function,
@@ -33,19 +40,36 @@ def describe(ctx: Context, aws: AwsSession) -> Status:
         "latest_version": max((int(v["Version"]) for v in versions), default=None),
         "last_deploy": released.get("LastModified"),
         "code_sha256": released.get("CodeSha256"),
-        "urls": routes.current_urls(ctx, aws),
+        "urls": _part(unavailable, "urls", lambda: routes.current_urls(ctx, aws), []),
     }
-    facts.update(_metrics(aws, function))
-    facts.update(access.describe(ctx, aws))
+    note = endpoint.url_note()
+    if note and facts["urls"]:
+        facts["urls_note"] = note
+    facts.update(_part(unavailable, "metrics", lambda: _metrics(aws, function), {}))
+    facts.update(_part(unavailable, "api_key", lambda: access.describe(ctx, aws), {}))
     sections = {
-        "events": events_bridge.describe_events(ctx, aws, function),
+        "events": _part(unavailable, "events", lambda: events_bridge.describe_events(ctx, aws, function), []),
         "versions": [
             {"version": v["Version"], "modified": v.get("LastModified"), "code_sha256": v.get("CodeSha256"),
              "live": v["Version"] == live.alias_version}
             for v in versions[-5:]
         ],
     }
+    for part, reason in unavailable.items():
+        facts[f"{part}_unavailable"] = reason
     return Status(deployed=True, facts=facts, sections=sections)
+
+
+T = TypeVar("T")
+
+
+def _part(unavailable: dict[str, str], part: str, read: Callable[[], T], empty: T) -> T:
+    """``read()``, or ``empty`` with the reason kept when AWS refuses it."""
+    try:
+        return read()
+    except ProviderError as exc:
+        unavailable[part] = exc.message
+        return empty
 
 
 def _metrics(aws: AwsSession, function: str) -> dict[str, Any]:

@@ -15,11 +15,13 @@ from lw.providers.aws import (
     access,
     domain,
     events_bridge,
+    footprint,
     http_rest,
     http_v2,
     iam,
     layer,
     names,
+    vpc_release,
 )
 from lw.providers.aws.code_upload import delete_artifacts_changes
 from lw.providers.aws.errors import aws_call
@@ -44,7 +46,9 @@ def plan_regional_undeploy(ctx: Context, aws: AwsSession, keep_logs: bool) -> li
     # Deleting the function drops its resource policy and URL config with it, so
     # only the APIs themselves need deleting here.
     changes += _front_door_changes(ctx, aws, function)
+    release = vpc_release.wait_change(ctx, aws, function)  # read before the function goes
     changes += delete_function_change(aws, function)
+    changes += release  # after the function, before the role (which runs last)
     changes += layer.removal(ctx, aws)
     if not keep_logs:
         changes += _log_group_changes(aws, function)
@@ -53,12 +57,18 @@ def plan_regional_undeploy(ctx: Context, aws: AwsSession, keep_logs: bool) -> li
 
 
 def _front_door_changes(ctx: Context, aws: AwsSession, function: str) -> list[Change]:
-    """APIs and domains: each is checked against lw's tags on its own."""
+    """APIs and domains: each is checked against lw's tags on its own, in the API
+    Gateway APIs the function's tag says the stage used (see ``footprint``)."""
+    used = footprint.used(ctx, aws, undeploying=True)
     changes: list[Change] = []
-    changes += domain.removal_changes(ctx, aws)  # unmap before the API goes
-    changes += access.removal(ctx, aws)  # usage plan lets go of the API before it goes
-    changes += http_rest.removal(ctx, aws, function, {}, reason="made by lw for this stage")
-    changes += http_v2.removal(ctx, aws, function, {}, reason="made by lw for this stage")
+    changes += domain.removal_changes(ctx, aws, used)  # unmap before the API goes
+    if footprint.V1 in used:
+        changes += access.removal(ctx, aws)  # usage plan lets go of the API before it goes
+        changes += http_rest.removal(ctx, aws, function, {}, reason="made by lw for this stage")
+    else:
+        changes += access.remove_external_permission(ctx, aws)
+    if footprint.V2 in used:
+        changes += http_v2.removal(ctx, aws, function, {}, reason="made by lw for this stage")
     return changes
 
 

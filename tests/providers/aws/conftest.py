@@ -189,3 +189,37 @@ def fast_botocore_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_RETRY_MODE", "standard")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "5")
     monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0.001)
+# --------------------------------------------------------------------------- AWS answers moto lacks
+
+
+@pytest.fixture
+def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits of ``lw.providers.aws.backoff``, recorded instead of slept."""
+    from lw.providers.aws import backoff
+
+    slept: list[float] = []
+    monkeypatch.setattr(backoff, "sleep", slept.append)
+    return slept
+
+
+@pytest.fixture
+def answer(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str, Callable[[dict[str, Any]], Any]], None]:
+    """``answer(service, operation, fn)``: the operation returns ``fn(params)`` instead
+    of moto's answer (``fn`` may call ``real(params)`` through the second argument)."""
+    from botocore.client import BaseClient
+
+    rules: dict[tuple[str, str], Callable[..., Any]] = {}
+    original = BaseClient._make_api_call
+
+    def patched(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        rule = rules.get((self.meta.service_model.service_name, operation))
+        if rule is not None:
+            return rule(params, lambda p=params: original(self, operation, p))
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", patched)
+
+    def add(service: str, operation: str, fn: Callable[..., Any]) -> None:
+        rules[(service, operation)] = fn
+
+    return add

@@ -178,7 +178,7 @@ def test_regional_domain_seen_by_both_apis_is_removed_once(tmp_path: Path, monke
                                  tags=dict(app.tags))
     mapping = domain.Mapping(key="", api_id="abc123", stage="dev")
     monkeypatch.setattr(domain, "read_domain", lambda aws, name, kind: remote)
-    monkeypatch.setattr(domain, "read_mappings", lambda aws, name, kind: [mapping])
+    monkeypatch.setattr(domain, "read_mappings", lambda aws, name, kind, apis=frozenset(): [mapping])
     monkeypatch.setattr(domain, "find_api_id", lambda ctx, aws, kind: "abc123")
     monkeypatch.setattr(dns, "find_zone", lambda aws, name: "Z-zone")
     monkeypatch.setattr(dns, "delete_alias_changes", lambda aws, zone, name, target, why: [

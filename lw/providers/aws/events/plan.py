@@ -20,6 +20,7 @@ from lw.providers.aws.events import mappings, s3, schedules, sns
 from lw.providers.aws.events.arns import parse_source
 from lw.providers.aws.events.bindings import MAPPING_KINDS, SCHEDULE_KINDS, aws_bindings, is_enabled, source_arn
 from lw.providers.aws.events.permissions import PRINCIPALS, Grant, plan_grants, read_grants
+from lw.providers.aws.events.queues import check_visibility_timeouts
 from lw.providers.aws.events.target import Target, alias_arn_for
 from lw.providers.aws.events.validation import binding_problems, validate_bindings
 from lw.providers.aws.session import AwsSession
@@ -39,6 +40,7 @@ def plan_events(ctx: Context, aws: AwsSession, function_name: str, alias_arn: st
     validate_bindings(ctx.app, bindings, aws.region)
     target = Target(ctx.app, aws, function_name, alias_arn, ctx.reporter.progress)
     by_kind = _by_kind([b for b in bindings if is_enabled(b) or b.kind not in PUSH_KINDS])
+    check_visibility_timeouts(ctx, aws, by_kind["mapping"])
     current_grants = read_grants(target)
 
     rules = schedules.wanted_rules(target, by_kind["schedule"])

@@ -14,6 +14,7 @@ from typing import Any
 from lw.core.errors import ProviderError
 from lw.core.model import EventBinding
 from lw.core.plan import Change, Outputs
+from lw.providers.aws.errors import aws_message
 from lw.providers.aws.events.arns import bucket_arn, parse_source
 from lw.providers.aws.events.bindings import label, option, source_arn
 from lw.providers.aws.events.permissions import PRINCIPALS, Grant, grant_sid
@@ -149,9 +150,51 @@ def _merge(target: Target, bucket: str, entries: list[Configuration]) -> Any:
         merged["LambdaFunctionConfigurations"] = foreign + entries
         if not merged["LambdaFunctionConfigurations"]:
             del merged["LambdaFunctionConfigurations"]
-        client.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=merged)
+        write_notifications(target, bucket, merged, foreign)
 
     return apply
+
+
+_UNVALIDATED = "Unable to validate the following destination configurations"
+
+
+def write_notifications(target: Target, bucket: str, configuration: Configuration,
+                        foreign: list[Configuration]) -> None:
+    """Write the merged configuration, waiting while S3 cannot yet validate lw's entry.
+
+    S3 checks every destination of the configuration on each write. For lw's own
+    entry the refusal means the Lambda permission written just before has not
+    propagated: that passes, so wait (with backoff). For an entry lw keeps but does
+    not own (a stale entry on a shared bucket: its function deleted or its permission
+    revoked) waiting cannot help, and the error must say whose entry it is."""
+    from lw.providers.aws import backoff
+
+    client = target.aws.client("s3")
+    owners = {str(e.get("LambdaFunctionArn") or e.get("QueueArn") or e.get("TopicArn") or ""): str(e.get("Id") or "")
+              for e in foreign + [e for key in ("QueueConfigurations", "TopicConfigurations")
+                                  for e in configuration.get(key) or []]}
+
+    def transient(exc: BaseException) -> str | None:
+        if _UNVALIDATED not in aws_message(exc):
+            return None
+        stale = [arn for arn in failed_destinations(exc) if arn in owners]
+        if stale:
+            raise ProviderError(
+                f"S3 cannot validate the entry {owners[stale[0]]!r} "
+                f"({stale[0]}), which lw did not write: its destination is gone or no longer lets S3 invoke it. "
+                "S3 checks every entry on each write, so fix or remove that entry first") from exc
+        return "the new Lambda permission to reach S3"
+
+    backoff.retrying(lambda: client.put_bucket_notification_configuration(
+        Bucket=bucket, NotificationConfiguration=configuration), transient, backoff.S3_NOTIFICATION_DELAYS,
+        target.aws.progress, f"s3 notifications of bucket {bucket}")
+
+
+def failed_destinations(exc: BaseException) -> list[str]:
+    """The destination ARNs S3 names in an ``InvalidArgument`` answer (it lists them
+    as ``ArgumentName1``, ``ArgumentName2``…, each with its reason as the value)."""
+    error = (getattr(exc, "response", None) or {}).get("Error") or {}
+    return [str(v) for k, v in sorted(error.items()) if k.startswith("ArgumentName")]
 
 
 def describe_s3(target: Target, bindings: list[EventBinding], grants: dict[str, Grant]) -> list[dict[str, Any]]:

@@ -193,9 +193,47 @@ def _create(target: Target, rule: WantedRule) -> Any:
             Description=rule.description,
             Tags=[{"Key": k, "Value": v} for k, v in sorted(rule.tags(target).items())],
         )
-        client.put_targets(Rule=rule.name, Targets=[rule.target_spec(target)])
+        put_targets(client, rule.name, [rule.target_spec(target)])
 
     return apply
+
+
+def put_targets(client: Any, rule: str, targets: list[dict[str, Any]]) -> None:
+    """``PutTargets`` answers 200 even when an entry failed; the failure is only in
+    ``FailedEntries``, so an unchecked call would leave the rule firing at nothing."""
+    _all_entries_done(lambda pending: client.put_targets(Rule=rule, Targets=pending), targets,
+                      lambda t: str(t["Id"]), f"eventbridge rule {rule}: cannot set target")
+
+
+def remove_targets(client: Any, rule: str, ids: list[str]) -> None:
+    """``RemoveTargets`` fails per entry in the same way; a target left behind keeps
+    invoking the function and makes ``DeleteRule`` fail."""
+    _all_entries_done(lambda pending: client.remove_targets(Rule=rule, Ids=pending), ids, str,
+                      f"eventbridge rule {rule}: cannot remove target")
+
+
+_TRANSIENT_ENTRY_ERRORS = ("ConcurrentModificationException", "InternalException", "ThrottlingException")
+ENTRY_RETRY_DELAYS: tuple[float, ...] = (1, 2, 4)
+
+
+def _all_entries_done(call: Any, entries: list[Any], key: Any, what: str) -> None:
+    """Resend the entries that failed for a passing reason; any other failure (or one
+    that outlasts the retries) is an error naming the entry and EventBridge's reason."""
+    from lw.providers.aws import backoff
+
+    pending = list(entries)
+    for delay in (*ENTRY_RETRY_DELAYS, None):
+        response = call(pending)
+        failed = {str(f.get("TargetId")): f for f in response.get("FailedEntries") or []}
+        if not response.get("FailedEntryCount") and not failed:
+            return
+        transient = all(f.get("ErrorCode") in _TRANSIENT_ENTRY_ERRORS for f in failed.values())
+        if delay is None or not transient or not failed:
+            first_id, first = next(iter(failed.items()), ("?", {}))
+            raise ProviderError(f"{what} {first_id}: {first.get('ErrorCode') or 'failed'}: "
+                                f"{first.get('ErrorMessage') or 'no reason given'}")
+        pending = [e for e in pending if key(e) in failed]
+        backoff.pause(delay)
 
 
 def _update(target: Target, rule: WantedRule, current: dict[str, Any]) -> Any:
@@ -220,8 +258,8 @@ def _update(target: Target, rule: WantedRule, current: dict[str, Any]) -> Any:
         if [_comparable_target(t) for t in targets] != [_comparable_target(rule.target_spec(target))]:
             extra = [t["Id"] for t in targets if t["Id"] != TARGET_ID]
             if extra:
-                client.remove_targets(Rule=rule.name, Ids=extra)
-            client.put_targets(Rule=rule.name, Targets=[rule.target_spec(target)])
+                remove_targets(client, rule.name, extra)
+            put_targets(client, rule.name, [rule.target_spec(target)])
 
     return apply
 
@@ -239,7 +277,7 @@ def _delete(target: Target, name: str) -> Any:
         client = target.aws.client("events")
         ids = [t["Id"] for t in client.list_targets_by_rule(Rule=name).get("Targets") or []]
         if ids:
-            client.remove_targets(Rule=name, Ids=ids)
+            remove_targets(client, name, ids)
         client.delete_rule(Name=name)
 
     return apply

@@ -95,8 +95,6 @@ def lambda_configuration(ctx: Context, role: Any, handler: str, with_layer: bool
         del config["Environment"]
     if not config["Layers"]:
         del config["Layers"]
-    if config["SnapStart"]["ApplyOn"] == "None":
-        del config["SnapStart"]
     return config
 
 

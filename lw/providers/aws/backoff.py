@@ -1,0 +1,109 @@
+"""Waiting out AWS answers that resolve on their own, beyond botocore's own retries.
+
+botocore's ``standard`` mode retries throttling a few times within seconds. Some AWS
+refusals last longer than that: API Gateway's control plane allows about one
+``DeleteRestApi`` or ``CreateDomainName`` per 30 seconds per account, and S3 refuses a
+bucket notification until the Lambda permission written just before it has
+propagated. Those need a slower, bounded backoff with progress shown, which is this
+module's one job. Tests replace ``sleep`` to run instantly; ``LW_AWS_WAIT_SCALE``
+(a test knob: the strict AWS double runs lw with 0.001) shrinks every pause.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any, Callable, Iterable, TypeVar
+
+from lw.providers.aws.errors import aws_message, error_code
+
+T = TypeVar("T")
+
+sleep: Callable[[float], None] = time.sleep
+SCALE_VARIABLE = "LW_AWS_WAIT_SCALE"
+
+
+def scale() -> float:
+    """The factor applied to every pause (1 unless ``LW_AWS_WAIT_SCALE`` says otherwise)."""
+    try:
+        value = float(os.environ.get(SCALE_VARIABLE) or 1)
+    except ValueError:
+        return 1.0
+    return value if value >= 0 else 1.0
+
+
+def pause(seconds: float) -> None:
+    """Sleep ``seconds``, scaled."""
+    amount = seconds * scale()
+    if amount > 0:
+        sleep(amount)
+
+# About three minutes in all: long enough for a 30-second quota window to pass
+# several times over (other tools and deploys share the account's quota).
+API_GATEWAY_DELAYS: tuple[float, ...] = (2, 5, 10, 20, 30, 30, 30, 30, 30)
+# S3 validates a notification's destination against the Lambda permission, which
+# usually propagates within seconds (Zappa retries for a similar span).
+S3_NOTIFICATION_DELAYS: tuple[float, ...] = (1, 2, 4, 8, 15, 30)
+
+_API_GATEWAY_SERVICES = ("apigateway", "apigatewayv2")
+# ConflictException is also what a genuine duplicate returns ("already exists");
+# only the concurrent-modification kind goes away by waiting.
+_TRANSIENT_CONFLICT = ("concurrent modification", "try again")
+
+
+def api_gateway_transient(exc: BaseException) -> str | None:
+    """Why an API Gateway refusal is worth waiting out, or ``None`` when it is not."""
+    code = error_code(exc)
+    if code == "TooManyRequestsException":
+        return "API Gateway's control-plane rate limit"
+    if code == "ConflictException" and any(m in aws_message(exc).lower() for m in _TRANSIENT_CONFLICT):
+        return "a concurrent API Gateway change"
+    return None
+
+
+def retrying(call: Callable[[], T], transient: Callable[[BaseException], str | None],
+             delays: Iterable[float], progress: Callable[[str], None] | None, what: str) -> T:
+    """Run ``call``; while it fails with a ``transient`` error, wait the next delay and
+    try again. The last failure is raised as it came."""
+    import botocore.exceptions
+
+    for delay in (*delays, None):
+        try:
+            return call()
+        except botocore.exceptions.ClientError as exc:
+            reason = transient(exc)
+            if reason is None or delay is None:
+                raise
+            if progress is not None:
+                progress(f"{what}: waiting {delay:g}s for {reason} ({error_code(exc)})")
+            pause(delay)
+    raise AssertionError("unreachable")
+
+
+class QuotaAwareClient:
+    """An API Gateway client whose operations wait out the control plane's quotas.
+
+    Everything else (``exceptions``, ``meta``, paginators, waiters) is the wrapped
+    client's own. Only mutating operations are wrapped: reads are cheap, and
+    botocore's retries cover their throttling."""
+
+    def __init__(self, client: Any, progress: Callable[[str], None] | None = None) -> None:
+        self._client = client
+        self._progress = progress
+        self._operations = set(client.meta.method_to_api_mapping)
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._client, name)
+        if name not in self._operations or name.startswith(("get_", "list_")):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return retrying(lambda: attribute(*args, **kwargs), api_gateway_transient, API_GATEWAY_DELAYS,
+                            self._progress, f"API Gateway {self._client.meta.method_to_api_mapping[name]}")
+
+        return call
+
+
+def wrap(service_name: str, client: Any, progress: Callable[[str], None] | None = None) -> Any:
+    """``client`` itself, or a quota-aware one for the API Gateway services."""
+    return QuotaAwareClient(client, progress) if service_name in _API_GATEWAY_SERVICES else client
