@@ -12,7 +12,7 @@ import os
 
 from lw.runtime.events import WARM_RESULT, UnroutableEvent
 from lw.runtime.logs import log, log_exception
-from lw.runtime.openwhisk_http import build_environ, build_result
+from lw.runtime.openwhisk_http import bare_action_redirect, build_environ, build_result
 from lw.runtime.shim import Shim
 from lw.runtime.wsgi import plain_response
 
@@ -73,6 +73,9 @@ class OpenWhiskMain:
 
     def http(self, args: dict[str, Any], context: Any) -> dict[str, Any]:
         shim = self.shim
+        redirect = bare_action_redirect(args)
+        if redirect is not None:
+            return build_result(redirect, shim)
         try:
             environ = build_environ(args, context, shim)
         except Exception as exc:
@@ -87,8 +90,15 @@ class OpenWhiskMain:
 
     def event(self, args: dict[str, Any], context: Any) -> dict[str, Any]:
         """Trigger/feed activations. A failing function returns ``{"error": ...}``, which
-        OpenWhisk records as an application error for the activation."""
+        OpenWhisk records as an application error for the activation.
+
+        The function and ``exception_handler`` get the arguments without the platform's
+        ``__ow_*`` keys: the controller adds the firing request's headers as
+        ``__ow_headers``, and the alarms provider fires with the namespace's key, so
+        ``__ow_headers.authorization`` would otherwise reach user code and error reports.
+        """
         shim = self.shim
+        args = user_arguments(args)
         try:
             binding = shim.router.route_openwhisk(args)
         except UnroutableEvent as exc:
@@ -102,11 +112,20 @@ class OpenWhiskMain:
             log_exception(f"event function {binding.function} failed for binding {binding.name}")
             shim.report(exc, args, context)
             return {"error": f"{binding.function} failed: {type(exc).__name__}: {exc}".splitlines()[0]}
-        if isinstance(result, dict):
+        # Any result object with an "error" key (even null) is an application error to
+        # OpenWhisk: a returned document that has one is wrapped, never passed through.
+        if isinstance(result, dict) and "error" not in result:
             return result
-        if result is None or isinstance(result, (list, str, int, float, bool)):
+        if isinstance(result, dict) or result is None or isinstance(result, (list, str, int, float, bool)):
             return {"result": result}
         return {"result": repr(result)}
+
+
+def user_arguments(args: dict[str, Any]) -> dict[str, Any]:
+    """``args`` without the platform's ``__ow_*`` keys (a copy only when there are some)."""
+    if not any(key.startswith("__ow_") for key in args):
+        return args
+    return {key: value for key, value in args.items() if not key.startswith("__ow_")}
 
 
 def make_main(app: Callable, **options: Any) -> OpenWhiskMain:

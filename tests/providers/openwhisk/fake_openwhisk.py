@@ -28,6 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from fake_alarms import validate_create
 from swagger_validator import SwaggerValidator
 
 GUEST_AUTH = "23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP"
@@ -516,31 +517,32 @@ class FakeOpenWhisk:
             return self._feed(rest[1], body or {})
         raise ControllerError(404, "The requested resource does not exist.")
 
+    def _alarm_trigger_exists(self, trigger: str, auth_key: Any) -> bool:
+        """The alarms provider's check: GET the trigger with the caller's ``authKey``."""
+        return auth_key == self.auth and trigger.rsplit("/", 1)[-1] in self.triggers
+
     def _feed(self, feed: str, body: dict[str, Any]):
         call = {"feed": f"/whisk.system/alarms/{feed}", **body}
         self.feed_calls.append(call)
         event = body.get("lifecycleEvent")
         trigger = str(body.get("triggerName", ""))
         error = None
-        if body.get("authKey") != self.auth:
-            error = "authKey is not valid for this namespace"
+        if event != "CREATE" and body.get("authKey") != self.auth:
+            error = "Trigger authentication request failed."
         elif self.feed_failure and event == "CREATE":
             error = self.feed_failure
         elif event == "CREATE":
-            if trigger.rsplit("/", 1)[-1] not in self.triggers:
-                error = f"trigger {trigger} not found"
-            elif trigger in self.alarm_registrations:
+            error = validate_create(feed, body, self._alarm_trigger_exists)
+            if error is None and trigger in self.alarm_registrations:
                 error = f"trigger {trigger} is already registered"
-            elif feed == "alarm" and not body.get("cron"):
-                error = "alarms trigger feed is missing the cron parameter"
-            elif feed == "interval" and not isinstance(body.get("minutes"), int):
-                error = "interval trigger feed is missing the minutes parameter"
-            else:
+            if error is None:
                 self.alarm_registrations[trigger] = {"feed": feed, **{k: v for k, v in body.items() if k not in ("authKey", "lifecycleEvent", "triggerName")}}
         elif event == "DELETE":
             if self.alarm_registrations.pop(trigger, None) is None:
                 error = f"could not find trigger {trigger} in the database"
-        activation = self._record(f"whisk.system/alarms/{feed}", "alarms", feed, {"error": error} if error else {"status": "success"}, [], error is None)
+        # The feed action answers a refusal as a rejected promise holding the web
+        # action's body, so the activation result is {"error": {"error": message}}.
+        activation = self._record(f"whisk.system/alarms/{feed}", "alarms", feed, {"error": {"error": error}} if error else {"status": "success"}, [], error is None)
         return (200 if error is None else 502), activation, {}
 
     # ------------------------------------------------------------------ invocations

@@ -37,7 +37,7 @@ def test_schedule_creates_feed_trigger_and_rule(fake: FakeOpenWhisk, project: Pa
         "lifecycleEvent": "CREATE",
         "triggerName": "/guest/shop-dev-nightly",
         "authKey": GUEST_AUTH,
-        "cron": "0 3 * * MON-FRI",
+        "cron": "0 3 * * 1-5",
         "trigger_payload": {"job": "cleanup"},
     }
     rule = fake.rules["shop-dev-nightly"]
