@@ -29,7 +29,7 @@ import requests
 
 HERE = Path(__file__).parent
 TESTS = HERE.parent
-for helper_dir in (TESTS / "providers" / "openwhisk", TESTS / "providers" / "local"):
+for helper_dir in (HERE, TESTS / "providers" / "openwhisk", TESTS / "providers" / "local"):
     if str(helper_dir) not in sys.path:
         sys.path.insert(0, str(helper_dir))
 
@@ -44,9 +44,6 @@ from lw.providers.local import gateway  # noqa: E402
 from lw.providers.openwhisk import plugin  # noqa: E402
 from lw.runtime.aws import make_handler  # noqa: E402
 from lw.runtime.media_types import is_binary, split_content_type  # noqa: E402
-
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
 
 MULTIPART = (b"--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.bin\"\r\n"
              b"Content-Type: application/octet-stream\r\n\r\n\x00\x01\xfe\xff\r\n--XyZ--\r\n")

@@ -16,11 +16,9 @@ import pytest
 import requests
 from fake_alarms import CronError, parse_cron
 from fake_openwhisk import GUEST_AUTH, FakeOpenWhisk
-from ow_helpers import build_artifact, make_app, make_ctx, schedule
+from ow_helpers import deploy_stage, make_app, schedule
 
 from lw.core.errors import ConfigError
-from lw.core.plan import Plan, apply_plan
-from lw.providers.openwhisk import plugin
 from lw.providers.openwhisk.schedules import aws_cron_to_classic, to_alarm
 
 ALL_MONTHS = set(range(1, 13))
@@ -106,16 +104,8 @@ def test_node_cron_model_refuses_what_the_provider_cannot_schedule() -> None:
     assert parse_cron("5/15 * * * *")["minute"] == {5, 20, 35, 50}
 
 
-def deploy(app, tmp: Path) -> None:
-    ctx = make_ctx(app)
-    plan = Plan()
-    plan.extend(plugin.lw_deploy(ctx=ctx, artifact=build_artifact(ctx, tmp)))
-    plan.extend(plugin.lw_event(ctx=ctx))
-    apply_plan(plan)
-
-
 def test_december_schedule_reaches_the_feed_as_node_cron(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
-    deploy(make_app(project, fake, events=(schedule("yearly", "cron(0 3 1 12 ? *)"), schedule("quarterly", "cron(0 0 1 1,4,7,10 ? *)"))), tmp_path)
+    deploy_stage(make_app(project, fake, events=(schedule("yearly", "cron(0 3 1 12 ? *)"), schedule("quarterly", "cron(0 0 1 1,4,7,10 ? *)"))), tmp_path)
     assert fake.alarm_registrations["/guest/shop-dev-yearly"]["cron"] == "0 3 1 11 *"
     assert fake.alarm_registrations["/guest/shop-dev-quarterly"]["cron"] == "0 0 1 0,3,6,9 *"
 

@@ -19,11 +19,9 @@ import pytest
 import requests
 from action_runner import ActionRunner
 from fake_openwhisk import GUEST_AUTH, FakeOpenWhisk
-from ow_helpers import build_artifact, make_app, make_ctx
+from ow_helpers import deploy_stage, make_app
 
 from lw.core.model import EventBinding
-from lw.core.plan import Plan, apply_plan
-from lw.providers.openwhisk import plugin
 
 HERE = Path(__file__).parent
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
@@ -39,12 +37,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeOpenWhisk]
     project.mkdir()
     shutil.copy(HERE / "apps" / "web_app.py", project / "web_app.py")
     events = (EventBinding(name="orders", function="web_app.on_event", kind="trigger", source="orders"),)
-    app = make_app(project, fake, app_function="web_app.app", events=events)
-    ctx = make_ctx(app)
-    plan = Plan()
-    plan.extend(plugin.lw_deploy(ctx=ctx, artifact=build_artifact(ctx, tmp)))
-    plan.extend(plugin.lw_event(ctx=ctx))
-    apply_plan(plan)
+    deploy_stage(make_app(project, fake, app_function="web_app.app", events=events), tmp)
     yield fake
     fake.stop()
     runner.close()
