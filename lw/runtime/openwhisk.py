@@ -9,9 +9,10 @@ is always a JSON object, because the ActionLoop launcher rejects anything else.
 from __future__ import annotations
 
 import os
+import time
 
 from lw.runtime.events import WARM_RESULT, UnroutableEvent
-from lw.runtime.logs import log, log_exception
+from lw.runtime.logs import log, log_exception, write_access_line
 from lw.runtime.openwhisk_http import bare_action_redirect, build_environ, build_result
 from lw.runtime.shim import Shim
 from lw.runtime.wsgi import plain_response
@@ -73,20 +74,27 @@ class OpenWhiskMain:
 
     def http(self, args: dict[str, Any], context: Any) -> dict[str, Any]:
         shim = self.shim
-        redirect = bare_action_redirect(args)
-        if redirect is not None:
-            return build_result(redirect, shim)
         try:
             environ = build_environ(args, context, shim)
         except Exception as exc:
             log("WARNING", f"malformed web action arguments ({type(exc).__name__}: {exc}); answering 400")
             return build_result(plain_response(400, "Bad Request"), shim)
-        response = shim.serve(environ, args, context)
+        redirect = bare_action_redirect(args)
+        if redirect is not None:
+            return build_result(redirect, shim)
+        started = time.time()
+        response = shim.serve(environ, args, context, access_log=False)
         try:
-            return build_result(response, shim)
+            result = build_result(response, shim)
         except Exception:
             log_exception("could not shape the web action result; answering 500")
-            return build_result(plain_response(500, "Internal Server Error"), shim)
+            result = build_result(plain_response(500, "Internal Server Error"), shim)
+        if shim.log_requests:
+            # Logged once the result is final, so that a 502 for an oversized response
+            # is what the access log says.
+            size = len(response.body) if result["statusCode"] == response.status else len(result.get("body") or "")
+            write_access_line(environ, result["statusCode"], size, started)
+        return result
 
     def event(self, args: dict[str, Any], context: Any) -> dict[str, Any]:
         """Trigger/feed activations. A failing function returns ``{"error": ...}``, which

@@ -64,6 +64,7 @@ def test_response_over_one_mib_of_utf8_is_a_clear_502(cluster: FakeOpenWhisk, we
     assert big.text == "Bad Gateway: the response is larger than OpenWhisk allows (1 MiB)"
     logs = "\n".join(cluster.activations[-1]["logs"])
     assert "over OpenWhisk's limit of 1048576 bytes" in logs
+    assert '/big?n=600000 HTTP/1.1" 502 ' in logs and '" 200 ' not in logs  # the access line tells the truth
 
 
 def test_trigger_activation_hides_the_platform_keys_from_the_event_function(cluster: FakeOpenWhisk) -> None:
