@@ -12,7 +12,7 @@ Data only, built once at import.
 
 from __future__ import annotations
 
-__all__ = ["is_binary", "is_registered_text", "split_content_type"]
+__all__ = ["is_binary", "is_media_type", "is_registered_text", "split_content_type"]
 
 
 def _registry(*pairs: str) -> frozenset[str]:
@@ -104,6 +104,16 @@ def split_content_type(content_type: str) -> tuple[str, dict[str, str]]:
         if eq and key.strip():
             params[key.strip().lower()] = value.strip().strip('"')
     return mime.strip().lower(), params
+
+
+_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz")
+
+
+def is_media_type(content_type: str) -> bool:
+    """Whether ``type/subtype`` parses (HTTP token characters on both sides of one slash)."""
+    mime = split_content_type(content_type)[0]
+    main, slash, sub = mime.partition("/")
+    return bool(slash and main and sub) and _TOKEN_CHARS.issuperset(main) and _TOKEN_CHARS.issuperset(sub)
 
 
 def is_registered_text(mime: str) -> bool:

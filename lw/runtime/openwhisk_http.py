@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from io import BytesIO
 
-from lw.runtime.media_types import is_binary, split_content_type
+from lw.runtime.media_types import is_binary, is_media_type, split_content_type
 from lw.runtime.wsgi import BASE_ENVIRON, add_header, ascii_query, b64decode, b64encode, path_info, plain_response
 
 TYPE_CHECKING = False
@@ -234,6 +234,14 @@ def _body_for_controller(body: bytes, content_type: str, headers: dict[str, Any]
     """
     if not content_type:
         headers["Content-Type"] = "application/octet-stream"
+        return b64encode(body)
+    if not is_media_type(content_type):
+        # The controller answers 400 for a Content-Type it cannot parse; the body is
+        # still worth delivering.
+        from lw.runtime.logs import log
+
+        log("WARNING", f"the app's Content-Type {content_type!r} is not a media type; sending application/octet-stream")
+        headers[spelling["content-type"]] = "application/octet-stream"
         return b64encode(body)
     if is_binary(content_type):
         return b64encode(body)

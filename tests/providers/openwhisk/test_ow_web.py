@@ -117,6 +117,13 @@ def test_json_with_parameters_is_not_mangled(web: str, value: bytes) -> None:
     assert plain.content == value and plain.headers["Content-Type"] == "application/json"
 
 
+@pytest.mark.parametrize("content_type", ["nonsense", "text html", "text/"])
+def test_unparsable_content_type_still_delivers_the_body(web: str, content_type: str) -> None:
+    reply = get(f"{web}/as", params={"type": content_type, "hex": b"body".hex()})
+    assert reply.status_code == 200 and reply.content == b"body"
+    assert reply.headers["Content-Type"] == "application/octet-stream"
+
+
 def test_bare_action_url_redirects_to_the_trailing_slash(web: str) -> None:
     bare = get(f"{web}?x=1")
     assert bare.status_code == 308 and bare.headers["Location"] == f"{web}/?x=1"
