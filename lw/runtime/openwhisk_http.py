@@ -2,7 +2,8 @@
 
 The controller (Apache OpenWhisk, pekko-http) decides per media type whether
 ``__ow_body`` arrives base64-encoded, and decides the same way whether a returned string
-body must be base64. Both directions use the table below so that no byte is lost.
+body must be base64. Both directions use pekko's own registry (``media_types``) so that
+no byte is lost, and results are measured the way the invoker measures them.
 The public URL cannot be read from request headers (the stock nginx front door rewrites
 ``Host``), so the deployer passes it in as the ``lw_base_url`` init parameter.
 """
