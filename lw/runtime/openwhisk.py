@@ -9,10 +9,11 @@ is always a JSON object, because the ActionLoop launcher rejects anything else.
 from __future__ import annotations
 
 import os
+import time
 
 from lw.runtime.events import WARM_RESULT, UnroutableEvent
-from lw.runtime.logs import log, log_exception, one_line
-from lw.runtime.openwhisk_http import build_environ, build_result
+from lw.runtime.logs import log, log_exception, one_line, write_access_line
+from lw.runtime.openwhisk_http import bare_action_redirect, build_environ, build_result
 from lw.runtime.shim import Shim
 from lw.runtime.wsgi import http_method, plain_response
 
@@ -79,17 +80,37 @@ class OpenWhiskMain:
         except Exception as exc:
             log("WARNING", f"malformed web action arguments ({one_line(exc)}); answering 400")
             return build_result(plain_response(400, "Bad Request"), shim)
-        response = shim.serve(environ, args, context)
+        redirect = bare_action_redirect(args)
+        if redirect is not None:
+            return build_result(redirect, shim)
+        started = time.time()
+        response = shim.serve(environ, args, context, access_log=False)
         try:
-            return build_result(response, shim)
+            result = build_result(response, shim)
         except Exception:
             log_exception("could not shape the web action result; answering 500")
-            return build_result(plain_response(500, "Internal Server Error"), shim)
+            result = build_result(plain_response(500, "Internal Server Error"), shim)
+        if shim.log_requests:
+            # Logged once the result is final, so that a 502 for an oversized response
+            # is what the access log says.
+            size = len(response.body) if result["statusCode"] == response.status else len(result.get("body") or "")
+            try:
+                write_access_line(environ, result["statusCode"], size, started)
+            except Exception:
+                log_exception("could not write the access-log line")
+        return result
 
     def event(self, args: dict[str, Any], context: Any) -> dict[str, Any]:
         """Trigger/feed activations. A failing function returns ``{"error": ...}``, which
-        OpenWhisk records as an application error for the activation."""
+        OpenWhisk records as an application error for the activation.
+
+        The function and ``exception_handler`` get the arguments without the platform's
+        ``__ow_*`` keys: the controller adds the firing request's headers as
+        ``__ow_headers``, and the alarms provider fires with the namespace's key, so
+        ``__ow_headers.authorization`` would otherwise reach user code and error reports.
+        """
         shim = self.shim
+        args = user_arguments(args)
         try:
             binding = shim.router.route_openwhisk(args)
         except UnroutableEvent as exc:
@@ -103,11 +124,20 @@ class OpenWhiskMain:
             log_exception(f"event function {binding.function} failed for binding {binding.name}")
             shim.report(exc, args, context)
             return {"error": f"{binding.function} failed: {type(exc).__name__}: {exc}".splitlines()[0]}
-        if isinstance(result, dict):
+        # Any result object with an "error" key (even null) is an application error to
+        # OpenWhisk: a returned document that has one is wrapped, never passed through.
+        if isinstance(result, dict) and "error" not in result:
             return result
-        if result is None or isinstance(result, (list, str, int, float, bool)):
+        if isinstance(result, dict) or result is None or isinstance(result, (list, str, int, float, bool)):
             return {"result": result}
         return {"result": repr(result)}
+
+
+def user_arguments(args: dict[str, Any]) -> dict[str, Any]:
+    """``args`` without the platform's ``__ow_*`` keys (a copy only when there are some)."""
+    if not any(key.startswith("__ow_") for key in args):
+        return args
+    return {key: value for key, value in args.items() if not key.startswith("__ow_")}
 
 
 def make_main(app: Callable, **options: Any) -> OpenWhiskMain:

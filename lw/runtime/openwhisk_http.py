@@ -2,7 +2,8 @@
 
 The controller (Apache OpenWhisk, pekko-http) decides per media type whether
 ``__ow_body`` arrives base64-encoded, and decides the same way whether a returned string
-body must be base64. Both directions use the table below so that no byte is lost.
+body must be base64. Both directions use pekko's own registry (``media_types``) so that
+no byte is lost, and results are measured the way the invoker measures them.
 The public URL cannot be read from request headers (the stock nginx front door rewrites
 ``Host``), so the deployer passes it in as the ``lw_base_url`` init parameter.
 """
@@ -12,7 +13,8 @@ from __future__ import annotations
 import os
 from io import BytesIO
 
-from lw.runtime.wsgi import BASE_ENVIRON, add_header, ascii_query, b64decode, b64encode, path_info
+from lw.runtime.media_types import is_binary, is_media_type, split_content_type
+from lw.runtime.wsgi import BASE_ENVIRON, add_header, ascii_query, b64decode, b64encode, path_info, plain_response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -21,44 +23,9 @@ if TYPE_CHECKING:
     from lw.runtime.shim import Shim
     from lw.runtime.wsgi import Response
 
-# Media types pekko-http registers as text (besides most ``text/*``): their bodies travel
-# as plain strings. Registered types not listed here are binary; unregistered ones are
-# text only when they carry a ``charset`` parameter.
-_TEXT_APPLICATION = frozenset(
-    {
-        "application/x-www-form-urlencoded", "application/xml", "application/javascript",
-        "application/xhtml+xml", "application/atom+xml", "application/rss+xml",
-        "application/soap+xml", "application/problem+xml", "application/xml-dtd",
-        "application/base64", "application/x-latex", "application/x-vrml",
-        "application/vnd.google-earth.kml+xml", "application/json-patch+json",
-        "application/merge-patch+json", "application/problem+json", "application/vnd.api+json",
-    }
-)
-_TEXT_TYPES = frozenset(
-    {
-        "text/asp", "text/cache-manifest", "text/calendar", "text/css", "text/csv",
-        "text/event-stream", "text/html", "text/markdown", "text/mcf", "text/plain",
-        "text/richtext", "text/tab-separated-values", "text/uri-list", "text/vnd.wap.wml",
-        "text/vnd.wap.wmlscript", "text/x-asm", "text/x-c", "text/x-component", "text/x-h",
-        "text/x-java-source", "text/x-pascal", "text/x-script", "text/x-sgml", "text/x-speech",
-        "text/x-uuencode", "text/x-vcalendar", "text/x-vcard", "text/xml",
-    }
-)
-_BINARY_PREFIXES = ("image/", "audio/", "video/", "font/", "multipart/")
-_BINARY_APPLICATION = frozenset(
-    {
-        "application/octet-stream", "application/pdf", "application/zip", "application/gzip",
-        "application/x-gzip", "application/x-tar", "application/msword", "application/wasm",
-        "application/x-7z-compressed", "application/vnd.ms-excel", "application/x-shockwave-flash",
-        "application/java-archive", "application/grpc", "application/cbor", "application/x-protobuf",
-    }
-)
-RESULT_LIMIT = 1_000_000  # the controller rejects larger activation results
-
-
-def _split(content_type: str) -> tuple[str, str]:
-    mime, _, params = content_type.partition(";")
-    return mime.strip().lower(), params.lower()
+# The invoker cuts a ``/run`` response larger than this many bytes; the Python launcher
+# writes the result as UTF-8 JSON with ``ensure_ascii=False``, so that is what counts.
+RESULT_LIMIT = 1024 * 1024
 
 
 def is_json_type(mime: str) -> bool:
@@ -67,14 +34,26 @@ def is_json_type(mime: str) -> bool:
 
 def controller_treats_as_text(content_type: str) -> bool:
     """Whether the controller carries a body of this type as a plain string."""
-    if not content_type:
-        return False  # no type: application/octet-stream
-    mime, params = _split(content_type)
-    if mime in _TEXT_TYPES or mime in _TEXT_APPLICATION:
+    return not is_binary(content_type)
+
+
+def request_is_base64(content_type: str) -> bool:
+    """Whether ``__ow_body`` arrives base64-encoded for a request of this Content-Type.
+
+    Binary types are, and so is plain ``application/json`` (a legacy rule of the
+    controller); ``application/json`` with any parameter besides ``charset`` is a
+    different media type to pekko and arrives as text.
+    """
+    mime, params = split_content_type(content_type)
+    if mime == "application/json" and set(params) <= {"charset"}:
         return True
-    if mime == "application/json" or mime.startswith(_BINARY_PREFIXES) or mime in _BINARY_APPLICATION:
-        return False
-    return "charset" in params
+    return is_binary(content_type)
+
+
+def _json_family_for_response(mime: str, params: dict[str, str]) -> bool:
+    """The controller's test for returned strings it base64-decodes when they look like
+    base64: ``application/json`` or a ``+json`` type, with no parameter but charset."""
+    return is_json_type(mime) and set(params) <= {"charset"}
 
 
 def request_body(args: dict[str, Any], content_type: str) -> bytes:
@@ -86,7 +65,7 @@ def request_body(args: dict[str, Any], content_type: str) -> bytes:
         import json
 
         return json.dumps(body).encode("utf-8")
-    if controller_treats_as_text(content_type):
+    if not request_is_base64(content_type):
         return body.encode("utf-8")
     try:
         return b64decode(body)
@@ -139,6 +118,29 @@ def default_script_name() -> str:
     if len(parts) == 2:
         parts.insert(1, "default")
     return "/api/v1/web/" + "/".join(parts) if len(parts) == 3 else ""
+
+
+def bare_action_redirect(args: dict[str, Any]) -> Response | None:
+    """A 308 to ``.../action/`` for a request to the bare action URL (no trailing slash).
+
+    A WSGI app mounted at a prefix answers its root at ``prefix/``; served at the bare
+    prefix, every relative link on that page would resolve one level too high. The
+    query string and the method (308) are kept.
+    """
+    if args.get("__ow_path") != "":
+        return None
+    url = public_url(args)
+    if url is not None:
+        base = f"{url.scheme}://{url.host}{url.script_name}"
+    else:
+        base = default_script_name()
+        if not base:
+            return None
+    query = args.get("__ow_query")
+    location = base + "/" + ("?" + ascii_query(query) if isinstance(query, str) and query else "")
+    response = plain_response(308, "Permanent Redirect")
+    response.headers.append(("Location", location))
+    return response
 
 
 def build_environ(args: dict[str, Any], context: Any, shim: Shim) -> dict[str, Any]:
@@ -210,34 +212,69 @@ def build_result(response: Response, shim: Shim) -> dict[str, Any]:
     if not body:
         result["body"] = ""
         return result
-    mime, params = _split(content_type)
-    if controller_treats_as_text(content_type) and not is_json_type(mime):
-        text = _as_text(body, params)
-        if text is None:
-            # Not decodable in its declared charset: latin-1 maps every byte to one
-            # character, and the controller encodes it back to the same bytes.
-            text = body.decode("latin-1")
-            headers[spelling["content-type"]] = mime + "; charset=iso-8859-1"
-        result["body"] = text
-    else:
-        result["body"] = b64encode(body)  # binary, and JSON (see NOTES: legacy base64 path)
-        if not content_type:
-            headers["Content-Type"] = "application/octet-stream"
-    if len(result["body"]) > RESULT_LIMIT:
+    result["body"] = _body_for_controller(body, content_type, headers, spelling)
+    size = result_size(result)
+    if size > RESULT_LIMIT:
         from lw.runtime.logs import log
 
-        log("ERROR", f"response body of {len(body)} bytes exceeds OpenWhisk's 1 MB result limit; answering 502")
+        log("ERROR", f"the app answered {response.status} with {len(body)} body bytes, a result of {size} bytes: "
+            f"over OpenWhisk's limit of {RESULT_LIMIT} bytes per activation result, which the invoker would "
+            "cut; answering 502 instead")
         return {"statusCode": 502, "headers": {"Content-Type": "text/plain; charset=utf-8"},
-                "body": "Bad Gateway: response larger than OpenWhisk allows"}
+                "body": "Bad Gateway: the response is larger than OpenWhisk allows (1 MiB)"}
     return result
 
 
-def _as_text(body: bytes, params: str) -> str | None:
-    charset = "utf-8"
-    for param in params.split(";"):
-        key, _, value = param.partition("=")
-        if key.strip() == "charset" and value.strip():
-            charset = value.strip().strip('"')
+def _body_for_controller(body: bytes, content_type: str, headers: dict[str, Any], spelling: dict[str, str]) -> str:
+    """The ``body`` string the controller turns back into exactly ``body``.
+
+    Binary types go base64, and so do JSON types (the controller decodes any JSON body
+    that looks like base64, so plain ``true`` or ``1234`` would be mangled). Text goes
+    as a string, which the controller sends as UTF-8 whatever charset was declared; a
+    body that is not valid in its charset can only arrive byte-exact as a binary type.
+    """
+    if not content_type:
+        headers["Content-Type"] = "application/octet-stream"
+        return b64encode(body)
+    if not is_media_type(content_type):
+        # The controller answers 400 for a Content-Type it cannot parse; the body is
+        # still worth delivering.
+        from lw.runtime.logs import log
+
+        log("WARNING", f"the app's Content-Type {content_type!r} is not a media type; sending application/octet-stream")
+        headers[spelling["content-type"]] = "application/octet-stream"
+        return b64encode(body)
+    if is_binary(content_type):
+        return b64encode(body)
+    mime, params = split_content_type(content_type)
+    if _json_family_for_response(mime, params):
+        return b64encode(body)
+    text = _as_text(body, params.get("charset") or "utf-8")
+    if text is not None:
+        return text
+    from lw.runtime.logs import log
+
+    log("WARNING", f"response body is not valid {params.get('charset') or 'UTF-8'} text for {content_type!r}; "
+        "sending it as application/octet-stream so that its bytes arrive unchanged")
+    headers[spelling["content-type"]] = "application/octet-stream"
+    return b64encode(body)
+
+
+def result_size(result: dict[str, Any]) -> int:
+    """Bytes of the result as the launcher writes it (UTF-8 JSON, ``ensure_ascii=False``).
+
+    Serialising is only needed near the limit: a string of n characters never takes
+    more than 6n bytes in that JSON (escapes), headers aside.
+    """
+    body = result["body"]
+    if len(body) * 6 < RESULT_LIMIT // 2:
+        return len(body)
+    import json
+
+    return len(json.dumps(result, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+
+
+def _as_text(body: bytes, charset: str) -> str | None:
     try:
         return body.decode(charset)
     except (UnicodeDecodeError, LookupError):

@@ -102,8 +102,12 @@ class Shim:
         self.bridge = bridge
         self.app = bridge
 
-    def serve(self, environ: dict[str, Any], event: Any, context: Any) -> Response:
-        """Call the app; any failure becomes a 500 with the traceback only in the log."""
+    def serve(self, environ: dict[str, Any], event: Any, context: Any, *, access_log: bool = True) -> Response:
+        """Call the app; any failure becomes a 500 with the traceback only in the log.
+
+        ``access_log=False`` leaves the access line to the caller, for a provider that may still
+        replace the response (OpenWhisk answers 502 for a result over its size limit).
+        """
         started = time.time() if self.log_requests else 0.0
         app = self.app
         if app is None:
@@ -120,7 +124,7 @@ class Shim:
         if self.cors is not None:
             response.headers = list(response.headers)  # never the app's own list
             self.cors.add_to(response.headers, environ.get("HTTP_ORIGIN"))
-        if self.log_requests:
+        if self.log_requests and access_log:
             try:
                 write_access_line(environ, response.status, len(response.body), started)
             except Exception:

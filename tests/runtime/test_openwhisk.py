@@ -18,7 +18,7 @@ from rt_common import COOKIES, GZIPPED_TEXT, PNG
 BASE_URL = "https://openwhisk.example.com/api/v1/web/guest/shop-dev/web"
 
 
-def web(method="get", path="", query="", body="", headers=None, **extra):
+def web(method="get", path="/", query="", body="", headers=None, **extra):
     args = load_event("openwhisk/web-raw-args-get-nobody")
     args.pop("_comment")
     args.update({"__ow_method": method, "__ow_path": path, "__ow_query": query, "__ow_body": body})
@@ -33,7 +33,7 @@ def result_bytes(result):
         if name.lower() == "content-type":
             content_type = value
     body = result.get("body", "")
-    if controller_treats_as_text(content_type) and "json" not in content_type:
+    if controller_treats_as_text(content_type) and content_type.split(";")[0] not in ("application/json",):
         return body.encode("utf-8")
     return base64.b64decode(body)
 
@@ -133,22 +133,89 @@ def test_gzip_response_is_sent_identity_encoded(framework, ow_main):
     assert not any(k.lower() == "content-encoding" for k in result["headers"])
 
 
-def test_text_in_other_charset_is_carried_losslessly():
+def test_text_in_its_declared_charset_is_sent_as_text():
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain; charset=iso-8859-1")])
+        return [b"caf\xe9"]
+
+    result = make_main(app, log_requests=False)(web())
+    assert result["body"] == "café"  # the controller sends it as UTF-8, labelled so
+    assert result["headers"]["Content-Type"] == "text/plain; charset=iso-8859-1"
+
+
+def test_undecodable_text_goes_as_binary(capsys):
     def app(environ, start_response):
         start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
         return [b"caf\xe9"]  # declared UTF-8, actually latin-1
 
     result = make_main(app, log_requests=False)(web())
-    assert result["body"] == "café"
-    assert result["headers"]["Content-Type"] == "text/plain; charset=iso-8859-1"
+    assert base64.b64decode(result["body"]) == b"caf\xe9"
+    assert result["headers"]["Content-Type"] == "application/octet-stream"
+    assert "not valid utf-8 text" in capsys.readouterr().err.lower()
 
 
-def test_oversized_result_is_a_502():
+@pytest.mark.parametrize("body, over", [
+    (b"x" * 786_000, False),  # base64 of it is just under 1 MiB
+    (b"x" * 787_000, True),
+    ("é".encode() * 520_000, False),  # 520,000 characters, 1,040,000 bytes
+    ("é".encode() * 600_000, True),  # 600,000 characters, 1.2 MB: the size that cut real responses
+])
+def test_result_limit_counts_utf8_bytes(body, over, capsys):
+    content_type = "text/plain; charset=utf-8" if body[:1] != b"x" else "application/octet-stream"
+
     def app(environ, start_response):
-        start_response("200 OK", [("Content-Type", "application/octet-stream")])
-        return [b"x" * 900_000]
+        start_response("200 OK", [("Content-Type", content_type)])
+        return [body]
 
-    assert make_main(app, log_requests=False)(web())["statusCode"] == 502
+    result = make_main(app, log_requests=False)(web())
+    assert (result["statusCode"] == 502) is over
+    if over:
+        assert "larger than OpenWhisk allows" in result["body"]
+        assert "over OpenWhisk's limit of 1048576 bytes" in capsys.readouterr().err
+    else:
+        assert len(json.dumps(result, ensure_ascii=False).encode()) <= 1024 * 1024
+
+
+@pytest.mark.parametrize("content_type, base64_body", [
+    ("application/json", True),
+    ("application/json; charset=utf-8", True),
+    ("application/vnd.api+json", True),
+    ("application/json; profile=x", False),  # another media type to pekko: plain text
+    ("text/x-scriptsh", False),
+    ("message/rfc822; charset=utf-8", True),  # registered binary: the charset changes nothing
+    ("application/vnd.openxmlformats-officedocument.wordprocessingml.document; charset=utf-8", True),
+    ("text/javascript", True),  # not registered, no charset: binary
+    ("text/javascript; charset=utf-8", False),
+])
+def test_response_encoding_follows_the_controller(content_type, base64_body):
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", content_type)])
+        return [b"true"]
+
+    result = make_main(app, log_requests=False)(web())
+    assert result["body"] == ("dHJ1ZQ==" if base64_body else "true")
+
+
+@pytest.mark.parametrize("content_type, raw, encoded", [
+    ("application/json; profile=x", b"true", False),
+    ("text/x-scriptsh", b"abcd", False),
+    ("text/x-server-parsed-html", b"<p>", False),
+])
+def test_request_bodies_the_controller_sends_as_text(ow_main, content_type, raw, encoded):
+    body = base64.b64encode(raw).decode() if encoded else raw.decode()
+    result = ow_main("flask")(web("post", "/echo/b", body=body, headers={"content-type": content_type}))
+    assert json.loads(result_bytes(result))["body"] == raw.decode()
+
+
+def test_bare_action_url_redirects_to_the_trailing_slash():
+    def app(environ, start_response):  # pragma: no cover - never called
+        raise AssertionError("the app must not see the bare URL")
+
+    main = make_main(app, log_requests=False)
+    result = main(web("post", "", query="a=1&b=%C3%A9"))
+    assert result["statusCode"] == 308
+    assert result["headers"]["Location"] == BASE_URL + "/?a=1&b=%C3%A9"
+    assert main(web("get", ""))["headers"]["Location"] == BASE_URL + "/"
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
@@ -232,3 +299,46 @@ def test_context_reads_activation_environment(monkeypatch):
     assert context.aws_request_id == "act-1"
     assert context.function_name == "/guest/shop-dev/events"
     assert context.get_remaining_time_in_millis() > 0
+
+
+def test_event_functions_and_reporters_never_see_platform_keys():
+    """The controller adds the fire request's headers; the alarms provider fires with the
+    namespace key, which must not reach user code or an error reporter."""
+    seen: list[dict] = []
+    reported: list[dict] = []
+
+    def capture(event, context):
+        seen.append(event)
+        raise RuntimeError("boom")
+
+    import types
+    module = types.ModuleType("rt_capture_events")
+    module.capture = capture
+    import sys
+    sys.modules["rt_capture_events"] = module
+    try:
+        main = make_main(None, events=[{"name": "nightly", "function": "rt_capture_events.capture", "kind": "schedule", "source": "0 3 * * *"}],
+                         exception_handler=lambda exc, event, context: reported.append(event))
+        args = load_event("openwhisk/alarm-fired-action-args")
+        args.pop("_comment")
+        args["lw_binding"] = "nightly"
+        args["__ow_headers"]["authorization"] = "Basic c2VjcmV0OmtleQ=="
+        args["__ow_user"] = "guest"
+        assert "error" in main(args)
+    finally:
+        del sys.modules["rt_capture_events"]
+    for event in seen + reported:
+        assert not [k for k in event if k.startswith("__ow_")]
+        assert event["job"] == "cleanup" and event["lw_binding"] == "nightly"
+    assert len(seen) == len(reported) == 1
+
+
+@pytest.mark.parametrize("returned, expected", [
+    ({"order": 7, "error": None}, {"result": {"order": 7, "error": None}}),
+    ({"error": "not really"}, {"result": {"error": "not really"}}),
+    ({"order": 7}, {"order": 7}),
+])
+def test_event_results_never_look_like_an_application_error(returned, expected, monkeypatch):
+    monkeypatch.setattr(rt_events, "scheduled", lambda event, context: returned)
+    main = make_main(None, events=[EVENTS[0]])
+    assert main({"lw_binding": "nightly"}) == expected

@@ -50,13 +50,18 @@ for line in sys.stdin:
         import traceback
         traceback.print_exc()
         result = {"error": str(exc)}
-    out = {"result": result, "logs": captured.getvalue()}
     try:
+        # what the real launcher writes: UTF-8 JSON with ensure_ascii=False
+        size = len(json.dumps(result, ensure_ascii=False).encode("utf-8"))
+        out = {"result": result, "logs": captured.getvalue(), "size": size}
         protocol.write(json.dumps(out) + "\n")
-    except TypeError as exc:
-        protocol.write(json.dumps({"result": {"error": "The action did not return a dictionary or array: " + str(exc)}, "logs": captured.getvalue()}) + "\n")
+    except (TypeError, ValueError) as exc:
+        protocol.write(json.dumps({"result": {"error": "The action did not return a dictionary or array: " + str(exc)}, "logs": captured.getvalue(), "developer_error": True}) + "\n")
     protocol.flush()
 '''
+
+
+RESULT_LIMIT = 1024 * 1024  # the invoker cuts /run responses above this many bytes
 
 
 class Container:
@@ -89,9 +94,18 @@ class Container:
         self.init_error = ack.get("error")
         self.init_logs = ack.get("logs", "")
         self.activations = 0
+        self.last_status = "success"
 
     def run(self, args: dict[str, Any]) -> tuple[Any, str]:
+        """One activation: the result as the invoker sees it, and the logs.
+
+        ``self.last_status`` says what the invoker makes of it: ``success``,
+        ``application error`` (any result object with an ``"error"`` key, and results
+        over the 1 MiB limit, which the invoker cuts) or ``action developer error``
+        (no JSON object, a crash, a failed init).
+        """
         assert self.process.stdin is not None and self.process.stdout is not None
+        self.last_status = "action developer error"
         if not self.init_ok:
             return {"error": f"The action failed to initialize: {self.init_error}"}, self.init_logs
         self.activations += 1
@@ -110,7 +124,17 @@ class Container:
         if not line:
             return {"error": "command exited"}, self.process.stderr.read() if self.process.stderr else ""
         reply = json.loads(line)
-        return reply["result"], reply["logs"]
+        result = reply["result"]
+        if reply.get("developer_error") or not isinstance(result, (dict, list)):
+            return result, reply["logs"]
+        if reply["size"] > RESULT_LIMIT:
+            self.last_status = "application error"
+            cut = json.dumps(result, ensure_ascii=False)[:RESULT_LIMIT // 1024]
+            message = (f"The action produced a response that exceeded the allowed length: {reply['size']} > {RESULT_LIMIT} bytes. "
+                       f"The truncated response was: {cut}")
+            return {"error": message}, reply["logs"]
+        self.last_status = "application error" if isinstance(result, dict) and "error" in result else "success"
+        return result, reply["logs"]
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -141,12 +165,18 @@ class ActionRunner:
 
     def __call__(self, action: dict[str, Any], params: dict[str, Any]) -> tuple[Any, list[str], bool]:
         """The fake controller's hook: run an action entity with its merged arguments."""
+        result, logs, status = self.activate(action, params)
+        return result, logs, status == "success"
+
+    def activate(self, action: dict[str, Any], params: dict[str, Any]) -> tuple[Any, list[str], str]:
+        """Like the call, with the activation's status (success, application error or
+        action developer error) instead of a flag."""
         code = base64.b64decode(action["exec"]["code"])
         env = {p["key"]: _stringify(p["value"]) for p in action.get("parameters", []) if p.get("init")}
         name = f"/{action['namespace']}/{action['name']}"
-        result, logs = self.container_for(code, env, name).run(params)
-        success = not (isinstance(result, dict) and set(result) == {"error"})
-        return result, [line for line in logs.splitlines() if line], success
+        container = self.container_for(code, env, name)
+        result, logs = container.run(params)
+        return result, [line for line in logs.splitlines() if line], container.last_status
 
     def close(self) -> None:
         for container in self.containers.values():

@@ -28,6 +28,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from fake_alarms import validate_create
+from fake_web import WebPath
 from swagger_validator import SwaggerValidator
 
 GUEST_AUTH = "23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP"
@@ -104,6 +106,7 @@ class FakeOpenWhisk:
         self.violations: list[str] = []
         self.feed_failure: str | None = None
         self._injected: list[Injected] = []
+        self._request_headers: dict[str, str] = {}
         self._lock = threading.RLock()
         self._tx = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
@@ -124,6 +127,9 @@ class FakeOpenWhisk:
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
+                if self.path.startswith("/api/v1/web/"):
+                    self._serve_web(raw)
+                    return
                 status, body, headers = fake.handle(self.command, self.path, dict(self.headers), raw)
                 payload = b"" if body is None else json.dumps(body).encode()
                 self.send_response(status)
@@ -134,7 +140,18 @@ class FakeOpenWhisk:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = _serve
+            def _serve_web(self, raw: bytes) -> None:
+                """Web actions answer with the action's own status, headers and body."""
+                reply = fake.web.handle(self.command, self.path, list(self.headers.items()), raw)
+                self.send_response(reply.status, "")
+                for name, value in reply.headers:
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(reply.body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(reply.body)
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
@@ -183,6 +200,7 @@ class FakeOpenWhisk:
         except ValueError:
             body = raw.decode("latin-1")
         with self._lock:
+            self._request_headers = {k: v for k, v in headers.items() if k.lower() not in ("content-length", "timeout-access")}
             record = Recorded(method, unquote(path), query, body)
             self.requests.append(record)
             status, answer, extra = self._handle(method, path, query, headers, raw, body)
@@ -397,16 +415,23 @@ class FakeOpenWhisk:
         if method == "POST":
             if existing is None:
                 raise ControllerError(404, "The requested resource does not exist.")
-            return self.fire(name, body or {})
+            return self.fire(name, body or {}, self._request_headers)
         raise ControllerError(405, "method not allowed")
 
-    def fire(self, trigger: str, payload: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
+    def fire(self, trigger: str, payload: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, Any, dict[str, str]]:
+        """Fire as the controller does: rule actions get the trigger's parameters, the
+        firing request's headers as ``__ow_headers`` and the payload (which wins).
+        Without ``headers`` the fire looks like the alarms provider's, which sends the
+        namespace owner's key."""
         entity = self.triggers[trigger]
         links = entity.get("rules") or {}
         active = [self.rules[n.split("/", 1)[1]] for n, link in links.items() if link["status"] == "active" and n.split("/", 1)[1] in self.rules]
         if not active:
             return 204, None, {}
+        if headers is None:
+            headers = {"authorization": "Basic " + base64.b64encode(self.auth.encode()).decode(), "content-type": "application/json", "host": "controllers"}
         args = {p["key"]: p["value"] for p in entity.get("parameters", [])}
+        args["__ow_headers"] = {name.lower(): value for name, value in headers.items()}
         args.update(payload)
         for rule in active:
             target = self.actions.get((rule["action"]["path"].split("/", 1)[1] if "/" in rule["action"]["path"] else "", rule["action"]["name"]))
@@ -439,7 +464,7 @@ class FakeOpenWhisk:
             entity.update(
                 {
                     "annotations": body.get("annotations", []),
-                    "status": existing["status"] if existing else "active",
+                    "status": self._rule_status_on_update(name, trigger[1], existing),
                     "trigger": {"path": self.namespace, "name": trigger[1]},
                     "action": {"path": f"{self.namespace}/{pkg}" if pkg else self.namespace, "name": action_name},
                 }
@@ -465,6 +490,14 @@ class FakeOpenWhisk:
             del self.rules[name]
             return 200, existing, {}
         raise ControllerError(405, "method not allowed")
+
+    def _rule_status_on_update(self, name: str, trigger: str, existing: dict[str, Any] | None) -> str:
+        """A new rule is active; an updated one keeps the status its current trigger
+        records for it, so a recreated trigger (no link yet) leaves it inactive."""
+        if existing is None:
+            return "active"
+        link = (self.triggers[trigger].get("rules") or {}).get(f"{self.namespace}/{name}")
+        return link["status"] if link else "inactive"
 
     def _link(self, rule: dict[str, Any]) -> None:
         """Rules are recorded on their trigger, as the controller does; a recreated
@@ -516,36 +549,37 @@ class FakeOpenWhisk:
             return self._feed(rest[1], body or {})
         raise ControllerError(404, "The requested resource does not exist.")
 
+    def _alarm_trigger_exists(self, trigger: str, auth_key: Any) -> bool:
+        """The alarms provider's check: GET the trigger with the caller's ``authKey``."""
+        return auth_key == self.auth and trigger.rsplit("/", 1)[-1] in self.triggers
+
     def _feed(self, feed: str, body: dict[str, Any]):
         call = {"feed": f"/whisk.system/alarms/{feed}", **body}
         self.feed_calls.append(call)
         event = body.get("lifecycleEvent")
         trigger = str(body.get("triggerName", ""))
         error = None
-        if body.get("authKey") != self.auth:
-            error = "authKey is not valid for this namespace"
+        if event != "CREATE" and body.get("authKey") != self.auth:
+            error = "Trigger authentication request failed."
         elif self.feed_failure and event == "CREATE":
             error = self.feed_failure
         elif event == "CREATE":
-            if trigger.rsplit("/", 1)[-1] not in self.triggers:
-                error = f"trigger {trigger} not found"
-            elif trigger in self.alarm_registrations:
+            error = validate_create(feed, body, self._alarm_trigger_exists)
+            if error is None and trigger in self.alarm_registrations:
                 error = f"trigger {trigger} is already registered"
-            elif feed == "alarm" and not body.get("cron"):
-                error = "alarms trigger feed is missing the cron parameter"
-            elif feed == "interval" and not isinstance(body.get("minutes"), int):
-                error = "interval trigger feed is missing the minutes parameter"
-            else:
+            if error is None:
                 self.alarm_registrations[trigger] = {"feed": feed, **{k: v for k, v in body.items() if k not in ("authKey", "lifecycleEvent", "triggerName")}}
         elif event == "DELETE":
             if self.alarm_registrations.pop(trigger, None) is None:
                 error = f"could not find trigger {trigger} in the database"
-        activation = self._record(f"whisk.system/alarms/{feed}", "alarms", feed, {"error": error} if error else {"status": "success"}, [], error is None)
+        # The feed action answers a refusal as a rejected promise holding the web
+        # action's body, so the activation result is {"error": {"error": message}}.
+        activation = self._record(f"whisk.system/alarms/{feed}", "alarms", feed, {"error": {"error": error}} if error else {"status": "success"}, [], error is None)
         return (200 if error is None else 502), activation, {}
 
     # ------------------------------------------------------------------ invocations
 
-    def _record(self, qualified: str, package: str, name: str, result: Any, logs: list[str], success: bool) -> dict[str, Any]:
+    def _record(self, qualified: str, package: str, name: str, result: Any, logs: list[str], success: bool, status: str | None = None) -> dict[str, Any]:
         start = int(time.time() * 1000)
         if self.activations:  # distinct, increasing start times, as on a real invoker
             start = max(start, self.activations[-1]["start"] + 1)
@@ -560,8 +594,8 @@ class FakeOpenWhisk:
             "start": start,
             "end": start + 5,
             "duration": 5,
-            "statusCode": 0 if success else 1,
-            "response": {"status": "success" if success else "application error", "statusCode": 0 if success else 1, "success": success, "result": result},
+            "statusCode": _STATUS_CODES[status or ("success" if success else "application error")],
+            "response": {"status": status or ("success" if success else "application error"), "statusCode": _STATUS_CODES[status or ("success" if success else "application error")], "success": success, "result": result},
             "logs": logs,
             "annotations": [{"key": "path", "value": f"{self.namespace}/{qualified}"}],
         }
@@ -581,6 +615,37 @@ class FakeOpenWhisk:
             return 202, {"activationId": activation["activationId"]}, {}
         status = 200 if success else 502
         return status, (result if result_only else activation), {}
+
+
+    # ------------------------------------------------------------------ web actions (fake_web.py)
+
+    @property
+    def web(self) -> WebPath:
+        """The ``/api/v1/web/...`` front door (controller rules in ``fake_web.py``)."""
+        if getattr(self, "_web", None) is None:
+            self._web = WebPath(self)
+        return self._web
+
+    def web_url(self, package: str, action: str) -> str:
+        return f"{self.url}/api/v1/web/{self.namespace}/{package or 'default'}/{action}"
+
+    def run_web_action(self, action: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+        """Run a web action as the invoker would and record its activation."""
+        if self.runner is None:
+            raise ControllerError(502, "this fake has no runner for user actions")
+        key = next(k for k, v in self.actions.items() if v is action)
+        params = {p["key"]: p["value"] for p in action.get("parameters", []) if not p.get("init")}
+        params.update(args)
+        activate = getattr(self.runner, "activate", None)
+        if activate is not None:
+            result, logs, status = activate(action, params)
+        else:
+            result, logs, success = self.runner(action, params)
+            status = "success" if success else "application error"
+        return self._record("/".join(p for p in key if p), key[0], key[1], result, logs, status == "success", status)
+
+
+_STATUS_CODES = {"success": 0, "application error": 1, "action developer error": 2, "whisk internal error": 3}
 
 
 def _is_base64(code: str) -> bool:

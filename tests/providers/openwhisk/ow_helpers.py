@@ -59,3 +59,16 @@ def build_artifact(ctx: Context, tmp: Path) -> Artifact:
 
 def schedule(name: str, expression: str, function: str = "wsgi_app.on_event", **kw: Any) -> EventBinding:
     return EventBinding(name=name, function=function, kind="schedule", expressions=(expression,), **kw)
+
+
+def deploy_stage(app: AppModel, tmp: Path) -> Any:
+    """Plan and apply the provider's deploy and event changes for ``app``; the plan."""
+    from lw.core.plan import Plan, apply_plan
+    from lw.providers.openwhisk import plugin
+
+    ctx = make_ctx(app)
+    plan = Plan()
+    plan.extend(plugin.lw_deploy(ctx=ctx, artifact=build_artifact(ctx, tmp)))
+    plan.extend(plugin.lw_event(ctx=ctx))
+    apply_plan(plan)
+    return plan

@@ -80,3 +80,31 @@ def test_wrong_key_and_foreign_namespace(fake: FakeOpenWhisk) -> None:
     assert wrong.status_code == 401 and wrong.json()["error"] == "The supplied authentication is invalid"
     other = requests.get(f"{fake.url}/api/v1/namespaces/someone/packages", auth=tuple(GUEST_AUTH.split(":", 1)), timeout=10)
     assert other.status_code == 403
+
+
+def test_rule_update_takes_its_status_from_the_current_trigger(fake: FakeOpenWhisk, api) -> None:
+    code = base64.b64encode(b"PK fake zip").decode()
+    assert api("PUT", "/namespaces/_/packages/p", json={"name": "p"}).status_code == 200
+    assert api("PUT", "/namespaces/_/actions/p/a", json={"exec": {"kind": "python:3.11", "code": code}}).status_code == 200
+    assert api("PUT", "/namespaces/_/triggers/t", json={"name": "t"}).status_code == 200
+    rule = {"name": "r", "trigger": "/_/t", "action": "/_/p/a"}
+    assert api("PUT", "/namespaces/_/rules/r", json=rule).json()["status"] == "active"
+    assert api("PUT", "/namespaces/_/rules/r", params={"overwrite": "true"}, json=rule).json()["status"] == "active"
+    assert api("DELETE", "/namespaces/_/triggers/t").status_code == 200
+    assert api("PUT", "/namespaces/_/triggers/t", json={"name": "t"}).status_code == 200
+    updated = api("PUT", "/namespaces/_/rules/r", params={"overwrite": "true"}, json=rule)
+    assert updated.json()["status"] == "inactive"  # the recreated trigger has no active link for it
+
+
+def test_lw_media_type_table_is_pekkos_registry() -> None:
+    """lw/runtime/media_types.py must say binary exactly where the vendored registry does."""
+    from fake_web import REGISTRY
+
+    from lw.runtime import media_types
+
+    assert set(REGISTRY) == media_types._TEXT_SUBTYPES | media_types._BINARY_SUBTYPES
+    for mime, kind in REGISTRY.items():
+        assert media_types.is_binary(mime) is (kind == "binary"), mime
+        assert media_types.is_binary(mime + "; charset=utf-8") is (kind == "binary"), mime
+    assert media_types.is_binary("application/x-unregistered") and not media_types.is_binary("application/x-unregistered; charset=utf-8")
+    assert media_types.is_binary("multipart/x-anything; boundary=b")

@@ -90,7 +90,7 @@ def test_limits_are_checked_against_the_cluster() -> None:
         ("cron(0 8 ? * 2-6 *)", "alarm", {"cron": "0 8 * * 1-5"}),
         ("cron(0 8 ? * 1,7 *)", "alarm", {"cron": "0 8 * * 0,6"}),
         ("cron(0/10 * * * ? *)", "alarm", {"cron": "0-59/10 * * * *"}),
-        ("cron(0 18 ? * MON-FRI *)", "alarm", {"cron": "0 18 * * MON-FRI"}),
+        ("cron(0 18 ? * MON-FRI *)", "alarm", {"cron": "0 18 * * 1-5"}),
         ("cron(0 0 LW * ? *)", None, None),
         ("cron(0 0 * * *)", None, None),
     ],
