@@ -48,9 +48,16 @@ def limits(app: AppModel) -> dict[str, int]:
     return {"memory": int(app.memory_size), "timeout": int(app.timeout_seconds) * 1000, "concurrency": 1}
 
 
+# Sent explicitly: the controller adds it only when it creates an action, so an update
+# that replaces the annotations (controllers before 1.0.0) would drop it, and an action
+# without it is given the namespace's API key (__OW_API_KEY).
+NO_API_KEY = {"key": "provide-api-key", "value": False}
+
+
 def desired_action(app: AppModel, names: Names, kind: str, *, web: bool) -> dict[str, Any]:
     """The action's body without code or hash annotations (what the config hash covers)."""
     annotations = [{"key": k, "value": v} for k, v in WEB_ANNOTATIONS] if web else [{"key": "web-export", "value": False}]
+    annotations.append(dict(NO_API_KEY))
     return {
         "exec": {"kind": kind, "main": "main", "binary": True},
         "limits": limits(app),
@@ -85,7 +92,7 @@ def events_sequence(names: Names) -> dict[str, Any]:
     """``events``: a non-web sequence over ``app`` (see the module docstring)."""
     body: dict[str, Any] = {
         "exec": {"kind": "sequence", "components": [names.qualified(names.package, APP_ACTION)]},
-        "annotations": [{"key": "web-export", "value": False}] + names.tags(),
+        "annotations": [{"key": "web-export", "value": False}, dict(NO_API_KEY)] + names.tags(),
         "publish": False,
     }
     body["annotations"].append({"key": ANN_CONFIG, "value": config_hash(body)})

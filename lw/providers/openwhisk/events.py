@@ -104,15 +104,21 @@ def replace_trigger(remote: Remote, spec: TriggerSpec, old: Mapping[str, Any] | 
     names = remote.names
     trigger_path = names.qualified(spec.trigger)
     old_feed = triggers.feed_of(old)
+    pending = spec.body(names, complete=False)
     if old_feed:
+        if old_feed != spec.feed or annotations_of(old).get(ANN_CONFIG) is not None:
+            # unfinished first, still naming the old feed: were lw to stop after the
+            # DELETE, the trigger must not look done while it has no registration
+            remote.call("PUT", "triggers", spec.trigger, body=unfinished(old), overwrite=True)
         try:
             feeds.unregister(remote.client, old_feed, trigger_path)
         except ProviderError as exc:
-            raise ProviderError(f"{exc.message}; trigger {spec.trigger} left as it was, run deploy again") from None
+            raise ProviderError(f"{exc.message}; trigger {spec.trigger} kept unfinished, deploy again to finish it") from None
     if not spec.feed:
         remote.call("PUT", "triggers", spec.trigger, body=spec.body(names), overwrite=True)
         return
-    remote.call("PUT", "triggers", spec.trigger, body=spec.body(names, complete=False), overwrite=True)
+    if not old_feed or old_feed != spec.feed:
+        remote.call("PUT", "triggers", spec.trigger, body=pending, overwrite=True)
     try:
         feeds.invoke_lifecycle(remote.client, spec.feed, "CREATE", trigger_path, spec.feed_parameters)
     except ProviderError as exc:
@@ -120,6 +126,15 @@ def replace_trigger(remote: Remote, spec: TriggerSpec, old: Mapping[str, Any] | 
         # trigger (unfinished), so the next deploy or undeploy can find and remove it.
         raise ProviderError(f"{exc.message}; trigger {spec.trigger} kept unfinished, deploy again to finish it") from None
     remote.call("PUT", "triggers", spec.trigger, body=spec.body(names), overwrite=True)
+
+
+def unfinished(trigger: Mapping[str, Any]) -> dict[str, Any]:
+    """A deployed trigger as it is, minus its completion mark. Parameters are left out,
+    so the controller keeps them (a trigger listing may not carry them)."""
+    return {
+        "name": trigger["name"],
+        "annotations": [a for a in trigger.get("annotations") or [] if a.get("key") != ANN_CONFIG],
+    }
 
 
 def _plan_rule(remote: Remote, spec: TriggerSpec, exists: bool, relink: bool) -> Change:
@@ -165,6 +180,10 @@ def delete_trigger(remote: Remote, trigger: Mapping[str, Any]) -> None:
     name = str(trigger["name"])
     feed = triggers.feed_of(trigger)
     if feed:
+        if annotations_of(trigger).get(ANN_CONFIG) is not None:
+            # should lw stop between the two DELETEs, a later deploy of the same event
+            # must not take the trigger for done: it would have no registration
+            remote.call("PUT", "triggers", name, body=unfinished(trigger), overwrite=True)
         try:
             feeds.unregister(remote.client, feed, remote.names.qualified(name))
         except ProviderError as exc:
