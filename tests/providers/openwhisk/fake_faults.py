@@ -36,8 +36,10 @@ class SimulatedKill(BaseException):
 
 @dataclass
 class FaultPlan:
+    """``at``: the write's number, or the first write whose ``"METHOD path"`` ends with it."""
+
     mode: str
-    at: int
+    at: int | str
     on_kill: Callable[[], None] | None = None
     seen: int = 0
     fired: bool = False
@@ -54,7 +56,8 @@ class FaultPlan:
         index = self.seen
         self.seen += 1
         self.writes.append(f"{method} {path}")
-        if index != self.at:
+        hit = index == self.at if isinstance(self.at, int) else (not self.fired and f"{method} {path}".endswith(self.at))
+        if not hit:
             return run()
         self.fired = True
         if self.mode == "5xx":
