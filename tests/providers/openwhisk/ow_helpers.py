@@ -12,6 +12,7 @@ from fake_openwhisk import GUEST_AUTH, FakeOpenWhisk
 from lw.core.artifact import Artifact, Build
 from lw.core.context import Context, Reporter
 from lw.core.model import AppModel, EventBinding
+from lw.core.plan import Plan, apply_plan
 
 HERE = Path(__file__).parent
 APP_SOURCE = HERE / "apps" / "wsgi_app.py"
@@ -55,6 +56,18 @@ def build_artifact(ctx: Context, tmp: Path) -> Artifact:
         shutil.copy(source, root / source.name)
     build = Build(root=root, app_files=1, dependency_files=0)
     return plugin.lw_package(ctx=ctx, build=build)
+
+
+def deploy_app(app: AppModel, tmp: Path) -> Plan:
+    """Plan and apply what ``lw deploy`` would for ``app`` (package, actions, events)."""
+    from lw.providers.openwhisk import plugin
+
+    ctx = make_ctx(app)
+    plan = Plan()
+    plan.extend(plugin.lw_deploy(ctx=ctx, artifact=build_artifact(ctx, tmp)))
+    plan.extend(plugin.lw_event(ctx=ctx))
+    apply_plan(plan)
+    return plan
 
 
 def schedule(name: str, expression: str, function: str = "wsgi_app.on_event", **kw: Any) -> EventBinding:

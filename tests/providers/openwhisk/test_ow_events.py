@@ -6,21 +6,14 @@ from pathlib import Path
 
 import pytest
 from fake_openwhisk import GUEST_AUTH, FakeOpenWhisk
-from ow_helpers import build_artifact, make_app, make_ctx, schedule
+from ow_helpers import build_artifact, deploy_app, make_app, make_ctx, schedule
 
 from lw.core.errors import ConfigError, LwError, ProviderError
 from lw.core.model import EventBinding
-from lw.core.plan import Plan, apply_plan
 from lw.providers.openwhisk import plugin
 
 
-def deploy(app, tmp: Path) -> Plan:
-    ctx = make_ctx(app)
-    plan = Plan()
-    plan.extend(plugin.lw_deploy(ctx=ctx, artifact=build_artifact(ctx, tmp)))
-    plan.extend(plugin.lw_event(ctx=ctx))
-    apply_plan(plan)
-    return plan
+deploy = deploy_app
 
 
 def test_schedule_creates_feed_trigger_and_rule(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:

@@ -7,19 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from fake_openwhisk import FakeOpenWhisk
-from ow_helpers import build_artifact, make_app, make_ctx, schedule
+from ow_helpers import deploy_app, make_app, make_ctx, schedule
 
-from lw.core.plan import Plan, apply_plan
 from lw.providers.openwhisk import plugin
 
 
-def deploy(app, tmp: Path) -> Plan:
-    ctx = make_ctx(app)
-    plan = Plan()
-    plan.extend(plugin.lw_deploy(ctx=ctx, artifact=build_artifact(ctx, tmp)))
-    plan.extend(plugin.lw_event(ctx=ctx))
-    apply_plan(plan)
-    return plan
+deploy = deploy_app
 
 
 def test_a_code_release_is_one_write_that_events_follow(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
@@ -48,3 +41,10 @@ def test_an_events_action_with_its_own_code_becomes_the_sequence_before_the_rele
     assert order == [("action shop-dev/events", "build"), ("action shop-dev/app", "release")]
     assert fake.actions[("shop-dev", "events")]["exec"] == {"kind": "sequence", "components": ["/guest/shop-dev/app"]}
     assert fake.actions[("shop-dev", "events")]["parameters"] == [{"key": "_actions", "value": ["/guest/shop-dev/app"]}]
+
+
+def test_status_shows_events_at_the_live_release(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
+    app = make_app(project, fake, keep_warm=False)
+    deploy(app, tmp_path)
+    rows = {row["name"]: row for row in plugin.lw_status(ctx=make_ctx(app)).sections["actions"]}
+    assert rows["events"]["version"] == rows["app"]["version"] != "" and rows["events"]["web"] is False

@@ -11,18 +11,11 @@ from pathlib import Path
 
 import pytest
 from fake_openwhisk import FakeOpenWhisk
-from ow_helpers import build_artifact, make_app, make_ctx
-
-from lw.core.plan import Plan, apply_plan
-from lw.providers.openwhisk import plugin
+from ow_helpers import deploy_app, make_app
 
 
 def deploy(fake: FakeOpenWhisk, project: Path, tmp: Path) -> None:
-    ctx = make_ctx(make_app(project, fake))
-    plan = Plan()
-    plan.extend(plugin.lw_deploy(ctx=ctx, artifact=build_artifact(ctx, tmp)))
-    plan.extend(plugin.lw_event(ctx=ctx))
-    apply_plan(plan)
+    deploy_app(make_app(project, fake), tmp)
 
 
 def annotations(fake: FakeOpenWhisk) -> dict[str, dict]:
