@@ -127,6 +127,7 @@ def test_fault_at_every_write(reference: Reference, walk: Walk, sequence: str, m
         if third is not None or fake.writes():
             failures.append(f"{where}: the third run wrote {[f'{r.method} {r.path}' for r in fake.writes()]} ({third})")
     assert not failures, "\n".join(failures)
+    assert fake.violations == [], "requests that break the OpenWhisk swagger:\n" + "\n".join(fake.violations)
 
 
 def diff(got: dict, want: dict) -> str:
