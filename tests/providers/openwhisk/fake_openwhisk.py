@@ -4,9 +4,12 @@ Every request under ``/api/v1`` is validated against the vendored official swagg
 violations are recorded (``fake.violations``) and answered with a 400, so a test
 fails loudly when lw sends something the real controller's contract does not allow.
 Answers follow the controller's documented behavior: ``{"error", "code"}`` bodies,
-401 on a wrong key, 404s, 409 without ``overwrite``, merged action annotations,
-``?code=false``, rules requiring existing triggers and actions, and feeds that only
-act when invoked (invocations of ``/whisk.system/alarms/*`` are recorded).
+401 on a wrong key, 404s, 409 without ``overwrite``, action updates that keep what
+they omit and replace the annotations they send (``action_annotations="merge"`` for
+1.0.0 and later), sequences, ``?code=false``, rules requiring existing triggers and
+actions, and feeds that only act when invoked (invocations of ``/whisk.system/alarms/*``
+are recorded; CREATE replaces a registration, as the alarms provider does).
+``faults`` (see ``fake_faults.py``) injects a failure at one chosen write.
 
 User actions are run by an optional ``runner`` (see ``action_runner.py``) so a
 blocking invoke or a trigger fire executes the real deployed zip.
