@@ -137,3 +137,25 @@ def diff(got: dict, want: dict) -> str:
             if got[section].get(name) != want[section].get(name):
                 lines.append(f"{section} {name}: got {got[section].get(name)!r}, want {want[section].get(name)!r}")
     return "; ".join(lines)[:2000]
+
+
+def test_the_four_sequences_end_alike_on_a_controller_that_merges_annotations(reference: Reference, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Controllers 1.0.0 and later merge sent annotations into the old ones: the clean
+    end state of every sequence is the same as where they are replaced."""
+    import json
+    import re
+
+    fake = FakeOpenWhisk(runner=None, action_annotations="merge").start()
+    try:
+        monkeypatch.setenv("WSK_CONFIG_FILE", str(tmp_path / "no.wskprops"))
+        walk = Walk(fake, write_project(tmp_path / "project"), tmp_path)
+        monkeypatch.setenv("LW_OPENWHISK_APIHOST", fake.url)
+        monkeypatch.setenv("LW_OPENWHISK_AUTH", GUEST_AUTH)
+        for sequence in SEQUENCES:
+            assert walk.run(STEPS[sequence][1]) is None
+            # the URLs differ, and so do the configuration hashes of actions (lw_base_url)
+            got = re.sub(r'"lw:config": "\w+"', "", json.dumps(normalized(fake), sort_keys=True).replace(fake.url, "URL"))
+            want = re.sub(r'"lw:config": "\w+"', "", json.dumps(reference.after[sequence], sort_keys=True).replace(reference.walk.fake.url, "URL"))
+            assert got == want, sequence
+    finally:
+        fake.stop()
