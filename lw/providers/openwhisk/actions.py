@@ -1,8 +1,15 @@
-"""The two actions of a stage, built from one zip: ``app`` (web) and ``events``.
+"""The two actions of a stage: ``app`` (the web action, holding the zip) and ``events``.
 
-Both carry the artifact hash and a hash of their configuration as annotations, so a
-redeploy compares those two strings (read with ``?code=false``) and writes nothing
+``app`` carries the artifact hash and a hash of its configuration as annotations, so
+a redeploy compares those two strings (read with ``?code=false``) and writes nothing
 when neither changed.
+
+``events`` is a sequence whose only component is ``app``: rules fire it, and it runs
+whatever ``app`` holds at that moment, with ``app``'s parameters. A release is thus one
+write (``app``) that switches HTTP and events together; no fault can leave the web
+serving one release while events run another. (Rules cannot point at ``app`` itself:
+it is ``final``, and the controller refuses trigger arguments that share a name with
+one of its parameters.)
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from typing import Any, Mapping
 from lw.core.artifact import Artifact
 from lw.core.errors import PackagingError
 from lw.core.model import AppModel
-from lw.providers.openwhisk.names import ANN_ARTIFACT, ANN_CONFIG, Names, annotations_of
+from lw.providers.openwhisk.names import ANN_ARTIFACT, ANN_CONFIG, APP_ACTION, Names, annotations_of
 
 CODE_LIMIT_BYTES = 48 * 1024 * 1024  # measured on the base64 string (controller's Exec.maxSize)
 BASE_URL_PARAMETER = "lw_base_url"
@@ -41,9 +48,16 @@ def limits(app: AppModel) -> dict[str, int]:
     return {"memory": int(app.memory_size), "timeout": int(app.timeout_seconds) * 1000, "concurrency": 1}
 
 
+# Sent explicitly: the controller adds it only when it creates an action, so an update
+# that replaces the annotations (controllers before 1.0.0) would drop it, and an action
+# without it is given the namespace's API key (__OW_API_KEY).
+NO_API_KEY = {"key": "provide-api-key", "value": False}
+
+
 def desired_action(app: AppModel, names: Names, kind: str, *, web: bool) -> dict[str, Any]:
     """The action's body without code or hash annotations (what the config hash covers)."""
     annotations = [{"key": k, "value": v} for k, v in WEB_ANNOTATIONS] if web else [{"key": "web-export", "value": False}]
+    annotations.append(dict(NO_API_KEY))
     return {
         "exec": {"kind": kind, "main": "main", "binary": True},
         "limits": limits(app),
@@ -61,11 +75,34 @@ def config_hash(body: Mapping[str, Any]) -> str:
 def with_code(body: Mapping[str, Any], code_b64: str, artifact_sha: str) -> dict[str, Any]:
     full = json.loads(json.dumps(body))
     full["exec"]["code"] = code_b64
-    full["annotations"] += [
+    full["annotations"] = full_annotations(body, artifact_sha)
+    return full
+
+
+def full_annotations(body: Mapping[str, Any], artifact_sha: str) -> list[dict[str, Any]]:
+    """Every annotation the action keeps. Controllers before 1.0.0 replace the whole
+    list on any update that carries annotations, so each write sends all of them."""
+    return json.loads(json.dumps(body["annotations"])) + [
         {"key": ANN_ARTIFACT, "value": artifact_sha},
         {"key": ANN_CONFIG, "value": config_hash(body)},
     ]
-    return full
+
+
+def events_sequence(names: Names) -> dict[str, Any]:
+    """``events``: a non-web sequence over ``app`` (see the module docstring)."""
+    body: dict[str, Any] = {
+        "exec": {"kind": "sequence", "components": [names.qualified(names.package, APP_ACTION)]},
+        "annotations": [{"key": "web-export", "value": False}, dict(NO_API_KEY)] + names.tags(),
+        "publish": False,
+    }
+    body["annotations"].append({"key": ANN_CONFIG, "value": config_hash(body)})
+    return body
+
+
+def is_current_sequence(deployed: Mapping[str, Any] | None, body: Mapping[str, Any]) -> bool:
+    if not deployed or (deployed.get("exec") or {}).get("kind") != "sequence":
+        return False
+    return annotations_of(deployed).get(ANN_CONFIG) == annotations_of(body).get(ANN_CONFIG)
 
 
 def is_current(deployed: Mapping[str, Any] | None, body: Mapping[str, Any], artifact_sha: str) -> bool:

@@ -36,6 +36,17 @@ def recent(remote: Remote, *, since_ms: int | None = None, limit: int = PAGE) ->
     return found[-limit:]
 
 
+def is_sequence(activation: dict[str, Any]) -> bool:
+    """The ``events`` sequence's own record: its ``logs`` are component activation ids."""
+    return any(a.get("key") == "kind" and a.get("value") == "sequence" for a in activation.get("annotations") or () if isinstance(a, dict))
+
+
+def shown_name(activation: dict[str, Any]) -> str:
+    """``app`` runs caused by the ``events`` sequence are shown as ``events``."""
+    name = str(activation.get("name") or "?")
+    return EVENTS_ACTION if name == APP_ACTION and activation.get("cause") else name
+
+
 def status_of(activation: dict[str, Any]) -> str:
     response = activation.get("response") or {}
     if isinstance(response, dict) and response.get("status"):

@@ -1,12 +1,13 @@
 """Planning ``lw deploy`` for OpenWhisk: the package, the release copy and both actions.
 
 Reads only. ``app`` changes in the release phase, after every build change
-succeeded, so a failed upload or event leaves the previous release serving.
+succeeded, so a failed upload or event leaves the previous release serving; as
+``events`` is a sequence over ``app``, that one write switches HTTP and events.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from lw.core.artifact import Artifact
 from lw.core.errors import ConfigError, ProviderError
@@ -52,35 +53,43 @@ def plan_actions(remote: Remote, artifact: Artifact) -> list[Change]:
         return code_cache["b64"]
 
     app_body = actions.desired_action(app, names, kind, web=True)
-    events_body = actions.desired_action(app, names, kind, web=False)
     deployed_app = remote.get("actions", names.package, APP_ACTION, code=False)
     deployed_events = remote.get("actions", names.package, EVENTS_ACTION, code=False)
     live_sha = annotations_of(deployed_app).get(ANN_ARTIFACT)
 
-    changes = releases.plan_release_copy(remote, lambda: actions.with_code(app_body, code(), sha), sha, live_sha)
+    changes = releases.plan_release_copy(remote, app_body, code, sha, live_sha)
 
-    def put(action: str, body: dict[str, Any], deployed: dict[str, Any] | None) -> Callable[[dict[str, Any]], None]:
-        same_code = annotations_of(deployed).get(ANN_ARTIFACT) == sha and (deployed or {}).get("exec", {}).get("kind") == kind
+    resource = f"action {names.package}/{APP_ACTION}"
+    if actions.is_current(deployed_app, app_body, sha):
+        changes.append(Change("noop", resource, "unchanged"))
+    else:
+        same_code = annotations_of(deployed_app).get(ANN_ARTIFACT) == sha and (deployed_app or {}).get("exec", {}).get("kind") == kind
 
-        def apply(outputs: dict[str, Any]) -> None:
-            full = actions.with_code(body, "" if same_code else code(), sha)
+        def put_app(outputs: dict[str, Any]) -> None:
+            full = actions.with_code(app_body, "" if same_code else code(), sha)
             if same_code:  # a configuration-only change: the controller keeps the code it has
                 del full["exec"]
-            remote.call("PUT", "actions", names.package, action, body=full, overwrite=True)
+            remote.call("PUT", "actions", names.package, APP_ACTION, body=full, overwrite=True)
             outputs["urls"] = [names.web_url]
 
-        return apply
+        verb = "create" if deployed_app is None else "update"
+        # the release: this one write switches HTTP and (through the events sequence) events
+        changes.append(Change(verb, resource, actions.why_changed(deployed_app, app_body, sha), put_app, "release", f"{verb} action"))
 
-    for action, body, deployed, phase in (
-        (EVENTS_ACTION, events_body, deployed_events, "build"),
-        (APP_ACTION, app_body, deployed_app, "release"),
-    ):
-        resource = f"action {names.package}/{action}"
-        if actions.is_current(deployed, body, sha):
-            changes.append(Change("noop", resource, "unchanged"))
-        else:
-            verb = "create" if deployed is None else "update"
-            changes.append(Change(verb, resource, actions.why_changed(deployed, body, sha), put(action, body, deployed), phase, f"{verb} action"))
+    events_body = actions.events_sequence(names)
+    resource = f"action {names.package}/{EVENTS_ACTION}"
+    if actions.is_current_sequence(deployed_events, events_body):
+        changes.append(Change("noop", resource, "unchanged"))
+    else:
+
+        def put_events(outputs: dict[str, Any]) -> None:
+            remote.call("PUT", "actions", names.package, EVENTS_ACTION, body=events_body, overwrite=True)
+
+        verb = "create" if deployed_events is None else "update"
+        # A sequence needs its component: on a first deploy it follows app; otherwise it
+        # goes before the release, pointing events at the app that is serving now.
+        phase = "release" if deployed_app is None else "build"
+        changes.append(Change(verb, resource, "runs the app action for events", put_events, phase, f"{verb} action"))
     keep = app.setting("keep_releases")
     keep = releases.DEFAULT_KEEP if keep is None else int(keep)
     if keep < 1:

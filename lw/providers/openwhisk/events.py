@@ -1,8 +1,18 @@
 """Planning the stage's events: triggers (with feeds) and their rules, plus pruning.
 
-A feed trigger is only useful once its feed accepted it, so creating one is a single
-change that removes the trigger again when the feed refuses: a failed deploy never
-leaves a trigger that looks configured but never fires.
+Crash safety (every write may be the last one lw makes):
+
+- A trigger is written without its completion mark (``lw:config``), then its feed is
+  registered, then the mark is written. A trigger without the mark is redone by the
+  next deploy, so a schedule is never recorded as done while its alarm is missing.
+- A trigger is deleted only once its feed registration is gone. If the feed refuses
+  the DELETE, the trigger stays (it is the only record of the registration) and the
+  deploy fails; the next run retries.
+- Release order: triggers and feeds are written before the release (a trigger without
+  a rule fires into nothing), rules of events being removed are deleted before it
+  (the new code would not know their bindings), and rules of new events are written
+  after it (the old code would not know theirs). ``events`` runs ``app``'s code (see
+  ``actions.events_sequence``), so the one write of ``app`` switches HTTP and events.
 """
 
 from __future__ import annotations
@@ -58,7 +68,8 @@ def plan_events(remote: Remote) -> tuple[list[Change], list[str]]:
 
     wanted = {s.trigger for s in specs}
     for name in sorted(set(existing_rules) - wanted):
-        changes.append(Change("delete", f"rule {name}", "event no longer configured", _delete_rule(remote, name), "cleanup", "delete rule"))
+        # before the release: the new code does not know this binding
+        changes.append(Change("delete", f"rule {name}", "event no longer configured", _delete_rule(remote, name), "build", "delete rule"))
     for name in sorted(set(existing_triggers) - wanted):
         changes.append(
             Change("delete", f"trigger {name}", "event no longer configured", _delete_trigger(remote, existing_triggers[name]), "cleanup", "delete trigger")
@@ -85,22 +96,45 @@ def _plan_trigger(remote: Remote, spec: TriggerSpec, owned: Mapping[str, Any] | 
 
 
 def replace_trigger(remote: Remote, spec: TriggerSpec, old: Mapping[str, Any] | None) -> None:
+    """Old registration off, trigger written, feed on, and only then the completion mark.
+
+    Each step may be repeated: a registration the provider no longer knows counts as
+    deleted, and the alarms provider's CREATE replaces an existing registration.
+    """
     names = remote.names
     trigger_path = names.qualified(spec.trigger)
     old_feed = triggers.feed_of(old)
+    pending = spec.body(names, complete=False)
     if old_feed:
+        if old_feed != spec.feed or annotations_of(old).get(ANN_CONFIG) is not None:
+            # unfinished first, still naming the old feed: were lw to stop after the
+            # DELETE, the trigger must not look done while it has no registration
+            remote.call("PUT", "triggers", spec.trigger, body=unfinished(old), overwrite=True)
         try:
-            feeds.invoke_lifecycle(remote.client, old_feed, "DELETE", trigger_path)
+            feeds.unregister(remote.client, old_feed, trigger_path)
         except ProviderError as exc:
-            remote.ctx.reporter.warn(f"{exc.message} (continuing)")
-    remote.call("PUT", "triggers", spec.trigger, body=spec.body(names), overwrite=True)
+            raise ProviderError(f"{exc.message}; trigger {spec.trigger} kept unfinished, deploy again to finish it") from None
     if not spec.feed:
+        remote.call("PUT", "triggers", spec.trigger, body=spec.body(names), overwrite=True)
         return
+    if not old_feed or old_feed != spec.feed:
+        remote.call("PUT", "triggers", spec.trigger, body=pending, overwrite=True)
     try:
         feeds.invoke_lifecycle(remote.client, spec.feed, "CREATE", trigger_path, spec.feed_parameters)
     except ProviderError as exc:
-        remote.call("DELETE", "triggers", spec.trigger, missing_ok=True)
-        raise ProviderError(f"{exc.message}; trigger {spec.trigger} was removed again") from None
+        # The registration may exist even though the answer says otherwise: keep the
+        # trigger (unfinished), so the next deploy or undeploy can find and remove it.
+        raise ProviderError(f"{exc.message}; trigger {spec.trigger} kept unfinished, deploy again to finish it") from None
+    remote.call("PUT", "triggers", spec.trigger, body=spec.body(names), overwrite=True)
+
+
+def unfinished(trigger: Mapping[str, Any]) -> dict[str, Any]:
+    """A deployed trigger as it is, minus its completion mark. Parameters are left out,
+    so the controller keeps them (a trigger listing may not carry them)."""
+    return {
+        "name": trigger["name"],
+        "annotations": [a for a in trigger.get("annotations") or [] if a.get("key") != ANN_CONFIG],
+    }
 
 
 def _plan_rule(remote: Remote, spec: TriggerSpec, exists: bool, relink: bool) -> Change:
@@ -110,7 +144,7 @@ def _plan_rule(remote: Remote, spec: TriggerSpec, exists: bool, relink: bool) ->
     current = remote.get("rules", rule) if exists else None
     if not spec.enabled:
         if current and current.get("status") == "active":
-            return Change("update", resource, "event disabled", lambda outputs: rules.set_status(remote, rule, "inactive"), "build", "disable rule")
+            return Change("update", resource, "event disabled", lambda outputs: rules.set_status(remote, rule, "inactive"), "release", "disable rule")
         if current:
             return Change("noop", resource, "disabled")
     elif not relink and rules.rule_matches(current, names, spec.trigger):
@@ -122,7 +156,8 @@ def _plan_rule(remote: Remote, spec: TriggerSpec, exists: bool, relink: bool) ->
         if not spec.enabled:
             rules.set_status(remote, rule, "inactive")
 
-    return Change(verb, resource, "links the trigger to the events action", apply, "build", f"{verb} rule")
+    # after the release: the rule may carry a binding only the new code knows
+    return Change(verb, resource, "links the trigger to the events action", apply, "release", f"{verb} rule")
 
 
 def _delete_rule(remote: Remote, name: str) -> Any:
@@ -137,12 +172,20 @@ def _delete_trigger(remote: Remote, trigger: Mapping[str, Any]) -> Any:
 
 
 def delete_trigger(remote: Remote, trigger: Mapping[str, Any]) -> None:
-    """Feed ``DELETE`` first (so the provider stops firing), then the trigger itself."""
+    """Feed ``DELETE`` first (so the provider stops firing), then the trigger itself.
+
+    A trigger whose registration could not be removed is kept: deleting it would leave
+    an alarm nobody can find again (and a later trigger of the same name firing twice).
+    """
     name = str(trigger["name"])
     feed = triggers.feed_of(trigger)
     if feed:
+        if annotations_of(trigger).get(ANN_CONFIG) is not None:
+            # should lw stop between the two DELETEs, a later deploy of the same event
+            # must not take the trigger for done: it would have no registration
+            remote.call("PUT", "triggers", name, body=unfinished(trigger), overwrite=True)
         try:
-            feeds.invoke_lifecycle(remote.client, feed, "DELETE", remote.names.qualified(name))
+            feeds.unregister(remote.client, feed, remote.names.qualified(name))
         except ProviderError as exc:
-            remote.ctx.reporter.warn(f"{exc.message} (deleting the trigger anyway)")
+            raise ProviderError(f"{exc.message}; trigger {name} kept until its feed lets go, run the command again") from None
     remote.call("DELETE", "triggers", name, missing_ok=True)

@@ -1,6 +1,9 @@
-"""``lw invoke`` / ``lw manage``: a blocking invocation of the ``events`` action.
+"""``lw invoke`` / ``lw manage``: a blocking invocation of the ``app`` action's code.
 
-Invoking without ``result=true`` returns the whole activation, so the caller gets
+``app`` is called directly rather than through the ``events`` sequence, whose
+activation would list component ids instead of the run's logs. An authenticated API
+invoke carries no ``__ow_method`` or ``__ow_headers``, which is how the runtime tells
+it from a web request or a trigger. Invoking without ``result=true`` returns the whole activation, so the caller gets
 the action's logs along with its result, as the AWS provider prints Lambda's tail.
 """
 
@@ -11,17 +14,17 @@ from typing import Any
 from lw.core.errors import ProviderError
 from lw.core.provider import InvokeRequest, InvokeResult
 from lw.providers.openwhisk.client import ControllerError
-from lw.providers.openwhisk.names import EVENTS_ACTION
+from lw.providers.openwhisk.names import APP_ACTION
 from lw.providers.openwhisk.remote import Remote
 
 
 def invoke(remote: Remote, request: InvokeRequest) -> InvokeResult:
     names = remote.names
     try:
-        activation = remote.call("POST", "actions", names.package, EVENTS_ACTION, body=request.to_command(), blocking=True)
+        activation = remote.call("POST", "actions", names.package, APP_ACTION, body=request.to_command(), blocking=True)
     except ControllerError as exc:
         if exc.status == 404:
-            raise ProviderError(f"stage {names.package} is not deployed at {names.apihost} (no action {names.package}/{EVENTS_ACTION})") from None
+            raise ProviderError(f"stage {names.package} is not deployed at {names.apihost} (no action {names.package}/{APP_ACTION})") from None
         if exc.status == 502 and isinstance(exc.body, dict) and "response" in exc.body:
             activation = exc.body  # the action ran and failed: report its result and logs
         else:

@@ -17,13 +17,21 @@ def lines(remote: Remote, query: LogQuery, *, sleep: Callable[[float], None] = t
     since_ms = int((clock() - query.since_seconds) * 1000)
     seen: set[str] = set()
     while True:
-        for activation in activations.recent(remote, since_ms=since_ms, limit=activations.MAX_PER_ACTION):
+        batch = activations.recent(remote, since_ms=since_ms, limit=activations.MAX_PER_ACTION)
+        caused = {str(a.get("cause")) for a in batch if a.get("cause")}
+        for activation in batch:
             activation_id = str(activation.get("activationId"))
             if activation_id in seen:
                 continue
             seen.add(activation_id)
             since_ms = max(since_ms, int(activation.get("start") or 0))
-            action = str(activation.get("name") or "?")
+            if activations.is_sequence(activation):
+                # its logs are component ids; a component that ran reports its own outcome
+                status = activations.status_of(activation)
+                if activation_id not in caused and status != "success" and _wanted(status, query, status_line=True):
+                    yield f"{activations.shown_name(activation)} {activation_id[:12]} {status}: {_error_of(activation)}"
+                continue
+            action = activations.shown_name(activation)
             for line in activation.get("logs") or ():
                 if _wanted(str(line), query):
                     yield f"{action} {activation_id[:12]} {line}"

@@ -14,6 +14,7 @@ from typing import Any, Callable
 from lw.core.errors import UsageError
 from lw.core.plan import Change
 from lw.core.provider import RollbackTarget
+from lw.providers.openwhisk import actions
 from lw.providers.openwhisk.names import (
     ANN_ARTIFACT,
     ANN_RELEASED,
@@ -59,9 +60,12 @@ def now_ms() -> int:
 
 
 def plan_release_copy(
-    remote: Remote, make_body: Callable[[], dict[str, Any]], artifact_sha: str, live_sha: str | None
+    remote: Remote, app_body: dict[str, Any], code: Callable[[], str], artifact_sha: str, live_sha: str | None
 ) -> list[Change]:
-    """Keep the new zip as ``app--<shorthash>``; re-stamp it when an old release comes back."""
+    """Keep the new zip as ``app--<shorthash>``; re-stamp it when an old release comes back.
+
+    ``app_body`` is ``app``'s body without code; ``code`` reads the zip (only if needed).
+    """
     names = remote.names
     name = names.release_action(artifact_sha)
     existing = remote.get("actions", names.package, name, code=False)
@@ -69,14 +73,16 @@ def plan_release_copy(
         return [Change("noop", f"action {names.package}/{name}", "release copy up to date")]
 
     def stamp(outputs: dict[str, Any]) -> None:
-        body = {"annotations": [{"key": ANN_RELEASED, "value": now_ms()}]}
-        remote.call("PUT", "actions", names.package, name, body=body, overwrite=True)
+        # all of the copy's annotations: a controller before 1.0.0 keeps only what is sent
+        annotations = release_annotations(actions.full_annotations(app_body, artifact_sha))
+        annotations.append({"key": ANN_RELEASED, "value": now_ms()})
+        remote.call("PUT", "actions", names.package, name, body={"annotations": annotations}, overwrite=True)
 
     if existing:
         return [Change("update", f"action {names.package}/{name}", "previous release becomes live again", stamp, "build", "stamp release")]
 
     def create(outputs: dict[str, Any]) -> None:
-        body = release_body(make_body())
+        body = release_body(actions.with_code(app_body, code(), artifact_sha))
         body["annotations"].append({"key": ANN_RELEASED, "value": now_ms()})
         remote.call("PUT", "actions", names.package, name, body=body, overwrite=True)
 
@@ -85,9 +91,13 @@ def plan_release_copy(
 
 def release_body(full_body: dict[str, Any]) -> dict[str, Any]:
     """A copy that is never reachable from the web."""
-    annotations = [a for a in full_body["annotations"] if a["key"] not in ("web-export", "raw-http", "final", "web-custom-options")]
+    return {**full_body, "annotations": release_annotations(full_body["annotations"])}
+
+
+def release_annotations(app_annotations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    annotations = [a for a in app_annotations if a["key"] not in ("web-export", "raw-http", "final", "web-custom-options")]
     annotations.append({"key": "web-export", "value": False})
-    return {**full_body, "annotations": annotations}
+    return annotations
 
 
 def plan_prune(remote: Remote, keep: int, new_sha: str) -> list[Change]:
@@ -126,7 +136,7 @@ def choose(releases: list[Release], live_sha: str | None, target: RollbackTarget
 
 
 def plan_rollback(remote: Remote, target: RollbackTarget) -> list[Change]:
-    """Copy a stored release's code into ``app`` and ``events`` (configuration stays as deployed).
+    """Copy a stored release's code into ``app`` (configuration stays as deployed).
 
     The release keeps its place in history (no re-stamp), so ``--steps`` counts back
     from the live release through the order in which releases were deployed.
@@ -142,9 +152,11 @@ def plan_rollback(remote: Remote, target: RollbackTarget) -> list[Change]:
 
     def copy(outputs: dict[str, Any]) -> None:
         stored = remote.call("GET", "actions", names.package, release.action)
-        for action in (EVENTS_ACTION, APP_ACTION):  # app last: it is what serves
+        # app last: it is what serves. events only holds code of its own when an older
+        # lw deployed it; as a sequence over app it follows app's one write.
+        for action in (EVENTS_ACTION, APP_ACTION):
             current = remote.get("actions", names.package, action, code=False)
-            if not current:
+            if not current or (current.get("exec") or {}).get("kind") == "sequence":
                 continue
             annotations = [a for a in current.get("annotations") or () if a.get("key") not in (ANN_ARTIFACT, "exec")]
             annotations.append({"key": ANN_ARTIFACT, "value": release.artifact})

@@ -30,7 +30,8 @@ def describe(remote: Remote, *, recent: int = 10) -> Status:
     action_rows = []
     for entry in sorted(package.get("actions") or (), key=lambda a: str(a.get("name"))):
         ann = annotations_of(entry)
-        action_rows.append({"name": entry.get("name"), "version": str(ann.get(ANN_ARTIFACT) or "")[:SHORT_HASH], "web": bool(ann.get("web-export"))})
+        version = live if ann.get("exec") == "sequence" else str(ann.get(ANN_ARTIFACT) or "")  # events runs app's code
+        action_rows.append({"name": entry.get("name"), "version": version[:SHORT_HASH], "web": bool(ann.get("web-export"))})
     release_rows = [
         {"version": r.version, "action": r.action, "released": _when(r.released), "live": r.artifact == live}
         for r in releases.list_releases(remote)

@@ -3,7 +3,9 @@
 Every event becomes one trigger named ``<project>-<stage>-<binding>`` with the
 parameter ``lw_binding`` (how the runtime routes it), an optional feed, and one rule
 to the ``events`` action. A hash of the trigger's settings is kept as an annotation,
-so an unchanged event is recognized without re-running its feed.
+so an unchanged event is recognized without re-running its feed. That annotation is
+the trigger's completion mark: it is written only after the feed accepted the
+trigger, so a trigger without it is unfinished and the next deploy redoes it.
 """
 
 from __future__ import annotations
@@ -39,11 +41,12 @@ class TriggerSpec:
         doc = {"binding": self.binding, "feed": self.feed, "params": self.feed_parameters, "kind": self.kind}
         return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
-    def body(self, names: Names) -> dict[str, Any]:
-        annotations = names.tags() + [
-            {"key": ANN_BINDING, "value": self.binding},
-            {"key": ANN_CONFIG, "value": self.config_hash()},
-        ]
+    def body(self, names: Names, *, complete: bool = True) -> dict[str, Any]:
+        """The trigger's whole body (the controller replaces annotations and parameters
+        on update); ``complete=False`` leaves out the completion mark."""
+        annotations = names.tags() + [{"key": ANN_BINDING, "value": self.binding}]
+        if complete:
+            annotations.append({"key": ANN_CONFIG, "value": self.config_hash()})
         if self.feed:
             annotations.append({"key": "feed", "value": self.feed})
         defaults = [] if self.feed else [{"key": k, "value": v} for k, v in sorted(self.feed_parameters.items())]

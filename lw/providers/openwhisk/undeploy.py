@@ -2,7 +2,9 @@
 
 Rules go first (so nothing fires into half-removed actions), then feeds and
 triggers, then actions and the package. Every step tolerates "already gone", so an
-interrupted undeploy is finished by running it again.
+interrupted undeploy is finished by running it again. A trigger whose feed refuses
+its DELETE is kept (and the undeploy fails): it is the only way to find that alarm
+again, so the next run can remove both.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 from lw.core.plan import Change
 from lw.providers.openwhisk import events, rules, triggers
+from lw.providers.openwhisk.names import APP_ACTION, EVENTS_ACTION
 from lw.providers.openwhisk.remote import Remote
 
 
@@ -26,7 +29,9 @@ def plan_undeploy(remote: Remote) -> list[Change]:
         changes.append(Change("delete", f"trigger {trigger['name']}", reason, _trigger(remote, trigger), "build", "delete trigger"))
     package = remote.get("packages", names.package)
     if package is not None and names.owns(package):
-        for entry in sorted(package.get("actions") or (), key=lambda a: str(a.get("name"))):
+        # events (a sequence over app) before app, then the release copies
+        order = {EVENTS_ACTION: 0, APP_ACTION: 1}
+        for entry in sorted(package.get("actions") or (), key=lambda a: (order.get(str(a.get("name")), 2), str(a.get("name")))):
             action = str(entry.get("name"))
             changes.append(Change("delete", f"action {names.package}/{action}", "undeploy", _action(remote, action), "build", "delete action"))
         changes.append(Change("delete", f"package {names.package}", "undeploy", _package(remote), "build", "delete package"))

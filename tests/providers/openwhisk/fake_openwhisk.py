@@ -4,9 +4,12 @@ Every request under ``/api/v1`` is validated against the vendored official swagg
 violations are recorded (``fake.violations``) and answered with a 400, so a test
 fails loudly when lw sends something the real controller's contract does not allow.
 Answers follow the controller's documented behavior: ``{"error", "code"}`` bodies,
-401 on a wrong key, 404s, 409 without ``overwrite``, merged action annotations,
-``?code=false``, rules requiring existing triggers and actions, and feeds that only
-act when invoked (invocations of ``/whisk.system/alarms/*`` are recorded).
+401 on a wrong key, 404s, 409 without ``overwrite``, action updates that keep what
+they omit and replace the annotations they send (``action_annotations="merge"`` for
+1.0.0 and later), sequences, ``?code=false``, rules requiring existing triggers and
+actions, and feeds that only act when invoked (invocations of ``/whisk.system/alarms/*``
+are recorded; CREATE replaces a registration, as the alarms provider does).
+``faults`` (see ``fake_faults.py``) injects a failure at one chosen write.
 
 User actions are run by an optional ``runner`` (see ``action_runner.py``) so a
 blocking invoke or a trigger fire executes the real deployed zip.
@@ -29,6 +32,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from fake_alarms import validate_create
+from fake_faults import FaultPlan
 from fake_web import WebPath
 from swagger_validator import SwaggerValidator
 
@@ -89,12 +93,16 @@ class FakeOpenWhisk:
         kinds: tuple[str, ...] = ("python:3.10", "python:3.11"),
         alarms: bool = True,
         runner: Runner | None = None,
+        action_annotations: str = "replace",
     ) -> None:
         self.auth = auth
         self.namespace = namespace
         self.kinds = kinds
         self.alarms = alarms
         self.runner = runner
+        # How an action update treats annotations it carries (see _updated_annotations).
+        self.action_annotations = action_annotations
+        self.faults: FaultPlan | None = None
         self.packages: dict[str, dict[str, Any]] = {}
         self.actions: dict[tuple[str, str], dict[str, Any]] = {}
         self.triggers: dict[str, dict[str, Any]] = {}
@@ -203,7 +211,8 @@ class FakeOpenWhisk:
             self._request_headers = {k: v for k, v in headers.items() if k.lower() not in ("content-length", "timeout-access")}
             record = Recorded(method, unquote(path), query, body)
             self.requests.append(record)
-            status, answer, extra = self._handle(method, path, query, headers, raw, body)
+            run = lambda: self._handle(method, path, query, headers, raw, body)  # noqa: E731
+            status, answer, extra = self.faults.around(method, path, run, self._error) if self.faults else run()
             record.status = status
             return status, answer, extra
 
@@ -353,7 +362,9 @@ class FakeOpenWhisk:
         if existing is None and not exec_:
             raise ControllerError(400, "The request content was malformed:\n'exec' must be defined")
         entity = self._meta(name, existing)
-        if exec_:
+        if exec_ and exec_.get("kind") == "sequence":
+            entity["exec"] = {"kind": "sequence", "components": self._sequence_components(exec_)}
+        elif exec_:
             kind = exec_.get("kind")
             if kind not in self.kinds:
                 raise ControllerError(400, f"The specified runtime '{kind}' is not supported by this platform. Valid values are: {', '.join(self.kinds)}.")
@@ -374,11 +385,8 @@ class FakeOpenWhisk:
         for param in body.get("parameters") or []:
             if "key" not in param:
                 raise ControllerError(400, "The request content was malformed:\nparameter without key")
-        entity["parameters"] = copy.deepcopy(body["parameters"]) if "parameters" in body else copy.deepcopy((existing or {}).get("parameters", []))
-        merged = {a["key"]: a["value"] for a in (existing or {}).get("annotations", [])}
-        merged.update({a["key"]: a.get("value") for a in body.get("annotations") or []})
-        for key_name in body.get("delAnnotations") or []:
-            merged.pop(key_name, None)
+        entity["parameters"] = self._updated_parameters(existing, body, entity["exec"])
+        merged = self._updated_annotations(existing, body)
         merged["exec"] = entity["exec"]["kind"].split(":")[0]
         if existing is None:
             merged.setdefault("provide-api-key", False)
@@ -564,9 +572,8 @@ class FakeOpenWhisk:
         elif self.feed_failure and event == "CREATE":
             error = self.feed_failure
         elif event == "CREATE":
+            # A second CREATE replaces the registration, as the alarms provider does.
             error = validate_create(feed, body, self._alarm_trigger_exists)
-            if error is None and trigger in self.alarm_registrations:
-                error = f"trigger {trigger} is already registered"
             if error is None:
                 self.alarm_registrations[trigger] = {"feed": feed, **{k: v for k, v in body.items() if k not in ("authKey", "lifecycleEvent", "triggerName")}}
         elif event == "DELETE":
@@ -605,6 +612,8 @@ class FakeOpenWhisk:
     def _invoke(self, action: dict[str, Any], args: dict[str, Any], blocking: bool, result_only: bool):
         key = next(k for k, v in self.actions.items() if v is action)
         qualified = "/".join(p for p in key if p)
+        if action["exec"]["kind"] == "sequence":
+            return self._invoke_sequence(key, action, args, blocking, result_only)
         if self.runner is None:
             raise ControllerError(502, "this fake has no runner for user actions")
         params = {p["key"]: p["value"] for p in action.get("parameters", []) if not p.get("init")}
@@ -615,6 +624,82 @@ class FakeOpenWhisk:
             return 202, {"activationId": activation["activationId"]}, {}
         status = 200 if success else 502
         return status, (result if result_only else activation), {}
+
+    # ------------------------------------------------------------------ update rules (issue #19)
+    # Read from the controller's Actions.scala (updateWhiskAction / makeWhiskAction).
+
+    def _updated_annotations(self, existing: dict[str, Any] | None, body: dict[str, Any]) -> dict[str, Any]:
+        """An update that omits ``annotations`` keeps the old ones. One that carries them:
+
+        - ``replace`` (controllers before 1.0.0, and the stricter rule for a client): the
+          sent list *is* the new list, so a client must send every annotation it keeps;
+        - ``merge`` (1.0.0 and later, apache/openwhisk#4940): old ++ sent, and only
+          ``delAnnotations`` removes a key.
+        """
+        old = {a["key"]: a["value"] for a in (existing or {}).get("annotations", [])}
+        sent = body.get("annotations")
+        for key_name in body.get("delAnnotations") or []:
+            old.pop(key_name, None)
+        if sent is None:
+            return old
+        merged = dict(old) if self.action_annotations == "merge" else {}
+        merged.update({a["key"]: a.get("value") for a in sent})
+        return merged
+
+    def _updated_parameters(self, existing: dict[str, Any] | None, body: dict[str, Any], exec_: dict[str, Any]) -> list[dict[str, Any]]:
+        """Sent parameters replace the old list; omitted ones are kept. A sequence's only
+        parameter is ``_actions`` (its components), and a sequence's parameters never
+        leak into the action that replaces it."""
+        if exec_["kind"] == "sequence":
+            return [{"key": "_actions", "value": list(exec_["components"])}]
+        if "parameters" in body:
+            return copy.deepcopy(body["parameters"])
+        if existing is None or existing["exec"]["kind"] == "sequence":
+            return []
+        return copy.deepcopy(existing.get("parameters", []))
+
+    def _sequence_components(self, exec_: dict[str, Any]) -> list[str]:
+        """Components must be fully qualified existing actions (else 400, as the controller)."""
+        components = exec_.get("components") or []
+        if not components:
+            raise ControllerError(400, "No component specified for the sequence.")
+        resolved = []
+        for component in components:
+            qualified = self._qualified(str(component))
+            if qualified is None:
+                raise ControllerError(400, "The request content was malformed:\nsequence components must be fully qualified")
+            pkg, _, name = qualified[1].rpartition("/")
+            if (pkg, name) not in self.actions:
+                raise ControllerError(400, "Sequence component does not exist.")
+            resolved.append(f"/{self.namespace}/{qualified[1]}")
+        return resolved
+
+    def _invoke_sequence(self, key: tuple[str, str], action: dict[str, Any], args: dict[str, Any], blocking: bool, result_only: bool):
+        """Components are looked up when the sequence runs: updating a component changes
+        what every sequence over it runs, at once."""
+        result: Any = args
+        success = True
+        component_ids: list[str] = []
+        for component in action["exec"]["components"]:
+            pkg, _, name = component.split("/", 2)[2].rpartition("/")
+            target = self.actions.get((pkg, name))
+            if target is None:
+                result, success = {"error": "Sequence component does not exist."}, False
+                break
+            status, answer, _ = self._invoke(target, dict(result), True, False)
+            component_ids.append(answer["activationId"])
+            result, success = answer["response"]["result"], answer["response"]["success"]
+            if not success:
+                break
+        activation = self._record("/".join(p for p in key if p), key[0], key[1], result, component_ids, success)
+        # as the controller records them: the sequence's kind, and each component's cause
+        activation["annotations"] += [{"key": "kind", "value": "sequence"}, {"key": "topmost", "value": True}]
+        for component_activation in self.activations:
+            if component_activation["activationId"] in component_ids:
+                component_activation["cause"] = activation["activationId"]
+        if not blocking:
+            return 202, {"activationId": activation["activationId"]}, {}
+        return (200 if success else 502), (result if result_only else activation), {}
 
 
     # ------------------------------------------------------------------ web actions (fake_web.py)

@@ -12,6 +12,7 @@ from fake_openwhisk import GUEST_AUTH, FakeOpenWhisk
 from lw.core.artifact import Artifact, Build
 from lw.core.context import Context, Reporter
 from lw.core.model import AppModel, EventBinding
+from lw.core.plan import Plan, apply_plan
 
 HERE = Path(__file__).parent
 APP_SOURCE = HERE / "apps" / "wsgi_app.py"
@@ -57,13 +58,8 @@ def build_artifact(ctx: Context, tmp: Path) -> Artifact:
     return plugin.lw_package(ctx=ctx, build=build)
 
 
-def schedule(name: str, expression: str, function: str = "wsgi_app.on_event", **kw: Any) -> EventBinding:
-    return EventBinding(name=name, function=function, kind="schedule", expressions=(expression,), **kw)
-
-
-def deploy_stage(app: AppModel, tmp: Path) -> Any:
-    """Plan and apply the provider's deploy and event changes for ``app``; the plan."""
-    from lw.core.plan import Plan, apply_plan
+def deploy_app(app: AppModel, tmp: Path) -> Plan:
+    """Plan and apply what ``lw deploy`` would for ``app`` (package, actions, events)."""
     from lw.providers.openwhisk import plugin
 
     ctx = make_ctx(app)
@@ -72,3 +68,7 @@ def deploy_stage(app: AppModel, tmp: Path) -> Any:
     plan.extend(plugin.lw_event(ctx=ctx))
     apply_plan(plan)
     return plan
+
+
+def schedule(name: str, expression: str, function: str = "wsgi_app.on_event", **kw: Any) -> EventBinding:
+    return EventBinding(name=name, function=function, kind="schedule", expressions=(expression,), **kw)

@@ -115,14 +115,14 @@ def test_trigger_fire_reaches_the_event_function(fake: FakeOpenWhisk, project: P
     assert results[1]["result"]["handled"] == "orders" and "region" in results[1]["result"]["keys"]
 
 
-def test_invoke_runs_a_function_in_the_events_action(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
+def test_invoke_runs_a_function_in_the_app_action(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
     app = make_app(project, fake)
     deploy(make_ctx(app), tmp_path)
     result = plugin.lw_invoke(ctx=make_ctx(app), request=InvokeRequest(function="wsgi_app.echo", payload={"a": 1}))
     assert result.error is None, result
     assert result.result["result"] == {"echo": {"a": 1}}
     assert "echo called" in json.dumps(result.result) + result.logs
-    call_ = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/actions/shop-dev/events")][-1]
+    call_ = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/actions/shop-dev/app")][-1]
     assert call_.query == {"blocking": ["true"]} and call_.body == {"lw_command": {"function": "wsgi_app.echo", "payload": {"a": 1}}}
 
     failed = plugin.lw_invoke(ctx=make_ctx(app), request=InvokeRequest(function="wsgi_app.missing"))

@@ -46,12 +46,14 @@ def test_first_deploy_creates_package_and_both_actions(fake: FakeOpenWhisk, proj
     assert params["lw_base_url"]["value"] == f"{fake.url}/api/v1/web/guest/shop-dev/app" and params["lw_base_url"]["init"]
     events = fake.actions[("shop-dev", "events")]
     assert {a["key"]: a["value"] for a in events["annotations"]}["web-export"] is False
-    assert fake.deployed_code("shop-dev", "events") == fake.deployed_code("shop-dev", "app") == artifact.path.read_bytes()
+    # events runs app's code: one upload, and one write switches both (issue #19)
+    assert events["exec"] == {"kind": "sequence", "components": ["/guest/shop-dev/app"]}
+    assert fake.deployed_code("shop-dev", "app") == artifact.path.read_bytes()
     release = fake.actions[("shop-dev", f"app--{artifact.sha256[:12]}")]
     assert {a["key"]: a["value"] for a in release["annotations"]}["web-export"] is False
-    # the app only goes live after everything it depends on
+    # the app only goes live after everything it depends on; events needs app to exist
     puts = [r.path for r in fake.writes() if r.method == "PUT"]
-    assert puts[-1].endswith("/actions/shop-dev/app")
+    assert puts[-2:] == ["/api/v1/namespaces/guest/actions/shop-dev/app", "/api/v1/namespaces/guest/actions/shop-dev/events"]
 
 
 def test_unchanged_redeploy_reads_without_code_and_writes_nothing(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
@@ -80,7 +82,7 @@ def test_config_change_updates_actions_but_keeps_code(fake: FakeOpenWhisk, proje
     fake.reset_log()
     plan, _, _ = deploy(make_ctx(make_app(project, fake, memory_size=512)), tmp_path)
     changed = [c.resource for c in plan.mutating]
-    assert changed == ["action shop-dev/events", "action shop-dev/app"]
+    assert changed == ["action shop-dev/app"]  # events follows app
     assert fake.actions[("shop-dev", "app")]["limits"]["memory"] == 512
     assert all("exec" not in r.body for r in fake.writes())  # the zip is not uploaded again
     assert fake.deployed_code("shop-dev", "app")[:2] == b"PK"
@@ -98,10 +100,9 @@ def test_releases_are_kept_pruned_and_rolled_back(fake: FakeOpenWhisk, project: 
     ctx = make_ctx(make_app(project, fake))
     outputs = apply_plan(Plan(changes=plugin.lw_rollback(ctx=ctx, target=RollbackTarget(steps=1))))
     assert outputs["version"] == shas[2][:12]
-    for action in ("app", "events"):
-        assert fake.deployed_code("shop-dev", action) == fake.deployed_code("shop-dev", f"app--{shas[2][:12]}")
-        ann = {a["key"]: a["value"] for a in fake.actions[("shop-dev", action)]["annotations"]}
-        assert ann["lw:artifact"] == shas[2]
+    assert fake.deployed_code("shop-dev", "app") == fake.deployed_code("shop-dev", f"app--{shas[2][:12]}")
+    ann = {a["key"]: a["value"] for a in fake.actions[("shop-dev", "app")]["annotations"]}
+    assert ann["lw:artifact"] == shas[2] and ann["web-export"] is True and "lw:config" in ann
     with pytest.raises(LwError, match="only 0 older release"):
         plugin.lw_rollback(ctx=make_ctx(make_app(project, fake)), target=RollbackTarget(steps=1))
     # rolling forward by version works, and an unknown version lists the known ones
@@ -167,7 +168,8 @@ def test_undeploy_removes_everything_and_is_safe_to_rerun(fake: FakeOpenWhisk, p
     order = [(r.method, r.path.split("/")[5]) for r in fake.writes()]
     kinds = [kind for _, kind in order if kind in ("rules", "triggers", "actions", "packages")]
     assert kinds == sorted(kinds, key=["rules", "actions", "triggers", "packages"].index) or kinds.index("packages") == len(kinds) - 1
-    first_trigger = next(i for i, r in enumerate(fake.writes()) if "/triggers/" in r.path)
+    # (a feed trigger first loses its completion mark, so a stop between the DELETEs never leaves it looking done)
+    first_trigger = next(i for i, r in enumerate(fake.writes()) if "/triggers/" in r.path and r.method == "DELETE")
     last_rule = max(i for i, r in enumerate(fake.writes()) if "/rules/" in r.path)
     feed_deletes = [i for i, r in enumerate(fake.writes()) if "alarms/" in r.path and r.body["lifecycleEvent"] == "DELETE"]
     assert last_rule < min(feed_deletes) < first_trigger

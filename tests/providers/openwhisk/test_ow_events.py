@@ -6,16 +6,14 @@ from pathlib import Path
 
 import pytest
 from fake_openwhisk import GUEST_AUTH, FakeOpenWhisk
-from ow_helpers import build_artifact, deploy_stage, make_app, make_ctx, schedule
+from ow_helpers import build_artifact, deploy_app, make_app, make_ctx, schedule
 
 from lw.core.errors import ConfigError, LwError, ProviderError
 from lw.core.model import EventBinding
-from lw.core.plan import Plan
 from lw.providers.openwhisk import plugin
 
 
-def deploy(app, tmp: Path) -> Plan:
-    return deploy_stage(app, tmp)
+deploy = deploy_app
 
 
 def test_schedule_creates_feed_trigger_and_rule(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
@@ -71,15 +69,23 @@ def test_removed_event_is_pruned(fake: FakeOpenWhisk, project: Path, tmp_path: P
     assert list(fake.alarm_registrations) == ["/guest/shop-dev-tick"]
 
 
-def test_feed_failure_removes_the_trigger_and_says_why(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
+def test_feed_failure_keeps_the_trigger_unfinished_and_says_why(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
     fake.feed_failure = "cron pattern '0 3 * * *' is not allowed by this provider"
+    app = make_app(project, fake, events=(schedule("nightly", "cron(0 3 * * ? *)"),))
     with pytest.raises(LwError) as caught:
-        deploy(make_app(project, fake, events=(schedule("nightly", "cron(0 3 * * ? *)"),)), tmp_path)
+        deploy(app, tmp_path)
     message = str(caught.value)
     assert "feed /whisk.system/alarms/alarm refused CREATE for trigger /guest/shop-dev-nightly" in message
-    assert "is not allowed by this provider" in message and "trigger shop-dev-nightly was removed again" in message
+    assert "is not allowed by this provider" in message and "trigger shop-dev-nightly kept unfinished, deploy again" in message
     assert "\n" not in message
-    assert "shop-dev-nightly" not in fake.triggers and fake.rules == {}
+    # kept (a lost answer may hide a registration) but without its completion mark, and unlinked
+    assert "lw:config" not in {a["key"] for a in fake.triggers["shop-dev-nightly"]["annotations"]}
+    assert fake.rules == {}
+
+    fake.feed_failure = None
+    deploy(app, tmp_path)
+    assert "/guest/shop-dev-nightly" in fake.alarm_registrations and set(fake.rules) == {"shop-dev-nightly"}
+    assert "lw:config" in {a["key"] for a in fake.triggers["shop-dev-nightly"]["annotations"]}
 
 
 def test_cluster_without_alarms_is_named(project: Path, tmp_path: Path, runner) -> None:
@@ -135,17 +141,30 @@ def test_disabled_event_keeps_its_rule_inactive(fake: FakeOpenWhisk, project: Pa
     assert fake.rules["shop-dev-tick"]["status"] == "inactive"
 
 
-def test_trigger_lost_to_a_feed_failure_is_rebuilt_and_relinked(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
+def test_trigger_whose_feed_failed_is_finished_by_the_next_deploy(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
     deploy(make_app(project, fake, events=(schedule("tick", "rate(5 minutes)"),)), tmp_path)
     fake.feed_failure = "provider database unavailable"
-    with pytest.raises(LwError, match="provider database unavailable; trigger shop-dev-tick was removed again"):
+    with pytest.raises(LwError, match="provider database unavailable; trigger shop-dev-tick kept unfinished"):
         deploy(make_app(project, fake, events=(schedule("tick", "rate(6 minutes)"),)), tmp_path)
-    assert "shop-dev-tick" not in fake.triggers and "shop-dev-tick" in fake.rules
+    assert "shop-dev-tick" in fake.triggers and "shop-dev-tick" in fake.rules
+    assert fake.alarm_registrations == {}  # the old registration went first
 
     fake.feed_failure = None
     plan = deploy(make_app(project, fake, events=(schedule("tick", "rate(6 minutes)"),)), tmp_path)
     assert [c.resource for c in plan.mutating if c.resource.startswith(("trigger", "rule"))] == [
         "trigger shop-dev-tick (feed /whisk.system/alarms/interval)",
-        "rule shop-dev-tick -> shop-dev/events",
     ]
+    assert fake.alarm_registrations["/guest/shop-dev-tick"]["minutes"] == 6
     assert fake.fire("shop-dev-tick", {})[0] == 202
+
+
+def test_trigger_is_kept_while_its_feed_refuses_delete(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
+    deploy(make_app(project, fake, events=(schedule("tick", "rate(5 minutes)"), schedule("tock", "rate(7 minutes)"))), tmp_path)
+    fake.inject("POST", r"/whisk.system/actions/alarms/interval$", 502, "alarms provider unavailable")
+    with pytest.raises(LwError, match="refused DELETE for trigger /guest/shop-dev-tock: alarms provider unavailable.*trigger shop-dev-tock kept"):
+        deploy(make_app(project, fake, events=(schedule("tick", "rate(5 minutes)"),)), tmp_path)
+    assert "shop-dev-tock" in fake.triggers and "/guest/shop-dev-tock" in fake.alarm_registrations
+    assert "shop-dev-tock" not in fake.rules  # unlinked before the release
+
+    deploy(make_app(project, fake, events=(schedule("tick", "rate(5 minutes)"),)), tmp_path)
+    assert set(fake.triggers) == {"shop-dev-tick"} and list(fake.alarm_registrations) == ["/guest/shop-dev-tick"]

@@ -58,7 +58,7 @@ def test_controller_answers(fake: FakeOpenWhisk, api) -> None:
     update = api("PUT", "/namespaces/_/actions/p/app", params={"overwrite": "true"}, json={"annotations": [{"key": "b", "value": 2}]})
     assert update.status_code == 200
     anns = {a["key"]: a["value"] for a in update.json()["annotations"]}
-    assert anns["a"] == 1 and anns["b"] == 2 and anns["exec"] == "python"  # merged, plus system annotations
+    assert "a" not in anns and anns["b"] == 2 and anns["exec"] == "python"  # replaced, plus system annotations
     assert "code" not in api("GET", "/namespaces/_/actions/p/app", params={"code": "false"}).json()["exec"]
     assert api("GET", "/namespaces/_/actions/p/app").json()["exec"]["code"] == code
 

@@ -16,7 +16,7 @@ import pytest
 import requests
 from fake_alarms import CronError, parse_cron
 from fake_openwhisk import GUEST_AUTH, FakeOpenWhisk
-from ow_helpers import deploy_stage, make_app, schedule
+from ow_helpers import deploy_app, make_app, schedule
 
 from lw.core.errors import ConfigError
 from lw.providers.openwhisk.schedules import aws_cron_to_classic, to_alarm
@@ -105,7 +105,7 @@ def test_node_cron_model_refuses_what_the_provider_cannot_schedule() -> None:
 
 
 def test_december_schedule_reaches_the_feed_as_node_cron(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
-    deploy_stage(make_app(project, fake, events=(schedule("yearly", "cron(0 3 1 12 ? *)"), schedule("quarterly", "cron(0 0 1 1,4,7,10 ? *)"))), tmp_path)
+    deploy_app(make_app(project, fake, events=(schedule("yearly", "cron(0 3 1 12 ? *)"), schedule("quarterly", "cron(0 0 1 1,4,7,10 ? *)"))), tmp_path)
     assert fake.alarm_registrations["/guest/shop-dev-yearly"]["cron"] == "0 3 1 11 *"
     assert fake.alarm_registrations["/guest/shop-dev-quarterly"]["cron"] == "0 0 1 0,3,6,9 *"
 

@@ -19,7 +19,7 @@ import pytest
 import requests
 from action_runner import ActionRunner
 from fake_openwhisk import GUEST_AUTH, FakeOpenWhisk
-from ow_helpers import deploy_stage, make_app
+from ow_helpers import deploy_app, make_app
 
 from lw.core.model import EventBinding
 
@@ -37,7 +37,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeOpenWhisk]
     project.mkdir()
     shutil.copy(HERE / "apps" / "web_app.py", project / "web_app.py")
     events = (EventBinding(name="orders", function="web_app.on_event", kind="trigger", source="orders"),)
-    deploy_stage(make_app(project, fake, app_function="web_app.app", events=events), tmp)
+    deploy_app(make_app(project, fake, app_function="web_app.app", events=events), tmp)
     yield fake
     fake.stop()
     runner.close()
