@@ -153,5 +153,5 @@ def lw_register_commands(cli: click.Group) -> None:
     """Add click commands to ``lw`` (a provider's own verbs, such as ``lw policy``).
 
     Commands get the shared options and one-line error handling by decorating with
-    ``lw.cli.lw_command`` and receive an ``Invocation`` whose ``session()`` loads the stage.
+    ``lw.plugin.command`` and receive an ``Invocation`` whose ``session()`` loads the stage.
     """

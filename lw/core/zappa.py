@@ -23,9 +23,23 @@ from lw.core.settings_schema import CORE_SETTINGS
 
 LW_KEYS = frozenset(spec.name for spec in CORE_SETTINGS)
 
+# Zappa features lw does not have yet: the note says so and what to do meanwhile. Once
+# one is supported, its key moves to RENAMED (converted) instead.
+NOT_SUPPORTED_YET: dict[str, str] = {
+    "slim_handler": "lw cannot yet load dependencies from S3 at start-up; the package must fit Lambda's 250 MB "
+                    "unzipped limit as it is (lw package prints its size): trim it with exclude, "
+                    "or keep this app on Zappa until lw supports big apps",
+    "async_source": "lw has no equivalent of Zappa's asynchronous @task yet; code calling zappa.asynchronous "
+                    "still needs Zappa: send that work to an SQS queue handled by an sqs event of this stage instead",
+    "async_resources": "lw has no equivalent of Zappa's asynchronous @task yet, so it creates no SNS topic "
+                       "for it: send that work to an SQS queue handled by an sqs event of this stage instead",
+    "alb_enabled": "lw serves HTTP through API Gateway (apigateway) or a Function URL (function_url), not an "
+                   "Application Load Balancer yet: keep one of those, or put your own ALB in front of the function",
+    "alb_vpc_config": "lw does not create an Application Load Balancer yet (see alb_enabled)",
+}
+
 # Zappa-only keys with the reason lw does without them.
 DROPPED_BECAUSE: dict[str, str] = {
-    "slim_handler": "lw packages are small enough to upload directly",
     "use_precompiled_packages": "lw always installs manylinux wheels for the target",
     "lambda_handler": "lw generates its own entry point",
     "settings_file": "lw embeds its settings in the package",
@@ -152,6 +166,8 @@ def _convert_stage(stage: str, settings: Mapping[str, Any], notes: list[str]) ->
                 converted["exclude"] = [*(value if isinstance(value, list) else [value]), *converted.get("exclude", [])]
             else:
                 converted[key] = value
+        elif key in NOT_SUPPORTED_YET:
+            notes.append(f"stage '{stage}': {key}: dropped, not supported yet ({NOT_SUPPORTED_YET[key]})")
         else:
             reason = DROPPED_BECAUSE.get(key, "lw has no such setting")
             notes.append(f"stage '{stage}': {key}: dropped ({reason})")

@@ -72,7 +72,7 @@ def _call_function(dotted: Any, payload: Any, context: Any, *, allow_raw: bool) 
     A standard-library or builtin callable (``shutil.rmtree``, ``os.system``) would turn
     an invocation into arbitrary code execution, which only ``allow_raw_invoke`` grants.
     """
-    from lw.runtime.settings import resolve
+    from lw.runtime.lookup import resolve
 
     target = resolve(str(dotted))
     module = str(getattr(target, "__module__", None) or str(dotted).replace(":", ".").split(".")[0])

@@ -26,13 +26,13 @@ from lw.core.packaging import bytecode, dists
 from lw.core.packaging.archive import files_under
 from lw.core.packaging.pip import install_requirements
 from lw.core.packaging.requirements import Requirements, read_requirements
+from lw.core.packaging.rules import DEPENDENCIES_MARKER
 from lw.core.packaging.sources import collect_sources
 from lw.core.packaging.staging import sync
 
 # Bump when the layout of an installed dependency folder changes, to invalidate caches.
 _DEPS_FORMAT = "1"
-_COMPLETE = ".lw-deps.json"
-DEPENDENCIES_MARKER = _COMPLETE
+_COMPLETE = DEPENDENCIES_MARKER
 
 
 def _deps_key(reqs: Requirements, target: Target, precompile: bool) -> str:

@@ -101,3 +101,7 @@ SECRET_PATTERNS: tuple[str, ...] = (
     "*.tfstate.*",
     "*.tfvars",
 )
+
+# Written last into an installed dependency folder: the install finished (a folder
+# without it is rebuilt). Never shipped in a package.
+DEPENDENCIES_MARKER = ".lw-deps.json"

@@ -10,6 +10,7 @@ same-named bucket in another account must neither receive the code nor be emptie
 from __future__ import annotations
 
 import base64
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,15 @@ from lw.providers.aws.errors import aws_call, read_or_none
 from lw.providers.aws.session import AwsSession
 
 DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024
+
+
+def code_sha256(path: Path) -> str:
+    """Lambda's ``CodeSha256``: base64 of the zip's SHA-256 digest."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return base64.b64encode(digest.digest()).decode()
 
 
 @dataclass

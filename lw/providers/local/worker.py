@@ -19,12 +19,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable, Protocol
 
 from lw.providers.local import isolation
-
-if TYPE_CHECKING:
-    from lw.providers.local.pool import Pool
 
 API_PREFIX = "/2018-06-01/runtime"
 
@@ -67,8 +64,19 @@ class WorkerSpec:
     init_timeout_seconds: float
 
 
+class InvocationQueue(Protocol):
+    """What a worker takes from its pool (``pool.Pool``), named here so that the worker
+    does not import the pool that imports it."""
+
+    generation: int
+
+    def next_invocation(self, wait: float) -> Invocation | None: ...
+
+    def requeue(self, invocation: Invocation) -> None: ...
+
+
 class Worker:
-    def __init__(self, pool: Pool, index: int, spec: WorkerSpec, emit: Callable[[str, str], None]) -> None:
+    def __init__(self, pool: InvocationQueue, index: int, spec: WorkerSpec, emit: Callable[[str, str], None]) -> None:
         self.pool = pool
         self.index = index
         self.spec = spec

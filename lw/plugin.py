@@ -1,0 +1,80 @@
+"""The public API for lw plugins and providers: everything a provider imports from lw.
+
+Import from here, never from ``lw.core.*`` or ``lw.cli``: the names below keep their
+meaning across minor releases (docs/plugins.md, "Stability"), while the modules they
+come from may be reorganised at any time. The built-in providers use this module too.
+
+    from lw.plugin import Change, ProviderInfo, Status, hookimpl
+"""
+
+from __future__ import annotations
+
+from lw.core.artifact import Artifact, Build, Target
+from lw.core.context import Context, Reporter
+from lw.core.entry import artifact_path, entry_module, package_files, runtime_files, settings_json
+from lw.core.errors import ApplyError, ConfigError, LwError, PackagingError, ProviderError, UsageError
+from lw.core.hookspecs import hookimpl
+from lw.core.invocation import Invocation, command
+from lw.core.model import AppModel, EventBinding
+from lw.core.packaging import SizeLimits, build_neutral, write_dependency_zip, write_zip
+from lw.core.plan import Change, Plan, apply_plan
+from lw.core.plugins import Providers, make_plugin_manager
+from lw.core.provider import (
+    InvokeRequest,
+    InvokeResult,
+    LogQuery,
+    OptionSpec,
+    ProviderInfo,
+    RollbackTarget,
+    SettingSpec,
+    Status,
+)
+from lw.core.workflow import Session, package, provider_hook
+
+# Bumped when a name below changes incompatibly (see docs/plugins.md, "Stability").
+API_VERSION = 1
+
+__all__ = [
+    "API_VERSION",
+    "AppModel",
+    "ApplyError",
+    "Artifact",
+    "Build",
+    "Change",
+    "ConfigError",
+    "Context",
+    "EventBinding",
+    "Invocation",
+    "InvokeRequest",
+    "InvokeResult",
+    "LogQuery",
+    "LwError",
+    "OptionSpec",
+    "PackagingError",
+    "Plan",
+    "ProviderError",
+    "ProviderInfo",
+    "Providers",
+    "Reporter",
+    "RollbackTarget",
+    "Session",
+    "SettingSpec",
+    "SizeLimits",
+    "Status",
+    "Target",
+    "UsageError",
+    "apply_plan",
+    "artifact_path",
+    "build_neutral",
+    "command",
+    "entry_module",
+    "hookimpl",
+    "make_plugin_manager",
+    "package",
+    "package_files",
+    "provider_hook",
+    "runtime_files",
+    "settings_json",
+    "write_dependency_zip",
+    "write_zip",
+]
