@@ -56,6 +56,10 @@ class LwGroup(LwCommand, click.Group):
 
     command_class = LwCommand
 
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        LwCommand.format_options(self, ctx, formatter)
+        self.format_commands(ctx, formatter)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         names = list(self.commands)
         return [n for n in LIFECYCLE if n in names] + sorted(n for n in names if n not in LIFECYCLE)
