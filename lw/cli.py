@@ -21,9 +21,9 @@ from lw import DISTRIBUTION, __version__
 from lw.core import workflow
 from lw.core.errors import LwError, UsageError
 from lw.core.invocation import add_provider_options, core_options
+from lw.core.provider import InvokeRequest, LogQuery, RollbackTarget
 from lw.plugin import Invocation
 from lw.plugin import command as lw_command
-from lw.core.provider import InvokeRequest, LogQuery, RollbackTarget
 
 # The order ``lw --help`` lists the core's commands in: a stage's lifecycle first.
 LIFECYCLE = ("init", "package", "deploy", "status", "logs", "invoke", "manage", "rollback", "undeploy")

@@ -8,7 +8,6 @@ setting that silently stops applying is the worst kind of migration bug.
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -98,6 +97,19 @@ RENAMED: dict[str, Converter] = {
 }
 
 
+def _load_toml(label: str, text: str) -> Any:
+    """TOML through the standard library, which has a parser from Python 3.11 on."""
+    try:
+        import tomllib  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:  # Python 3.10
+        raise ConfigError(f"{label}: reading a TOML Zappa settings file needs Python 3.11 or newer; "
+                          "convert it to zappa_settings.json or .yml") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{label}: TOML syntax error: {error}") from None
+
+
 def read_zappa_settings(path: Path) -> dict[str, Any]:
     """The raw settings file, whatever its format."""
     label = display_path(path)
@@ -109,15 +121,13 @@ def read_zappa_settings(path: Path) -> dict[str, Any]:
         if suffix == ".json":
             data = json.loads(text)
         elif suffix == ".toml":
-            data = tomllib.loads(text)
+            data = _load_toml(label, text)
         elif suffix in (".yml", ".yaml"):
             data = yaml.safe_load(text)
         else:
             raise ConfigError(f"{label}: expected a .json, .yml, .yaml or .toml Zappa settings file")
     except json.JSONDecodeError as error:
         raise ConfigError(f"{label}:{error.lineno}:{error.colno}: JSON syntax error: {error.msg}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{label}: TOML syntax error: {error}") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""

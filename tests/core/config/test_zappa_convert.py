@@ -190,3 +190,16 @@ def test_from_zappa_refuses_to_overwrite(project, zappa_file):
     (project / "lw.yml").write_text("dev: {app_function: a.b}\n")
     with pytest.raises(UsageError, match="already exists"):
         run_init(project, yes=False, from_zappa=zappa_file, prompt=lambda q, d: d)
+
+
+def test_toml_settings_on_python_without_tomllib_is_a_config_error(project, monkeypatch):
+    """Python 3.10 has no tomllib: a one-line error, not an ImportError at import time."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "tomllib", None)  # what `import tomllib` finds on 3.10
+    path = project / "zappa_settings.toml"
+    path.write_text('[dev]\napp_function = "a.b"\n')
+    with pytest.raises(ConfigError, match="needs Python 3.11 or newer"):
+        convert(path)
+    (project / "zappa_settings.json").write_text('{"dev": {"app_function": "a.b"}}')
+    assert convert(project / "zappa_settings.json")["dev"]["app_function"] == "a.b"
