@@ -99,7 +99,7 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
               help="Show lw's version and the Python it runs on, and exit.")
 @functools.partial(core_options, read_env=True)
 @click.pass_context
-def main(click_ctx: click.Context, **shared: Any) -> None:
+def main(click_ctx: click.Context, /, **shared: Any) -> None:
     """Deploy an existing Python web app (WSGI/ASGI) and its event handlers serverless:
     AWS Lambda, Apache OpenWhisk, or locally as Lambda would run it.
 

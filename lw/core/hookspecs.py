@@ -18,7 +18,7 @@ them (``--dry-run``) or applies them in order (see ``lw.core.plan``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import pluggy
 
@@ -144,7 +144,7 @@ def lw_package_files(ctx: Context) -> Iterable[tuple[str, bytes]]:
 
 
 @hookspec
-def lw_after_deploy(ctx: Context, outputs: dict) -> None:
+def lw_after_deploy(ctx: Context, outputs: dict[str, Any]) -> None:
     """Called after a successful (non dry-run) deploy with the applied outputs."""
 
 

@@ -151,10 +151,7 @@ def command(func: Callable[..., Any] | None = None, *, provider: str | None = No
     if func is None:
         return functools.partial(command, provider=provider)
 
-    @core_options
-    @click.pass_obj
-    @functools.wraps(func)
-    def wrapper(obj: Invocation | None, **kwargs: Any) -> None:
+    def run(obj: Invocation | None, /, **kwargs: Any) -> None:
         params = click.get_current_context().command.params
         shared_names = [p.name for p in params if isinstance(p, SharedOption) and p.name]
         shared = {name: kwargs.pop(name, None) for name in shared_names}
@@ -174,6 +171,8 @@ def command(func: Callable[..., Any] | None = None, *, provider: str | None = No
         except Exception as exc:  # a bug: still one line unless -v
             fail(inv, f"internal error: {type(exc).__name__}: {exc}", 1, hint="run with -v for the traceback")
 
+    functools.update_wrapper(run, func)  # click takes the command's name and help from func
+    wrapper = core_options(click.pass_obj(run))
     wrapper.lw_command = True  # type: ignore[attr-defined]
     wrapper.lw_provider = provider  # type: ignore[attr-defined]
     return wrapper

@@ -44,7 +44,7 @@ class AsgiBridge:
     created during lifespan startup stay valid across invocations.
     """
 
-    def __init__(self, app: Callable) -> None:
+    def __init__(self, app: Callable[..., Any]) -> None:
         import asyncio
 
         self.app = app
@@ -105,7 +105,7 @@ class AsgiBridge:
                     pass
         self.loop.close()
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable) -> list[bytes]:
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         scope = http_scope(environ, self.state)
         body = environ["wsgi.input"].read()
         status, headers, chunks = self.loop.run_until_complete(self._request(scope, body))

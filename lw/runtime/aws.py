@@ -52,13 +52,15 @@ class AwsHandler:
         """A malformed event is the sender's fault: answer 400 in the source's shape."""
         log("WARNING", f"malformed {adapter.name} event ({type(exc).__name__}: {exc}); answering 400")
         try:
-            return adapter.respond(plain_response(400, "Bad Request"), self.shim, event)
+            response: dict[str, Any] = adapter.respond(plain_response(400, "Bad Request"), self.shim, event)
         except Exception:
-            return adapter.respond(plain_response(400, "Bad Request"), self.shim, {})
+            response = adapter.respond(plain_response(400, "Bad Request"), self.shim, {})
+        return response
 
     def _unshapeable(self, adapter: Any) -> dict[str, Any]:
         log_exception(f"could not shape the response for {adapter.name}; answering 500")
-        return adapter.respond(plain_response(500, "Internal Server Error"), self.shim, {})
+        response: dict[str, Any] = adapter.respond(plain_response(500, "Internal Server Error"), self.shim, {})
+        return response
 
     def event(self, event: Any, context: Any) -> Any:
         """Event-source and scheduled events: errors from the function propagate, so that
@@ -87,7 +89,7 @@ class AwsHandler:
         return batch_result(binding, result)
 
 
-def make_handler(app: Callable, **options: Any) -> AwsHandler:
+def make_handler(app: Callable[..., Any], **options: Any) -> AwsHandler:
     """Wrap a WSGI or ASGI app as a Lambda handler, without the deployer.
 
     Options have the names of the ``lw.yml`` settings: ``binary_support``,

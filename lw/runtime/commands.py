@@ -48,7 +48,8 @@ def run_command(
         if action == "function":
             result = _call_function(command["function"], command.get("payload"), context, allow_raw=allow_raw)
         elif action == "manage":
-            result = _manage(command["manage"])
+            _manage(command["manage"])
+            result = None
         else:
             result = _raw(command["raw"], context)
     except BaseException as exc:  # SystemExit from a management command included

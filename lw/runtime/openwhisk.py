@@ -109,7 +109,7 @@ class OpenWhiskMain:
         return {"result": repr(result)}
 
 
-def make_main(app: Callable, **options: Any) -> OpenWhiskMain:
+def make_main(app: Callable[..., Any], **options: Any) -> OpenWhiskMain:
     """Wrap a WSGI or ASGI app as an OpenWhisk ``main(args)``, without the deployer.
 
     Takes the same options as :func:`lw.runtime.aws.make_handler`.

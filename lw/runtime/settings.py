@@ -121,18 +121,20 @@ def _fetch_secret(name: str, kind: str, ref: str, clients: dict[str, Any]) -> st
         raise SettingsError(f"environment variable {name}: cannot resolve ${{{kind}:{ref}}}: {exc}") from None
 
 
-def load_app(settings: Mapping[str, Any]) -> Callable | None:
+def load_app(settings: Mapping[str, Any]) -> Callable[..., Any] | None:
     """The WSGI/ASGI app the settings name, or ``None`` for an events-only stage."""
     if settings.get("django_settings"):
         os.environ["DJANGO_SETTINGS_MODULE"] = str(settings["django_settings"])
         if not settings.get("app_function"):
             from django.core.wsgi import get_wsgi_application
 
-            return get_wsgi_application()
+            django_app: Callable[..., Any] = get_wsgi_application()
+            return django_app
     function = settings.get("app_function")
     if not function:
         return None
-    return resolve(str(function))
+    app: Callable[..., Any] = resolve(str(function))
+    return app
 
 
 def prepare(settings_path: str) -> tuple[Any, dict[str, Any]]:

@@ -16,7 +16,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable, Iterable
 
-    WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
+    WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 # Filled once per request with ``dict.copy()``: cheaper than setting seven keys.
 BASE_ENVIRON: dict[str, Any] = {
@@ -191,7 +191,7 @@ def call_app(app: WsgiApp, environ: dict[str, Any]) -> Response:
     started: list[Any] = []
     chunks: list[bytes] = []
 
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., Any]:
         if exc_info is not None and started:
             # Headers are only "sent" when the adapter returns, so PEP 3333 allows
             # replacing them; re-raising keeps the original error for the 500 path.
@@ -304,4 +304,4 @@ def b64encode(data: bytes) -> str:
 
 def b64decode(data: str) -> bytes:
     """Decode a base64 body; raises ``ValueError`` (the client's error, a 400) if invalid."""
-    return a2b_base64(data.encode("ascii") if isinstance(data, str) else data, strict_mode=False)
+    return a2b_base64(data.encode("ascii") if isinstance(data, str) else data)

@@ -158,7 +158,7 @@ def _reusable(build: Build, out: Path, manifest: str) -> dict[str, object] | Non
     """The last zip's facts when ``out`` is exactly the zip built from ``manifest``."""
     try:
         records = json.loads(_record_path(build).read_text(encoding="utf-8"))
-        record = records[str(out)]
+        record: dict[str, object] = records[str(out)]
         info = out.stat()
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -8,9 +8,10 @@ domain itself is tagged when lw creates it; only then does ``lw undeploy`` remov
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from lw.core.context import Context
 from lw.core.errors import ConfigError, ProviderError
@@ -184,7 +185,7 @@ def read_mappings(aws: AwsSession, name: str, kind: str) -> list[Mapping]:
     token: str | None = None
     while True:  # botocore has no paginator for GetApiMappings
         params = {"DomainName": name, **({"NextToken": token} if token else {})}
-        page = aws_call("read", f"API mappings of {name}", lambda params=params: v2.get_api_mappings(**params))
+        page = aws_call("read", f"API mappings of {name}", functools.partial(v2.get_api_mappings, **params))
         items += page.get("Items") or []
         token = page.get("NextToken")
         if not token:
@@ -225,6 +226,11 @@ def _create_mapping(aws: AwsSession, name: str, kind: str, key: str, api_id: str
         aws.client("apigatewayv2").create_api_mapping(DomainName=name, ApiId=api_id, Stage=stage, ApiMappingKey=key)
 
 
+def _mapping_deleter(aws: AwsSession, name: str, kind: str, mapping: Mapping) -> Callable[[Outputs], None]:
+    """The apply step deleting one mapping (bound now, not when a loop has moved on)."""
+    return lambda _outputs: _delete_mapping(aws, name, kind, mapping)
+
+
 def _delete_mapping(aws: AwsSession, name: str, kind: str, mapping: Mapping) -> None:
     if kind == "rest":
         aws.client("apigateway").delete_base_path_mapping(domainName=name, basePath=mapping.key or NO_BASE_PATH)
@@ -251,7 +257,7 @@ def mapping_changes(ctx: Context, aws: AwsSession, wanted: DomainSpec, api_id: s
     changes: list[Change] = []
     for old in stale:
         changes.append(Change("delete", f"mapping {wanted.name}/{old.key}", "base_path changed",
-                              lambda o, old=old: _delete_mapping(aws, wanted.name, kind, old),
+                              _mapping_deleter(aws, wanted.name, kind, old),
                               step="delete domain mapping"))
     if same_key and api_id and same_key.api_id == api_id and same_key.stage == stage:
         changes.append(Change("noop", resource, wanted.url, outputs=url_outputs))
@@ -317,7 +323,7 @@ def removal_changes(ctx: Context, aws: AwsSession) -> list[Change]:
                 continue
             unmapped.add((mapping.api_id, mapping.key))
             changes.append(Change("delete", f"mapping {name}/{mapping.key}", "API of this stage",
-                                  lambda o, m=mapping, k=kind: _delete_mapping(aws, name, k, m),
+                                  _mapping_deleter(aws, name, kind, mapping),
                                   step="delete domain mapping"))
         if remote.name in deleted or not names.owns(remote.tags, ctx.app) or len(ours) < len(mappings):
             continue

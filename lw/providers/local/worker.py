@@ -107,7 +107,7 @@ class Worker:
     @property
     def runtime_api(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"{host}:{port}"
+        return f"{host!s}:{port}"
 
     def start(self) -> None:
         self.state, self.init_error = "starting", None
@@ -389,7 +389,7 @@ def read_body(handler: BaseHTTPRequestHandler) -> bytes:
     """A request body, plain or chunked (chunk extensions ignored), for both servers the
     local runtime runs: the API Gateway stand-in and the Runtime API workers talk to."""
     if handler.headers.get("Transfer-Encoding", "").lower() == "chunked":
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             size = int(handler.rfile.readline().strip().split(b";")[0] or b"0", 16)
             if size == 0:

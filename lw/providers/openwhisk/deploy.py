@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from lw.core.artifact import Artifact
 from lw.core.errors import ConfigError, ProviderError
-from lw.core.plan import Change
+from lw.core.plan import Action, Change, Phase
 from lw.providers.openwhisk import actions, releases
 from lw.providers.openwhisk.names import ANN_ARTIFACT, APP_ACTION, EVENTS_ACTION, annotations_of
 from lw.providers.openwhisk.remote import Remote
@@ -71,15 +71,16 @@ def plan_actions(remote: Remote, artifact: Artifact) -> list[Change]:
 
         return apply
 
-    for action, body, deployed, phase in (
+    steps: tuple[tuple[str, dict[str, Any], dict[str, Any] | None, Phase], ...] = (
         (EVENTS_ACTION, events_body, deployed_events, "build"),
         (APP_ACTION, app_body, deployed_app, "release"),
-    ):
+    )
+    for action, body, deployed, phase in steps:
         resource = f"action {names.package}/{action}"
         if actions.is_current(deployed, body, sha):
             changes.append(Change("noop", resource, "unchanged"))
         else:
-            verb = "create" if deployed is None else "update"
+            verb: Action = "create" if deployed is None else "update"
             changes.append(Change(verb, resource, actions.why_changed(deployed, body, sha), put(action, body, deployed), phase, f"{verb} action"))
     keep = app.setting("keep_releases")
     keep = releases.DEFAULT_KEEP if keep is None else int(keep)

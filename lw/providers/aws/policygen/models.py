@@ -100,7 +100,7 @@ def paginated_operation(service_name: str, paginator_method: str) -> str | None:
 def resource_model(service_name: str) -> Mapping[str, Any] | None:
     """boto3's resource definition for the service (``None`` when it has no resources)."""
     try:
-        return _resource_loader().load_service_model(service_name, "resources-1")  # type: ignore[no-any-return]
+        return _resource_loader().load_service_model(service_name, "resources-1")
     except (UnknownServiceError, DataNotFoundError):
         return None
 

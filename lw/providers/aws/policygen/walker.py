@@ -28,6 +28,9 @@ from lw.providers.aws.policygen.values import (
 )
 
 _CONFLICT = None  # a parameter that receives different values from different callers
+# What ``boto3.<name>`` (or ``from boto3 import <name>``) is.
+_BOTO3_NAMES: dict[str, Value] = {"client": Factory("client"), "resource": Factory("resource"),
+                                  "Session": Factory("session"), "session": Boto3Module("boto3.session")}
 
 
 def _scalar(value: Value | None) -> Any:
@@ -176,7 +179,7 @@ class Walker(Boto3Calls):
             self.walk_body(node.body)
         elif isinstance(node, ast.Return):
             value = self.evaluate(node.value) if node.value is not None else None
-            if _propagates(value) and self.function_keys:
+            if value is not None and _propagates(value) and self.function_keys:
                 self.s.next_returns.setdefault(self.function_keys[-1], value)
         else:
             for child in ast.iter_child_nodes(node):
@@ -184,7 +187,7 @@ class Walker(Boto3Calls):
                     self.walk_statement(child)
                 elif isinstance(child, ast.expr):
                     self.evaluate(child)
-                elif isinstance(child, ast.excepthandler):
+                elif isinstance(child, ast.ExceptHandler):
                     self.walk_body(child.body)
                 elif isinstance(child, ast.match_case):
                     self.walk_body(child.body)
@@ -207,8 +210,7 @@ class Walker(Boto3Calls):
                 continue
             bound = None
             if module == "boto3":
-                bound = {"client": Factory("client"), "resource": Factory("resource"),
-                         "Session": Factory("session"), "session": Boto3Module("boto3.session")}.get(alias.name)
+                bound = _BOTO3_NAMES.get(alias.name)
             elif module == "boto3.session" and alias.name == "Session":
                 bound = Factory("session")
             elif module and (module in self.s.module_names or f"{module}.{alias.name}" in self.s.module_names):
@@ -314,8 +316,7 @@ class Walker(Boto3Calls):
         name = node.attr
         if isinstance(base, Boto3Module):
             if base.path == "boto3":
-                return {"client": Factory("client"), "resource": Factory("resource"), "Session": Factory("session"),
-                        "session": Boto3Module("boto3.session")}.get(name)
+                return _BOTO3_NAMES.get(name)
             return Factory("session") if name == "Session" else None
         if isinstance(base, SessionValue) and name in ("client", "resource"):
             return Factory(name)
