@@ -23,7 +23,7 @@ _SOURCES = {
     "lw.core.invocation": ("Invocation", "command"),
     "lw.core.model": ("AppModel", "EventBinding"),
     "lw.core.packaging": ("SizeLimits", "build_neutral", "write_dependency_zip", "write_zip"),
-    "lw.core.plan": ("Change", "Plan", "apply_plan"),
+    "lw.core.plan": ("Action", "Change", "Outputs", "Phase", "Plan", "apply_plan"),
     "lw.core.plugins": ("Providers", "make_plugin_manager"),
     "lw.core.provider": ("InvokeRequest", "InvokeResult", "LogQuery", "OptionSpec", "ProviderInfo",
                          "RollbackTarget", "SettingSpec", "Status"),
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from lw.core.invocation import Invocation, command
     from lw.core.model import AppModel, EventBinding
     from lw.core.packaging import SizeLimits, build_neutral, write_dependency_zip, write_zip
-    from lw.core.plan import Change, Plan, apply_plan
+    from lw.core.plan import Action, Change, Outputs, Phase, Plan, apply_plan
     from lw.core.plugins import Providers, make_plugin_manager
     from lw.core.provider import (
         InvokeRequest,
@@ -75,6 +75,7 @@ API_VERSION = 1
 
 __all__ = [
     "API_VERSION",
+    "Action",
     "AppModel",
     "ApplyError",
     "Artifact",
@@ -89,7 +90,9 @@ __all__ = [
     "LogQuery",
     "LwError",
     "OptionSpec",
+    "Outputs",
     "PackagingError",
+    "Phase",
     "Plan",
     "ProviderError",
     "ProviderInfo",
