@@ -167,3 +167,14 @@ def test_local_package_goes_through_the_plugin_manager(project: Path) -> None:
     build = lw.plugin.Build(root=project, app_files=1, dependency_files=0)
     artifact = session.hook("lw_package")(ctx=session.ctx, build=build)
     assert calls == ["demo-dev"] and artifact.sha256 == "0" * 64
+
+
+def test_shell_completion_script_and_provider_commands_complete() -> None:
+    """What README.md documents: ``_LW_COMPLETE=bash_source lw`` prints the script, and
+    completing ``lw p`` offers the core's and the providers' commands."""
+    script = CliRunner().invoke(cli.main, [], prog_name="lw", env={"_LW_COMPLETE": "bash_source"})
+    assert script.exit_code == 0 and "_LW_COMPLETE=bash_complete" in script.output
+    words = CliRunner().invoke(cli.main, [], prog_name="lw",
+                               env={"_LW_COMPLETE": "bash_complete", "COMP_WORDS": "lw p", "COMP_CWORD": "1"})
+    offered = {line.split(",")[-1] for line in words.output.split()}
+    assert {"package", "providers", "policy"} <= offered
