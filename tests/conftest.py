@@ -33,6 +33,8 @@ SLOW = frozenset({
     "tests/test_readme.py",
     "tests/core/test_third_party_provider.py",
     "tests/providers/aws/test_cli_flask_hello.py",
+    "tests/providers/aws/test_snapstart.py::test_snap_start_is_requested_on_published_versions",
+    "tests/providers/aws/test_template.py::test_cloudformation_template_lints_uploads_once_and_deploys_into_moto",
     "tests/providers/local",
     "tests/examples",
 })
