@@ -52,5 +52,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.moto)
         if fixtures & SUBPROCESS_FIXTURES or path in SUBPROCESS_MODULES:
             item.add_marker(pytest.mark.subprocess)
-        if any(item.nodeid == slow or path == slow or path.startswith(slow + "/") for slow in SLOW):
+        test = item.nodeid.split("[")[0]  # every parameter set of a listed test
+        if any(test == slow or path == slow or path.startswith(slow + "/") for slow in SLOW):
             item.add_marker(pytest.mark.slow)
