@@ -8,149 +8,103 @@ for results and stderr for progress, ``--json`` prints one JSON document on stdo
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import json
+import platform
 import sys
-import traceback
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any
 
 import click
 
-from lw import __version__
+from lw import DISTRIBUTION, __version__
 from lw.core import workflow
-from lw.core.context import Reporter
 from lw.core.errors import LwError, UsageError
+from lw.core.invocation import add_provider_options, core_options
 from lw.core.provider import InvokeRequest, LogQuery, RollbackTarget
+from lw.plugin import Invocation
+from lw.plugin import command as lw_command
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-# Options accepted both before and after the command name (``lw --stage dev deploy`` and
-# ``lw deploy --stage dev``); the value given after the command wins.
-_SHARED_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
-    (("--stage",), {"envvar": "LW_STAGE", "help": "Stage in lw.yml (default: the only one)."}),
-    (("--provider",), {"envvar": "LW_PROVIDER", "help": "Provider to act on (default: the stage's, else aws)."}),
-    (("--config", "config_path"), {"envvar": "LW_CONFIG", "type": click.Path(dir_okay=False), "help": "Config file (default lw.yml)."}),
-    (("--json", "json_mode"), {"is_flag": True, "default": None, "help": "Machine-readable output on stdout."}),
-    (("-y", "--yes"), {"is_flag": True, "default": None, "help": "Never ask; assume yes (also under CI=true)."}),
-    (("-v", "--verbose"), {"is_flag": True, "default": None, "help": "Show debug output and tracebacks."}),
-    (("--region",), {"help": "AWS region (overrides aws_region)."}),
-    (("--profile",), {"help": "AWS profile (overrides profile_name)."}),
-    (("--port",), {"type": click.IntRange(0, 65535), "help": "Local provider: port to serve on."}),
-]
-_SHARED_NAMES = ("stage", "provider", "config_path", "json_mode", "yes", "verbose", "region", "profile", "port")
+# The order ``lw --help`` lists the core's commands in: a stage's lifecycle first.
+LIFECYCLE = ("init", "package", "deploy", "status", "logs", "invoke", "manage", "rollback", "undeploy")
 
 
-def _shared_options(func: F, *, read_env: bool = False) -> F:
-    """Add the shared options; only the group reads ``LW_*`` environment variables, so
-    that an option given after the command is the only thing that overrides them."""
-    for decls, kwargs in reversed(_SHARED_OPTIONS):
-        func = click.option(*decls, **{**kwargs, "envvar": kwargs.get("envvar") if read_env else None})(func)
-    return func
+class LwCommand(click.Command):
+    """Help that lists the core's shared options apart from each provider's."""
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        own: list[tuple[str, str]] = []
+        by_provider: dict[str, list[tuple[str, str]]] = {}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            owners = getattr(param, "providers", ())
+            if owners:
+                by_provider.setdefault(", ".join(owners), []).append(record)
+            else:
+                own.append(record)
+        with formatter.section("Options"):
+            formatter.write_dl(own)
+        for owners, records in by_provider.items():
+            with formatter.section(f"Options for provider {owners}"):
+                formatter.write_dl(records)
 
 
-class Invocation:
-    """Global options merged with the subcommand's, plus the helpers commands share."""
+class LwGroup(LwCommand, click.Group):
+    """``lw --help``: the lifecycle commands first, then each provider's own."""
 
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.values = values
+    command_class = LwCommand
 
-    def merged(self, local: dict[str, Any]) -> "Invocation":
-        values = dict(self.values)
-        for name in _SHARED_NAMES:
-            if local.get(name) is not None:
-                values[name] = local[name]
-        return Invocation(values)
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        LwCommand.format_options(self, ctx, formatter)
+        self.format_commands(ctx, formatter)
 
-    @property
-    def json_mode(self) -> bool:
-        return bool(self.values.get("json_mode"))
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = list(self.commands)
+        return [n for n in LIFECYCLE if n in names] + sorted(n for n in names if n not in LIFECYCLE)
 
-    @property
-    def verbose(self) -> bool:
-        return bool(self.values.get("verbose"))
-
-    def reporter(self) -> Reporter:
-        return Reporter(json_mode=self.json_mode, verbose=self.verbose)
-
-    def config_path(self) -> Path:
-        return Path(self.values.get("config_path") or workflow.default_config_path())
-
-    def options(self, **extra: Any) -> dict[str, Any]:
-        opts = {k: self.values.get(k) for k in ("region", "profile", "port", "yes")}
-        opts.update(extra)
-        return opts
-
-    def session(self, **extra: Any) -> workflow.Session:
-        return workflow.open_stage(
-            self.config_path(),
-            stage=self.values.get("stage"),
-            provider=self.values.get("provider"),
-            options=self.options(**extra),
-            reporter=self.reporter(),
-        )
-
-    def emit(self, human: str, data: Any) -> None:
-        if self.json_mode:
-            click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
-        elif human:
-            click.echo(human)
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        sections: dict[str, list[tuple[str, str]]] = {}
+        limit = formatter.width - 6 - max((len(n) for n in self.commands), default=0)
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is None or cmd.hidden:
+                continue
+            provider = getattr(cmd.callback, "lw_provider", None)
+            title = ("Lifecycle commands" if name in LIFECYCLE else
+                     f"Commands of provider {provider}" if provider else "Other commands")
+            sections.setdefault(title, []).append((name, cmd.get_short_help_str(limit)))
+        order = ["Lifecycle commands", "Other commands"]
+        for title in sorted(sections, key=lambda t: (order.index(t) if t in order else len(order), t)):
+            with formatter.section(title):
+                formatter.write_dl(sections[title])
 
 
-def lw_command(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a subcommand: merge shared options and turn errors into one line + exit code."""
-
-    @_shared_options
-    @click.pass_obj
-    @functools.wraps(func)
-    def wrapper(obj: Invocation, **kwargs: Any) -> None:
-        shared = {name: kwargs.pop(name, None) for name in _SHARED_NAMES}
-        inv = obj.merged(shared)
-        try:
-            func(inv, **kwargs)
-        except LwError as exc:
-            _fail(inv, str(exc), exc.exit_code)
-        except KeyboardInterrupt:
-            _fail(inv, "interrupted", 130)
-        except BrokenPipeError:
-            _quiet_exit_on_closed_stdout()
-        except click.exceptions.Exit:
-            raise
-        except click.ClickException:
-            raise
-        except Exception as exc:  # a bug: still one line unless -v
-            _fail(inv, f"internal error: {type(exc).__name__}: {exc}", 1, hint="run with -v for the traceback")
-
-    return wrapper
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``lw --version``: the distribution's version (what pip installed) and the Python
+    running lw, the two facts a bug report needs first."""
+    if not value or ctx.resilient_parsing:
+        return
+    try:
+        version = importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:  # running from a source tree
+        version = __version__
+    click.echo(f"{DISTRIBUTION} {version} (Python {platform.python_version()}, {sys.executable})")
+    ctx.exit()
 
 
-def _quiet_exit_on_closed_stdout() -> None:
-    """``lw logs | head`` closed our stdout: stop quietly, as Unix tools do."""
-    import os
-
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    sys.exit(1)
-
-
-def _fail(inv: Invocation, message: str, code: int, hint: str | None = None) -> None:
-    if inv.verbose:
-        traceback.print_exc()
-    if inv.json_mode:
-        click.echo(json.dumps({"error": message, "exit_code": code}))
-    first, *rest = message.splitlines() or [""]
-    click.echo(f"error: {first}" + (f" ({hint})" if hint and not inv.verbose else ""), err=True)
-    for line in rest:
-        click.echo(line, err=True)
-    sys.exit(code)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="lw")
-@functools.partial(_shared_options, read_env=True)
+@click.group(cls=LwGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show lw's version and the Python it runs on, and exit.")
+@functools.partial(core_options, read_env=True)
 @click.pass_context
-def main(click_ctx: click.Context, **shared: Any) -> None:
+def main(click_ctx: click.Context, /, **shared: Any) -> None:
     """Deploy an existing Python web app (WSGI/ASGI) and its event handlers serverless:
-    AWS Lambda, Apache OpenWhisk, or locally as Lambda would run it."""
+    AWS Lambda, Apache OpenWhisk, or locally as Lambda would run it.
+
+    Shell completion: eval "$(_LW_COMPLETE=bash_source lw)" in ~/.bashrc
+    (zsh_source, fish_source for other shells)."""
     click_ctx.obj = Invocation(shared)
 
 
@@ -159,8 +113,9 @@ def main(click_ctx: click.Context, **shared: Any) -> None:
 
 @main.command()
 @click.option("--from-zappa", "from_zappa", type=click.Path(exists=True, dir_okay=False), help="Convert zappa_settings.json|.yml|.toml.")
+@click.option("--force", is_flag=True, help="Overwrite an existing lw.yml (--yes alone never does).")
 @lw_command
-def init(inv: Invocation, from_zappa: str | None) -> None:
+def init(inv: Invocation, from_zappa: str | None, force: bool) -> None:
     """Detect the app and write lw.yml."""
     from lw.core import init as init_module
 
@@ -171,7 +126,7 @@ def init(inv: Invocation, from_zappa: str | None) -> None:
 
     path = init_module.run_init(
         Path.cwd(), yes=yes, from_zappa=Path(from_zappa) if from_zappa else None, prompt=prompt,
-        config_path=inv.config_path(), report=inv.reporter().info,
+        config_path=inv.config_path(), report=inv.reporter().info, force=force,
     )
     inv.emit(f"wrote {path}", {"config": str(path)})
 
@@ -434,12 +389,17 @@ def _confirm(inv: Invocation, question: str) -> bool:
 
 
 def _register_plugin_commands() -> None:
-    """Let plugins add their commands; a plugin failing here must not break ``lw``."""
+    """Let plugins add their commands, then give every command the options providers
+    declare; a plugin failing here must not break ``lw``."""
     try:
         registry = workflow.load_providers()
-        registry.collect("lw_register_commands", cli=main)
     except Exception:  # noqa: BLE001 - the command that needs the plugin reports it
+        return
+    try:
+        registry.collect("lw_register_commands", cli=main)
+    except Exception:  # noqa: BLE001
         pass
+    add_provider_options(main, [p.info for p in registry.all()])
 
 
 _register_plugin_commands()

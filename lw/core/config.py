@@ -313,7 +313,8 @@ def load_app(
 
     stage_provider = settings.get("provider")
     provider_name = provider or (stage_provider if isinstance(stage_provider, str) else None) or DEFAULT_PROVIDER
-    block = settings.get(provider_name) if isinstance(settings.get(provider_name), Mapping) else {}
+    raw_block = settings.get(provider_name)
+    block: Mapping[str, Any] = raw_block if isinstance(raw_block, Mapping) else {}
     known = [p.name for p in providers]
     raw_events = settings.get("events")
     events = load_events(raw_events if isinstance(raw_events, list) else None, problems.add, known)

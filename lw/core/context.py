@@ -47,12 +47,15 @@ class Context:
 
     ``options`` holds command-line choices a provider may honor (``region``,
     ``profile``, ``port``, ``dry_run``); ``work_dir`` is the project's ``.lw/`` folder
-    for caches and build output, never for deployment state.
+    for caches and build output, never for deployment state. ``providers`` is the
+    command's ``lw.core.plugins.Providers``, through which a provider may call another
+    provider's hook (``lw.plugin.provider_hook``).
     """
 
     app: AppModel
     reporter: Reporter = field(default_factory=Reporter)
     options: Mapping[str, Any] = field(default_factory=dict)
+    providers: Any = field(default=None, repr=False, compare=False)
 
     @property
     def provider(self) -> str:

@@ -18,7 +18,7 @@ them (``--dry-run``) or applies them in order (see ``lw.core.plan``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import pluggy
 
@@ -144,7 +144,7 @@ def lw_package_files(ctx: Context) -> Iterable[tuple[str, bytes]]:
 
 
 @hookspec
-def lw_after_deploy(ctx: Context, outputs: dict) -> None:
+def lw_after_deploy(ctx: Context, outputs: dict[str, Any]) -> None:
     """Called after a successful (non dry-run) deploy with the applied outputs."""
 
 
@@ -153,5 +153,5 @@ def lw_register_commands(cli: click.Group) -> None:
     """Add click commands to ``lw`` (a provider's own verbs, such as ``lw policy``).
 
     Commands get the shared options and one-line error handling by decorating with
-    ``lw.cli.lw_command`` and receive an ``Invocation`` whose ``session()`` loads the stage.
+    ``lw.plugin.command`` and receive an ``Invocation`` whose ``session()`` loads the stage.
     """

@@ -237,24 +237,28 @@ def render_config(config: Mapping[str, Any], comments: Sequence[str], path: Path
     if path.suffix.lower() == ".json":
         return json.dumps(config, indent=2) + "\n"
     header = "".join(f"# {line}\n" for line in comments)
-    return header + yaml.safe_dump(dict(config), sort_keys=False, default_flow_style=False)
+    body = yaml.safe_dump(dict(config), sort_keys=False, default_flow_style=False)
+    return header + body + ("" if body.endswith("\n") else "\n")
 
 
-def _target(project_dir: Path, config_path: Path | None, *, yes: bool) -> Path:
+def _target(project_dir: Path, config_path: Path | None, *, force: bool) -> Path:
+    """Where to write; an existing file is replaced only with ``--force`` (``--yes``
+    answers questions, it never agrees to losing a hand-edited config)."""
     target = Path(project_dir) / (config_path or CONFIG_NAME)
-    if target.exists() and not yes:
-        raise UsageError(f"{display_path(target)}: already exists; pass --yes to overwrite it")
+    if target.exists() and not force:
+        raise UsageError(f"{display_path(target)}: already exists; pass --force to overwrite it")
     return target
 
 
-def write_config(project_dir: Path, answers: InitAnswers, *, yes: bool, config_path: Path | None = None) -> Path:
+def write_config(project_dir: Path, answers: InitAnswers, *, force: bool = False,
+                 config_path: Path | None = None) -> Path:
     """Write ``lw.yml`` (and the factory module when needed); never overwrite silently."""
-    target = _target(project_dir, config_path, yes=yes)
+    target = _target(project_dir, config_path, force=force)
     if answers.factory:
         module_path = Path(project_dir) / f"{FACTORY_MODULE}.py"
         source = factory_module_source(answers.factory)
-        if module_path.exists() and module_path.read_text(encoding="utf-8") != source and not yes:
-            raise UsageError(f"{display_path(module_path)}: already exists; pass --yes to overwrite it")
+        if module_path.exists() and module_path.read_text(encoding="utf-8") != source and not force:
+            raise UsageError(f"{display_path(module_path)}: already exists; pass --force to overwrite it")
         module_path.write_text(source, encoding="utf-8")
     comments = ["Written by lw init. Every key is described in docs/configuration.md.",
                 *(f"note: {note}" for note in answers.notes)]
@@ -310,6 +314,7 @@ def run_init(
     prompt: Prompt,
     report: Callable[[str], None] | None = None,
     config_path: Path | None = None,
+    force: bool = False,
 ) -> Path:
     """What ``lw init`` does; returns the written config (``lw.yml`` unless ``config_path``).
 
@@ -317,7 +322,7 @@ def run_init(
     print; they are also written as comments at the top of a YAML config.
     """
     project_dir = Path(project_dir)
-    target = _target(project_dir, config_path, yes=yes)
+    target = _target(project_dir, config_path, force=force)
     say = report or (lambda _message: None)
     if from_zappa is not None:
         from lw.core.zappa import convert_with_notes
@@ -336,7 +341,7 @@ def run_init(
         say(note)
     if answers.factory:
         say(f"wrote {FACTORY_MODULE}.py calling {answers.factory}() (the runtime serves an app object)")
-    written = write_config(project_dir, answers, yes=yes, config_path=target)
+    written = write_config(project_dir, answers, force=force, config_path=target)
     say(ignore_work_folder(project_dir))
     return written
 

@@ -97,7 +97,7 @@ class Providers:
         self._installed: dict[str, InstalledProvider] = {}
         for impl in pm.hook.lw_providers.get_hookimpls():
             try:
-                declared = list(impl.function() or ())
+                declared: list[ProviderInfo] = list(impl.function() or ())  # type: ignore[call-overload]
             except Exception as exc:  # a plugin that cannot even describe itself
                 pm.broken[impl.plugin_name] = f"lw_providers failed: {type(exc).__name__}: {exc}"
                 continue

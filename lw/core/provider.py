@@ -30,18 +30,44 @@ class SettingSpec:
 
 
 @dataclass(frozen=True)
+class OptionSpec:
+    """A command-line option a provider adds to every ``lw`` command (``--region``).
+
+    The core CLI knows no provider's options: each provider declares its own here, and
+    the CLI shows them in each command's help under that provider's name. The value
+    reaches the provider as ``ctx.option(name)``; ``envvar`` (default ``LW_<NAME>``)
+    sets it from the environment. ``type`` is ``str``, ``int`` or ``float``.
+    """
+
+    name: str
+    help: str
+    type: type = str
+    envvar: str = ""
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def env(self) -> str:
+        return self.envvar or "LW_" + self.name.upper()
+
+
+@dataclass(frozen=True)
 class ProviderInfo:
     """A provider a plugin offers. ``settings`` are the keys of its stage block
     (``aws:``, ``openwhisk:``, …) and any top-level keys only it honors.
 
     ``provided_packages`` are distributions the provider's runtime already ships (boto3
-    on Lambda); the packaging engine leaves them out of the artifact."""
+    on Lambda); the packaging engine leaves them out of the artifact. ``options`` are
+    the command-line options the provider honours (see ``OptionSpec``)."""
 
     name: str
     description: str
     settings: tuple[SettingSpec, ...] = ()
     block_settings: tuple[SettingSpec, ...] = ()
     provided_packages: tuple[str, ...] = ()
+    options: tuple[OptionSpec, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,7 @@ def _binding_for(app: AppModel | None, kind: str, name: str | None) -> EventBind
         known = ", ".join(e.name for e in app.events) or "none"
         raise UsageError(f"--binding: no event named {name!r} in stage '{app.stage}' (events: {known})")
     preferred = [e for e in candidates if e.kind == kind]
-    return (preferred or candidates or [None])[0]
+    return next(iter(preferred or candidates), None)
 
 
 def _region_of(app: AppModel | None) -> str:

@@ -60,7 +60,7 @@ def open_stage(
     extra = [spec for group in providers.collect("lw_settings") for spec in (group or ())]
     app = config_module.load_app(config_path, stage=stage, provider=provider, providers=infos, extra_settings=extra)
     providers.get(app.provider)  # unknown provider: UsageError naming the installed ones
-    ctx = Context(app=app, reporter=reporter or Reporter(), options=dict(options or {}))
+    ctx = Context(app=app, reporter=reporter or Reporter(), options=dict(options or {}), providers=providers)
     return Session(ctx=ctx, providers=providers)
 
 
@@ -102,11 +102,20 @@ def package(session: Session, *, out: Path | None = None) -> Artifact:
     options = {**ctx.options, "extra_package_files": extra_package_files(session)}
     if out is not None:
         options["package_out"] = str(out)
-    session = Session(ctx=Context(app=app, reporter=ctx.reporter, options=options), providers=session.providers)
+    ctx = Context(app=app, reporter=ctx.reporter, options=options, providers=session.providers)
+    session = Session(ctx=ctx, providers=session.providers)
     artifact: Artifact = session.hook("lw_package")(ctx=session.ctx, build=build)
     for warning in artifact.warnings:
         ctx.reporter.warn(warning)
     return artifact
+
+
+def provider_hook(ctx: Context, provider: str, hook_name: str) -> Any:
+    """Provider ``provider``'s ``hook_name``, called through the plugin manager, so a
+    provider that builds on another (local runs the aws package) follows whichever
+    plugin answers for that provider: a replaced or extended one too."""
+    providers: Providers = ctx.providers or load_providers()
+    return providers.hook(provider, hook_name)
 
 
 def plan_deploy(session: Session, artifact: Artifact) -> Plan:

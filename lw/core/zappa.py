@@ -8,7 +8,6 @@ setting that silently stops applying is the worst kind of migration bug.
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -23,9 +22,23 @@ from lw.core.settings_schema import CORE_SETTINGS
 
 LW_KEYS = frozenset(spec.name for spec in CORE_SETTINGS)
 
+# Zappa features lw does not have yet: the note says so and what to do meanwhile. Once
+# one is supported, its key moves to RENAMED (converted) instead.
+NOT_SUPPORTED_YET: dict[str, str] = {
+    "slim_handler": "lw cannot yet load dependencies from S3 at start-up; the package must fit Lambda's 250 MB "
+                    "unzipped limit as it is (lw package prints its size): trim it with exclude, "
+                    "or keep this app on Zappa until lw supports big apps",
+    "async_source": "lw has no equivalent of Zappa's asynchronous @task yet; code calling zappa.asynchronous "
+                    "still needs Zappa: send that work to an SQS queue handled by an sqs event of this stage instead",
+    "async_resources": "lw has no equivalent of Zappa's asynchronous @task yet, so it creates no SNS topic "
+                       "for it: send that work to an SQS queue handled by an sqs event of this stage instead",
+    "alb_enabled": "lw serves HTTP through API Gateway (apigateway) or a Function URL (function_url), not an "
+                   "Application Load Balancer yet: keep one of those, or put your own ALB in front of the function",
+    "alb_vpc_config": "lw does not create an Application Load Balancer yet (see alb_enabled)",
+}
+
 # Zappa-only keys with the reason lw does without them.
 DROPPED_BECAUSE: dict[str, str] = {
-    "slim_handler": "lw packages are small enough to upload directly",
     "use_precompiled_packages": "lw always installs manylinux wheels for the target",
     "lambda_handler": "lw generates its own entry point",
     "settings_file": "lw embeds its settings in the package",
@@ -84,6 +97,19 @@ RENAMED: dict[str, Converter] = {
 }
 
 
+def _load_toml(label: str, text: str) -> Any:
+    """TOML through the standard library, which has a parser from Python 3.11 on."""
+    try:
+        import tomllib  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:  # Python 3.10
+        raise ConfigError(f"{label}: reading a TOML Zappa settings file needs Python 3.11 or newer; "
+                          "convert it to zappa_settings.json or .yml") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{label}: TOML syntax error: {error}") from None
+
+
 def read_zappa_settings(path: Path) -> dict[str, Any]:
     """The raw settings file, whatever its format."""
     label = display_path(path)
@@ -95,15 +121,13 @@ def read_zappa_settings(path: Path) -> dict[str, Any]:
         if suffix == ".json":
             data = json.loads(text)
         elif suffix == ".toml":
-            data = tomllib.loads(text)
+            data = _load_toml(label, text)
         elif suffix in (".yml", ".yaml"):
             data = yaml.safe_load(text)
         else:
             raise ConfigError(f"{label}: expected a .json, .yml, .yaml or .toml Zappa settings file")
     except json.JSONDecodeError as error:
         raise ConfigError(f"{label}:{error.lineno}:{error.colno}: JSON syntax error: {error.msg}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{label}: TOML syntax error: {error}") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
@@ -152,6 +176,8 @@ def _convert_stage(stage: str, settings: Mapping[str, Any], notes: list[str]) ->
                 converted["exclude"] = [*(value if isinstance(value, list) else [value]), *converted.get("exclude", [])]
             else:
                 converted[key] = value
+        elif key in NOT_SUPPORTED_YET:
+            notes.append(f"stage '{stage}': {key}: dropped, not supported yet ({NOT_SUPPORTED_YET[key]})")
         else:
             reason = DROPPED_BECAUSE.get(key, "lw has no such setting")
             notes.append(f"stage '{stage}': {key}: dropped ({reason})")

@@ -163,7 +163,7 @@ class AsgiBridge:
                     pass
         self.loop.close()
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable) -> list[bytes]:
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         scope = http_scope(environ, self.state)
         body = environ["wsgi.input"].read()
         exchange = _Exchange(body)

@@ -68,15 +68,17 @@ class AwsHandler:
         with exactly one log line saying why."""
         log("WARNING", f"malformed {adapter.name} event ({one_line(exc)}); answering 400")
         try:
-            return adapter.respond(plain_response(400, "Bad Request"), self.shim, event)
+            response: dict[str, Any] = adapter.respond(plain_response(400, "Bad Request"), self.shim, event)
         except Exception:
-            return adapter.respond(plain_response(400, "Bad Request"), self.shim, {})
+            response = adapter.respond(plain_response(400, "Bad Request"), self.shim, {})
+        return response
 
     def _unshapeable(self, adapter: Any) -> dict[str, Any]:
         """The app answered but lw failed after it (CORS, the access log, the response
         shape): still an answer, never an exception out of the handler."""
         log_exception(f"could not shape the response for {adapter.name}; answering 500")
-        return adapter.respond(plain_response(500, "Internal Server Error"), self.shim, {})
+        response: dict[str, Any] = adapter.respond(plain_response(500, "Internal Server Error"), self.shim, {})
+        return response
 
     def event(self, event: Any, context: Any) -> Any:
         """Event-source and scheduled events: errors from the function propagate, so that

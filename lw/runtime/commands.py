@@ -118,7 +118,7 @@ def _call_function(dotted: Any, payload: Any, context: Any, *, allow_raw: bool, 
     code execution or tampering with the running app, which only ``allow_raw_invoke``
     grants.
     """
-    from lw.runtime.settings import resolve
+    from lw.runtime.lookup import resolve
 
     if allow_raw:
         return resolve(str(dotted))(payload, context)

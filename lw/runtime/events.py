@@ -69,7 +69,7 @@ class EventRouter:
         """The binding's function, imported on first use and then kept."""
         fn = self._functions.get(binding.function)
         if fn is None:
-            from lw.runtime.settings import resolve
+            from lw.runtime.lookup import resolve
 
             fn = self._functions[binding.function] = resolve(binding.function)
         return fn

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 
+# Re-exported: both have always been part of this module's interface.
+from lw.runtime.lookup import SettingsError as SettingsError
+from lw.runtime.lookup import resolve as resolve
+from lw.runtime.lookup import split_dotted as split_dotted
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable, Mapping
-
-
-class SettingsError(Exception):
-    """The settings file or a value in it cannot be used; the message names the key."""
 
 
 def load_settings(path: str) -> dict[str, Any]:
@@ -31,36 +32,6 @@ def load_settings(path: str) -> dict[str, Any]:
     if not isinstance(settings, dict):
         raise SettingsError(f"settings file {path} must hold a JSON object")
     return settings
-
-
-def split_dotted(dotted: Any) -> tuple[str, str]:
-    """``pkg.mod:attr.sub`` -> ``("pkg.mod", "attr.sub")``; ``pkg.mod.attr`` -> ``("pkg.mod", "attr")``."""
-    if not isinstance(dotted, str) or not dotted.strip():
-        raise SettingsError(f"expected a dotted path like 'pkg.module.name', got {dotted!r}")
-    dotted = dotted.strip()
-    if ":" in dotted:
-        module_name, _, attr_path = dotted.partition(":")
-    else:
-        module_name, _, attr_path = dotted.rpartition(".")
-    if not module_name or not attr_path:
-        raise SettingsError(f"{dotted!r} must name a module and an attribute, like 'pkg.module.name'")
-    return module_name, attr_path
-
-
-def resolve(dotted: str) -> Any:
-    """``pkg.mod.attr`` or ``pkg.mod:attr.sub`` -> the object (the app, an event function...)."""
-    import importlib
-
-    module_name, attr_path = split_dotted(dotted)
-    dotted = dotted.strip()
-    module = importlib.import_module(module_name)
-    target: Any = module
-    for part in attr_path.split("."):
-        try:
-            target = getattr(target, part)
-        except AttributeError:
-            raise SettingsError(f"{dotted!r}: module {module_name!r} has no attribute {attr_path!r}") from None
-    return target
 
 
 def apply_environment(settings: Mapping[str, Any]) -> None:
@@ -151,18 +122,20 @@ def _fetch_secret(name: str, kind: str, ref: str, clients: dict[str, Any]) -> st
         raise SettingsError(f"environment variable {name}: cannot resolve ${{{kind}:{ref}}}: {exc}") from None
 
 
-def load_app(settings: Mapping[str, Any]) -> Callable | None:
+def load_app(settings: Mapping[str, Any]) -> Callable[..., Any] | None:
     """The WSGI/ASGI app the settings name, or ``None`` for an events-only stage."""
     if settings.get("django_settings"):
         os.environ["DJANGO_SETTINGS_MODULE"] = str(settings["django_settings"])
         if not settings.get("app_function"):
             from django.core.wsgi import get_wsgi_application
 
-            return get_wsgi_application()
+            django_app: Callable[..., Any] = get_wsgi_application()
+            return django_app
     function = settings.get("app_function")
     if not function:
         return None
-    return resolve(str(function))
+    app: Callable[..., Any] = resolve(str(function))
+    return app
 
 
 def prepare(settings_path: str) -> tuple[Any, dict[str, Any]]:

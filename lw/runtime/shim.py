@@ -144,7 +144,7 @@ class Shim:
             return
         try:
             if isinstance(handler, str):
-                from lw.runtime.settings import resolve
+                from lw.runtime.lookup import resolve
 
                 handler = self.exception_handler = resolve(handler)
             handler(exc, event, context)
@@ -156,7 +156,7 @@ class Shim:
         function. Its exceptions propagate: raising ``Exception("Unauthorized")`` is how
         an authorizer tells API Gateway to answer 401."""
         if isinstance(self.authorizer, str):
-            from lw.runtime.settings import resolve
+            from lw.runtime.lookup import resolve
 
             self.authorizer = resolve(self.authorizer)
         return self.authorizer(event, context)

@@ -16,7 +16,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable, Iterable
 
-    WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
+    WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 # Filled once per request with ``dict.copy()``: cheaper than setting seven keys.
 BASE_ENVIRON: dict[str, Any] = {

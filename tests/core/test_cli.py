@@ -178,7 +178,9 @@ def test_bad_duration_is_usage_error(provider: RecordingProvider, project: Path)
 
 def test_real_subprocess_help_and_version() -> None:
     result = subprocess.run([sys.executable, "-m", "lw", "--version"], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0 and result.stdout.startswith("lw, version ")
+    # the distribution (what pip installed), its version and the Python lw runs on
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("lw-deploy 0.1.0 (Python 3.") and sys.executable in result.stdout
     missing = subprocess.run([sys.executable, "-m", "lw", "status", "--config", "/nonexistent/lw.yml"],
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2

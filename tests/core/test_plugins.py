@@ -74,7 +74,7 @@ def test_builtin_providers_register_through_entry_points() -> None:
     providers = Providers(make_plugin_manager())
     for name in ("aws", "openwhisk", "local"):
         installed = providers.get(name)
-        assert installed.distribution == "lw"
+        assert installed.distribution == "lw-deploy"  # `lw providers` names what to pip install
         assert type(installed.plugin).__name__ == "module"
 
 

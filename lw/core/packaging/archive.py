@@ -23,6 +23,7 @@ from typing import Iterable
 from lw.core.artifact import Artifact, Build
 from lw.core.errors import PackagingError
 from lw.core.packaging import bytecode
+from lw.core.packaging.rules import DEPENDENCIES_MARKER
 
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 # Level 6 zips a Flask app <1% larger than level 9 in a quarter of the time, and every
@@ -157,7 +158,7 @@ def _reusable(build: Build, out: Path, manifest: str) -> dict[str, object] | Non
     """The last zip's facts when ``out`` is exactly the zip built from ``manifest``."""
     try:
         records = json.loads(_record_path(build).read_text(encoding="utf-8"))
-        record = records[str(out)]
+        record: dict[str, object] = records[str(out)]
         info = out.stat()
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -276,8 +277,6 @@ def write_dependency_zip(
     """The build's dependencies alone, as a deterministic zip (its ``sha256`` is the
     dependencies' content hash). The app's own zip then omits
     ``build.dependency_paths``."""
-    from lw.core.packaging.build import DEPENDENCIES_MARKER
-
     if build.dependency_dir is None:
         raise PackagingError("this build does not record where its dependencies were installed")
     dependencies = Build(

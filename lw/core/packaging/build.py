@@ -16,7 +16,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from lw.core.artifact import Build, Target
 from lw.core.context import Reporter
@@ -26,13 +26,13 @@ from lw.core.packaging import bytecode, content_scan, dists
 from lw.core.packaging.archive import files_under
 from lw.core.packaging.pip import install_requirements
 from lw.core.packaging.requirements import Requirements, read_requirements
+from lw.core.packaging.rules import DEPENDENCIES_MARKER
 from lw.core.packaging.sources import collect_sources, gitignored_note
 from lw.core.packaging.staging import sync
 
 # Bump when the layout of an installed dependency folder changes, to invalidate caches.
 _DEPS_FORMAT = "1"
-_COMPLETE = ".lw-deps.json"
-DEPENDENCIES_MARKER = _COMPLETE
+_COMPLETE = DEPENDENCIES_MARKER
 _SCAN_RECORD = "secret-scan.json"  # content_scan's verdicts, by path, size and mtime
 
 
@@ -81,7 +81,7 @@ def _install_dependencies(
 def _dependencies(
     reqs: Requirements, target: Target, work_dir: Path, *, project_dir: Path, cache_dir: Path,
     precompile: bool, reporter: Reporter,
-) -> tuple[Path, dict[str, object]]:
+) -> tuple[Path, dict[str, Any]]:
     """The installed dependency folder for this input, built if it is not cached."""
     key = _deps_key(reqs, target, precompile)
     deps_dir = work_dir / "deps" / key
@@ -163,7 +163,7 @@ def build_neutral(
         reqs, target, work_dir, project_dir=project_dir, cache_dir=cache_dir,
         precompile=precompile, reporter=reporter,
     )
-    notes += [str(n) for n in info.get("notes", [])]  # type: ignore[union-attr]
+    notes += [str(n) for n in info.get("notes", [])]
     if not precompile:
         notes.append(bytecode.skipped_note(target.python_version))
 
@@ -206,7 +206,7 @@ def build_neutral(
         skipped_links=tuple(sources.skipped_links),
         bytecode=precompile,
         notes=tuple(notes),
-        dependency_sizes=tuple((str(n), int(s)) for n, s in info.get("sizes", [])),  # type: ignore[union-attr]
+        dependency_sizes=tuple((str(n), int(s)) for n, s in info.get("sizes", [])),
         dependency_dir=deps_dir,
         dependency_paths=frozenset(linked - set(pycs.values())),
     )

@@ -149,7 +149,7 @@ def _parse_file(
 
 def _read_pyproject(path: Path, reqs: Requirements, digest: "hashlib._Hash") -> None:
     try:
-        import tomllib
+        import tomllib  # type: ignore[import-not-found, unused-ignore]
     except ImportError as exc:  # Python 3.10
         raise PackagingError(
             f"{path}: reading dependencies from pyproject.toml needs Python 3.11+; add a requirements.txt"

@@ -112,3 +112,7 @@ SECRET_PATTERNS: tuple[str, ...] = (
     "\\#lw*#",
     ".#lw*",
 )
+
+# Written last into an installed dependency folder: the install finished (a folder
+# without it is rebuilt). Never shipped in a package.
+DEPENDENCIES_MARKER = ".lw-deps.json"

@@ -213,7 +213,7 @@ def secure_rest_document(document: dict[str, Any], ctx: Context, aws: AwsSession
     if not schemes:
         return
     document.setdefault("components", {})["securitySchemes"] = schemes
-    requirement = [{name: [] for name in schemes}]  # one object: every scheme must pass
+    requirement: list[dict[str, list[str]]] = [{name: [] for name in schemes}]  # one object: every scheme must pass
     for item in document["paths"].values():
         method = item.get("x-amazon-apigateway-any-method")
         if method is not None:

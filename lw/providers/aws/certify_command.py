@@ -6,15 +6,9 @@ Like ``lw deploy``, the public URL alone goes to stdout and the rest to stderr, 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from lw.core.errors import ProviderError, UsageError
-from lw.core.plan import apply_plan
+from lw.plugin import Invocation, ProviderError, UsageError, apply_plan
 from lw.providers.aws.certify import plan_certify
 from lw.providers.aws.errors import readable_changes
-
-if TYPE_CHECKING:
-    from lw.cli import Invocation
 
 
 def run_certify(inv: Invocation, dry_run: bool, timeout: int) -> None:

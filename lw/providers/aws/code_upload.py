@@ -13,6 +13,7 @@ same-named bucket in another account must neither receive the code nor be emptie
 from __future__ import annotations
 
 import base64
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,15 @@ def request_size(zip_size: int) -> int:
 
 def fits_inline(zip_size: int) -> bool:
     return zip_size <= DIRECT_UPLOAD_LIMIT and request_size(zip_size) <= REQUEST_LIMIT
+
+
+def code_sha256(path: Path) -> str:
+    """Lambda's ``CodeSha256``: base64 of the zip's SHA-256 digest."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return base64.b64encode(digest.digest()).decode()
 
 
 @dataclass

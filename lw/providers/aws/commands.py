@@ -9,19 +9,15 @@ when the command runs.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from lw.core.hookspecs import hookimpl
-
-if TYPE_CHECKING:
-    from lw.cli import Invocation
+from lw.plugin import Invocation, UsageError, command, hookimpl
 
 
 def _policy(inv: Invocation, account_id: str) -> None:
     """Print the least-privilege execution policy derived from the app's code."""
-    from lw.core.errors import UsageError
     from lw.providers.aws.policygen import policy_report
 
     session = inv.session()
@@ -41,12 +37,10 @@ def _policy(inv: Invocation, account_id: str) -> None:
 
 @hookimpl
 def lw_register_commands(cli: click.Group) -> None:
-    from lw.cli import lw_command
-
     @cli.command(name="policy")
     @click.option("--account-id", default="*", show_default=True,
                   help="AWS account id to put in the ARNs (default: any account).")
-    @lw_command
+    @command(provider="aws")
     def policy(inv: Any, account_id: str) -> None:
         """Print the least-privilege IAM policy the app's code needs (static analysis
         of its boto3 calls, plus its event sources and log group)."""
@@ -59,7 +53,7 @@ def lw_register_commands(cli: click.Group) -> None:
                   help="Write the template here (.json: JSON, else YAML); default: stdout.")
     @click.option("--s3-bucket", help="Bucket for the package the template references (default: s3_bucket).")
     @click.option("--no-upload", is_flag=True, help="SAM only: reference the local zip; sam deploy uploads it.")
-    @lw_command
+    @command(provider="aws")
     def template(inv: Any, fmt: str, output: str | None, s3_bucket: str | None, no_upload: bool) -> None:
         """Export the stage as a CloudFormation or SAM template of the same resources,
         names and policy that lw deploy plans."""
@@ -71,7 +65,7 @@ def lw_register_commands(cli: click.Group) -> None:
     @click.option("--dry-run", is_flag=True, help="Print the plan and change nothing.")
     @click.option("--timeout", type=click.IntRange(min=0), default=600, show_default=True,
                   help="Seconds to wait for ACM to validate a new certificate.")
-    @lw_command
+    @command(provider="aws")
     def certify(inv: Any, dry_run: bool, timeout: int) -> None:
         """Give the stage its custom `domain`: an ACM certificate validated through
         Route 53 (unless certificate_arn is set), the API Gateway domain, its mapping

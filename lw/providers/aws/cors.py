@@ -15,7 +15,7 @@ from typing import Any
 
 from lw.core.context import Context
 from lw.core.errors import ConfigError
-from lw.core.plan import Change, Outputs
+from lw.core.plan import Action, Change, Outputs
 from lw.runtime.cors import CorsRules
 
 MAX_AGE_LIMIT = 86400  # HTTP APIs and Function URLs refuse more
@@ -184,7 +184,7 @@ def plan_http_api(ctx: Context, client: Any, api: dict[str, Any], resource: str)
         else:
             client.delete_cors_configuration(ApiId=api_id)
 
-    action = "delete" if not wanted else ("create" if not current else "update")
+    action: Action = "delete" if not wanted else ("create" if not current else "update")
     return [Change(action, f"{resource} CORS", describe(wanted) if wanted else "cors is off", apply,
                    step="set HTTP API CORS")]
 

@@ -13,9 +13,10 @@ mapping is kept in ``Mapping.api`` so it is deleted through the API that made it
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from lw.core.context import Context
 from lw.core.errors import ConfigError, ProviderError
@@ -214,7 +215,7 @@ def _read_api_mappings(aws: AwsSession, name: str) -> list[Mapping]:
     token: str | None = None
     while True:  # botocore has no paginator for GetApiMappings
         params = {"DomainName": name, **({"NextToken": token} if token else {})}
-        page = aws_call("read", f"API mappings of {name}", lambda params=params: v2.get_api_mappings(**params))
+        page = aws_call("read", f"API mappings of {name}", functools.partial(v2.get_api_mappings, **params))
         items += page.get("Items") or []
         token = page.get("NextToken")
         if not token:

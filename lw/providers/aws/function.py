@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from lw.core.artifact import Artifact
 from lw.core.context import Context
@@ -23,7 +24,7 @@ from lw.core.errors import ConfigError, ProviderError
 from lw.core.model import AppModel
 from lw.core.plan import Change, Outputs
 from lw.providers.aws import names
-from lw.providers.aws.code_upload import CodeSource, plan_code_source
+from lw.providers.aws.code_upload import CodeSource, code_sha256, plan_code_source
 from lw.providers.aws.concurrency import reserved as reserved_concurrency
 from lw.providers.aws.concurrency import reserved_change
 from lw.providers.aws.errors import read_or_none
@@ -48,15 +49,6 @@ class LiveFunction:
     concurrency: int | None
     alias_version: str | None
     released: dict[str, Any] | None
-
-
-def code_sha256(path: Path) -> str:
-    """Lambda's ``CodeSha256``: base64 of the zip's SHA-256 digest."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return base64.b64encode(digest.digest()).decode()
 
 
 def desired_configuration(ctx: Context, role_arn: str, handler: str,

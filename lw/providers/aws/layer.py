@@ -150,8 +150,7 @@ def plan_layer(ctx: Context, aws: AwsSession, artifact: Artifact) -> LayerPlan |
 
 
 def _publish_changes(ctx: Context, aws: AwsSession, name: str, dependencies: Artifact) -> list[Change]:
-    from lw.providers.aws.code_upload import plan_code_source
-    from lw.providers.aws.function import code_sha256
+    from lw.providers.aws.code_upload import code_sha256, plan_code_source
 
     lam = aws.client("lambda")
     app = ctx.app

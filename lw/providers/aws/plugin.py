@@ -8,11 +8,19 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-from lw.core.artifact import Artifact, Build
-from lw.core.context import Context
-from lw.core.hookspecs import hookimpl
-from lw.core.plan import Change
-from lw.core.provider import InvokeRequest, InvokeResult, LogQuery, ProviderInfo, RollbackTarget, Status
+from lw.plugin import (
+    Artifact,
+    Build,
+    Change,
+    Context,
+    InvokeRequest,
+    InvokeResult,
+    LogQuery,
+    ProviderInfo,
+    RollbackTarget,
+    Status,
+    hookimpl,
+)
 from lw.providers.aws import regions, settings
 from lw.providers.aws.errors import readable_changes
 from lw.providers.aws.session import AwsSession
@@ -41,15 +49,16 @@ def lw_providers() -> Iterable[ProviderInfo]:
             settings=settings.SETTINGS,
             block_settings=settings.BLOCK_SETTINGS,
             provided_packages=settings.PROVIDED_PACKAGES,
+            options=settings.OPTIONS,
         )
     ]
 
 
 @hookimpl
 def lw_package(ctx: Context, build: Build) -> Artifact:
-    from lw.providers.aws.package import package
+    from lw.providers.aws.package import package as package_for_lambda
 
-    return package(ctx, build)
+    return package_for_lambda(ctx, build)
 
 
 @hookimpl

@@ -8,7 +8,7 @@ few that exist only inside the block.
 from __future__ import annotations
 
 from lw.core.packaging.archive import SizeLimits
-from lw.core.provider import SettingSpec
+from lw.core.provider import OptionSpec, SettingSpec
 
 AWS = ("aws",)
 
@@ -30,6 +30,12 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("domain_endpoint_type", (str,), "REGIONAL",
                 "Endpoint of the `domain` lw certify creates: `REGIONAL` (certificate in the stage's region) or "
                 "`EDGE` (CloudFront, certificate in us-east-1; REST APIs only).", AWS, choices=("REGIONAL", "EDGE")),
+)
+
+# Command-line options of every lw command, for this provider (``ctx.option(name)``).
+OPTIONS: tuple[OptionSpec, ...] = (
+    OptionSpec("region", "AWS region (overrides aws_region)."),
+    OptionSpec("profile", "AWS profile (overrides profile_name)."),
 )
 
 # Distributions the Lambda Python runtime already ships; never packaged. The packaging

@@ -1,7 +1,8 @@
 """The local provider: the AWS package, run on this machine the way Lambda runs it.
 
-Hooks are thin: packaging reuses the AWS provider's package hook (the point is to run
-the very artifact Lambda would get), planning lives in ``deployer`` and the runtime in
+Hooks are thin: packaging calls the AWS provider's package hook through the plugin
+manager (the point is to run the very artifact Lambda would get, from whichever plugin
+answers for ``aws``), planning lives in ``deployer`` and the runtime in
 ``supervisor``. Status, logs and invoke read the deployment folder and the admin API.
 """
 
@@ -10,25 +11,36 @@ from __future__ import annotations
 import json
 from typing import Iterable, Iterator
 
-from lw.core.artifact import Artifact, Build, Target
-from lw.core.context import Context
-from lw.core.errors import ProviderError, UsageError
-from lw.core.hookspecs import hookimpl
-from lw.core.plan import Change
-from lw.core.provider import InvokeRequest, InvokeResult, LogQuery, ProviderInfo, RollbackTarget, Status
+from lw.plugin import (
+    Artifact,
+    Build,
+    Change,
+    Context,
+    InvokeRequest,
+    InvokeResult,
+    LogQuery,
+    ProviderError,
+    ProviderInfo,
+    RollbackTarget,
+    Status,
+    Target,
+    UsageError,
+    build_neutral,
+    hookimpl,
+    provider_hook,
+)
 from lw.providers.local import client, deployer, logfile, settings
 
 
 @hookimpl
 def lw_providers() -> Iterable[ProviderInfo]:
-    from lw.providers.aws.settings import PROVIDED_PACKAGES
-
     return [
         ProviderInfo(
             name="local",
             description="This machine: the AWS package run by the real Lambda runtime client, no cloud account needed.",
             block_settings=settings.BLOCK_SETTINGS,
-            provided_packages=PROVIDED_PACKAGES,
+            provided_packages=settings.PROVIDED_PACKAGES,
+            options=settings.OPTIONS,
         )
     ]
 
@@ -36,27 +48,23 @@ def lw_providers() -> Iterable[ProviderInfo]:
 @hookimpl
 def lw_package(ctx: Context, build: Build) -> Artifact:
     """The AWS provider's artifact, built for the interpreter lw runs with."""
-    from lw.providers.aws.package import package as aws_package
-
     if ctx.app.python_version != deployer.RUNNING_PYTHON:
         ctx.reporter.warn(
             f"stage '{ctx.app.stage}' says runtime {ctx.app.runtime} but the local runtime runs Python "
             f"{deployer.RUNNING_PYTHON}: the local package is built for {deployer.RUNNING_PYTHON}"
         )
         build = _rebuild_for_running_python(ctx, build)
-    # The same function the aws provider's package hook runs: the local runtime runs
-    # exactly the artifact Lambda would get (both ship in this distribution).
-    return aws_package(ctx, build)
+    # The aws provider's own package hook: the local runtime runs exactly the artifact
+    # Lambda would get, even when another plugin answers for aws.
+    artifact: Artifact = provider_hook(ctx, "aws", "lw_package")(ctx=ctx, build=build)
+    return artifact
 
 
 def _rebuild_for_running_python(ctx: Context, build: Build) -> Build:
-    from lw.core import packaging
-    from lw.providers.aws.settings import PROVIDED_PACKAGES
-
     app = ctx.app
     target = Target(python_version=deployer.RUNNING_PYTHON, architecture=app.architecture,
-                    exclude_packages=PROVIDED_PACKAGES)
-    return packaging.build_neutral(
+                    exclude_packages=settings.PROVIDED_PACKAGES)
+    return build_neutral(
         app, target, cache_dir=ctx.cache_dir, work_dir=ctx.work_dir / "build" / f"local-{app.stage}-py",
         reporter=ctx.reporter, include=tuple(app.settings.get("include") or ()),
         exclude=tuple(app.settings.get("exclude") or ()),

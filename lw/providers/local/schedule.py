@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Union
 
 from lw.core.errors import ConfigError
 
@@ -68,7 +67,7 @@ class Cron:
         raise ConfigError(f"schedule cron expression never fires in the next 8 years: {self}")
 
 
-Schedule = Union[Rate, Cron]
+Schedule = Rate | Cron
 
 
 def parse_expression(expression: str) -> Schedule:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lw.core.model import AppModel
-from lw.core.provider import SettingSpec
+from lw.core.provider import OptionSpec, SettingSpec
 
 LOCAL = ("local",)
 
@@ -24,6 +24,16 @@ BLOCK_SETTINGS: tuple[SettingSpec, ...] = (
                 "Seconds a client has to send a whole request to the local URL; slower clients are cut off.",
                 LOCAL),
 )
+
+# Command-line options of every lw command, for this provider (``ctx.option(name)``).
+OPTIONS: tuple[OptionSpec, ...] = (
+    OptionSpec("port", "Local provider: port to serve on (overrides the local: block's port).", int),
+    OptionSpec("region", "AWS region the local function sees as AWS_REGION (overrides aws_region)."),
+)
+
+# What the local runtime provides besides the package, as Lambda's image does (see
+# ``isolation``): the AWS SDK. What only it needs is left out too.
+PROVIDED_PACKAGES: tuple[str, ...] = ("boto3", "botocore", "s3transfer")
 
 _DEFAULTS = {spec.name: spec.default for spec in BLOCK_SETTINGS}
 

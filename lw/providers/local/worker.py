@@ -20,12 +20,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable, Protocol
 
 from lw.providers.local import framing, isolation
-
-if TYPE_CHECKING:
-    from lw.providers.local.pool import Pool
 
 API_PREFIX = "/2018-06-01/runtime"
 
@@ -69,8 +66,19 @@ class WorkerSpec:
     tmp_root: Path | None = None  # each worker's private /tmp is made under it
 
 
+class InvocationQueue(Protocol):
+    """What a worker takes from its pool (``pool.Pool``), named here so that the worker
+    does not import the pool that imports it."""
+
+    generation: int
+
+    def next_invocation(self, wait: float) -> Invocation | None: ...
+
+    def requeue(self, invocation: Invocation) -> None: ...
+
+
 class Worker:
-    def __init__(self, pool: Pool, index: int, spec: WorkerSpec, emit: Callable[[str, str], None]) -> None:
+    def __init__(self, pool: InvocationQueue, index: int, spec: WorkerSpec, emit: Callable[[str, str], None]) -> None:
         self.pool = pool
         self.index = index
         self.spec = spec
@@ -102,7 +110,7 @@ class Worker:
     @property
     def runtime_api(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"{host}:{port}"
+        return f"{host!s}:{port}"
 
     def start(self) -> None:
         self.state, self.init_error = "starting", None

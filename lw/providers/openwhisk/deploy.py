@@ -11,7 +11,7 @@ from typing import Any
 
 from lw.core.artifact import Artifact
 from lw.core.errors import ConfigError, ProviderError
-from lw.core.plan import Change
+from lw.core.plan import Action, Change, Phase
 from lw.providers.openwhisk import actions, releases
 from lw.providers.openwhisk.names import ANN_ARTIFACT, APP_ACTION, EVENTS_ACTION, annotations_of
 from lw.providers.openwhisk.remote import Remote

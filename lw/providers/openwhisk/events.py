@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from lw.core.errors import ProviderError
-from lw.core.plan import Change
+from lw.core.plan import Action, Change
 from lw.providers.openwhisk import feeds, rules, schedules, triggers
 from lw.providers.openwhisk.client import ControllerError, path_of
 from lw.providers.openwhisk.names import ANN_CONFIG, annotations_of
@@ -86,7 +86,7 @@ def _plan_trigger(remote: Remote, spec: TriggerSpec, owned: Mapping[str, Any] | 
             raise ProviderError(f"trigger {spec.trigger} already exists in namespace {names.namespace} and was not created by lw for this stage")
     elif annotations_of(owned).get(ANN_CONFIG) == spec.config_hash() and triggers.feed_of(owned) == spec.feed:
         return Change("noop", resource, "unchanged")
-    verb = "create" if owned is None else "update"
+    verb: Action = "create" if owned is None else "update"
 
     def apply(outputs: dict[str, Any]) -> None:
         replace_trigger(remote, spec, owned)
@@ -149,7 +149,7 @@ def _plan_rule(remote: Remote, spec: TriggerSpec, exists: bool, relink: bool) ->
             return Change("noop", resource, "disabled")
     elif not relink and rules.rule_matches(current, names, spec.trigger):
         return Change("noop", resource, "unchanged")
-    verb = "create" if current is None else "update"
+    verb: Action = "create" if current is None else "update"
 
     def apply(outputs: dict[str, Any]) -> None:
         rules.put_rule(remote, rule, spec.trigger)

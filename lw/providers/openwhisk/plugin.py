@@ -8,19 +8,31 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-from lw.core import entry
-from lw.core.artifact import Artifact, Build
-from lw.core.context import Context
-from lw.core.hookspecs import hookimpl
-from lw.core.packaging.archive import SizeLimits
-from lw.core.plan import Change
-from lw.core.provider import InvokeRequest, InvokeResult, LogQuery, ProviderInfo, RollbackTarget, SettingSpec, Status
+from lw.plugin import (
+    Artifact,
+    Build,
+    Change,
+    Context,
+    InvokeRequest,
+    InvokeResult,
+    LogQuery,
+    ProviderInfo,
+    RollbackTarget,
+    SettingSpec,
+    SizeLimits,
+    Status,
+    artifact_path,
+    entry_module,
+    hookimpl,
+    package_files,
+    write_zip,
+)
 from lw.providers.openwhisk import deploy, events, invoke, logs, releases, status, undeploy
 from lw.providers.openwhisk.remote import connect
 
 PROVIDER = "openwhisk"
 # The Python runtime imports ``__main__`` from the unzipped action and calls ``main``.
-ENTRY_MODULE = entry.entry_module("__main__.py", runtime_module="openwhisk", factory="main_from_settings",
+ENTRY_MODULE = entry_module("__main__.py", runtime_module="openwhisk", factory="main_from_settings",
                                   attribute="main", what="OpenWhisk entry point")
 # The controller checks the action's code string, i.e. the zip's base64 (Exec.maxSize).
 LIMITS = SizeLimits(base64_bytes=48 * 1024 * 1024, label="OpenWhisk")
@@ -55,14 +67,12 @@ def lw_providers() -> Iterable[ProviderInfo]:
 
 @hookimpl
 def lw_package(ctx: Context, build: Build) -> Artifact:
-    from lw.core import packaging
-
-    files = entry.package_files(ctx, ENTRY_MODULE)
-    out = entry.artifact_path(ctx, "openwhisk")
+    files = package_files(ctx, ENTRY_MODULE)
+    out = artifact_path(ctx, "openwhisk")
     omit = [name for name in RUNTIME_MISREADS if (build.root / name).is_file()]
     for name in omit:
         ctx.reporter.debug(f"{name} left out of the OpenWhisk package: {RUNTIME_MISREADS[name]}")
-    return packaging.write_zip(build, files, out, handler="main", size_limits=LIMITS, omit=omit)
+    return write_zip(build, files, out, handler="main", size_limits=LIMITS, omit=omit)
 
 
 @hookimpl

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from lw.core.provider import Status
 from lw.providers.openwhisk import activations, releases, triggers
@@ -12,7 +13,7 @@ from lw.providers.openwhisk.remote import Remote
 
 def describe(remote: Remote, *, recent: int = 10) -> Status:
     names = remote.names
-    facts = {"provider": "openwhisk", "apihost": names.apihost, "namespace": names.namespace, "package": names.package}
+    facts: dict[str, Any] = {"provider": "openwhisk", "apihost": names.apihost, "namespace": names.namespace, "package": names.package}
     package = remote.get("packages", names.package)
     if package is None or not names.owns(package):
         return Status(deployed=False, facts=facts)

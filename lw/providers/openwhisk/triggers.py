@@ -104,18 +104,18 @@ def _specs_for(binding: EventBinding, names: Names, where: str) -> Iterator[Trig
         if not binding.expressions:
             raise ConfigError(f"{where}: a schedule needs an expression")
     elif binding.kind == "trigger":
-        params = binding.options.get("parameters")
+        given = binding.options.get("parameters")
         yield TriggerSpec(
             binding.name, names.trigger(binding.source or binding.name), "trigger", None,
-            dict(params) if isinstance(params, Mapping) else {}, binding.enabled,
+            dict(given) if isinstance(given, Mapping) else {}, binding.enabled,
         )
     elif binding.kind == "feed":
         if not binding.source:
             raise ConfigError(f"{where}: a feed event needs the feed action's name")
-        params = binding.options.get("parameters")
-        if not isinstance(params, Mapping):
-            params = {k: v for k, v in binding.options.items() if k not in _RESERVED_OPTIONS}
-        yield TriggerSpec(binding.name, names.trigger(binding.name), "feed", binding.source, dict(params), binding.enabled)
+        given = binding.options.get("parameters")
+        if not isinstance(given, Mapping):
+            given = {k: v for k, v in binding.options.items() if k not in _RESERVED_OPTIONS}
+        yield TriggerSpec(binding.name, names.trigger(binding.name), "feed", binding.source, dict(given), binding.enabled)
     else:
         raise ConfigError(f"{where}: event kind {binding.kind!r} is not supported on OpenWhisk")
 

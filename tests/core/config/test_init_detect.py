@@ -117,11 +117,14 @@ def test_init_django_writes_django_settings(project):
     assert (app.django_settings, app.app_function) == ("site1.settings", None)
 
 
-def test_init_refuses_to_overwrite_without_yes(project):
+def test_init_refuses_to_overwrite_without_force(project):
     make(project, {"app.py": "from flask import Flask\napp = Flask(__name__)\n", "lw.yml": "dev: {}\n"})
-    with pytest.raises(UsageError, match="lw.yml: already exists; pass --yes to overwrite it"):
+    with pytest.raises(UsageError, match="lw.yml: already exists; pass --force to overwrite it"):
         run_init(project, yes=False, from_zappa=None, prompt=Answers())
-    run_init(project, yes=True, from_zappa=None, prompt=no_prompt)
+    with pytest.raises(UsageError, match="pass --force"):  # --yes answers questions, it does not agree to a loss
+        run_init(project, yes=True, from_zappa=None, prompt=no_prompt)
+    assert (project / "lw.yml").read_text() == "dev: {}\n"
+    run_init(project, yes=True, from_zappa=None, prompt=no_prompt, force=True)
     assert load(project / "lw.yml").app_function == "app.app"
 
 
@@ -153,9 +156,15 @@ def test_cli_init_yes_and_from_zappa(project):
     assert load(project / "lw.yml").app_function == "app.app"
 
     (project / "zappa_settings.json").write_text('{"prod": {"app_function": "app.app", "slim_handler": true}}')
+    before = (project / "lw.yml").read_text()
     result = CliRunner().invoke(main, ["init", "--yes", "--from-zappa", "zappa_settings.json"])
+    assert result.exit_code == 2 and "lw.yml: already exists; pass --force to overwrite it" in result.output
+    assert (project / "lw.yml").read_text() == before
+    result = CliRunner().invoke(main, ["init", "--yes", "--force", "--from-zappa", "zappa_settings.json"])
     assert result.exit_code == 0, result.output
-    assert "slim_handler: dropped" in result.output
+    assert "slim_handler: dropped, not supported yet" in result.output
+    written = (project / "lw.yml").read_text()
+    assert written.endswith("\n") and not written.endswith("\n\n")
     assert load(project / "lw.yml").stage == "prod"
 
 

@@ -115,7 +115,9 @@ def test_conversion_keeps_zappa_names_and_renames_the_rest(zappa_file):
     assert notes == [
         "stage 'dev': project_name: 'Your_Project' became 'your-project' (lowercase letters, digits and '-'); "
         "remote resource names change",
-        "stage 'dev': slim_handler: dropped (lw packages are small enough to upload directly)",
+        "stage 'dev': slim_handler: dropped, not supported yet (lw cannot yet load dependencies from S3 at "
+        "start-up; the package must fit Lambda's 250 MB unzipped limit as it is (lw package prints its size): "
+        "trim it with exclude, or keep this app on Zappa until lw supports big apps)",
         "stage 'dev': include: dropped (Zappa's include loads shared libraries; lw's include means something "
         "else (ship files that look like secrets))",
         "stage 'dev': events[2]: dropped: lw serves s3, sns, sqs, dynamodb, kinesis sources, not "
@@ -143,10 +145,28 @@ def test_converted_project_loads_in_lw(zappa_file, project):
 
 def test_unknown_zappa_keys_are_dropped_with_a_note(project):
     path = project / "zappa_settings.json"
-    path.write_text(json.dumps({"dev": {"app_function": "a.b", "alb_enabled": True, "use_apigateway": True}}))
+    path.write_text(json.dumps({"dev": {"app_function": "a.b", "use_apigateway": True, "cors_everything": True}}))
     config, notes = convert_with_notes(path)
     assert config == {"dev": {"provider": "aws", "app_function": "a.b"}}
-    assert notes == ["stage 'dev': alb_enabled: dropped (lw has no such setting)"]
+    assert notes == ["stage 'dev': cors_everything: dropped (lw has no such setting)"]
+
+
+@pytest.mark.parametrize("key", ["slim_handler", "async_source", "alb_enabled"])
+def test_unsupported_zappa_features_are_named_as_such(project, key):
+    """Not "small enough" or "no such setting": lw lacks the feature, and the note says
+    what to do until it has it."""
+    path = project / "zappa_settings.json"
+    path.write_text(json.dumps({"dev": {"app_function": "a.b", key: True}}))
+    _, notes = convert_with_notes(path)
+    assert len(notes) == 1 and notes[0].startswith(f"stage 'dev': {key}: dropped, not supported yet (")
+    assert "small enough" not in notes[0] and "no such setting" not in notes[0]
+
+
+def test_written_config_ends_with_one_newline(project):
+    path = project / "zappa_settings.json"
+    path.write_text(json.dumps({"dev": {"app_function": "a.b"}}))
+    text = run_init(project, yes=True, from_zappa=path, prompt=lambda q, d: d).read_text()
+    assert text.endswith("\n") and not text.endswith("\n\n")
 
 
 def test_bad_zappa_files_are_clear_errors(project):
@@ -170,3 +190,16 @@ def test_from_zappa_refuses_to_overwrite(project, zappa_file):
     (project / "lw.yml").write_text("dev: {app_function: a.b}\n")
     with pytest.raises(UsageError, match="already exists"):
         run_init(project, yes=False, from_zappa=zappa_file, prompt=lambda q, d: d)
+
+
+def test_toml_settings_on_python_without_tomllib_is_a_config_error(project, monkeypatch):
+    """Python 3.10 has no tomllib: a one-line error, not an ImportError at import time."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "tomllib", None)  # what `import tomllib` finds on 3.10
+    path = project / "zappa_settings.toml"
+    path.write_text('[dev]\napp_function = "a.b"\n')
+    with pytest.raises(ConfigError, match="needs Python 3.11 or newer"):
+        convert(path)
+    (project / "zappa_settings.json").write_text('{"dev": {"app_function": "a.b"}}')
+    assert convert(project / "zappa_settings.json")["dev"]["app_function"] == "a.b"

@@ -66,7 +66,7 @@ class SwaggerValidator:
         if op is None:
             return problems
         declared = {(p["name"], p["in"]): p for p in op.parameters}
-        for name, value in path_params.items():
+        for name in path_params:
             spec = declared.get((name, "path"))
             if spec is None:
                 problems.append(f"path parameter {name} is not declared")

@@ -13,7 +13,7 @@ from typing import Any
 
 from lw.core.errors import ProviderError
 from lw.core.model import EventBinding
-from lw.core.plan import Change, Outputs
+from lw.core.plan import Action, Change, Outputs
 from lw.providers.aws.errors import aws_message
 from lw.providers.aws.events.arns import bucket_arn, parse_source
 from lw.providers.aws.events.bindings import label, option, source_arn
@@ -134,7 +134,7 @@ def _bucket_change(target: Target, bucket: str, configured: list[EventBinding], 
     reason = "; ".join(
         f"{what} {', '.join(ids)}" for what, ids in (("add", added), ("update", changed), ("remove", removed)) if ids
     )
-    action = "create" if not existing else "delete" if not wanted else "update"
+    action: Action = "create" if not existing else "delete" if not wanted else "update"
     return Change(action, resource, reason + " (other entries kept)", _merge(target, bucket, list(wanted.values())),
                   step="write bucket notifications", phase="release" if added else "build")  # new: after the alias move
 

@@ -52,7 +52,7 @@ class ServiceInfo:
         return self.methods.get(method)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def service(name: str) -> ServiceInfo | None:
     """The client-level API of ``name`` (``None`` for a name botocore does not know)."""
     try:
@@ -68,7 +68,7 @@ def service(name: str) -> ServiceInfo | None:
                        input_members=members)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def waiter_operation(service_name: str, waiter_method: str) -> str | None:
     """``get_waiter("bucket_exists")`` -> ``HeadBucket`` (the operation it polls)."""
     try:
@@ -81,7 +81,7 @@ def waiter_operation(service_name: str, waiter_method: str) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def paginated_operation(service_name: str, paginator_method: str) -> str | None:
     """``get_paginator("list_objects_v2")`` -> ``ListObjectsV2`` when it can paginate."""
     info = service(service_name)
@@ -96,11 +96,11 @@ def paginated_operation(service_name: str, paginator_method: str) -> str | None:
     return operation
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def resource_model(service_name: str) -> Mapping[str, Any] | None:
     """boto3's resource definition for the service (``None`` when it has no resources)."""
     try:
-        return _resource_loader().load_service_model(service_name, "resources-1")  # type: ignore[no-any-return]
+        return _resource_loader().load_service_model(service_name, "resources-1")
     except (UnknownServiceError, DataNotFoundError):
         return None
 

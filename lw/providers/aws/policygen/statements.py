@@ -60,11 +60,11 @@ def build_statements(pairs: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
     ordered = sorted(((sorted(resources), actions) for actions, resources in by_actions.items()),
                      key=lambda item: (item[0] == [WILDCARD], item[0], item[1]))
     statements = []
-    for index, (resources, actions) in enumerate(ordered, start=1):
+    for index, (resources, granted) in enumerate(ordered, start=1):
         statements.append({
             "Sid": f"{SID_PREFIX}{index}",
             "Effect": "Allow",
-            "Action": list(actions),
+            "Action": list(granted),
             "Resource": resources[0] if len(resources) == 1 else resources,
         })
     return statements

@@ -7,7 +7,7 @@ Only the values that lead to a boto3 call are modelled; anything else is ``None`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Union
+from typing import Any, Mapping, TypeAlias
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ class Literal:
     value: Any
 
 
-Value = Union[Boto3Module, Factory, SessionValue, ClientValue, ResourceValue, CollectionValue, PaginatorValue,
-              WaiterValue, BatchWriterValue, FunctionValue, ModuleRef, ImportedName, Literal]
+Value: TypeAlias = (Boto3Module | Factory | SessionValue | ClientValue | ResourceValue | CollectionValue | PaginatorValue
+         | WaiterValue | BatchWriterValue | FunctionValue | ModuleRef | ImportedName | Literal)
 
 Params = Mapping[str, Any]

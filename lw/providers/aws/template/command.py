@@ -9,23 +9,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from lw.core.artifact import Artifact
-from lw.core.errors import PackagingError, UsageError
-from lw.core.plan import Plan, apply_plan
-
-if TYPE_CHECKING:
-    from lw.cli import Invocation
+from lw.plugin import Artifact, Invocation, PackagingError, Plan, UsageError, apply_plan, package
 
 
 def run_template(inv: Invocation, fmt: str, output: str | None, s3_bucket: str | None, no_upload: bool) -> None:
-    from lw.core import workflow
     from lw.providers.aws import regions
-    from lw.providers.aws.code_upload import plan_s3_upload
-    from lw.providers.aws.function import code_sha256
+    from lw.providers.aws.code_upload import code_sha256, plan_s3_upload
     from lw.providers.aws.plugin import session_for
     from lw.providers.aws.template import CodeLocation, build_template, render
 
@@ -38,7 +31,7 @@ def run_template(inv: Invocation, fmt: str, output: str | None, s3_bucket: str |
     if no_upload and fmt != "sam":
         raise UsageError("--no-upload needs --format sam: plain CloudFormation can only take the package from S3")
     out = Path(output) if output else None
-    artifact = workflow.package(session)
+    artifact = package(session)
     # A global stage is exported one region at a time: --region, else its first.
     aws = regions.sessions_for(ctx)[0] if regions.is_global(ctx) else session_for(ctx)
     upload = Plan()

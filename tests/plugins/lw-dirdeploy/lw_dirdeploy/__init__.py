@@ -12,27 +12,40 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Iterable, Iterator
 
-from lw.core import entry, packaging
-from lw.core.hookspecs import hookimpl
-from lw.core.plan import Change
-from lw.core.provider import InvokeResult, ProviderInfo, SettingSpec, Status
+from lw.plugin import (
+    Artifact,
+    Build,
+    Change,
+    Context,
+    InvokeRequest,
+    InvokeResult,
+    LogQuery,
+    ProviderInfo,
+    SettingSpec,
+    Status,
+    artifact_path,
+    entry_module,
+    hookimpl,
+    package_files,
+    write_zip,
+)
 
 NAME = "dirdeploy"
 
 
-def _stage_dir(ctx: Any) -> Path:
+def _stage_dir(ctx: Context) -> Path:
     root = Path(ctx.app.provider_settings.get("root") or ctx.work_dir / "dirdeploy").expanduser()
     return root / ctx.app.name
 
 
-def _manifest(ctx: Any) -> dict[str, Any] | None:
+def _manifest(ctx: Context) -> dict | None:
     path = _stage_dir(ctx) / "current.json"
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def _write_manifest(ctx: Any, **updates: Any) -> None:
+def _write_manifest(ctx: Context, **updates: object) -> None:
     current = _manifest(ctx) or {}
     current.update(updates)
     path = _stage_dir(ctx) / "current.json"
@@ -52,26 +65,25 @@ def lw_providers() -> Iterable[ProviderInfo]:
 
 
 @hookimpl
-def lw_package(ctx: Any, build: Any) -> Any:
+def lw_package(ctx: Context, build: Build) -> Artifact:
     # Lambda-style entry point: lw's AWS runtime shim, built from the embedded settings.
-    module = entry.entry_module("handler.py", runtime_module="aws", factory="handler_from_settings",
-                                attribute="handler", what="dirdeploy entry point")
-    files = entry.package_files(ctx, module)
-    return packaging.write_zip(build, files, entry.artifact_path(ctx, NAME), handler="handler.handler")
+    module = entry_module("handler.py", runtime_module="aws", factory="handler_from_settings",
+                          attribute="handler", what="dirdeploy entry point")
+    return write_zip(build, package_files(ctx, module), artifact_path(ctx, NAME), handler="handler.handler")
 
 
 @hookimpl
-def lw_deploy(ctx: Any, artifact: Any) -> list[Change]:
+def lw_deploy(ctx: Context, artifact: Artifact) -> list[Change]:
     current = _manifest(ctx) or {}
     if current.get("sha256") == artifact.sha256:
         return [Change("noop", f"release {artifact.sha256[:12]}", "code unchanged")]
     release = _stage_dir(ctx) / "releases" / f"{artifact.sha256}.zip"
 
-    def upload(outputs: dict[str, Any]) -> None:
+    def upload(outputs: dict) -> None:
         release.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(artifact.path, release)
 
-    def switch(outputs: dict[str, Any]) -> None:
+    def switch(outputs: dict) -> None:
         history = [current["sha256"], *current.get("history", [])] if current.get("sha256") else []
         _write_manifest(ctx, sha256=artifact.sha256, history=history[:5])
 
@@ -82,13 +94,13 @@ def lw_deploy(ctx: Any, artifact: Any) -> list[Change]:
 
 
 @hookimpl
-def lw_route(ctx: Any) -> list[Change]:
+def lw_route(ctx: Context) -> list[Change]:
     url = (_stage_dir(ctx) / "current.json").as_uri()
     return [Change("noop", "route", url, outputs={"urls": [url]})]
 
 
 @hookimpl
-def lw_event(ctx: Any) -> list[Change]:
+def lw_event(ctx: Context) -> list[Change]:
     wanted = sorted(e.name for e in ctx.app.events_for())
     if (_manifest(ctx) or {}).get("events", []) == wanted:
         return [Change("noop", "event bindings", "unchanged")]
@@ -96,7 +108,7 @@ def lw_event(ctx: Any) -> list[Change]:
 
 
 @hookimpl
-def lw_undeploy(ctx: Any, keep_logs: bool) -> list[Change]:
+def lw_undeploy(ctx: Context, keep_logs: bool) -> list[Change]:
     folder = _stage_dir(ctx)
     if not folder.exists():
         return []
@@ -104,7 +116,7 @@ def lw_undeploy(ctx: Any, keep_logs: bool) -> list[Change]:
 
 
 @hookimpl
-def lw_status(ctx: Any) -> Status:
+def lw_status(ctx: Context) -> Status:
     current = _manifest(ctx)
     if not current:
         return Status(deployed=False)
@@ -112,10 +124,10 @@ def lw_status(ctx: Any) -> Status:
 
 
 @hookimpl
-def lw_logs(ctx: Any, query: Any) -> Iterator[str]:
+def lw_logs(ctx: Context, query: LogQuery) -> Iterator[str]:
     return iter([f"{ctx.app.name}: releases kept {len((_manifest(ctx) or {}).get('history', []))}"])
 
 
 @hookimpl
-def lw_invoke(ctx: Any, request: Any) -> InvokeResult:
+def lw_invoke(ctx: Context, request: InvokeRequest) -> InvokeResult:
     return InvokeResult(result={"would_send": request.to_command()})

@@ -1,0 +1,122 @@
+"""The public API for lw plugins and providers: everything a provider imports from lw.
+
+Import from here, never from ``lw.core.*`` or ``lw.cli``: the names below keep their
+meaning across minor releases (docs/plugins.md, "Stability"), while the modules they
+come from may be reorganised at any time. The built-in providers use this module too.
+
+    from lw.plugin import Change, ProviderInfo, Status, hookimpl
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+# Where each public name lives. Imported on first use (PEP 562), so that a plugin that
+# needs only ``hookimpl`` and ``ProviderInfo`` does not load the packaging engine at
+# every ``lw`` start.
+_SOURCES = {
+    "lw.core.artifact": ("Artifact", "Build", "Target"),
+    "lw.core.context": ("Context", "Reporter"),
+    "lw.core.entry": ("artifact_path", "entry_module", "package_files", "runtime_files", "settings_json"),
+    "lw.core.errors": ("ApplyError", "ConfigError", "LwError", "PackagingError", "ProviderError", "UsageError"),
+    "lw.core.hookspecs": ("hookimpl",),
+    "lw.core.invocation": ("Invocation", "command"),
+    "lw.core.model": ("AppModel", "EventBinding"),
+    "lw.core.packaging": ("SizeLimits", "build_neutral", "write_dependency_zip", "write_zip"),
+    "lw.core.plan": ("Action", "Change", "Outputs", "Phase", "Plan", "apply_plan"),
+    "lw.core.plugins": ("Providers", "make_plugin_manager"),
+    "lw.core.provider": ("InvokeRequest", "InvokeResult", "LogQuery", "OptionSpec", "ProviderInfo",
+                         "RollbackTarget", "SettingSpec", "Status"),
+    "lw.core.workflow": ("Session", "package", "provider_hook"),
+}
+_MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
+
+if TYPE_CHECKING:
+    from lw.core.artifact import Artifact, Build, Target
+    from lw.core.context import Context, Reporter
+    from lw.core.entry import artifact_path, entry_module, package_files, runtime_files, settings_json
+    from lw.core.errors import ApplyError, ConfigError, LwError, PackagingError, ProviderError, UsageError
+    from lw.core.hookspecs import hookimpl
+    from lw.core.invocation import Invocation, command
+    from lw.core.model import AppModel, EventBinding
+    from lw.core.packaging import SizeLimits, build_neutral, write_dependency_zip, write_zip
+    from lw.core.plan import Action, Change, Outputs, Phase, Plan, apply_plan
+    from lw.core.plugins import Providers, make_plugin_manager
+    from lw.core.provider import (
+        InvokeRequest,
+        InvokeResult,
+        LogQuery,
+        OptionSpec,
+        ProviderInfo,
+        RollbackTarget,
+        SettingSpec,
+        Status,
+    )
+    from lw.core.workflow import Session, package, provider_hook
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lw.plugin' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # once imported, a plain module attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+# Bumped when a name below changes incompatibly (see docs/plugins.md, "Stability").
+API_VERSION = 1
+
+__all__ = [
+    "API_VERSION",
+    "Action",
+    "AppModel",
+    "ApplyError",
+    "Artifact",
+    "Build",
+    "Change",
+    "ConfigError",
+    "Context",
+    "EventBinding",
+    "Invocation",
+    "InvokeRequest",
+    "InvokeResult",
+    "LogQuery",
+    "LwError",
+    "OptionSpec",
+    "Outputs",
+    "PackagingError",
+    "Phase",
+    "Plan",
+    "ProviderError",
+    "ProviderInfo",
+    "Providers",
+    "Reporter",
+    "RollbackTarget",
+    "Session",
+    "SettingSpec",
+    "SizeLimits",
+    "Status",
+    "Target",
+    "UsageError",
+    "apply_plan",
+    "artifact_path",
+    "build_neutral",
+    "command",
+    "entry_module",
+    "hookimpl",
+    "make_plugin_manager",
+    "package",
+    "package_files",
+    "provider_hook",
+    "runtime_files",
+    "settings_json",
+    "write_dependency_zip",
+    "write_zip",
+]

@@ -1,0 +1,57 @@
+"""Markers every test gets from what it uses, so that ``pytest -m "not slow"`` (or
+``not moto``, ``not subprocess``) is the quick loop while writing code.
+
+- ``moto``: the test uses the session's moto server (the ``moto_endpoint`` fixture).
+- ``subprocess``: it runs lw, pip, git or a worker as a separate process (the local
+  provider's ``lw_env``/``deployment_of`` fixtures, the installed example plugin, or a
+  module listed in ``SUBPROCESS_MODULES``).
+- ``slow``: it takes seconds (measured with ``--durations``); marked here by node id or
+  with ``@pytest.mark.slow`` in the test file.
+
+The whole suite still runs in CI; the markers only let a contributor choose.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+MOTO_FIXTURES = frozenset({"moto_endpoint"})
+SUBPROCESS_FIXTURES = frozenset({"lw_env", "deployment_of", "plugin_path"})
+# Test modules whose tests start processes directly (subprocess.run of lw, pip or git).
+SUBPROCESS_MODULES = frozenset({
+    "tests/test_readme.py",
+    "tests/core/test_third_party_provider.py",
+    "tests/core/config/test_config_docs.py",
+    "tests/core/packaging/test_packaging_gitignore_vs_git.py",
+    "tests/providers/aws/test_cli_flask_hello.py",
+    "tests/providers/openwhisk/test_ow_cli.py",
+    "tests/runtime/test_entry.py",
+    "tests/runtime/test_imports.py",
+})
+# Whole modules or single tests that take seconds each on a 2-core machine.
+SLOW = frozenset({
+    "tests/test_readme.py",
+    "tests/core/test_third_party_provider.py",
+    "tests/providers/aws/test_cli_flask_hello.py",
+    "tests/providers/aws/test_snapstart.py::test_snap_start_is_requested_on_published_versions",
+    "tests/providers/aws/test_template.py::test_cloudformation_template_lints_uploads_once_and_deploys_into_moto",
+    "tests/providers/local",
+    "tests/examples",
+})
+
+
+def _path_of(item: pytest.Item) -> str:
+    return item.nodeid.split("::")[0]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        path = _path_of(item)
+        if fixtures & MOTO_FIXTURES:
+            item.add_marker(pytest.mark.moto)
+        if fixtures & SUBPROCESS_FIXTURES or path in SUBPROCESS_MODULES:
+            item.add_marker(pytest.mark.subprocess)
+        test = item.nodeid.split("[")[0]  # every parameter set of a listed test
+        if any(test == slow or path == slow or path.startswith(slow + "/") for slow in SLOW):
+            item.add_marker(pytest.mark.slow)
