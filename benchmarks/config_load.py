@@ -80,7 +80,12 @@ def cases() -> list[tuple[str, str]]:
 def run(path: Path, how: str) -> dict[str, object]:
     done = subprocess.run([sys.executable, "-c", PROBE, str(path), how], capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
-        return {"seconds": float("nan"), "cpu": float("nan"), "mib": float("nan"), "outcome": "crashed: " + done.stderr.strip()[-60:]}
+        return {
+            "seconds": float("nan"),
+            "cpu": float("nan"),
+            "mib": float("nan"),
+            "outcome": "crashed: " + done.stderr.strip()[-60:],
+        }
     return json.loads(done.stdout)
 
 
@@ -96,8 +101,10 @@ def main() -> None:
             hows = ["lw"] + (["yaml.safe_load"] if args.peer else [])
             for how in hows:
                 row = run(path, how)
-                print(f"{name:<36} {how:<15} {row['seconds']:>8.3f} {row['cpu']:>7.3f} {row['mib']:>7.1f}  "
-                      f"{row['outcome']}")
+                print(
+                    f"{name:<36} {how:<15} {row['seconds']:>8.3f} {row['cpu']:>7.3f} {row['mib']:>7.1f}  "
+                    f"{row['outcome']}"
+                )
 
 
 if __name__ == "__main__":

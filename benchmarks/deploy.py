@@ -123,8 +123,11 @@ def start_moto_process() -> tuple[Any, str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([str(Path(sys.executable).with_name("moto_server")), "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("moto_server")), "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     endpoint = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -201,9 +204,16 @@ def measure(label: str, action: Callable[[], None], calls: Calls) -> dict[str, A
     elapsed = time.perf_counter() - started
     made = calls.take()
     mutating = [c for c in made if not c[1].startswith(READS)]
-    return {"label": label, "seconds": elapsed, "package": CLOCK.take(), "calls": len(made),
-            "mutating": len(mutating), "mutating_ops": Counter(op for _, op in mutating),
-            "uploaded": take_uploaded(calls), "retries": calls.take_retries()}
+    return {
+        "label": label,
+        "seconds": elapsed,
+        "package": CLOCK.take(),
+        "calls": len(made),
+        "mutating": len(mutating),
+        "mutating_ops": Counter(op for _, op in mutating),
+        "uploaded": take_uploaded(calls),
+        "retries": calls.take_retries(),
+    }
 
 
 class StrictLayer:
@@ -232,7 +242,6 @@ class StrictLayer:
         """``action()`` behind a fresh layer (its model is per run, as per test), with the
         call counter in front of it so that the layer's refusals are counted."""
         import pytest
-
         from botocore.client import BaseClient
 
         patcher = pytest.MonkeyPatch()
@@ -246,13 +255,23 @@ class StrictLayer:
             patcher.undo()
 
 
-def run_once(workdir: Path, endpoint: str, calls: Calls, *, example: Path = EXAMPLE, extra_config: str = "",
-             code_file: str = "app.py", strict: StrictLayer | None = None) -> list[dict[str, Any]]:
+def run_once(
+    workdir: Path,
+    endpoint: str,
+    calls: Calls,
+    *,
+    example: Path = EXAMPLE,
+    extra_config: str = "",
+    code_file: str = "app.py",
+    strict: StrictLayer | None = None,
+) -> list[dict[str, Any]]:
     """First deploy, no-op redeploy and code-only redeploy of a fresh copy of
     ``example`` (with ``extra_config`` appended to its stage), then undeploy."""
     if strict is not None:
-        return strict.run(calls, lambda: run_once(workdir, endpoint, calls, example=example,
-                                                  extra_config=extra_config, code_file=code_file))
+        return strict.run(
+            calls,
+            lambda: run_once(workdir, endpoint, calls, example=example, extra_config=extra_config, code_file=code_file),
+        )
     reset_moto(endpoint)
     project = workdir / example.name
     shutil.rmtree(project, ignore_errors=True)
@@ -284,8 +303,9 @@ def _median(runs: list[list[dict[str, Any]]], index: int, key: str) -> float:
     return statistics.median(run[index][key] for run in runs)
 
 
-def _repeat(args: argparse.Namespace, workdir: Path, endpoint: str, calls: Calls,
-            **variant: Any) -> list[list[dict[str, Any]]]:
+def _repeat(
+    args: argparse.Namespace, workdir: Path, endpoint: str, calls: Calls, **variant: Any
+) -> list[list[dict[str, Any]]]:
     run_once(workdir, endpoint, calls, **variant)  # warm the package cache and moto's lazy imports
     return [run_once(workdir, endpoint, calls, **variant) for _ in range(max(1, args.repeat))]
 
@@ -293,69 +313,91 @@ def _repeat(args: argparse.Namespace, workdir: Path, endpoint: str, calls: Calls
 def flask_section(args: argparse.Namespace, workdir: Path, endpoint: str, calls: Calls) -> None:
     runs = _repeat(args, workdir, endpoint, calls)
     print(f"examples/flask-hello -> AWS (moto server), median of {len(runs)} run(s), python {sys.version.split()[0]}")
-    print(f"{'step':<20} {'wall s':>7} {'package s':>10} {'AWS s':>6} {'API calls':>10} {'writes':>7} "
-          f"{'retries':>8}  mutating operations")
+    print(
+        f"{'step':<20} {'wall s':>7} {'package s':>10} {'AWS s':>6} {'API calls':>10} {'writes':>7} "
+        f"{'retries':>8}  mutating operations"
+    )
     for index, first in enumerate(runs[0]):
         seconds = _median(runs, index, "seconds")
         packaging = _median(runs, index, "package")
         ops = ", ".join(f"{op}x{n}" if n > 1 else op for op, n in sorted(first["mutating_ops"].items())) or "-"
-        print(f"{first['label']:<20} {seconds:>7.2f} {packaging:>10.2f} {seconds - packaging:>6.2f} "
-              f"{first['calls']:>10} {first['mutating']:>7} {int(_median(runs, index, 'retries')):>8}  {ops}")
+        print(
+            f"{first['label']:<20} {seconds:>7.2f} {packaging:>10.2f} {seconds - packaging:>6.2f} "
+            f"{first['calls']:>10} {first['mutating']:>7} {int(_median(runs, index, 'retries')):>8}  {ops}"
+        )
     if args.strict:
         strict_section(args, workdir, endpoint, calls, runs)
 
 
-def strict_section(args: argparse.Namespace, workdir: Path, endpoint: str, calls: Calls,
-                   plain: list[list[dict[str, Any]]]) -> None:
+def strict_section(
+    args: argparse.Namespace, workdir: Path, endpoint: str, calls: Calls, plain: list[list[dict[str, Any]]]
+) -> None:
     """The flask rows again behind the strict AWS layer, beside the plain-moto ones."""
     layer = StrictLayer()
     if not layer.available:
         print(f"\n--strict: no strict layer to run against: {layer.missing}; plain-moto figures only")
         return
     strict = _repeat(args, workdir, endpoint, calls, strict=layer)
-    print(f"\nexamples/flask-hello: plain moto vs the strict AWS layer (AWS's states, propagation and quotas in "
-          f"ms, lw's waits x{layer.WAIT_SCALE}), median of {len(strict)} run(s)")
-    print(f"{'step':<20} {'wall plain':>10} {'wall strict':>11} {'calls plain':>11} {'calls strict':>12} "
-          f"{'writes plain':>12} {'writes strict':>13} {'retries plain':>13} {'retries strict':>14}")
+    print(
+        f"\nexamples/flask-hello: plain moto vs the strict AWS layer (AWS's states, propagation and quotas in "
+        f"ms, lw's waits x{layer.WAIT_SCALE}), median of {len(strict)} run(s)"
+    )
+    print(
+        f"{'step':<20} {'wall plain':>10} {'wall strict':>11} {'calls plain':>11} {'calls strict':>12} "
+        f"{'writes plain':>12} {'writes strict':>13} {'retries plain':>13} {'retries strict':>14}"
+    )
     for index, label in enumerate(STEPS):
-        print(f"{label:<20} {_median(plain, index, 'seconds'):>10.2f} {_median(strict, index, 'seconds'):>11.2f} "
-              f"{int(_median(plain, index, 'calls')):>11} {int(_median(strict, index, 'calls')):>12} "
-              f"{int(_median(plain, index, 'mutating')):>12} {int(_median(strict, index, 'mutating')):>13} "
-              f"{int(_median(plain, index, 'retries')):>13} {int(_median(strict, index, 'retries')):>14}")
+        print(
+            f"{label:<20} {_median(plain, index, 'seconds'):>10.2f} {_median(strict, index, 'seconds'):>11.2f} "
+            f"{int(_median(plain, index, 'calls')):>11} {int(_median(strict, index, 'calls')):>12} "
+            f"{int(_median(plain, index, 'mutating')):>12} {int(_median(strict, index, 'mutating')):>13} "
+            f"{int(_median(plain, index, 'retries')):>13} {int(_median(strict, index, 'retries')):>14}"
+        )
 
 
 def regions_section(args: argparse.Namespace, workdir: Path, endpoint: str, calls: Calls) -> None:
     """One region against three: the target is 3 regions within 1.5x of one."""
     one = _repeat(args, workdir, endpoint, calls)
     three = _repeat(args, workdir, endpoint, calls, extra_config=REGIONS_3)
-    print(f"\nexamples/flask-hello: 1 region vs regions: [us-east-1, eu-west-1, ap-southeast-2] "
-          f"(moto server, +{args.latency_ms:g} ms per call), median of {len(one)} run(s)")
-    print(f"{'step':<20} {'1 region s':>11} {'3 regions s':>12} {'ratio':>6} {'calls 1':>8} {'calls 3':>8} "
-          f"{'mutating 1':>11} {'mutating 3':>11}")
+    print(
+        f"\nexamples/flask-hello: 1 region vs regions: [us-east-1, eu-west-1, ap-southeast-2] "
+        f"(moto server, +{args.latency_ms:g} ms per call), median of {len(one)} run(s)"
+    )
+    print(
+        f"{'step':<20} {'1 region s':>11} {'3 regions s':>12} {'ratio':>6} {'calls 1':>8} {'calls 3':>8} "
+        f"{'mutating 1':>11} {'mutating 3':>11}"
+    )
     for index, label in enumerate(STEPS):
         a, b = _median(one, index, "seconds"), _median(three, index, "seconds")
-        print(f"{label:<20} {a:>11.2f} {b:>12.2f} {b / a:>6.2f} {one[0][index]['calls']:>8} "
-              f"{three[0][index]['calls']:>8} {one[0][index]['mutating']:>11} {three[0][index]['mutating']:>11}")
+        print(
+            f"{label:<20} {a:>11.2f} {b:>12.2f} {b / a:>6.2f} {one[0][index]['calls']:>8} "
+            f"{three[0][index]['calls']:>8} {one[0][index]['mutating']:>11} {three[0][index]['mutating']:>11}"
+        )
 
 
 def layer_section(args: argparse.Namespace, workdir: Path, endpoint: str, calls: Calls) -> None:
     """A code-only redeploy of examples/django-site with and without dependency_layer."""
     rows = []
     for label, extra in (("without layer", ""), ("dependency_layer", "  dependency_layer: true\n")):
-        runs = _repeat(args, workdir, endpoint, calls, example=DJANGO, extra_config=extra,
-                       code_file="mysite/urls.py")
+        runs = _repeat(args, workdir, endpoint, calls, example=DJANGO, extra_config=extra, code_file="mysite/urls.py")
         rows.append((label, runs))
-    print(f"\nexamples/django-site code-only redeploy, with and without dependency_layer "
-          f"(moto server, +{args.latency_ms:g} ms per call), median of {len(rows[0][1])} run(s)")
-    print(f"{'variant':<18} {'step':<20} {'wall s':>7} {'package s':>10} {'uploaded':>11} {'mutating':>9}  "
-          "mutating operations")
+    print(
+        f"\nexamples/django-site code-only redeploy, with and without dependency_layer "
+        f"(moto server, +{args.latency_ms:g} ms per call), median of {len(rows[0][1])} run(s)"
+    )
+    print(
+        f"{'variant':<18} {'step':<20} {'wall s':>7} {'package s':>10} {'uploaded':>11} {'mutating':>9}  "
+        "mutating operations"
+    )
     for label, runs in rows:
         for index, step in enumerate(STEPS):
             first = runs[0][index]
             ops = ", ".join(f"{op}x{n}" if n > 1 else op for op, n in sorted(first["mutating_ops"].items())) or "-"
-            print(f"{label:<18} {step:<20} {_median(runs, index, 'seconds'):>7.2f} "
-                  f"{_median(runs, index, 'package'):>10.2f} {int(_median(runs, index, 'uploaded')):>11,} "
-                  f"{first['mutating']:>9}  {ops}")
+            print(
+                f"{label:<18} {step:<20} {_median(runs, index, 'seconds'):>7.2f} "
+                f"{_median(runs, index, 'package'):>10.2f} {int(_median(runs, index, 'uploaded')):>11,} "
+                f"{first['mutating']:>9}  {ops}"
+            )
 
 
 SECTIONS = {"flask": flask_section, "regions": regions_section, "layer": layer_section}
@@ -367,18 +409,28 @@ def main() -> None:
     parser.add_argument("--section", choices=["all", *SECTIONS], default="all")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="simulated network latency per AWS call")
     parser.add_argument("--moto-process", action="store_true", help="run moto server in a separate process")
-    parser.add_argument("--strict", action="store_true",
-                        help="also run the flask rows behind tests/providers/aws/strict_aws.py, side by side")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="also run the flask rows behind tests/providers/aws/strict_aws.py, side by side",
+    )
     args = parser.parse_args()
     server, endpoint = start_moto_process() if args.moto_process else start_moto()
     with tempfile.TemporaryDirectory(prefix="lw-bench-") as tmp:
         workdir = Path(tmp)
-        os.environ.update({
-            "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1", "AWS_MAX_ATTEMPTS": "1", "CI": "1",
-            "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "LW_CACHE_DIR": str(workdir / "cache"),
-        })
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": endpoint,
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_MAX_ATTEMPTS": "1",
+                "CI": "1",
+                "AWS_CONFIG_FILE": os.devnull,
+                "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+                "LW_CACHE_DIR": str(workdir / "cache"),
+            }
+        )
         os.environ.pop("AWS_PROFILE", None)
         calls = Calls()
         calls.install()

@@ -31,8 +31,15 @@ EXAMPLE = REPO / "examples" / "flask-hello"
 
 def lw(project: Path, env: dict[str, str], *args: str) -> tuple[float, str]:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "lw", *args, "--provider", "local"], cwd=project, env=env,
-                          capture_output=True, text=True, check=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "lw", *args, "--provider", "local"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
     return time.perf_counter() - started, done.stdout.strip()
 
 
@@ -45,8 +52,14 @@ def main() -> None:
         project = Path(tmp) / "flask-hello"
         shutil.copytree(EXAMPLE, project)
         env = {**os.environ, "LW_CACHE_DIR": os.environ.get("LW_CACHE_DIR", str(Path(tmp) / "cache"))}
-        subprocess.run([sys.executable, "-m", "lw", "package", "--provider", "local"], cwd=project, env=env,
-                       capture_output=True, check=True, timeout=300)
+        subprocess.run(
+            [sys.executable, "-m", "lw", "package", "--provider", "local"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            check=True,
+            timeout=300,
+        )
         rows = []
         try:
             seconds, url = lw(project, env, "deploy")
@@ -68,8 +81,10 @@ def main() -> None:
     concurrent.sort()
     p50, p99 = statistics.median(concurrent), concurrent[int(len(concurrent) * 0.99) - 1]
     verdict = "within" if p99 <= 5 * p50 else "OVER"
-    print(f"GET / x{len(concurrent)} from {args.clients} concurrent clients: p50 {p50:.1f} ms, "
-          f"p99 {p99:.1f} ms, max {concurrent[-1]:.1f} ms (p99/p50 {p99 / p50:.1f}, {verdict} the 5x goal)")
+    print(
+        f"GET / x{len(concurrent)} from {args.clients} concurrent clients: p50 {p50:.1f} ms, "
+        f"p99 {p99:.1f} ms, max {concurrent[-1]:.1f} ms (p99/p50 {p99 / p50:.1f}, {verdict} the 5x goal)"
+    )
 
 
 def timed_get(url: str) -> float:

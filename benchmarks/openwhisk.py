@@ -43,8 +43,12 @@ def main() -> None:
         os.environ.update(LW_OPENWHISK_APIHOST=fake.url, LW_OPENWHISK_AUTH=GUEST_AUTH, LW_OPENWHISK_NAMESPACE="guest")
         os.environ.setdefault("LW_CACHE_DIR", str(Path(tmp) / "cache"))
         run("package")
-        for step, args in (("first deploy", ("deploy",)), ("unchanged redeploy", ("deploy",)),
-                           ("code-only redeploy", ("deploy",)), ("undeploy", ("undeploy", "--yes"))):
+        for step, args in (
+            ("first deploy", ("deploy",)),
+            ("unchanged redeploy", ("deploy",)),
+            ("code-only redeploy", ("deploy",)),
+            ("undeploy", ("undeploy", "--yes")),
+        ):
             if step == "code-only redeploy":
                 (project / "app.py").write_text((project / "app.py").read_text() + "\n# a code change\n")
             fake.reset_log()

@@ -31,7 +31,7 @@ from lw.core.model import AppModel
 from lw.core.packaging import AWS_LIMITS, AWS_PROVIDED_PACKAGES, build_neutral, write_zip
 
 MIB = 1024 * 1024
-APP = '''from flask import Flask
+APP = """from flask import Flask
 
 app = Flask(__name__)
 
@@ -39,7 +39,7 @@ app = Flask(__name__)
 @app.route("/")
 def hello():
     return "Hello, world!"
-'''
+"""
 # Quoted from issue 2: `zappa package` of the same hello-world.
 ZAPPA = {"size": 27.7 * MIB, "files": 4755, "seconds": 15.7}
 
@@ -52,7 +52,11 @@ def make_project(root: Path) -> AppModel:
     (root / "requirements.txt").write_text("flask\n")
     (root / "lw.yml").write_text("dev:\n  app_function: app.app\n")
     return AppModel(
-        project_name="hello", stage="dev", provider="aws", project_dir=root, config_file=root / "lw.yml",
+        project_name="hello",
+        stage="dev",
+        provider="aws",
+        project_dir=root,
+        config_file=root / "lw.yml",
         app_function="app.app",
     )
 
@@ -60,8 +64,11 @@ def make_project(root: Path) -> AppModel:
 def package(app: AppModel, cache: Path, out: Path) -> tuple[Artifact, float]:
     started = time.perf_counter()
     build = build_neutral(
-        app, Target(python_version="3.11", exclude_packages=AWS_PROVIDED_PACKAGES),
-        cache_dir=cache, work_dir=app.project_dir / ".lw" / "build" / "aws-dev", reporter=Reporter(json_mode=True),
+        app,
+        Target(python_version="3.11", exclude_packages=AWS_PROVIDED_PACKAGES),
+        cache_dir=cache,
+        work_dir=app.project_dir / ".lw" / "build" / "aws-dev",
+        reporter=Reporter(json_mode=True),
     )
     extra = [*runtime_files(), aws_entry_module(), (SETTINGS_FILE, settings_json(app))]
     artifact = write_zip(build, extra, out, handler=AWS_HANDLER, size_limits=AWS_LIMITS)
@@ -86,7 +93,11 @@ def import_time(folder: Path, runs: int) -> float:
     samples = []
     for _ in range(runs):
         out = subprocess.run(
-            [sys.executable, "-S", "-s", "-c", IMPORT_PROBE], env=env, capture_output=True, text=True, check=True,
+            [sys.executable, "-S", "-s", "-c", IMPORT_PROBE],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         samples.append(float(out.stdout))
     return statistics.median(samples)
@@ -124,9 +135,13 @@ def main() -> None:
         edited, seconds = package(app, cache, out)
         rows.append(("lw, app.py edited", edited, seconds))
 
-        print(f"\nFlask hello-world package (target: AWS Lambda python3.11 x86_64; local Python {sys.version.split()[0]})")
+        print(
+            f"\nFlask hello-world package (target: AWS Lambda python3.11 x86_64; local Python {sys.version.split()[0]})"
+        )
         print(f"{'build':<24} {'size (MiB)':>10} {'files':>7} {'time (s)':>9}")
-        print(f"{'zappa package (issue)':<24} {ZAPPA['size'] / MIB:>10.1f} {ZAPPA['files']:>7,} {ZAPPA['seconds']:>9.1f}")
+        print(
+            f"{'zappa package (issue)':<24} {ZAPPA['size'] / MIB:>10.1f} {ZAPPA['files']:>7,} {ZAPPA['seconds']:>9.1f}"
+        )
         for label, art, secs in rows:
             print(f"{label:<24} {art.size / MIB:>10.2f} {art.file_count:>7,} {secs:>9.2f}")
         print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")

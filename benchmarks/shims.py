@@ -33,7 +33,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -71,9 +70,15 @@ def v1_event() -> dict[str, Any]:
         "pathParameters": {"proxy": "hello"},
         "stageVariables": None,
         "requestContext": {
-            "accountId": "123456789012", "apiId": "abc123", "httpMethod": "GET", "path": "/prod/hello",
-            "identity": {"sourceIp": "198.51.100.7", "userAgent": "Firefox"}, "requestId": "r-1",
-            "resourcePath": "/{proxy+}", "stage": "prod", "domainName": HOST,
+            "accountId": "123456789012",
+            "apiId": "abc123",
+            "httpMethod": "GET",
+            "path": "/prod/hello",
+            "identity": {"sourceIp": "198.51.100.7", "userAgent": "Firefox"},
+            "requestId": "r-1",
+            "resourcePath": "/{proxy+}",
+            "stage": "prod",
+            "domainName": HOST,
         },
         "body": None,
         "isBase64Encoded": False,
@@ -90,10 +95,22 @@ def v2_event() -> dict[str, Any]:
         "headers": dict(COMMON_HEADERS, host=HOST),
         "queryStringParameters": {"page": "2"},
         "requestContext": {
-            "accountId": "123456789012", "apiId": "abc123", "domainName": HOST, "domainPrefix": "abc123",
-            "http": {"method": "GET", "path": "/hello", "protocol": "HTTP/1.1", "sourceIp": "198.51.100.7",
-                     "userAgent": "Firefox"},
-            "requestId": "r-1", "routeKey": "$default", "stage": "$default", "time": "", "timeEpoch": 0,
+            "accountId": "123456789012",
+            "apiId": "abc123",
+            "domainName": HOST,
+            "domainPrefix": "abc123",
+            "http": {
+                "method": "GET",
+                "path": "/hello",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "198.51.100.7",
+                "userAgent": "Firefox",
+            },
+            "requestId": "r-1",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "",
+            "timeEpoch": 0,
         },
         "isBase64Encoded": False,
     }
@@ -137,8 +154,13 @@ def minimal_app(environ: dict[str, Any], start_response: Callable) -> list[bytes
 
 
 async def minimal_asgi_app(scope: dict[str, Any], receive: Callable, send: Callable) -> None:
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"text/plain"), (b"content-length", b"5")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"text/plain"), (b"content-length", b"5")],
+        }
+    )
     await send({"type": "http.response.body", "body": b"Hello"})
 
 
@@ -234,8 +256,9 @@ class _Unbuffered:
         self.stream.flush()
 
 
-def shims_for(app: Callable, asgi_app: Callable | None, pipe: PipeStdout,
-              event: dict[str, Any]) -> dict[str, Callable[[dict, Any], Any] | None]:
+def shims_for(
+    app: Callable, asgi_app: Callable | None, pipe: PipeStdout, event: dict[str, Any]
+) -> dict[str, Callable[[dict, Any], Any] | None]:
     import apig_wsgi
     import serverless_wsgi
     from mangum import Mangum
@@ -258,8 +281,9 @@ def shims_for(app: Callable, asgi_app: Callable | None, pipe: PipeStdout,
     return shims
 
 
-def measure(handlers: dict[str, Callable | None], event_factory: Callable[[], dict], context: Any,
-            quick: bool, slow_app: bool) -> dict[str, float]:
+def measure(
+    handlers: dict[str, Callable | None], event_factory: Callable[[], dict], context: Any, quick: bool, slow_app: bool
+) -> dict[str, float]:
     """Best batch mean per call, in µs, for each handler.
 
     Handlers are timed in alternating small batches, many rounds, keeping each one's best
@@ -384,8 +408,7 @@ def import_cost(module: str, runs: int, paths: list[str]) -> tuple[float, float,
     """
     code = (
         "import sys, time; sys.path[:0] = %r; before = len(sys.modules); t = time.perf_counter();"
-        "import %s; dt = time.perf_counter() - t; print(dt * 1000, len(sys.modules) - before)"
-        % (paths, module)
+        "import %s; dt = time.perf_counter() - t; print(dt * 1000, len(sys.modules) - before)" % (paths, module)
     )
     times, counts = [], []
     for _ in range(runs):

@@ -72,8 +72,13 @@ class LwGroup(LwCommand, click.Group):
             if cmd is None or cmd.hidden:
                 continue
             provider = getattr(cmd.callback, "lw_provider", None)
-            title = ("Lifecycle commands" if name in LIFECYCLE else
-                     f"Commands of provider {provider}" if provider else "Other commands")
+            title = (
+                "Lifecycle commands"
+                if name in LIFECYCLE
+                else f"Commands of provider {provider}"
+                if provider
+                else "Other commands"
+            )
             sections.setdefault(title, []).append((name, cmd.get_short_help_str(limit)))
         order = ["Lifecycle commands", "Other commands"]
         for title in sorted(sections, key=lambda t: (order.index(t) if t in order else len(order), t)):
@@ -95,8 +100,14 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 
 
 @click.group(cls=LwGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
-              help="Show lw's version and the Python it runs on, and exit.")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show lw's version and the Python it runs on, and exit.",
+)
 @functools.partial(core_options, read_env=True)
 @click.pass_context
 def main(click_ctx: click.Context, /, **shared: Any) -> None:
@@ -112,7 +123,12 @@ def main(click_ctx: click.Context, /, **shared: Any) -> None:
 
 
 @main.command()
-@click.option("--from-zappa", "from_zappa", type=click.Path(exists=True, dir_okay=False), help="Convert zappa_settings.json|.yml|.toml.")
+@click.option(
+    "--from-zappa",
+    "from_zappa",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Convert zappa_settings.json|.yml|.toml.",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing lw.yml (--yes alone never does).")
 @lw_command
 def init(inv: Invocation, from_zappa: str | None, force: bool) -> None:
@@ -125,8 +141,13 @@ def init(inv: Invocation, from_zappa: str | None, force: bool) -> None:
         return str(click.prompt(question, default=default))
 
     path = init_module.run_init(
-        Path.cwd(), yes=yes, from_zappa=Path(from_zappa) if from_zappa else None, prompt=prompt,
-        config_path=inv.config_path(), report=inv.reporter().info, force=force,
+        Path.cwd(),
+        yes=yes,
+        from_zappa=Path(from_zappa) if from_zappa else None,
+        prompt=prompt,
+        config_path=inv.config_path(),
+        report=inv.reporter().info,
+        force=force,
     )
     inv.emit(f"wrote {path}", {"config": str(path)})
 
@@ -164,10 +185,17 @@ def deploy(inv: Invocation, dry_run: bool) -> None:
     elif result.plan.is_noop:
         reporter.info("no changes: everything is up to date (0 changes applied)")
     else:
-        reporter.info(f"deployed {session.ctx.app.name} to {session.ctx.provider} ({len(result.plan.mutating)} changes)")
+        reporter.info(
+            f"deployed {session.ctx.app.name} to {session.ctx.provider} ({len(result.plan.mutating)} changes)"
+        )
     # The URLs alone go to stdout, so that `url=$(lw deploy) && curl "$url"` works.
     human = "\n".join(([result.plan.render()] if dry_run else []) + urls)
-    data = {"plan": result.plan.to_json(), "applied": result.applied, "urls": urls, "artifact": result.artifact.to_json()}
+    data = {
+        "plan": result.plan.to_json(),
+        "applied": result.applied,
+        "urls": urls,
+        "artifact": result.artifact.to_json(),
+    }
     if urls and result.outputs.get("urls_note"):  # e.g. AWS's URLs while AWS_ENDPOINT_URL points elsewhere
         reporter.warn(str(result.outputs["urls_note"]))
         data["urls_note"] = result.outputs["urls_note"]
@@ -229,8 +257,17 @@ def logs(inv: Invocation, since: str, filter_pattern: str | None, tail: bool, ht
 @click.option("--body", help="With --event sqs/sns: the message body.")
 @click.option("--source", help="With --event: the source ARN (or binding name for schedule).")
 @lw_command
-def invoke(inv: Invocation, function: str | None, payload: str | None, raw: str | None, event_kind: str | None,
-           bucket: str | None, key: str | None, body: str | None, source: str | None) -> None:
+def invoke(
+    inv: Invocation,
+    function: str | None,
+    payload: str | None,
+    raw: str | None,
+    event_kind: str | None,
+    bucket: str | None,
+    key: str | None,
+    body: str | None,
+    source: str | None,
+) -> None:
     """Invoke a function of the deployed app, a raw command or a sample event."""
     given = [x for x in (function, raw, event_kind) if x]
     if len(given) != 1:
@@ -350,7 +387,9 @@ def _print_invoke(inv: Invocation, result: Any) -> None:
     if result.logs:
         click.echo(result.logs.rstrip(), err=True)
     if result.result is not None:
-        click.echo(result.result if isinstance(result.result, str) else json.dumps(result.result, indent=2, default=str))
+        click.echo(
+            result.result if isinstance(result.result, str) else json.dumps(result.result, indent=2, default=str)
+        )
     if result.error:
         raise LwError(f"the invocation failed: {result.error}")
 

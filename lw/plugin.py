@@ -25,8 +25,16 @@ _SOURCES = {
     "lw.core.packaging": ("SizeLimits", "build_neutral", "write_dependency_zip", "write_zip"),
     "lw.core.plan": ("Action", "Change", "Outputs", "Phase", "Plan", "apply_plan"),
     "lw.core.plugins": ("Providers", "make_plugin_manager"),
-    "lw.core.provider": ("InvokeRequest", "InvokeResult", "LogQuery", "OptionSpec", "ProviderInfo",
-                         "RollbackTarget", "SettingSpec", "Status"),
+    "lw.core.provider": (
+        "InvokeRequest",
+        "InvokeResult",
+        "LogQuery",
+        "OptionSpec",
+        "ProviderInfo",
+        "RollbackTarget",
+        "SettingSpec",
+        "Status",
+    ),
     "lw.core.workflow": ("Session", "package", "provider_hook"),
 }
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}

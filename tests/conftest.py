@@ -18,26 +18,30 @@ import pytest
 MOTO_FIXTURES = frozenset({"moto_endpoint"})
 SUBPROCESS_FIXTURES = frozenset({"lw_env", "deployment_of", "plugin_path"})
 # Test modules whose tests start processes directly (subprocess.run of lw, pip or git).
-SUBPROCESS_MODULES = frozenset({
-    "tests/test_readme.py",
-    "tests/core/test_third_party_provider.py",
-    "tests/core/config/test_config_docs.py",
-    "tests/core/packaging/test_packaging_gitignore_vs_git.py",
-    "tests/providers/aws/test_cli_flask_hello.py",
-    "tests/providers/openwhisk/test_ow_cli.py",
-    "tests/runtime/test_entry.py",
-    "tests/runtime/test_imports.py",
-})
+SUBPROCESS_MODULES = frozenset(
+    {
+        "tests/test_readme.py",
+        "tests/core/test_third_party_provider.py",
+        "tests/core/config/test_config_docs.py",
+        "tests/core/packaging/test_packaging_gitignore_vs_git.py",
+        "tests/providers/aws/test_cli_flask_hello.py",
+        "tests/providers/openwhisk/test_ow_cli.py",
+        "tests/runtime/test_entry.py",
+        "tests/runtime/test_imports.py",
+    }
+)
 # Whole modules or single tests that take seconds each on a 2-core machine.
-SLOW = frozenset({
-    "tests/test_readme.py",
-    "tests/core/test_third_party_provider.py",
-    "tests/providers/aws/test_cli_flask_hello.py",
-    "tests/providers/aws/test_snapstart.py::test_snap_start_is_requested_on_published_versions",
-    "tests/providers/aws/test_template.py::test_cloudformation_template_lints_uploads_once_and_deploys_into_moto",
-    "tests/providers/local",
-    "tests/examples",
-})
+SLOW = frozenset(
+    {
+        "tests/test_readme.py",
+        "tests/core/test_third_party_provider.py",
+        "tests/providers/aws/test_cli_flask_hello.py",
+        "tests/providers/aws/test_snapstart.py::test_snap_start_is_requested_on_published_versions",
+        "tests/providers/aws/test_template.py::test_cloudformation_template_lints_uploads_once_and_deploys_into_moto",
+        "tests/providers/local",
+        "tests/examples",
+    }
+)
 
 
 def _path_of(item: pytest.Item) -> str:

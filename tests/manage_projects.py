@@ -26,17 +26,17 @@ def init_db(name):
     click.echo(f"in app {current_app.name}")
 '''
 
-DJANGO_SETTINGS = '''\
+DJANGO_SETTINGS = """\
 SECRET_KEY = "test-only"
 INSTALLED_APPS = ["tools"]
 DATABASES = {}
 ROOT_URLCONF = "site_urls"
 USE_TZ = True
-'''
+"""
 
 DJANGO_URLS = "urlpatterns = []\n"
 
-DJANGO_COMMAND = '''\
+DJANGO_COMMAND = """\
 from django.core.management.base import BaseCommand
 
 
@@ -49,14 +49,16 @@ class Command(BaseCommand):
     def handle(self, *args, who, **options):
         self.stdout.write(f"hello {who}")
         self.stdout.write("second line")
-'''
+"""
 
 
 def flask_project(root: Path, stage_settings: str) -> Path:
     root.mkdir(parents=True)
     (root / "app.py").write_text(FLASK_APP)
     (root / "requirements.txt").write_text("flask>=3.0\n")
-    (root / "lw.yml").write_text(f"dev:\n  project_name: mflask\n  app_function: app.app\n  manage_commands: [init-db, greet]\n{stage_settings}")
+    (root / "lw.yml").write_text(
+        f"dev:\n  project_name: mflask\n  app_function: app.app\n  manage_commands: [init-db, greet]\n{stage_settings}"
+    )
     return root
 
 
@@ -70,7 +72,9 @@ def django_project(root: Path, stage_settings: str) -> Path:
         (folder / "__init__.py").write_text("")
     (commands / "greet.py").write_text(DJANGO_COMMAND)
     (root / "requirements.txt").write_text("django>=4.2\n")
-    (root / "lw.yml").write_text(f"dev:\n  project_name: mdjango\n  django_settings: site_settings\n  manage_commands: [migrate, greet]\n{stage_settings}")
+    (root / "lw.yml").write_text(
+        f"dev:\n  project_name: mdjango\n  django_settings: site_settings\n  manage_commands: [migrate, greet]\n{stage_settings}"
+    )
     return root
 
 

@@ -31,8 +31,7 @@ def _same_folder_imports(modules: dict[str, Path]) -> dict[str, set[str]]:
                 targets = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
             else:
                 continue
-            graph[name].update(t for t in targets if t in modules and t != name
-                               and modules[t].parent == path.parent)
+            graph[name].update(t for t in targets if t in modules and t != name and modules[t].parent == path.parent)
     return graph
 
 

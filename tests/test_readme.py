@@ -41,10 +41,19 @@ def test_readme_quickstart_deploys_and_answers(tmp_path: Path) -> None:
     try:
         result = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", "cd examples/flask-hello" + rest],
-            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["message"] == "Hello, world!"
     finally:
-        subprocess.run([sys.executable, "-m", "lw", "undeploy", "--provider", "local", "--yes"],
-                       cwd=example, env=env, capture_output=True, timeout=120)
+        subprocess.run(
+            [sys.executable, "-m", "lw", "undeploy", "--provider", "local", "--yes"],
+            cwd=example,
+            env=env,
+            capture_output=True,
+            timeout=120,
+        )

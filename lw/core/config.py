@@ -109,7 +109,7 @@ def resolve_extends(label: str, data: Mapping[str, Any], stage: str) -> dict[str
     name = stage
     while True:
         if name in chain:
-            cycle = " -> ".join([*chain[chain.index(name):], name])
+            cycle = " -> ".join([*chain[chain.index(name) :], name])
             raise ConfigError(f"{label}: stage '{chain[-1]}': extends: cycle {cycle}")
         chain.append(name)
         block = data[name]
@@ -190,8 +190,10 @@ class _Validator:
         hint = suggest(key, [*self.table, *self.providers])
         if hint or not isinstance(value, Mapping):
             return f"unknown key{hint}"
-        return (f"unknown key: no installed provider or plugin declares a '{key}' block "
-                "(install the one that uses it, or remove the block)")
+        return (
+            f"unknown key: no installed provider or plugin declares a '{key}' block "
+            "(install the one that uses it, or remove the block)"
+        )
 
     def _foreign_block(self, key: str, value: Any, stage_provider: Any) -> bool:
         """A block lw cannot check here but must keep: a built-in provider's (it ships

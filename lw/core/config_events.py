@@ -19,8 +19,21 @@ from lw.core.model import EventBinding
 Report = Callable[[tuple[str | int, ...], str], None]
 
 SOURCE_KEYS = ("event_source", "expression", "trigger", "feed")
-ENTRY_KEYS = ("function", "event_source", "expression", "expressions", "trigger", "feed", "parameters",
-              "name", "description", "enabled", "kwargs", "providers", "provider")
+ENTRY_KEYS = (
+    "function",
+    "event_source",
+    "expression",
+    "expressions",
+    "trigger",
+    "feed",
+    "parameters",
+    "name",
+    "description",
+    "enabled",
+    "kwargs",
+    "providers",
+    "provider",
+)
 ARN_KINDS = ("s3", "sns", "sqs", "dynamodb", "kinesis")
 _SOURCE_OPTIONS: dict[str, tuple[str, ...]] = {
     "s3": ("events", "key_filters"),
@@ -114,8 +127,11 @@ class _EntryChecker:
                 self.problem(("parameters",), f"expected a mapping, got {describe(entry['parameters'])}")
         value = entry[key]
         pattern = _TRIGGER if key == "trigger" else _FEED
-        expected = ("a trigger name" if key == "trigger"
-                    else "a fully qualified feed action such as '/whisk.system/alarms/alarm'")
+        expected = (
+            "a trigger name"
+            if key == "trigger"
+            else "a fully qualified feed action such as '/whisk.system/alarms/alarm'"
+        )
         if not isinstance(value, str) or not pattern.fullmatch(value):
             self.problem((key,), f"expected {expected}, got {describe(value)}")
             return None, None, (), options
@@ -142,8 +158,10 @@ class _EntryChecker:
             self.problem(("event_source", "arn"), "missing: expected the ARN of the source")
             return None, None, (), {}
         if kind not in ARN_KINDS:
-            self.problem(("event_source", "arn"),
-                         f"expected an ARN of {', '.join(ARN_KINDS)} (arn:aws:<service>:...), got {describe(arn)}")
+            self.problem(
+                ("event_source", "arn"),
+                f"expected an ARN of {', '.join(ARN_KINDS)} (arn:aws:<service>:...), got {describe(arn)}",
+            )
             return None, None, (), {}
         assert isinstance(arn, str) and kind is not None
         if kind in ("dynamodb", "kinesis") and "stream/" not in arn:
@@ -151,9 +169,11 @@ class _EntryChecker:
         allowed = ("arn", "enabled", *_SOURCE_OPTIONS[kind])
         for key in source:
             if key not in allowed:
-                self.problem(("event_source", str(key)),
-                             f"unknown key for {kind} sources{suggest(str(key), allowed)}; "
-                             f"expected some of {', '.join(allowed)}")
+                self.problem(
+                    ("event_source", str(key)),
+                    f"unknown key for {kind} sources{suggest(str(key), allowed)}; "
+                    f"expected some of {', '.join(allowed)}",
+                )
         self._source_options(kind, source)
         options = {k: v for k, v in source.items() if k not in ("arn", "enabled")}
         return kind, arn, (), options
@@ -169,22 +189,27 @@ class _EntryChecker:
             elif kind == "s3":
                 for index, name in enumerate(events):
                     if not isinstance(name, str) or not _S3_EVENT.fullmatch(name):
-                        self.problem((*where, "events", index),
-                                     f"expected an S3 event type such as 's3:ObjectCreated:*', got {describe(name)}")
+                        self.problem(
+                            (*where, "events", index),
+                            f"expected an S3 event type such as 's3:ObjectCreated:*', got {describe(name)}",
+                        )
         filters = source.get("key_filters")
         if filters is not None:
             if not isinstance(filters, list):
                 self.problem((*where, "key_filters"), f"expected a list, got {describe(filters)}")
             else:
                 for index, item in enumerate(filters):
-                    if (not isinstance(item, Mapping) or item.get("type") not in ("prefix", "suffix")
-                            or not isinstance(item.get("value"), str)):
-                        self.problem((*where, "key_filters", index),
-                                     "expected {type: prefix|suffix, value: <string>}")
+                    if (
+                        not isinstance(item, Mapping)
+                        or item.get("type") not in ("prefix", "suffix")
+                        or not isinstance(item.get("value"), str)
+                    ):
+                        self.problem((*where, "key_filters", index), "expected {type: prefix|suffix, value: <string>}")
                     elif len(item["value"]) > _S3_KEY_FILTER_MAX:
-                        self.problem((*where, "key_filters", index, "value"),
-                                     f"expected at most {_S3_KEY_FILTER_MAX} characters (S3's limit), "
-                                     f"got {len(item['value'])}")
+                        self.problem(
+                            (*where, "key_filters", index, "value"),
+                            f"expected at most {_S3_KEY_FILTER_MAX} characters (S3's limit), got {len(item['value'])}",
+                        )
         if "filters" in source and not isinstance(source["filters"], Mapping):
             self.problem((*where, "filters"), f"expected a mapping, got {describe(source['filters'])}")
         if "batch_size" in source:
@@ -197,8 +222,9 @@ class _EntryChecker:
                 self.problem((*where, "batch_window"), message)
         position = source.get("starting_position")
         if position is not None and position not in ("TRIM_HORIZON", "LATEST"):
-            self.problem((*where, "starting_position"),
-                         f"expected 'TRIM_HORIZON' or 'LATEST', got {describe(position)}")
+            self.problem(
+                (*where, "starting_position"), f"expected 'TRIM_HORIZON' or 'LATEST', got {describe(position)}"
+            )
         if "enabled" in source and not isinstance(source["enabled"], bool):
             self.problem((*where, "enabled"), f"expected a boolean, got {describe(source['enabled'])}")
 
@@ -260,9 +286,11 @@ def load_events(value: Any, report: Report, providers: Sequence[str]) -> tuple[E
         if binding is None:
             continue
         if binding.name in seen:
-            report(("events", index),
-                   f"same name {binding.name!r} as events[{seen[binding.name]}] "
-                   "(same function and source, or same 'name'); remove one or give each a name")
+            report(
+                ("events", index),
+                f"same name {binding.name!r} as events[{seen[binding.name]}] "
+                "(same function and source, or same 'name'); remove one or give each a name",
+            )
             continue
         seen[binding.name] = index
         bindings.append(binding)

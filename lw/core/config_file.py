@@ -51,9 +51,7 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
                 None, None, f"expected a plain key (text or number), got a {_kind(key)}", key_node.start_mark
             )
         if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         seen[key] = True
     return loader.construct_mapping(node, deep=deep)
 
@@ -66,8 +64,10 @@ def _construct_int(loader: _StrictLoader, node: yaml.ScalarNode) -> int:
     digits = sum(ch.isalnum() for ch in str(node.value))
     if digits > MAX_NUMBER_DIGITS + 2:  # + a 0x/0o/0b prefix
         raise yaml.constructor.ConstructorError(
-            None, None, f"a number of {digits} digits; numbers are limited to {MAX_NUMBER_DIGITS} "
-            "(quote it if it is text)", node.start_mark,
+            None,
+            None,
+            f"a number of {digits} digits; numbers are limited to {MAX_NUMBER_DIGITS} (quote it if it is text)",
+            node.start_mark,
         )
     try:
         return int(yaml.constructor.SafeConstructor.construct_yaml_int(loader, node))
@@ -223,7 +223,9 @@ def read_config(config_path: Path) -> dict[str, Any]:
         except RecursionError:
             raise ConfigError(f"{label}: values are nested too deeply") from None
     if data is None:
-        raise ConfigError(f"{label}: empty; expected stage names mapped to settings, e.g. 'dev: {{app_function: app.app}}'")
+        raise ConfigError(
+            f"{label}: empty; expected stage names mapped to settings, e.g. 'dev: {{app_function: app.app}}'"
+        )
     if not isinstance(data, dict):
         raise ConfigError(f"{label}: expected stage names mapped to settings, got a {type(data).__name__}")
     _refuse_self_reference(data, label)

@@ -103,7 +103,9 @@ def check_schedule_expression(value: Any) -> str | None:
     if not isinstance(value, str):
         return f"expected a rate(...) or cron(...) expression, got {describe(value)}"
     if len(value) > AWS_LIMITS["schedule_expression"]:
-        return f"expected at most {AWS_LIMITS['schedule_expression']} characters (EventBridge's limit), got {len(value)}"
+        return (
+            f"expected at most {AWS_LIMITS['schedule_expression']} characters (EventBridge's limit), got {len(value)}"
+        )
     rate = _RATE.fullmatch(value.strip())
     if rate and len(rate.group(1)) > 9:
         return f"expected a rate of at most 9 digits, got a {len(rate.group(1))}-digit rate"
@@ -120,8 +122,10 @@ def check_schedule_expression(value: Any) -> str | None:
     if value.startswith("cron(") and value.endswith(")"):
         fields = value[5:-1].split()
         if len(fields) != 6:
-            return (f"expected 6 cron fields (minutes hours day-of-month month day-of-week year), "
-                    f"got {len(fields)} in {value!r}")
+            return (
+                f"expected 6 cron fields (minutes hours day-of-month month day-of-week year), "
+                f"got {len(fields)} in {value!r}"
+            )
         if any(not _CRON_FIELD.fullmatch(f) for f in fields):
             return f"expected cron fields made of digits, names and * ? , - / L W #, got {value!r}"
         if (fields[2] == "?") == (fields[4] == "?"):
@@ -171,8 +175,11 @@ def _runtime(value: Any) -> str | None:
 
 
 def _str_list(value: Any) -> list[str]:
-    return [Invalid(f"expected a string, got {describe(item)}", (index,))
-            for index, item in enumerate(value) if not isinstance(item, str)]
+    return [
+        Invalid(f"expected a string, got {describe(item)}", (index,))
+        for index, item in enumerate(value)
+        if not isinstance(item, str)
+    ]
 
 
 def _str_map(what: str) -> Callable[[Any], list[str]]:
@@ -192,7 +199,8 @@ def _str_map(what: str) -> Callable[[Any], list[str]]:
 def _env_vars(value: Any) -> list[str]:
     problems: list[str] = [
         Invalid(f"expected a variable name made of letters, digits and _, got {key!r}", (key,))
-        for key in value if isinstance(key, str) and not ENV_NAME.fullmatch(key)
+        for key in value
+        if isinstance(key, str) and not ENV_NAME.fullmatch(key)
     ]
     return problems + _str_map("variable")(value)
 
@@ -209,8 +217,7 @@ def _vpc(value: Any) -> str | None:
     return None
 
 
-_CORS_KEYS = ("allowed_origin", "allowed_headers", "allowed_methods", "allow_credentials", "max_age",
-              "expose_headers")
+_CORS_KEYS = ("allowed_origin", "allowed_headers", "allowed_methods", "allow_credentials", "max_age", "expose_headers")
 
 
 def _cors(value: Any) -> str | None:
@@ -218,15 +225,18 @@ def _cors(value: Any) -> str | None:
         return None
     for key in value:
         if key not in _CORS_KEYS:
-            return Invalid(f"unknown key{suggest(str(key), _CORS_KEYS)}; expected some of {', '.join(_CORS_KEYS)}",
-                           (str(key),))
+            return Invalid(
+                f"unknown key{suggest(str(key), _CORS_KEYS)}; expected some of {', '.join(_CORS_KEYS)}", (str(key),)
+            )
     return None
 
 
 def _statements(value: Any) -> list[str]:
-    return [Invalid("expected an IAM statement mapping with Effect, Action and Resource", (index,))
-            for index, statement in enumerate(value)
-            if not isinstance(statement, Mapping) or "Effect" not in statement or "Action" not in statement]
+    return [
+        Invalid("expected an IAM statement mapping with Effect, Action and Resource", (index,))
+        for index, statement in enumerate(value)
+        if not isinstance(statement, Mapping) or "Effect" not in statement or "Action" not in statement
+    ]
 
 
 def _remote_env(value: Any) -> str | None:
@@ -237,8 +247,10 @@ def _remote_env(value: Any) -> str | None:
 
 def _project_name(value: Any) -> str | None:
     if not re.fullmatch(r"[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?", value):
-        return (f"expected lowercase letters, digits and '-', at most 40 characters, got {value!r} "
-                f"(for example {slugify(value) or 'my-app'!r})")
+        return (
+            f"expected lowercase letters, digits and '-', at most 40 characters, got {value!r} "
+            f"(for example {slugify(value) or 'my-app'!r})"
+        )
     return None
 
 
@@ -282,8 +294,13 @@ def _tags(value: Any) -> list[str]:
         if not isinstance(key, str):
             continue
         if not 1 <= len(key) <= AWS_LIMITS["tag_key"] or key.lower().startswith("aws:"):
-            problems.append(Invalid(f"expected a tag key of 1 to {AWS_LIMITS['tag_key']} characters not starting "
-                                    f"with 'aws:', got {describe(key)}", (key,)))
+            problems.append(
+                Invalid(
+                    f"expected a tag key of 1 to {AWS_LIMITS['tag_key']} characters not starting "
+                    f"with 'aws:', got {describe(key)}",
+                    (key,),
+                )
+            )
         if isinstance(item, str) and len(item) > AWS_LIMITS["tag_value"]:
             problems.append(Invalid(f"expected at most {AWS_LIMITS['tag_value']} characters, got {len(item)}", (key,)))
     return problems
@@ -294,8 +311,10 @@ def _lambda_env_vars(value: Any) -> list[str]:
     problems = _env_vars(value)
     size = sum(len(str(k).encode()) + len(str(v).encode()) for k, v in value.items())
     if size > AWS_LIMITS["environment_bytes"]:
-        problems.append(f"expected at most {AWS_LIMITS['environment_bytes']} bytes of names and values "
-                        f"(Lambda's limit; move large values to remote_env or ${{ssm:...}}), got {size}")
+        problems.append(
+            f"expected at most {AWS_LIMITS['environment_bytes']} bytes of names and values "
+            f"(Lambda's limit; move large values to remote_env or ${{ssm:...}}), got {size}"
+        )
     return problems
 
 

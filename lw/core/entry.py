@@ -78,8 +78,9 @@ def runtime_events(app: AppModel) -> list[dict[str, Any]]:
     runtime recognises a keep-warm ping (``lw_binding: keep-warm``) and returns at once."""
     events = [e.to_runtime() for e in app.events_for()]
     if app.keep_warm and all(e["name"] != KEEP_WARM_BINDING for e in events):
-        events.append({"name": KEEP_WARM_BINDING, "function": app.app_function or "", "kind": "keep_warm",
-                       "source": None})
+        events.append(
+            {"name": KEEP_WARM_BINDING, "function": app.app_function or "", "kind": "keep_warm", "source": None}
+        )
     return events
 
 
@@ -106,8 +107,9 @@ def entry_module(filename: str, *, runtime_module: str, factory: str, attribute:
     """A two-line entry module that builds the provider's handler from the embedded
     settings when the module is imported, so the app is imported at init (and, with
     SnapStart, before the snapshot) rather than on the first request."""
-    source = _ENTRY_TEMPLATE.format(what=what, module=runtime_module, factory=factory, name=attribute,
-                                    settings=SETTINGS_FILE)
+    source = _ENTRY_TEMPLATE.format(
+        what=what, module=runtime_module, factory=factory, name=attribute, settings=SETTINGS_FILE
+    )
     return filename, source.encode()
 
 

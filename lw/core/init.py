@@ -29,8 +29,20 @@ FACTORY_MODULE = "lw_app"
 # Application classes and the module that must be imported for a call to count.
 APP_CLASSES = {"Flask": "flask", "FastAPI": "fastapi", "Starlette": "starlette", "Quart": "quart"}
 FACTORY_NAMES = ("create_app", "make_app", "build_app", "get_app")
-_SKIPPED_DIRS = {"node_modules", "site-packages", "__pycache__", "build", "dist", "venv", "env",
-                 "tests", "test", "migrations", "docs", "examples"}
+_SKIPPED_DIRS = {
+    "node_modules",
+    "site-packages",
+    "__pycache__",
+    "build",
+    "dist",
+    "venv",
+    "env",
+    "tests",
+    "test",
+    "migrations",
+    "docs",
+    "examples",
+}
 _PREFERRED_FILES = ("app", "main", "wsgi", "asgi", "application", "server", "api", "__init__")
 _MAX_DEPTH = 4
 _MAX_FILES = 2000
@@ -77,8 +89,11 @@ def _python_files(project_dir: Path) -> Iterator[Path]:
     for root, dirs, files in os.walk(project_dir):
         depth = len(Path(root).relative_to(project_dir).parts)
         dirs[:] = sorted(
-            d for d in dirs
-            if not d.startswith(".") and d not in _SKIPPED_DIRS and depth < _MAX_DEPTH
+            d
+            for d in dirs
+            if not d.startswith(".")
+            and d not in _SKIPPED_DIRS
+            and depth < _MAX_DEPTH
             and not (Path(root) / d / "pyvenv.cfg").exists()
         )
         for name in sorted(files):
@@ -201,8 +216,9 @@ def detect_app(project_dir: Path) -> DetectedApp:
         notes = (f"several apps found ({', '.join(candidates)}); using {candidates[0]}",) if len(apps) > 1 else ()
         return DetectedApp(project_name, apps[0][1], app_function=apps[0][0], candidates=candidates, notes=notes)
     if factories:
-        return DetectedApp(project_name, factories[0][1], factory=factories[0][0],
-                           candidates=tuple(name for name, _ in factories))
+        return DetectedApp(
+            project_name, factories[0][1], factory=factories[0][0], candidates=tuple(name for name, _ in factories)
+        )
     return DetectedApp(project_name)
 
 
@@ -250,8 +266,9 @@ def _target(project_dir: Path, config_path: Path | None, *, force: bool) -> Path
     return target
 
 
-def write_config(project_dir: Path, answers: InitAnswers, *, force: bool = False,
-                 config_path: Path | None = None) -> Path:
+def write_config(
+    project_dir: Path, answers: InitAnswers, *, force: bool = False, config_path: Path | None = None
+) -> Path:
     """Write ``lw.yml`` (and the factory module when needed); never overwrite silently."""
     target = _target(project_dir, config_path, force=force)
     if answers.factory:
@@ -260,8 +277,10 @@ def write_config(project_dir: Path, answers: InitAnswers, *, force: bool = False
         if module_path.exists() and module_path.read_text(encoding="utf-8") != source and not force:
             raise UsageError(f"{display_path(module_path)}: already exists; pass --force to overwrite it")
         module_path.write_text(source, encoding="utf-8")
-    comments = ["Written by lw init. Every key is described in docs/configuration.md.",
-                *(f"note: {note}" for note in answers.notes)]
+    comments = [
+        "Written by lw init. Every key is described in docs/configuration.md.",
+        *(f"note: {note}" for note in answers.notes),
+    ]
     target.write_text(render_config(answers_to_config(answers), comments, target), encoding="utf-8")
     return target
 
@@ -329,8 +348,10 @@ def run_init(
 
         source = _resolve(project_dir, Path(from_zappa))
         config, notes = convert_with_notes(source)
-        comments = [f"Converted from {source.name} by lw init --from-zappa. Keys: docs/configuration.md",
-                    *(f"note: {note}" for note in notes)]
+        comments = [
+            f"Converted from {source.name} by lw init --from-zappa. Keys: docs/configuration.md",
+            *(f"note: {note}" for note in notes),
+        ]
         target.write_text(render_config(config, comments, target), encoding="utf-8")
         for note in notes:
             say(note)
@@ -358,8 +379,9 @@ def ignore_work_folder(project_dir: Path) -> str:
         text = gitignore.read_text(encoding="utf-8", errors="replace")
         if any(line.strip() in (".lw", ".lw/", "/.lw", "/.lw/") for line in text.splitlines()):
             return ".gitignore already ignores .lw/"
-        gitignore.write_text(text + ("" if not text or text.endswith("\n") else "\n") + WORK_FOLDER_LINE + "\n",
-                             encoding="utf-8")
+        gitignore.write_text(
+            text + ("" if not text or text.endswith("\n") else "\n") + WORK_FOLDER_LINE + "\n", encoding="utf-8"
+        )
         return "added .lw/ (lw's build and local-runtime folder) to .gitignore"
     if (Path(project_dir) / ".git").exists():
         gitignore.write_text(WORK_FOLDER_LINE + "\n", encoding="utf-8")

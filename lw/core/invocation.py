@@ -35,7 +35,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 CORE_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("--stage",), {"envvar": "LW_STAGE", "help": "Stage in lw.yml (default: the only one)."}),
     (("--provider",), {"envvar": "LW_PROVIDER", "help": "Provider to act on (default: the stage's, else aws)."}),
-    (("--config", "config_path"), {"envvar": "LW_CONFIG", "type": click.Path(dir_okay=False), "help": "Config file (default lw.yml)."}),
+    (
+        ("--config", "config_path"),
+        {"envvar": "LW_CONFIG", "type": click.Path(dir_okay=False), "help": "Config file (default lw.yml)."},
+    ),
     (("--json", "json_mode"), {"is_flag": True, "default": None, "help": "Machine-readable output on stdout."}),
     (("-y", "--yes"), {"is_flag": True, "default": None, "help": "Never ask; assume yes (also under CI=true)."}),
     (("-v", "--verbose"), {"is_flag": True, "default": None, "help": "Show debug output and tracebacks."}),
@@ -73,8 +76,12 @@ def provider_options(infos: Iterable[ProviderInfo], *, read_env: bool) -> list[S
             owners.setdefault(spec.name, []).append(info.name)
     return [
         SharedOption(
-            [spec.flag, spec.name], type=spec.type, default=None, envvar=spec.env if read_env else None,
-            help=f"{spec.help} [env {spec.env}]", providers=tuple(owners[spec.name]),
+            [spec.flag, spec.name],
+            type=spec.type,
+            default=None,
+            envvar=spec.env if read_env else None,
+            help=f"{spec.help} [env {spec.env}]",
+            providers=tuple(owners[spec.name]),
         )
         for spec in specs.values()
     ]

@@ -306,4 +306,3 @@ _BUILDERS: dict[str, Callable[[_Facts], dict[str, Any]]] = {
     "dynamodb": _dynamodb,
     "kinesis": _kinesis,
 }
-

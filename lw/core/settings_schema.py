@@ -19,112 +19,207 @@ AWS = ("aws",)
 
 CORE_SETTINGS: tuple[SettingSpec, ...] = (
     # ---------------------------------------------------------------- lw's own keys
-    SettingSpec("provider", (str,), "aws",
-                "Provider that deploys the stage; `--provider`/`LW_PROVIDER` override it."),
-    SettingSpec("extends", (str,), None,
-                "Name of another stage whose settings this stage inherits; mappings are merged "
-                "key by key, other values are replaced."),
+    SettingSpec("provider", (str,), "aws", "Provider that deploys the stage; `--provider`/`LW_PROVIDER` override it."),
+    SettingSpec(
+        "extends",
+        (str,),
+        None,
+        "Name of another stage whose settings this stage inherits; mappings are merged "
+        "key by key, other values are replaced.",
+    ),
     # ---------------------------------------------------------------- the app
-    SettingSpec("app_function", (str,), None,
-                "Dotted path of the WSGI or ASGI application object, e.g. `app.app`."),
-    SettingSpec("django_settings", (str,), None,
-                "Dotted path of a Django settings module; the app is then Django's WSGI application. "
-                "Exclusive with `app_function`."),
-    SettingSpec("project_name", (str,), None,
-                "Prefix of every remote resource name (`<project>-<stage>`). Default: the project "
-                "folder's name, slugified. Lowercase letters, digits and `-`, at most 40 characters."),
-    SettingSpec("exception_handler", (str,), None,
-                "Dotted path of a function called with `(exception, event, context)` when the app "
-                "or an event function raises."),
-    SettingSpec("environment_variables", (dict,), {},
-                "Variables set in `os.environ` before the app is imported; embedded in the package. "
-                "Values may be `${ssm:/path}` or `${secretsmanager:name}`, resolved at cold start."),
-    SettingSpec("remote_env", (str,), None,
-                "`s3://bucket/key.json`: a flat JSON object loaded into the environment at cold start.",
-                AWS),
-    SettingSpec("log_level", (str,), "INFO",
-                "Level of the root logger in the deployed function.",
-                choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+    SettingSpec("app_function", (str,), None, "Dotted path of the WSGI or ASGI application object, e.g. `app.app`."),
+    SettingSpec(
+        "django_settings",
+        (str,),
+        None,
+        "Dotted path of a Django settings module; the app is then Django's WSGI application. "
+        "Exclusive with `app_function`.",
+    ),
+    SettingSpec(
+        "project_name",
+        (str,),
+        None,
+        "Prefix of every remote resource name (`<project>-<stage>`). Default: the project "
+        "folder's name, slugified. Lowercase letters, digits and `-`, at most 40 characters.",
+    ),
+    SettingSpec(
+        "exception_handler",
+        (str,),
+        None,
+        "Dotted path of a function called with `(exception, event, context)` when the app or an event function raises.",
+    ),
+    SettingSpec(
+        "environment_variables",
+        (dict,),
+        {},
+        "Variables set in `os.environ` before the app is imported; embedded in the package. "
+        "Values may be `${ssm:/path}` or `${secretsmanager:name}`, resolved at cold start.",
+    ),
+    SettingSpec(
+        "remote_env",
+        (str,),
+        None,
+        "`s3://bucket/key.json`: a flat JSON object loaded into the environment at cold start.",
+        AWS,
+    ),
+    SettingSpec(
+        "log_level",
+        (str,),
+        "INFO",
+        "Level of the root logger in the deployed function.",
+        choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
+    ),
     SettingSpec("log_requests", (bool,), True, "Log one access line per HTTP request."),
-    SettingSpec("lifespan", (str,), "auto",
-                "ASGI lifespan events at cold start: `auto` (skipped if the app has no lifespan "
-                "support), `on` (a missing or failed startup answers every request with 500), `off`.",
-                choices=("auto", "on", "off")),
-    SettingSpec("allow_raw_invoke", (bool,), False,
-                "Let `lw invoke --raw` run arbitrary Python in the function. Off because it is a "
-                "code-execution door. Without it `lw invoke` calls only plain functions of the "
-                "project's own modules and `lw manage` only the commands in `manage_commands`."),
-    SettingSpec("manage_commands", (list,), None,
-                "Management commands `lw manage` may run without `allow_raw_invoke`. Default: Django's "
-                "non-interactive maintenance commands (check, clearsessions, collectstatic, "
-                "createcachetable, findstatic, migrate, showmigrations, sqlmigrate, sqlsequencereset). "
-                "shell, dbshell and runscript always need `allow_raw_invoke`."),
-    SettingSpec("events", (list,), [],
-                "Event sources and schedules that call functions of the app; see *Events* below."),
-    SettingSpec("keep_warm", (bool,), True,
-                "Ping the function on a schedule so one container stays warm."),
-    SettingSpec("keep_warm_expression", (str,), "rate(4 minutes)",
-                "Schedule of the keep-warm ping: `rate(...)` or `cron(...)`."),
+    SettingSpec(
+        "lifespan",
+        (str,),
+        "auto",
+        "ASGI lifespan events at cold start: `auto` (skipped if the app has no lifespan "
+        "support), `on` (a missing or failed startup answers every request with 500), `off`.",
+        choices=("auto", "on", "off"),
+    ),
+    SettingSpec(
+        "allow_raw_invoke",
+        (bool,),
+        False,
+        "Let `lw invoke --raw` run arbitrary Python in the function. Off because it is a "
+        "code-execution door. Without it `lw invoke` calls only plain functions of the "
+        "project's own modules and `lw manage` only the commands in `manage_commands`.",
+    ),
+    SettingSpec(
+        "manage_commands",
+        (list,),
+        None,
+        "Management commands `lw manage` may run without `allow_raw_invoke`. Default: Django's "
+        "non-interactive maintenance commands (check, clearsessions, collectstatic, "
+        "createcachetable, findstatic, migrate, showmigrations, sqlmigrate, sqlsequencereset). "
+        "shell, dbshell and runscript always need `allow_raw_invoke`.",
+    ),
+    SettingSpec(
+        "events", (list,), [], "Event sources and schedules that call functions of the app; see *Events* below."
+    ),
+    SettingSpec("keep_warm", (bool,), True, "Ping the function on a schedule so one container stays warm."),
+    SettingSpec(
+        "keep_warm_expression", (str,), "rate(4 minutes)", "Schedule of the keep-warm ping: `rate(...)` or `cron(...)`."
+    ),
     # ---------------------------------------------------------------- the function
-    SettingSpec("runtime", (str,), "python3.11",
-                "Python runtime of the function, `python3.X`; dependencies are installed for it."),
-    SettingSpec("architecture", (str,), "x86_64",
-                "CPU architecture; dependencies are installed as wheels for it.",
-                choices=("x86_64", "arm64")),
+    SettingSpec(
+        "runtime",
+        (str,),
+        "python3.11",
+        "Python runtime of the function, `python3.X`; dependencies are installed for it.",
+    ),
+    SettingSpec(
+        "architecture",
+        (str,),
+        "x86_64",
+        "CPU architecture; dependencies are installed as wheels for it.",
+        choices=("x86_64", "arm64"),
+    ),
     SettingSpec("memory_size", (int,), 512, "Memory of the function, in MB (128 to 10240)."),
     SettingSpec("timeout_seconds", (int,), 30, "Maximum run time of one invocation, in seconds (1 to 900)."),
     SettingSpec("ephemeral_storage", (int,), None, "Size of `/tmp` in MB (512 to 10240).", AWS),
     SettingSpec("reserved_concurrency", (int,), None, "Concurrency reserved for the function.", AWS),
-    SettingSpec("provisioned_concurrency", (int,), None,
-                "Pre-initialised environments kept on the live alias (costs money while idle).", AWS),
+    SettingSpec(
+        "provisioned_concurrency",
+        (int,),
+        None,
+        "Pre-initialised environments kept on the live alias (costs money while idle).",
+        AWS,
+    ),
     SettingSpec("snap_start", (bool,), False, "Enable Lambda SnapStart on published versions.", AWS),
     SettingSpec("lambda_description", (str,), None, "Description of the Lambda function.", AWS),
-    SettingSpec("dead_letter_arn", (str,), None,
-                "ARN of an SNS topic or SQS queue receiving failed asynchronous invocations.", AWS),
+    SettingSpec(
+        "dead_letter_arn",
+        (str,),
+        None,
+        "ARN of an SNS topic or SQS queue receiving failed asynchronous invocations.",
+        AWS,
+    ),
     SettingSpec("xray_tracing", (bool,), False, "Enable AWS X-Ray active tracing.", AWS),
     SettingSpec("layers", (list,), [], "ARNs of Lambda layers to attach.", AWS),
-    SettingSpec("dependency_layer", (bool,), False,
-                "Ship dependencies as a separate layer so that code-only updates upload only the app.",
-                AWS),
-    SettingSpec("vpc_config", (dict,), None,
-                "`SubnetIds` and `SecurityGroupIds` lists: run the function inside a VPC.", AWS),
-    SettingSpec("aws_environment_variables", (dict,), {},
-                "Native Lambda environment variables (visible in the console), merged with remote ones.",
-                AWS),
-    SettingSpec("tags", (dict,), {},
-                "Tags added to every resource that takes tags, next to `lw:project` and `lw:stage`."),
+    SettingSpec(
+        "dependency_layer",
+        (bool,),
+        False,
+        "Ship dependencies as a separate layer so that code-only updates upload only the app.",
+        AWS,
+    ),
+    SettingSpec(
+        "vpc_config", (dict,), None, "`SubnetIds` and `SecurityGroupIds` lists: run the function inside a VPC.", AWS
+    ),
+    SettingSpec(
+        "aws_environment_variables",
+        (dict,),
+        {},
+        "Native Lambda environment variables (visible in the console), merged with remote ones.",
+        AWS,
+    ),
+    SettingSpec(
+        "tags", (dict,), {}, "Tags added to every resource that takes tags, next to `lw:project` and `lw:stage`."
+    ),
     # ---------------------------------------------------------------- packaging
-    SettingSpec("exclude", (list,), [],
-                "Paths left out of the package, gitignore syntax (`/` anchors, `**` spans folders), on top of "
-                "lw's defaults, the project's top-level `.gitignore` and `.lwignore`."),
-    SettingSpec("include", (list,), [],
-                "Paths packaged even though they look like secrets (`.env`, `*.pem`, ...) or are git-ignored."),
-    SettingSpec("s3_bucket", (str,), None,
-                "Bucket used to upload packages too large for a direct upload.", AWS),
+    SettingSpec(
+        "exclude",
+        (list,),
+        [],
+        "Paths left out of the package, gitignore syntax (`/` anchors, `**` spans folders), on top of "
+        "lw's defaults, the project's top-level `.gitignore` and `.lwignore`.",
+    ),
+    SettingSpec(
+        "include",
+        (list,),
+        [],
+        "Paths packaged even though they look like secrets (`.env`, `*.pem`, ...) or are git-ignored.",
+    ),
+    SettingSpec("s3_bucket", (str,), None, "Bucket used to upload packages too large for a direct upload.", AWS),
     # ---------------------------------------------------------------- HTTP
-    SettingSpec("apigateway", (str, bool), "rest",
-                "HTTP front door: `rest` (API Gateway REST API), `http` (HTTP API) or `false` (none).",
-                AWS, choices=("rest", "http", False, True)),
+    SettingSpec(
+        "apigateway",
+        (str, bool),
+        "rest",
+        "HTTP front door: `rest` (API Gateway REST API), `http` (HTTP API) or `false` (none).",
+        AWS,
+        choices=("rest", "http", False, True),
+    ),
     SettingSpec("function_url", (bool,), False, "Create a Lambda Function URL.", AWS),
-    SettingSpec("binary_support", (bool,), True,
-                "Return non-text responses base64-encoded so binary content survives the gateway."),
-    SettingSpec("additional_text_mimetypes", (list,), [],
-                "Extra MIME types treated as text when `binary_support` is on."),
-    SettingSpec("cors", (bool, dict), False,
-                "`true`, or a mapping with `allowed_origin`, `allowed_headers`, `allowed_methods`, "
-                "`allow_credentials`, `max_age`, `expose_headers`."),
+    SettingSpec(
+        "binary_support",
+        (bool,),
+        True,
+        "Return non-text responses base64-encoded so binary content survives the gateway.",
+    ),
+    SettingSpec(
+        "additional_text_mimetypes", (list,), [], "Extra MIME types treated as text when `binary_support` is on."
+    ),
+    SettingSpec(
+        "cors",
+        (bool, dict),
+        False,
+        "`true`, or a mapping with `allowed_origin`, `allowed_headers`, `allowed_methods`, "
+        "`allow_credentials`, `max_age`, `expose_headers`.",
+    ),
     SettingSpec("base_path", (str,), None, "Path prefix the app is served under on a custom domain."),
-    SettingSpec("context_header_mappings", (dict,), {},
-                "Request headers filled from the request context: `{Header-Name: dotted.path}`."),
+    SettingSpec(
+        "context_header_mappings",
+        (dict,),
+        {},
+        "Request headers filled from the request context: `{Header-Name: dotted.path}`.",
+    ),
     SettingSpec("domain", (str,), None, "Custom domain name of the API.", AWS),
     SettingSpec("certificate_arn", (str,), None, "ACM certificate of `domain`.", AWS),
     SettingSpec("api_key_required", (bool,), False, "Require an API key on every request.", AWS),
     SettingSpec("iam_authorization", (bool,), False, "Require SigV4-signed requests (IAM auth).", AWS),
-    SettingSpec("authorizer", (dict,), None,
-                "Lambda authorizer: `function` or `arn`, `type`, `token_header`, `result_ttl`.", AWS),
+    SettingSpec(
+        "authorizer",
+        (dict,),
+        None,
+        "Lambda authorizer: `function` or `arn`, `type`, `token_header`, `result_ttl`.",
+        AWS,
+    ),
     SettingSpec("cognito_user_pool", (str,), None, "ARN of a Cognito user pool authorizing requests.", AWS),
-    SettingSpec("jwt_authorizer", (dict,), None,
-                "JWT authorizer of an HTTP API: `issuer` and `audience`.", AWS),
+    SettingSpec("jwt_authorizer", (dict,), None, "JWT authorizer of an HTTP API: `issuer` and `audience`.", AWS),
     # ---------------------------------------------------------------- AWS account and identity
     SettingSpec("aws_region", (str,), None, "Region to deploy to (default: the profile's or `AWS_REGION`).", AWS),
     SettingSpec("regions", (list,), None, "Deploy the same stage to each of these regions.", AWS),
@@ -132,10 +227,16 @@ CORE_SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("manage_roles", (bool,), True, "Create and update the function's IAM role.", AWS),
     SettingSpec("role_name", (str,), None, "Name of the managed role (default `<project>-<stage>`).", AWS),
     SettingSpec("role_arn", (str,), None, "Existing role to use instead of a managed one.", AWS),
-    SettingSpec("extra_permissions", (list,), [],
-                "IAM policy statements added to the managed role's minimal policy.", AWS),
-    SettingSpec("iam_policy", (str, dict), None,
-                "Policy document (or path to a JSON file) replacing the managed role's policy.", AWS),
+    SettingSpec(
+        "extra_permissions", (list,), [], "IAM policy statements added to the managed role's minimal policy.", AWS
+    ),
+    SettingSpec(
+        "iam_policy",
+        (str, dict),
+        None,
+        "Policy document (or path to a JSON file) replacing the managed role's policy.",
+        AWS,
+    ),
 )
 
 EVENT_KEYS_DOC = """\

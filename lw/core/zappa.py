@@ -26,14 +26,14 @@ LW_KEYS = frozenset(spec.name for spec in CORE_SETTINGS)
 # one is supported, its key moves to RENAMED (converted) instead.
 NOT_SUPPORTED_YET: dict[str, str] = {
     "slim_handler": "lw cannot yet load dependencies from S3 at start-up; the package must fit Lambda's 250 MB "
-                    "unzipped limit as it is (lw package prints its size): trim it with exclude, "
-                    "or keep this app on Zappa until lw supports big apps",
+    "unzipped limit as it is (lw package prints its size): trim it with exclude, "
+    "or keep this app on Zappa until lw supports big apps",
     "async_source": "lw has no equivalent of Zappa's asynchronous @task yet; code calling zappa.asynchronous "
-                    "still needs Zappa: send that work to an SQS queue handled by an sqs event of this stage instead",
+    "still needs Zappa: send that work to an SQS queue handled by an sqs event of this stage instead",
     "async_resources": "lw has no equivalent of Zappa's asynchronous @task yet, so it creates no SNS topic "
-                       "for it: send that work to an SQS queue handled by an sqs event of this stage instead",
+    "for it: send that work to an SQS queue handled by an sqs event of this stage instead",
     "alb_enabled": "lw serves HTTP through API Gateway (apigateway) or a Function URL (function_url), not an "
-                   "Application Load Balancer yet: keep one of those, or put your own ALB in front of the function",
+    "Application Load Balancer yet: keep one of those, or put your own ALB in front of the function",
     "alb_vpc_config": "lw does not create an Application Load Balancer yet (see alb_enabled)",
 }
 
@@ -102,8 +102,10 @@ def _load_toml(label: str, text: str) -> Any:
     try:
         import tomllib  # type: ignore[import-not-found, unused-ignore]
     except ImportError:  # Python 3.10
-        raise ConfigError(f"{label}: reading a TOML Zappa settings file needs Python 3.11 or newer; "
-                          "convert it to zappa_settings.json or .yml") from None
+        raise ConfigError(
+            f"{label}: reading a TOML Zappa settings file needs Python 3.11 or newer; "
+            "convert it to zappa_settings.json or .yml"
+        ) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -144,8 +146,9 @@ def _convert_events(stage: str, events: Any, notes: list[str]) -> list[Any]:
         arn = source.get("arn") if isinstance(source, Mapping) else None
         match = ARN.fullmatch(arn) if isinstance(arn, str) else None
         if isinstance(arn, str) and (not match or match.group(1) not in ARN_KINDS):
-            notes.append(f"stage '{stage}': events[{index}]: dropped: lw serves {', '.join(ARN_KINDS)} "
-                         f"sources, not {arn}")
+            notes.append(
+                f"stage '{stage}': events[{index}]: dropped: lw serves {', '.join(ARN_KINDS)} sources, not {arn}"
+            )
             continue
         kept.append(event)
     return kept
@@ -162,8 +165,10 @@ def _convert_stage(stage: str, settings: Mapping[str, Any], notes: list[str]) ->
         elif key == "project_name":
             slug = slugify(str(value))
             if slug != value:
-                notes.append(f"stage '{stage}': project_name: {value!r} became {slug!r} "
-                             "(lowercase letters, digits and '-'); remote resource names change")
+                notes.append(
+                    f"stage '{stage}': project_name: {value!r} became {slug!r} "
+                    "(lowercase letters, digits and '-'); remote resource names change"
+                )
             converted["project_name"] = slug
         elif key in RENAMED:
             for new_key, new_value in (RENAMED[key](value) or {}).items():

@@ -174,8 +174,9 @@ class AsgiBridge:
                 raise
             # Starlette's exception middleware sends the handler's response and then
             # re-raises for the server to log: the response stands (as with uvicorn).
-            log_exception(f"ASGI app raised after sending its complete response to {request_label(environ)}; "
-                          "the response stands")
+            log_exception(
+                f"ASGI app raised after sending its complete response to {request_label(environ)}; the response stands"
+            )
             if self.report is not None:
                 self.report(exc, environ.get("lw.event"), environ.get("lw.context"))
         start_response(exchange.status_line(), exchange.headers)
@@ -222,8 +223,9 @@ class _Exchange:
             if type(status) is not int or not 100 <= status <= 599:
                 raise ProtocolError(f"http.response.start needs an integer status 100-599, got {status!r}")
             try:
-                self.headers = [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1"))
-                                for k, v in message.get("headers") or ()]
+                self.headers = [
+                    (bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in message.get("headers") or ()
+                ]
             except (TypeError, ValueError) as exc:
                 raise ProtocolError(f"http.response.start headers must be pairs of bytes: {exc}") from None
             self.status = status

@@ -135,4 +135,3 @@ def handler_from_settings(settings_path: str) -> Callable[..., Any]:
 
     app, options = prepare(settings_path)
     return AwsHandler(app, **options).function
-

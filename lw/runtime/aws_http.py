@@ -35,8 +35,9 @@ class BadEvent(ValueError):
     """An HTTP-shaped event lacks something the adapter needs (answered with a 400)."""
 
 
-def _finish(environ: dict[str, Any], event: dict[str, Any], context: Any, rc: dict[str, Any], shim: Shim,
-            client_ip: Any) -> None:
+def _finish(
+    environ: dict[str, Any], event: dict[str, Any], context: Any, rc: dict[str, Any], shim: Shim, client_ip: Any
+) -> None:
     """What every source shares after its own part: the client address, the body, the
     authorizer's identity, the configured request-context headers, and the server keys.
     One function rather than several because each call layer costs measurable time on
@@ -152,11 +153,11 @@ class RestApiV1:
         stage = rc.get("stage")
         if stage and stage != "$default":
             prefix = "/" + stage
-            if "version" in event and path.startswith(prefix) and path[len(prefix):len(prefix) + 1] in ("", "/"):
+            if "version" in event and path.startswith(prefix) and path[len(prefix) : len(prefix) + 1] in ("", "/"):
                 # HTTP API payload 1.0 keeps a named stage in ``path`` (REST APIs never
                 # do): it belongs in SCRIPT_NAME, and must not be added twice.
                 environ["SCRIPT_NAME"] = prefix
-                path = path[len(prefix):] or "/"
+                path = path[len(prefix) :] or "/"
             elif ".execute-api." in environ.get("HTTP_HOST", ""):
                 # The default execute-api URL (any partition: amazonaws.com,
                 # amazonaws.com.cn, ...) carries the stage, the event's path does not:
@@ -224,7 +225,7 @@ class HttpApiV2:
             prefix = "/" + stage
             if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
                 environ["SCRIPT_NAME"] = prefix
-                path = path[len(prefix):] or "/"
+                path = path[len(prefix) :] or "/"
         path = path_info(path)
         if shim.base_path and not environ["SCRIPT_NAME"]:
             environ["SCRIPT_NAME"], path = shim.split_base_path(path)

@@ -19,8 +19,13 @@ if TYPE_CHECKING:
 
 
 def run_command(
-    command: Any, context: Any, *, allow_raw: bool, report: Callable[..., None] | None = None,
-    project_root: str | None = None, manage_commands: Any = None,
+    command: Any,
+    context: Any,
+    *,
+    allow_raw: bool,
+    report: Callable[..., None] | None = None,
+    project_root: str | None = None,
+    manage_commands: Any = None,
 ) -> dict[str, Any]:
     """Run one ``lw_command`` document: ``function``, ``manage`` or ``raw``.
 
@@ -36,8 +41,10 @@ def run_command(
         action = "raw"
         if not allow_raw:
             log("WARNING", "refused a raw Python command: this stage does not set allow_raw_invoke")
-            return {"error": "raw Python commands are disabled for this stage (set allow_raw_invoke: true)",
-                    "output": ""}
+            return {
+                "error": "raw Python commands are disabled for this stage (set allow_raw_invoke: true)",
+                "output": "",
+            }
     else:
         keys = ", ".join(sorted(map(str, command))) or "none"
         return {"error": f"lw_command needs one of function, manage, raw (got keys: {keys})", "output": ""}
@@ -48,8 +55,9 @@ def run_command(
     sys.stdout = sys.stderr = captured
     try:
         if action == "function":
-            result = _call_function(command["function"], command.get("payload"), context, allow_raw=allow_raw,
-                                    project_root=project_root)
+            result = _call_function(
+                command["function"], command.get("payload"), context, allow_raw=allow_raw, project_root=project_root
+            )
         elif action == "manage":
             result = _manage(command["manage"], allow_raw=allow_raw, allowlist=manage_commands)
         else:
@@ -104,8 +112,10 @@ def management_refusal(name: str, allowlist: Any, *, allow_raw: bool, tool: str 
         return f"'{name}' runs arbitrary code; lw {tool} {name} needs allow_raw_invoke: true"
     allowed = DEFAULT_MANAGE_COMMANDS if allowlist is None else tuple(str(c) for c in allowlist)
     if name not in allowed:
-        return (f"'{name}' is not in this stage's manage_commands ({', '.join(allowed) or 'none'}); "
-                "add it there, or set allow_raw_invoke: true")
+        return (
+            f"'{name}' is not in this stage's manage_commands ({', '.join(allowed) or 'none'}); "
+            "add it there, or set allow_raw_invoke: true"
+        )
     return None
 
 
@@ -208,8 +218,12 @@ def _check_project_module(name: str, root: str, dotted: str) -> None:
     for location in locations:
         real = os.path.realpath(location)
         inside = os.path.relpath(real, root)
-        if (inside.startswith(os.pardir) or os.path.isabs(inside) or _is_dependency_path(inside)
-                or real.startswith(_LW_DIR + os.sep)):
+        if (
+            inside.startswith(os.pardir)
+            or os.path.isabs(inside)
+            or _is_dependency_path(inside)
+            or real.startswith(_LW_DIR + os.sep)
+        ):
             raise Refused(f"{dotted!r}: {name} is not in the project's own sources; {_NEEDS_RAW}")
         if name == top:
             # The folder on sys.path that holds the module (a regular package's origin is
@@ -229,8 +243,10 @@ _DEPENDENCY_DIRS = frozenset({"site-packages", "dist-packages", ".venv", "venv",
 
 def _is_dependency_path(relative: str) -> bool:
 
-    return any(part in _DEPENDENCY_DIRS or part.endswith((".dist-info", ".egg-info", ".egg"))
-               for part in relative.split(os.sep)[:-1])
+    return any(
+        part in _DEPENDENCY_DIRS or part.endswith((".dist-info", ".egg-info", ".egg"))
+        for part in relative.split(os.sep)[:-1]
+    )
 
 
 _DIST_CACHE: dict[str, frozenset[str]] = {}

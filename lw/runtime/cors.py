@@ -14,10 +14,16 @@ if TYPE_CHECKING:
 
 DEFAULT_HEADERS = ("Authorization", "Content-Type", "X-Amz-Date", "X-Amz-Security-Token", "X-Api-Key")
 DEFAULT_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
-KNOWN_KEYS = frozenset({
-    "allowed_origin", "allowed_headers", "allowed_methods", "allow_credentials",
-    "max_age", "expose_headers",
-})
+KNOWN_KEYS = frozenset(
+    {
+        "allowed_origin",
+        "allowed_headers",
+        "allowed_methods",
+        "allow_credentials",
+        "max_age",
+        "expose_headers",
+    }
+)
 
 
 def _names(value: Any, key: str) -> tuple[str, ...]:
@@ -33,9 +39,15 @@ class CorsRules:
 
     __slots__ = ("origins", "headers", "methods", "credentials", "max_age", "expose_headers")
 
-    def __init__(self, origins: tuple[str, ...] = ("*",), headers: tuple[str, ...] = DEFAULT_HEADERS,
-                 methods: tuple[str, ...] = DEFAULT_METHODS, credentials: bool = False,
-                 max_age: int | None = None, expose_headers: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        origins: tuple[str, ...] = ("*",),
+        headers: tuple[str, ...] = DEFAULT_HEADERS,
+        methods: tuple[str, ...] = DEFAULT_METHODS,
+        credentials: bool = False,
+        max_age: int | None = None,
+        expose_headers: tuple[str, ...] = (),
+    ) -> None:
         self.origins = origins
         self.headers = headers
         self.methods = methods
@@ -57,15 +69,17 @@ class CorsRules:
             raise ValueError(f"cors has unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(KNOWN_KEYS))})")
         origins = _names(value.get("allowed_origin", "*"), "allowed_origin")
         headers = _names(value.get("allowed_headers", list(DEFAULT_HEADERS)), "allowed_headers")
-        methods = tuple(m.upper() for m in _names(value.get("allowed_methods", list(DEFAULT_METHODS)),
-                                                  "allowed_methods"))
+        methods = tuple(
+            m.upper() for m in _names(value.get("allowed_methods", list(DEFAULT_METHODS)), "allowed_methods")
+        )
         expose = _names(value.get("expose_headers") or [], "expose_headers") if value.get("expose_headers") else ()
         credentials = value.get("allow_credentials", False)
         if not isinstance(credentials, bool):
             raise ValueError("cors.allow_credentials must be true or false")
         if credentials and "*" in origins:
-            raise ValueError("cors.allow_credentials needs explicit allowed_origin values: browsers refuse '*' "
-                             "with credentials")
+            raise ValueError(
+                "cors.allow_credentials needs explicit allowed_origin values: browsers refuse '*' with credentials"
+            )
         max_age = value.get("max_age")
         if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, int) or max_age < 0):
             raise ValueError("cors.max_age must be a number of seconds")

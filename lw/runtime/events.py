@@ -58,8 +58,7 @@ def _table_of(arn: str) -> str:
 class EventRouter:
     def __init__(self, bindings: Iterable[Mapping[str, Any]], project_name: str = "", stage: str = "") -> None:
         self.bindings = [
-            Binding(str(b["name"]), str(b.get("function") or ""), str(b["kind"]), b.get("source"))
-            for b in bindings
+            Binding(str(b["name"]), str(b.get("function") or ""), str(b["kind"]), b.get("source")) for b in bindings
         ]
         self.by_name = {b.name: b for b in self.bindings}
         self.prefix = f"{project_name}-{stage}-" if project_name and stage else ""
@@ -77,7 +76,7 @@ class EventRouter:
     def by_rule(self, rule_name: str) -> Binding | None:
         binding = self.by_name.get(rule_name)
         if binding is None and self.prefix and rule_name.startswith(self.prefix):
-            binding = self.by_name.get(rule_name[len(self.prefix):])
+            binding = self.by_name.get(rule_name[len(self.prefix) :])
         return binding
 
     def route_aws(self, event: Mapping[str, Any]) -> Binding:

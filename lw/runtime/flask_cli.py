@@ -18,8 +18,10 @@ if TYPE_CHECKING:
 
 # Built-in ``flask`` commands that make no sense inside a function: ``run`` starts a
 # development server (it would hold the invocation until its timeout).
-REFUSED = {"run": "starts a development server, which cannot run inside a function",
-           "shell": "opens an interactive shell, which cannot run inside a function (see lw invoke --raw)"}
+REFUSED = {
+    "run": "starts a development server, which cannot run inside a function",
+    "shell": "opens an interactive shell, which cannot run inside a function (see lw invoke --raw)",
+}
 _WRAPPER_ATTRIBUTES = ("app", "application", "wsgi_app", "__wrapped__")
 
 
@@ -50,18 +52,18 @@ def find_flask_app(settings_path: str | None = None) -> Any:
     while app is not None and seen < 4:
         if hasattr(app, "cli") and hasattr(app, "app_context"):
             return app
-        app = next((getattr(app, name) for name in _WRAPPER_ATTRIBUTES if getattr(app, name, None) is not None),
-                   None)
+        app = next((getattr(app, name) for name in _WRAPPER_ATTRIBUTES if getattr(app, name, None) is not None), None)
         seen += 1
-    raise NotAFlaskApp("lw manage runs Django management commands (a stage with django_settings) or "
-                       "Flask CLI commands (a Flask app_function); this stage's app is neither")
+    raise NotAFlaskApp(
+        "lw manage runs Django management commands (a stage with django_settings) or "
+        "Flask CLI commands (a Flask app_function); this stage's app is neither"
+    )
 
 
 def command_names(app: Any) -> list[str]:
     """The commands ``lw manage`` can run for ``app``: its own and Flask's defaults."""
-    from flask.cli import FlaskGroup, ScriptInfo
-
     import click
+    from flask.cli import FlaskGroup, ScriptInfo
 
     group = FlaskGroup(create_app=lambda: app, load_dotenv=False, set_debug_flag=False)
     with click.Context(group, obj=ScriptInfo(create_app=lambda: app, set_debug_flag=False)) as ctx:

@@ -68,7 +68,12 @@ def clf_time(now: float) -> str:
     if second != _last_second:
         t = time.gmtime(second)
         _last_stamp = "%02d/%s/%04d:%02d:%02d:%02d +0000" % (
-            t.tm_mday, _MONTHS[t.tm_mon - 1], t.tm_year, t.tm_hour, t.tm_min, t.tm_sec,
+            t.tm_mday,
+            _MONTHS[t.tm_mon - 1],
+            t.tm_year,
+            t.tm_hour,
+            t.tm_min,
+            t.tm_sec,
         )
         _last_second = second
     return _last_stamp

@@ -93,8 +93,12 @@ class PublicUrl:
             scheme, rest = "https", url
         netloc, slash, path = rest.partition("/")
         port = netloc.partition(":")[2]
-        parsed = cls(scheme.lower(), netloc, port or ("443" if scheme.lower() == "https" else "80"),
-                     ("/" + path).rstrip("/") if slash else "")
+        parsed = cls(
+            scheme.lower(),
+            netloc,
+            port or ("443" if scheme.lower() == "https" else "80"),
+            ("/" + path).rstrip("/") if slash else "",
+        )
         cls._cache[url] = parsed
         return parsed
 
@@ -217,11 +221,17 @@ def build_result(response: Response, shim: Shim) -> dict[str, Any]:
     if size > RESULT_LIMIT:
         from lw.runtime.logs import log
 
-        log("ERROR", f"the app answered {response.status} with {len(body)} body bytes, a result of {size} bytes: "
+        log(
+            "ERROR",
+            f"the app answered {response.status} with {len(body)} body bytes, a result of {size} bytes: "
             f"over OpenWhisk's limit of {RESULT_LIMIT} bytes per activation result, which the invoker would "
-            "cut; answering 502 instead")
-        return {"statusCode": 502, "headers": {"Content-Type": "text/plain; charset=utf-8"},
-                "body": "Bad Gateway: the response is larger than OpenWhisk allows (1 MiB)"}
+            "cut; answering 502 instead",
+        )
+        return {
+            "statusCode": 502,
+            "headers": {"Content-Type": "text/plain; charset=utf-8"},
+            "body": "Bad Gateway: the response is larger than OpenWhisk allows (1 MiB)",
+        }
     return result
 
 
@@ -254,8 +264,11 @@ def _body_for_controller(body: bytes, content_type: str, headers: dict[str, Any]
         return text
     from lw.runtime.logs import log
 
-    log("WARNING", f"response body is not valid {params.get('charset') or 'UTF-8'} text for {content_type!r}; "
-        "sending it as application/octet-stream so that its bytes arrive unchanged")
+    log(
+        "WARNING",
+        f"response body is not valid {params.get('charset') or 'UTF-8'} text for {content_type!r}; "
+        "sending it as application/octet-stream so that its bytes arrive unchanged",
+    )
     headers[spelling["content-type"]] = "application/octet-stream"
     return b64encode(body)
 

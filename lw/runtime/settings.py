@@ -97,9 +97,9 @@ def _substitute(name: str, value: str, clients: dict[str, Any]) -> str:
             out.append(value[position:])
             return "".join(out)
         end = value.find("}", start)
-        kind, _, ref = value[start + 2: end].partition(":") if end > 0 else ("", "", "")
+        kind, _, ref = value[start + 2 : end].partition(":") if end > 0 else ("", "", "")
         if end < 0 or kind not in _REFERENCE_KINDS or not ref:
-            out.append(value[position: start + 2])
+            out.append(value[position : start + 2])
             position = start + 2
             continue
         out.append(value[position:start])

@@ -111,8 +111,11 @@ class Shim:
         started = time.time() if self.log_requests else 0.0
         app = self.app
         if app is None:
-            log("ERROR", f"cannot serve {request_label(environ)}: "
-                f"{self.init_error or 'no app is configured (app_function or django_settings)'}")
+            log(
+                "ERROR",
+                f"cannot serve {request_label(environ)}: "
+                f"{self.init_error or 'no app is configured (app_function or django_settings)'}",
+            )
             response = plain_response(500, "Internal Server Error")
         else:
             try:
@@ -181,14 +184,20 @@ class Shim:
         """``("/api", "/users")`` from ``/api/users`` when ``base_path`` is ``api``."""
         base = self.base_path
         if base and path.startswith(base) and (len(path) == len(base) or path[len(base)] == "/"):
-            return base, path[len(base):] or "/"
+            return base, path[len(base) :] or "/"
         return "", path
 
     def run_command(self, command: Any, context: Any) -> dict[str, Any]:
         from lw.runtime.commands import run_command
 
-        return run_command(command, context, allow_raw=self.allow_raw_invoke, report=self.report,
-                           project_root=self.project_root, manage_commands=self.manage_commands)
+        return run_command(
+            command,
+            context,
+            allow_raw=self.allow_raw_invoke,
+            report=self.report,
+            project_root=self.project_root,
+            manage_commands=self.manage_commands,
+        )
 
 
 def _cors_rules(value: Any) -> Any:
@@ -207,4 +216,3 @@ def _cors_rules(value: Any) -> Any:
 def merge_options(settings: Mapping[str, Any], names: Iterable[str] = OPTION_NAMES) -> dict[str, Any]:
     """The runtime options found in a settings document (unknown keys ignored)."""
     return {key: settings[key] for key in names if key in settings and key != "init_error"}
-

@@ -353,10 +353,7 @@ class BodyPolicy:
         if known is None:
             mime = content_type.split(";", 1)[0].strip().lower()
             known = (
-                mime.startswith("text/")
-                or mime in self.text_types
-                or mime.endswith("+json")
-                or mime.endswith("+xml")
+                mime.startswith("text/") or mime in self.text_types or mime.endswith("+json") or mime.endswith("+xml")
             )
             if len(self._cache) < 256:
                 self._cache[content_type] = known

@@ -120,8 +120,9 @@ def test_missing_config_is_exit_2_with_one_line(provider: RecordingProvider, pro
     assert len(lines) == 1 and lines[0].startswith("error: ") and "nope.yml" in lines[0]
 
 
-def test_options_after_the_command_override_environment(provider: RecordingProvider, project: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_options_after_the_command_override_environment(
+    provider: RecordingProvider, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("LW_STAGE", "prod")
     assert run("status").exit_code == 2  # no stage 'prod'
     assert run("status", "--stage", "dev").exit_code == 0
@@ -153,8 +154,9 @@ def test_invoke_rejects_bad_json_and_raw_without_opt_in(provider: RecordingProvi
     assert raw.exit_code == 2 and "allow_raw_invoke" in raw.output
 
 
-def test_internal_errors_are_one_line_unless_verbose(provider: RecordingProvider, project: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_internal_errors_are_one_line_unless_verbose(
+    provider: RecordingProvider, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(session: Any) -> Any:
         raise KeyError("surprise")
 
@@ -181,8 +183,12 @@ def test_real_subprocess_help_and_version() -> None:
     # the distribution (what pip installed), its version and the Python lw runs on
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("lw-deploy 0.1.0 (Python 3.") and sys.executable in result.stdout
-    missing = subprocess.run([sys.executable, "-m", "lw", "status", "--config", "/nonexistent/lw.yml"],
-                             capture_output=True, text=True, timeout=60)
+    missing = subprocess.run(
+        [sys.executable, "-m", "lw", "status", "--config", "/nonexistent/lw.yml"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert missing.returncode == 2
     assert missing.stderr.startswith("error: ") and "Traceback" not in missing.stderr
 

@@ -67,9 +67,11 @@ def test_json_form_lists_every_change_in_order() -> None:
 
 
 def test_outputs_known_while_planning_survive_a_noop_plan() -> None:
-    plan = Plan(changes=[
-        Change("noop", "api", "unchanged", outputs={"urls": ["https://a/"]}),
-        Change("noop", "function url", "unchanged", outputs={"urls": ["https://a/", "https://b/"]}),
-    ])
+    plan = Plan(
+        changes=[
+            Change("noop", "api", "unchanged", outputs={"urls": ["https://a/"]}),
+            Change("noop", "function url", "unchanged", outputs={"urls": ["https://a/", "https://b/"]}),
+        ]
+    )
     assert plan.known_outputs()["urls"] == ["https://a/", "https://b/"]
     assert apply_plan(plan)["urls"] == ["https://a/", "https://b/"]

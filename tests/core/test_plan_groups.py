@@ -26,14 +26,17 @@ def test_groups_run_concurrently_each_in_its_own_phase_order() -> None:
                 barrier.wait()
             with lock:
                 ran.append(name)
+
         return apply
 
-    plan = Plan(changes=[
-        Change("update", "alias", "move", step("a:release"), phase="release", group="a"),
-        Change("update", "alias", "move", step("b:release"), phase="release", group="b"),
-        Change("update", "function", "code", step("a:build", wait=True), group="a"),
-        Change("update", "function", "code", step("b:build", wait=True), group="b"),
-    ])
+    plan = Plan(
+        changes=[
+            Change("update", "alias", "move", step("a:release"), phase="release", group="a"),
+            Change("update", "alias", "move", step("b:release"), phase="release", group="b"),
+            Change("update", "function", "code", step("a:build", wait=True), group="a"),
+            Change("update", "function", "code", step("b:build", wait=True), group="b"),
+        ]
+    )
     apply_plan(plan)
     assert sorted(ran) == ["a:build", "a:release", "b:build", "b:release"]
     assert ran.index("a:build") < ran.index("a:release") and ran.index("b:build") < ran.index("b:release")
@@ -46,14 +49,17 @@ def test_ungrouped_build_runs_first_and_ungrouped_cleanup_last() -> None:
         def apply(outputs: dict) -> None:
             with lock:
                 ran.append(name)
+
         return apply
 
-    plan = Plan(changes=[
-        Change("delete", "role", "global", record("role cleanup"), phase="cleanup"),
-        Change("update", "function", "code", record("a"), group="a"),
-        Change("create", "role", "global", record("role")),
-        Change("update", "function", "code", record("b"), group="b"),
-    ])
+    plan = Plan(
+        changes=[
+            Change("delete", "role", "global", record("role cleanup"), phase="cleanup"),
+            Change("update", "function", "code", record("a"), group="a"),
+            Change("create", "role", "global", record("role")),
+            Change("update", "function", "code", record("b"), group="b"),
+        ]
+    )
     apply_plan(plan)
     assert ran[0] == "role" and ran[-1] == "role cleanup" and sorted(ran[1:3]) == ["a", "b"]
 
@@ -65,20 +71,47 @@ def test_a_failed_group_never_blocks_the_others_and_each_failure_is_listed() -> 
     def fail(message: str):
         def apply(outputs: dict) -> None:
             raise ProviderError(message)
+
         return apply
 
-    plan = Plan(changes=[
-        Change("update", "function app-dev", "code", fail("ServiceException: down"), step="update code",
-               group="eu-west-1"),
-        Change("update", "alias live", "move", lambda o: finished.append("eu release"), phase="release",
-               group="eu-west-1"),
-        Change("update", "function app-dev", "code", lambda o: finished.append("us"), group="us-east-1"),
-        Change("update", "alias live", "move", lambda o: finished.append("us release"), phase="release",
-               group="us-east-1"),
-        Change("create", "api app-dev", "missing", lambda o: (_ for _ in ()).throw(RuntimeError("boom\nmore")),
-               step="create api", group="ap-south-1"),
-        Change("delete", "role", "global", lambda o: cleaned.append(True), phase="cleanup"),
-    ])
+    plan = Plan(
+        changes=[
+            Change(
+                "update",
+                "function app-dev",
+                "code",
+                fail("ServiceException: down"),
+                step="update code",
+                group="eu-west-1",
+            ),
+            Change(
+                "update",
+                "alias live",
+                "move",
+                lambda o: finished.append("eu release"),
+                phase="release",
+                group="eu-west-1",
+            ),
+            Change("update", "function app-dev", "code", lambda o: finished.append("us"), group="us-east-1"),
+            Change(
+                "update",
+                "alias live",
+                "move",
+                lambda o: finished.append("us release"),
+                phase="release",
+                group="us-east-1",
+            ),
+            Change(
+                "create",
+                "api app-dev",
+                "missing",
+                lambda o: (_ for _ in ()).throw(RuntimeError("boom\nmore")),
+                step="create api",
+                group="ap-south-1",
+            ),
+            Change("delete", "role", "global", lambda o: cleaned.append(True), phase="cleanup"),
+        ]
+    )
     with pytest.raises(ApplyError) as info:
         apply_plan(plan)
     error = info.value
@@ -99,10 +132,12 @@ def test_a_failed_ungrouped_build_change_stops_every_group() -> None:
     def refuse(outputs: dict) -> None:
         raise ProviderError("AccessDenied")
 
-    plan = Plan(changes=[
-        Change("create", "role r", "missing", refuse, step="create role"),
-        Change("update", "function", "code", lambda o: ran.append("a"), group="a"),
-    ])
+    plan = Plan(
+        changes=[
+            Change("create", "role r", "missing", refuse, step="create role"),
+            Change("update", "function", "code", lambda o: ran.append("a"), group="a"),
+        ]
+    )
     with pytest.raises(ApplyError, match="create role of role r failed: AccessDenied"):
         apply_plan(plan)
     assert ran == []
@@ -113,30 +148,40 @@ def test_each_group_has_its_own_outputs_and_urls_are_merged() -> None:
         def apply(outputs: dict) -> None:
             outputs["version"] = region[-1]
             outputs.setdefault("urls", []).append(f"https://{region}.example/")
+
         return apply
 
     def check(region: str):
         def apply(outputs: dict) -> None:
             assert outputs["version"] == region[-1] and outputs["role"] == "arn:role"
+
         return apply
 
-    plan = Plan(changes=[
-        Change("create", "role", "missing", lambda o: o.update(role="arn:role")),
-        *[c for region in ("r-1", "r-2", "r-3") for c in (
-            Change("create", "function", "missing", deploy(region), group=region),
-            Change("update", "alias", "move", check(region), phase="release", group=region),
-        )],
-    ])
+    plan = Plan(
+        changes=[
+            Change("create", "role", "missing", lambda o: o.update(role="arn:role")),
+            *[
+                c
+                for region in ("r-1", "r-2", "r-3")
+                for c in (
+                    Change("create", "function", "missing", deploy(region), group=region),
+                    Change("update", "alias", "move", check(region), phase="release", group=region),
+                )
+            ],
+        ]
+    )
     outputs = apply_plan(plan)
     assert outputs["urls"] == ["https://r-1.example/", "https://r-2.example/", "https://r-3.example/"]
     assert {g: o["version"] for g, o in outputs["groups"].items()} == {"r-1": "1", "r-2": "2", "r-3": "3"}
 
 
 def test_known_outputs_of_every_group_are_merged_for_a_noop_plan() -> None:
-    plan = Plan(changes=[
-        Change("noop", "api", "up to date", outputs={"urls": ["https://a/"]}, group="a"),
-        Change("noop", "api", "up to date", outputs={"urls": ["https://b/"]}, group="b"),
-    ])
+    plan = Plan(
+        changes=[
+            Change("noop", "api", "up to date", outputs={"urls": ["https://a/"]}, group="a"),
+            Change("noop", "api", "up to date", outputs={"urls": ["https://b/"]}, group="b"),
+        ]
+    )
     assert plan.is_noop and plan.groups == ["a", "b"]
     assert plan.known_outputs()["urls"] == ["https://a/", "https://b/"]
 

@@ -36,7 +36,7 @@ def _imports(path: Path) -> set[str]:
 
 def test_every_public_name_is_documented() -> None:
     text = (ROOT / "docs" / "plugins.md").read_text()
-    section = text[text.index("## The public API: `lw.plugin`"):]
+    section = text[text.index("## The public API: `lw.plugin`") :]
     missing = [name for name in lw.plugin.__all__ if f"`{name}`" not in section and f"`{name}(" not in section]
     assert not missing, f"docs/plugins.md does not document lw.plugin names: {missing}"
 
@@ -51,8 +51,11 @@ def test_all_lists_exactly_the_public_names() -> None:
 
 
 def test_providers_never_import_the_cli() -> None:
-    offenders = [str(p.relative_to(ROOT)) for p in PROVIDERS.rglob("*.py")
-                 if any(m == "lw.cli" or m.startswith("lw.cli.") for m in _imports(p))]
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in PROVIDERS.rglob("*.py")
+        if any(m == "lw.cli" or m.startswith("lw.cli.") for m in _imports(p))
+    ]
     assert offenders == []
 
 
@@ -80,10 +83,10 @@ def test_cli_declares_no_provider_option() -> None:
 def test_provider_options_are_shown_under_their_provider() -> None:
     result = CliRunner().invoke(cli.main, ["deploy", "--help"])
     assert result.exit_code == 0, result.output
-    options_for = result.output[result.output.index("Options for provider"):]
+    options_for = result.output[result.output.index("Options for provider") :]
     assert "--region" in options_for and "--profile" in options_for and "--port" in options_for
     assert "LW_REGION" in options_for and "LW_PORT" in options_for
-    assert "--region" not in result.output[:result.output.index("Options for provider")]
+    assert "--region" not in result.output[: result.output.index("Options for provider")]
 
 
 def test_help_lists_lifecycle_commands_before_provider_commands() -> None:
@@ -91,9 +94,9 @@ def test_help_lists_lifecycle_commands_before_provider_commands() -> None:
     assert result.exit_code == 0, result.output
     out = result.output
     assert out.index("Lifecycle commands") < out.index("Commands of provider aws")
-    lifecycle = out[out.index("Lifecycle commands"):out.index("Other commands")]
+    lifecycle = out[out.index("Lifecycle commands") : out.index("Other commands")]
     assert [line.split()[0] for line in lifecycle.splitlines()[1:] if line.strip()] == list(cli.LIFECYCLE)
-    aws_part = out[out.index("Commands of provider aws"):]
+    aws_part = out[out.index("Commands of provider aws") :]
     assert all(name in aws_part for name in ("certify", "policy", "template"))
     assert "_LW_COMPLETE" in out
 
@@ -101,11 +104,13 @@ def test_help_lists_lifecycle_commands_before_provider_commands() -> None:
 @pytest.fixture()
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "app.py").write_text("def app(environ, start_response):\n    return []\n")
-    (tmp_path / "lw.yml").write_text(textwrap.dedent("""\
+    (tmp_path / "lw.yml").write_text(
+        textwrap.dedent("""\
         dev:
           project_name: demo
           app_function: app.app
-        """))
+        """)
+    )
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -129,8 +134,11 @@ def test_provider_options_reach_the_provider_from_flags_and_env(project: Path, m
     seen = _options_seen(monkeypatch, ["status", "--provider", "local"], {"LW_PORT": "8124", "LW_REGION": "eu-north-1"})
     assert seen["port"] == 8124 and seen["region"] == "eu-north-1"
     # given after the command, the flag wins over the environment and the group's flag
-    seen = _options_seen(monkeypatch, ["--region", "us-east-2", "status", "--provider", "aws", "--region", "ap-south-1"],
-                         {"LW_REGION": "eu-north-1"})
+    seen = _options_seen(
+        monkeypatch,
+        ["--region", "us-east-2", "status", "--provider", "aws", "--region", "ap-south-1"],
+        {"LW_REGION": "eu-north-1"},
+    )
     assert seen["region"] == "ap-south-1"
 
 
@@ -144,8 +152,10 @@ def test_local_package_goes_through_the_plugin_manager(project: Path) -> None:
     """A plugin that replaces ``aws`` is what the local provider packages with."""
     from lw.providers.local import plugin as local_plugin
 
-    (project / "lw.yml").write_text(f"dev:\n  project_name: demo\n  app_function: app.app\n"
-                                    f"  runtime: python{sys.version_info[0]}.{sys.version_info[1]}\n")
+    (project / "lw.yml").write_text(
+        f"dev:\n  project_name: demo\n  app_function: app.app\n"
+        f"  runtime: python{sys.version_info[0]}.{sys.version_info[1]}\n"
+    )
     calls: list[str] = []
 
     class ReplacedAws:
@@ -158,12 +168,17 @@ def test_local_package_goes_through_the_plugin_manager(project: Path) -> None:
         @lw.plugin.hookimpl
         def lw_package(ctx, build):  # type: ignore[no-untyped-def]
             calls.append(ctx.app.name)
-            return lw.plugin.Artifact(path=project / "x.zip", sha256="0" * 64, size=1, unpacked_size=1,
-                                      file_count=1, handler="handler.handler")
+            return lw.plugin.Artifact(
+                path=project / "x.zip",
+                sha256="0" * 64,
+                size=1,
+                unpacked_size=1,
+                file_count=1,
+                handler="handler.handler",
+            )
 
     pm = lw.plugin.make_plugin_manager(load_entrypoints=False, plugins=(ReplacedAws, local_plugin))
-    session = workflow.open_stage(project / "lw.yml", stage=None, provider="local",
-                                  providers=lw.plugin.Providers(pm))
+    session = workflow.open_stage(project / "lw.yml", stage=None, provider="local", providers=lw.plugin.Providers(pm))
     build = lw.plugin.Build(root=project, app_files=1, dependency_files=0)
     artifact = session.hook("lw_package")(ctx=session.ctx, build=build)
     assert calls == ["demo-dev"] and artifact.sha256 == "0" * 64
@@ -174,7 +189,8 @@ def test_shell_completion_script_and_provider_commands_complete() -> None:
     completing ``lw p`` offers the core's and the providers' commands."""
     script = CliRunner().invoke(cli.main, [], prog_name="lw", env={"_LW_COMPLETE": "bash_source"})
     assert script.exit_code == 0 and "_LW_COMPLETE=bash_complete" in script.output
-    words = CliRunner().invoke(cli.main, [], prog_name="lw",
-                               env={"_LW_COMPLETE": "bash_complete", "COMP_WORDS": "lw p", "COMP_CWORD": "1"})
+    words = CliRunner().invoke(
+        cli.main, [], prog_name="lw", env={"_LW_COMPLETE": "bash_complete", "COMP_WORDS": "lw p", "COMP_CWORD": "1"}
+    )
     offered = {line.split(",")[-1] for line in words.output.split()}
     assert {"package", "providers", "policy"} <= offered

@@ -57,7 +57,9 @@ def test_unimplemented_hook_is_a_clear_usage_error() -> None:
 
 
 def test_unknown_provider_names_the_installed_ones() -> None:
-    providers = Providers(make_plugin_manager(load_entrypoints=False, plugins=(FakeProvider("alpha"), FakeProvider("beta"))))
+    providers = Providers(
+        make_plugin_manager(load_entrypoints=False, plugins=(FakeProvider("alpha"), FakeProvider("beta")))
+    )
     with pytest.raises(UsageError) as info:
         providers.get("gcp")
     assert info.value.exit_code == 2

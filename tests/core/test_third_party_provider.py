@@ -21,8 +21,7 @@ def plugin_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build_dir = tmp_path_factory.mktemp("src") / "lw-dirdeploy"
     subprocess.run(["cp", "-r", str(PLUGIN_SRC), str(build_dir)], check=True)
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-         "--target", str(target), str(build_dir)],
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(build_dir)],
         check=True,
     )
     return target
@@ -30,14 +29,18 @@ def plugin_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _lw(project: Path, plugin_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(plugin_path), "LW_CACHE_DIR": str(project.parent / "cache")}
-    return subprocess.run([sys.executable, "-m", "lw", *args], cwd=project, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "lw", *args], cwd=project, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.fixture()
 def project(tmp_path: Path) -> Path:
     root = tmp_path / "proj"
     root.mkdir()
-    (root / "app.py").write_text("def app(environ, start_response):\n    start_response('200 OK', [])\n    return [b'hi']\n")
+    (root / "app.py").write_text(
+        "def app(environ, start_response):\n    start_response('200 OK', [])\n    return [b'hi']\n"
+    )
     releases = tmp_path / "releases"
     (root / "lw.yml").write_text(
         textwrap.dedent(

@@ -41,15 +41,24 @@ def app(environ, start_response):
         }
         return answer("200 OK", "application/json", json.dumps(payload, sort_keys=True).encode())
     if path == "/cookies":
-        return answer("200 OK", "text/plain; charset=utf-8", b"two cookies",
-                      ("Set-Cookie", "a=1; Path=/"), ("Set-Cookie", "b=2; Path=/; HttpOnly"))
+        return answer(
+            "200 OK",
+            "text/plain; charset=utf-8",
+            b"two cookies",
+            ("Set-Cookie", "a=1; Path=/"),
+            ("Set-Cookie", "b=2; Path=/; HttpOnly"),
+        )
     if path == "/redirect":
-        start_response("302 Found", [("Location", base_url(environ) + "/hello"), ("Content-Type", "text/plain; charset=utf-8")])
+        start_response(
+            "302 Found", [("Location", base_url(environ) + "/hello"), ("Content-Type", "text/plain; charset=utf-8")]
+        )
         return [b"moved"]
     if path == "/png":
         return answer("200 OK", "image/png", PNG, ("Cache-Control", "max-age=60"))
     if path == "/json-unicode":
-        return answer("200 OK", "application/json", json.dumps({"name": "Zoë", "emoji": "🙂"}, ensure_ascii=False).encode())
+        return answer(
+            "200 OK", "application/json", json.dumps({"name": "Zoë", "emoji": "🙂"}, ensure_ascii=False).encode()
+        )
     if path == "/json-profile":
         return answer("200 OK", "application/json; profile=x", b"true")
     if path == "/script":

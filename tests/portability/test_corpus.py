@@ -45,8 +45,10 @@ from lw.providers.openwhisk import plugin  # noqa: E402
 from lw.runtime.aws import make_handler  # noqa: E402
 from lw.runtime.media_types import is_binary, split_content_type  # noqa: E402
 
-MULTIPART = (b"--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.bin\"\r\n"
-             b"Content-Type: application/octet-stream\r\n\r\n\x00\x01\xfe\xff\r\n--XyZ--\r\n")
+MULTIPART = (
+    b'--XyZ\r\nContent-Disposition: form-data; name="f"; filename="a.bin"\r\n'
+    b"Content-Type: application/octet-stream\r\n\r\n\x00\x01\xfe\xff\r\n--XyZ--\r\n"
+)
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,9 @@ class Answer:
 
 
 def ask(base: str, case: Case) -> Answer:
-    reply = requests.request(case.method, base + case.target, headers=case.headers, data=case.body or None,
-                             allow_redirects=False, timeout=60)
+    reply = requests.request(
+        case.method, base + case.target, headers=case.headers, data=case.body or None, allow_redirects=False, timeout=60
+    )
     headers: dict[str, list[str]] = {}
     for name in COMPARED_HEADERS:
         values = reply.raw.headers.getlist(name)
@@ -142,7 +145,9 @@ def normalise(answer: Answer, bases: tuple[str, str], case: Case, platform: str)
         # API Gateway REST passes parsed parameters, so a bare key comes back as "key="
         # (docs/runtime.md: query values are re-encoded): queries compare in that form.
         echoed = json.loads(body)
-        echoed["query"] = "&".join(p if "=" in p else p + "=" for p in echoed["query"].split("&")) if echoed["query"] else ""
+        echoed["query"] = (
+            "&".join(p if "=" in p else p + "=" for p in echoed["query"].split("&")) if echoed["query"] else ""
+        )
         body = json.dumps(echoed, sort_keys=True).encode()
     if case.method == "HEAD":
         headers.pop("content-type", None)  # OpenWhisk sends no entity headers for HEAD
@@ -192,7 +197,7 @@ def serve_aws_shim() -> tuple[str, Any]:
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
-            target = self.path[len("/dev"):] or "/"
+            target = self.path[len("/dev") :] or "/"
             request = gateway.HttpRequest(self.command, target, list(self.headers.items()), raw)
             result = handler(gateway.to_event(request, holder["door"]), _Context())
             reply = gateway.from_result(json.dumps(result).encode(), holder["door"])
@@ -220,7 +225,9 @@ def bases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     project = tmp / "project"
     project.mkdir()
     shutil.copy(HERE / "corpus_app.py", project / "corpus_app.py")
-    (project / "lw.yml").write_text("dev:\n  project_name: corpus\n  app_function: corpus_app.app\n  keep_warm: false\n")
+    (project / "lw.yml").write_text(
+        "dev:\n  project_name: corpus\n  app_function: corpus_app.app\n  keep_warm: false\n"
+    )
 
     wsgi_base, wsgi_server = serve_wsgi()
     aws_base, aws_server = serve_aws_shim()
@@ -238,7 +245,12 @@ def bases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     deployed = local.deploy()
     try:
         assert deployed.returncode == 0, deployed.stderr
-        yield {"wsgi": wsgi_base, "aws": aws_base, "openwhisk": fake.web_url("corpus-dev", "app"), "local": local.url.rstrip("/")}
+        yield {
+            "wsgi": wsgi_base,
+            "aws": aws_base,
+            "openwhisk": fake.web_url("corpus-dev", "app"),
+            "local": local.url.rstrip("/"),
+        }
     finally:
         local.cleanup()
         fake.stop()
@@ -259,4 +271,9 @@ def test_same_answers_everywhere(bases: dict[str, str], app_bases: dict[str, tup
     reference = normalise(ask(bases["wsgi"], case), app_bases["wsgi"], case, "wsgi")
     for platform in ("aws", "openwhisk", "local"):
         answer = normalise(ask(bases[platform], case), app_bases[platform], case, platform)
-        assert (platform, answer.status, answer.headers, answer.body) == (platform, reference.status, reference.headers, reference.body)
+        assert (platform, answer.status, answer.headers, answer.body) == (
+            platform,
+            reference.status,
+            reference.headers,
+            reference.body,
+        )

@@ -18,10 +18,15 @@ EVENTS = [
     binding("uploads", "rt_events.record", "s3", "arn:aws:s3:::example-bucket"),
     binding("alerts", "rt_events.record", "sns", "arn:aws:sns:us-east-1:123456789012:sns-lambda"),
     binding("jobs", "rt_events.partial_failure", "sqs", "arn:aws:sqs:us-east-2:123456789012:my-queue"),
-    binding("changes", "rt_events.record", "dynamodb",
-            "arn:aws:dynamodb:us-west-2:123456789012:table/ExampleTableWithStream"),
-    binding("clicks", "rt_events.not_a_report", "kinesis",
-            "arn:aws:kinesis:us-east-2:123456789012:stream/lambda-stream"),
+    binding(
+        "changes",
+        "rt_events.record",
+        "dynamodb",
+        "arn:aws:dynamodb:us-west-2:123456789012:table/ExampleTableWithStream",
+    ),
+    binding(
+        "clicks", "rt_events.not_a_report", "kinesis", "arn:aws:kinesis:us-east-2:123456789012:stream/lambda-stream"
+    ),
     {"name": "nightly", "function": "rt_events.scheduled", "kind": "schedule", "source": None},
     {"name": "keep-warm", "function": "", "kind": "keep_warm", "source": None},
 ]
@@ -70,8 +75,10 @@ def test_dynamodb_stream_matches_its_table_arn(handler, context):
 
 def test_dynamodb_stream_matches_a_stream_arn_binding(context):
     arn = load_event("aws/dynamodb")["Records"][0]["eventSourceARN"]
-    handler = make_handler(untouchable_app, events=[{"name": "t", "function": "rt_events.partial_failure",
-                                                     "kind": "dynamodb", "source": arn}])
+    handler = make_handler(
+        untouchable_app,
+        events=[{"name": "t", "function": "rt_events.partial_failure", "kind": "dynamodb", "source": arn}],
+    )
     event = load_event("aws/dynamodb")
     event["Records"][1]["messageId"] = "2"
     assert handler(event, context) == {"batchItemFailures": [{"itemIdentifier": "2"}]}

@@ -53,8 +53,14 @@ def test_request_reaches_app_intact(framework, shape, aws_handler, context):
 
 @pytest.mark.parametrize("shape", SHAPES)
 def test_binary_request_body(framework, shape, aws_handler, context):
-    event = http_event(shape, method="PUT", path="/echo/bin", headers={"Content-Type": "application/octet-stream"},
-                       body="bytes\u00e9".encode("utf-8"), base64_body=True)
+    event = http_event(
+        shape,
+        method="PUT",
+        path="/echo/bin",
+        headers={"Content-Type": "application/octet-stream"},
+        body="bytes\u00e9".encode("utf-8"),
+        base64_body=True,
+    )
     echo = response_json(shape, aws_handler(framework)(event, context))
     assert echo["body"] == "bytes\u00e9"
     assert echo["content_length"] == len("bytes\u00e9".encode("utf-8"))
@@ -143,8 +149,9 @@ def test_remote_addr_is_the_source_ip_not_a_claimed_forwarded_for(framework, sha
     assert echo["remote_addr"] == expected
 
 
-@pytest.mark.parametrize("shape, user", [("v2", "jwt-subject"),
-                                         ("function_url", "arn:aws:iam::111122223333:user/example-user")])
+@pytest.mark.parametrize(
+    "shape, user", [("v2", "jwt-subject"), ("function_url", "arn:aws:iam::111122223333:user/example-user")]
+)
 def test_v2_authorizer_context_and_principal(framework, shape, user, aws_handler, context):
     from .conftest import load_event
 

@@ -100,8 +100,14 @@ def test_commands_are_not_honored_in_record_events():
 
 def test_commands_are_not_honored_in_openwhisk_web_or_trigger_activations():
     main = make_main(app, allow_raw_invoke=True, log_requests=False)
-    web = {"__ow_method": "get", "__ow_path": "/", "__ow_query": "", "__ow_body": "", "__ow_headers": {},
-           "lw_command": {"raw": "6 * 7"}}
+    web = {
+        "__ow_method": "get",
+        "__ow_path": "/",
+        "__ow_query": "",
+        "__ow_body": "",
+        "__ow_headers": {},
+        "lw_command": {"raw": "6 * 7"},
+    }
     assert main(web)["body"] == "app"
     trigger = {"lw_command": {"raw": "6 * 7"}, "__ow_headers": {"host": "x"}}
     assert "result" not in main(trigger)

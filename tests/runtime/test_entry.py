@@ -29,8 +29,13 @@ def build_package(tmp_path: Path, entry: tuple[str, bytes], **settings) -> Path:
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-    document = {"project_name": "shop", "stage": "dev", "app_function": "rt_flask_app.app",
-                "log_requests": True, "events": []}
+    document = {
+        "project_name": "shop",
+        "stage": "dev",
+        "app_function": "rt_flask_app.app",
+        "log_requests": True,
+        "events": [],
+    }
     document.update(settings)
     (root / SETTINGS_FILE).write_text(json.dumps(document))
     return root
@@ -45,8 +50,15 @@ def run(root: Path, module: str, attr: str, event: str) -> list[str]:
 
 def test_lambda_entry_module(tmp_path):
     root = build_package(tmp_path, aws_entry_module())
-    event = json.dumps({"version": "2.0", "rawPath": "/hello", "rawQueryString": "", "headers": {"host": "h"},
-                        "requestContext": {"http": {"method": "GET", "sourceIp": "1.2.3.4"}, "stage": "$default"}})
+    event = json.dumps(
+        {
+            "version": "2.0",
+            "rawPath": "/hello",
+            "rawQueryString": "",
+            "headers": {"host": "h"},
+            "requestContext": {"http": {"method": "GET", "sourceIp": "1.2.3.4"}, "stage": "$default"},
+        }
+    )
     log_line, result, modules, where = run(root, "lw_handler", "handler", event)
     assert json.loads(result)["body"] == "hello"
     assert '"GET /hello HTTP/1.1" 200 5' in log_line
@@ -58,8 +70,18 @@ def test_openwhisk_entry_module(tmp_path):
     root = build_package(tmp_path, OPENWHISK_ENTRY_MODULE, provider="openwhisk", log_requests=False)
     # The OpenWhisk Python runtime's compile step renames __main__.py to main__.py.
     (root / "__main__.py").rename(root / "main__.py")
-    args = json.dumps({"__ow_method": "get", "__ow_path": "/hello", "__ow_query": "", "__ow_body": "",
-                       "__ow_headers": {"host": "controllers"}})
+    args = json.dumps(
+        {
+            "__ow_method": "get",
+            "__ow_path": "/hello",
+            "__ow_query": "",
+            "__ow_body": "",
+            "__ow_headers": {"host": "controllers"},
+        }
+    )
     result, modules, where = run(root, "main__", "main", args)
-    assert json.loads(result) == {"statusCode": 200, "headers": {"Content-Type": "text/plain; charset=utf-8"},
-                                  "body": "hello"}
+    assert json.loads(result) == {
+        "statusCode": 200,
+        "headers": {"Content-Type": "text/plain; charset=utf-8"},
+        "body": "hello",
+    }

@@ -35,16 +35,20 @@ def test_a_command_runs_in_an_app_context_and_prints(tmp_path: Path) -> None:
     assert "static" in routes.getvalue()
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    ("no-such", "no command 'no-such' (commands: ask, init-db, routes)"),
-    ("init-db", "Missing option '--name'"),
-    ("run", "development server"),
-    ("shell", "interactive shell"),
-    ("ask", "aborted"),
-    ("", "empty command"),
-])
-def test_bad_command_lines_are_one_line_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: str,
-                                               message: str) -> None:
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ("no-such", "no command 'no-such' (commands: ask, init-db, routes)"),
+        ("init-db", "Missing option '--name'"),
+        ("run", "development server"),
+        ("shell", "interactive shell"),
+        ("ask", "aborted"),
+        ("", "empty command"),
+    ],
+)
+def test_bad_command_lines_are_one_line_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: str, message: str
+) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(""))  # a function has no one to answer a prompt
     app = find_flask_app(settings_file(tmp_path, "rt_flask_cli_app.app"))
     with pytest.raises(Exception) as caught, redirect_stdout(io.StringIO()):

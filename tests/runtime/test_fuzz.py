@@ -19,8 +19,9 @@ def app(environ, start_response):
     return [environ["PATH_INFO"].encode("latin-1")]
 
 
-HANDLER = make_handler(app, log_requests=False, base_path="api",
-                       context_header_mappings={"x-id": "requestId", "x-deep": "a.b.c"})
+HANDLER = make_handler(
+    app, log_requests=False, base_path="api", context_header_mappings={"x-id": "requestId", "x-deep": "a.b.c"}
+)
 MAIN = make_main(app, log_requests=False)
 
 json_values = st.recursive(
@@ -28,8 +29,12 @@ json_values = st.recursive(
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
     max_leaves=8,
 )
-TEMPLATES = {shape: http_event(shape, method="POST", path="/api/x", query=[("a", "1")], body="b",
-                               headers={"Content-Type": "text/plain"}) for shape in SHAPES}
+TEMPLATES = {
+    shape: http_event(
+        shape, method="POST", path="/api/x", query=[("a", "1")], body="b", headers={"Content-Type": "text/plain"}
+    )
+    for shape in SHAPES
+}
 
 
 def _paths(value, prefix=()):
@@ -76,19 +81,47 @@ def test_mutated_aws_events_never_raise(case):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.sampled_from(["httpMethod", "path", "headers", "multiValueHeaders", "body",
-                                        "isBase64Encoded", "requestContext", "version", "rawPath",
-                                        "rawQueryString", "cookies", "queryStringParameters",
-                                        "multiValueQueryStringParameters"]), json_values, min_size=1))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "httpMethod",
+                "path",
+                "headers",
+                "multiValueHeaders",
+                "body",
+                "isBase64Encoded",
+                "requestContext",
+                "version",
+                "rawPath",
+                "rawQueryString",
+                "cookies",
+                "queryStringParameters",
+                "multiValueQueryStringParameters",
+            ]
+        ),
+        json_values,
+        min_size=1,
+    )
+)
 def test_arbitrary_http_like_dicts_never_raise(event):
     event.setdefault("requestContext", {"elb": {}})
     _assert_http_answer(HANDLER(event, None))
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.fixed_dictionaries({"__ow_method": json_values}, optional={
-    "__ow_path": json_values, "__ow_query": json_values, "__ow_body": json_values,
-    "__ow_headers": json_values, "lw_base_url": json_values}))
+@given(
+    st.fixed_dictionaries(
+        {"__ow_method": json_values},
+        optional={
+            "__ow_path": json_values,
+            "__ow_query": json_values,
+            "__ow_body": json_values,
+            "__ow_headers": json_values,
+            "lw_base_url": json_values,
+        },
+    )
+)
 def test_malformed_web_action_arguments_never_raise(args):
     result = MAIN(args)
     assert result["statusCode"] in (200, 308, 400, 500)  # 308: the bare action URL (__ow_path "")

@@ -154,12 +154,15 @@ def test_undecodable_text_goes_as_binary(capsys):
     assert "not valid utf-8 text" in capsys.readouterr().err.lower()
 
 
-@pytest.mark.parametrize("body, over", [
-    (b"x" * 786_000, False),  # base64 of it is just under 1 MiB
-    (b"x" * 787_000, True),
-    ("é".encode() * 520_000, False),  # 520,000 characters, 1,040,000 bytes
-    ("é".encode() * 600_000, True),  # 600,000 characters, 1.2 MB: the size that cut real responses
-])
+@pytest.mark.parametrize(
+    "body, over",
+    [
+        (b"x" * 786_000, False),  # base64 of it is just under 1 MiB
+        (b"x" * 787_000, True),
+        ("é".encode() * 520_000, False),  # 520,000 characters, 1,040,000 bytes
+        ("é".encode() * 600_000, True),  # 600,000 characters, 1.2 MB: the size that cut real responses
+    ],
+)
 def test_result_limit_counts_utf8_bytes(body, over, capsys):
     content_type = "text/plain; charset=utf-8" if body[:1] != b"x" else "application/octet-stream"
 
@@ -176,17 +179,20 @@ def test_result_limit_counts_utf8_bytes(body, over, capsys):
         assert len(json.dumps(result, ensure_ascii=False).encode()) <= 1024 * 1024
 
 
-@pytest.mark.parametrize("content_type, base64_body", [
-    ("application/json", True),
-    ("application/json; charset=utf-8", True),
-    ("application/vnd.api+json", True),
-    ("application/json; profile=x", False),  # another media type to pekko: plain text
-    ("text/x-scriptsh", False),
-    ("message/rfc822; charset=utf-8", True),  # registered binary: the charset changes nothing
-    ("application/vnd.openxmlformats-officedocument.wordprocessingml.document; charset=utf-8", True),
-    ("text/javascript", True),  # not registered, no charset: binary
-    ("text/javascript; charset=utf-8", False),
-])
+@pytest.mark.parametrize(
+    "content_type, base64_body",
+    [
+        ("application/json", True),
+        ("application/json; charset=utf-8", True),
+        ("application/vnd.api+json", True),
+        ("application/json; profile=x", False),  # another media type to pekko: plain text
+        ("text/x-scriptsh", False),
+        ("message/rfc822; charset=utf-8", True),  # registered binary: the charset changes nothing
+        ("application/vnd.openxmlformats-officedocument.wordprocessingml.document; charset=utf-8", True),
+        ("text/javascript", True),  # not registered, no charset: binary
+        ("text/javascript; charset=utf-8", False),
+    ],
+)
 def test_response_encoding_follows_the_controller(content_type, base64_body):
     def app(environ, start_response):
         start_response("200 OK", [("Content-Type", content_type)])
@@ -196,11 +202,14 @@ def test_response_encoding_follows_the_controller(content_type, base64_body):
     assert result["body"] == ("dHJ1ZQ==" if base64_body else "true")
 
 
-@pytest.mark.parametrize("content_type, raw, encoded", [
-    ("application/json; profile=x", b"true", False),
-    ("text/x-scriptsh", b"abcd", False),
-    ("text/x-server-parsed-html", b"<p>", False),
-])
+@pytest.mark.parametrize(
+    "content_type, raw, encoded",
+    [
+        ("application/json; profile=x", b"true", False),
+        ("text/x-scriptsh", b"abcd", False),
+        ("text/x-server-parsed-html", b"<p>", False),
+    ],
+)
 def test_request_bodies_the_controller_sends_as_text(ow_main, content_type, raw, encoded):
     body = base64.b64encode(raw).decode() if encoded else raw.decode()
     result = ow_main("flask")(web("post", "/echo/b", body=body, headers={"content-type": content_type}))
@@ -225,10 +234,15 @@ def test_app_exception_is_a_500(framework, ow_main):
     assert "secret" not in result.get("body", "")
 
 
-@pytest.mark.parametrize("args", [
-    {"__ow_method": 3}, {"__ow_method": "get", "__ow_headers": "nope"},
-    {"__ow_method": "get", "__ow_path": 5}, {"__ow_method": "get", "__ow_query": ["x"]},
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"__ow_method": 3},
+        {"__ow_method": "get", "__ow_headers": "nope"},
+        {"__ow_method": "get", "__ow_path": 5},
+        {"__ow_method": "get", "__ow_query": ["x"]},
+    ],
+)
 def test_malformed_web_arguments_are_a_400(args, ow_main):
     assert ow_main("flask")(args)["statusCode"] == 400
 
@@ -312,13 +326,20 @@ def test_event_functions_and_reporters_never_see_platform_keys():
         raise RuntimeError("boom")
 
     import types
+
     module = types.ModuleType("rt_capture_events")
     module.capture = capture
     import sys
+
     sys.modules["rt_capture_events"] = module
     try:
-        main = make_main(None, events=[{"name": "nightly", "function": "rt_capture_events.capture", "kind": "schedule", "source": "0 3 * * *"}],
-                         exception_handler=lambda exc, event, context: reported.append(event))
+        main = make_main(
+            None,
+            events=[
+                {"name": "nightly", "function": "rt_capture_events.capture", "kind": "schedule", "source": "0 3 * * *"}
+            ],
+            exception_handler=lambda exc, event, context: reported.append(event),
+        )
         args = load_event("openwhisk/alarm-fired-action-args")
         args.pop("_comment")
         args["lw_binding"] = "nightly"
@@ -333,11 +354,14 @@ def test_event_functions_and_reporters_never_see_platform_keys():
     assert len(seen) == len(reported) == 1
 
 
-@pytest.mark.parametrize("returned, expected", [
-    ({"order": 7, "error": None}, {"result": {"order": 7, "error": None}}),
-    ({"error": "not really"}, {"result": {"error": "not really"}}),
-    ({"order": 7}, {"order": 7}),
-])
+@pytest.mark.parametrize(
+    "returned, expected",
+    [
+        ({"order": 7, "error": None}, {"result": {"order": 7, "error": None}}),
+        ({"error": "not really"}, {"result": {"error": "not really"}}),
+        ({"order": 7}, {"order": 7}),
+    ],
+)
 def test_event_results_never_look_like_an_application_error(returned, expected, monkeypatch):
     monkeypatch.setattr(rt_events, "scheduled", lambda event, context: returned)
     main = make_main(None, events=[EVENTS[0]])

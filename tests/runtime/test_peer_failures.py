@@ -12,8 +12,15 @@ from .helpers import http_event, response_body, set_cookies
 
 
 def cookie_app(environ, start_response):
-    start_response("200 OK", [("Content-Type", "text/plain"), ("Set-Cookie", "a=1; Path=/"),
-                              ("Set-Cookie", "b=2; Path=/"), ("Set-Cookie", "c=3; Path=/")])
+    start_response(
+        "200 OK",
+        [
+            ("Content-Type", "text/plain"),
+            ("Set-Cookie", "a=1; Path=/"),
+            ("Set-Cookie", "b=2; Path=/"),
+            ("Set-Cookie", "c=3; Path=/"),
+        ],
+    )
     return [b"ok"]
 
 

@@ -19,11 +19,22 @@ from .helpers import http_event, response_body, response_json
 
 def write_settings(tmp_path, **settings):
     document = {
-        "project_name": "shop", "stage": "dev", "provider": "aws", "app_function": None,
-        "django_settings": None, "events": [], "binary_support": True, "additional_text_mimetypes": [],
-        "exception_handler": None, "log_requests": False, "allow_raw_invoke": False,
-        "environment_variables": {}, "base_path": None, "log_level": "INFO",
-        "context_header_mappings": {}, "remote_env": None,
+        "project_name": "shop",
+        "stage": "dev",
+        "provider": "aws",
+        "app_function": None,
+        "django_settings": None,
+        "events": [],
+        "binary_support": True,
+        "additional_text_mimetypes": [],
+        "exception_handler": None,
+        "log_requests": False,
+        "allow_raw_invoke": False,
+        "environment_variables": {},
+        "base_path": None,
+        "log_level": "INFO",
+        "context_header_mappings": {},
+        "remote_env": None,
     }
     document.update(settings)
     path = tmp_path / "lw_settings.json"
@@ -58,16 +69,21 @@ def test_openwhisk_main_from_settings(tmp_path):
 
 
 def test_environment_variables_are_set_before_import(tmp_path, clean_env):
-    handler = handler_from_settings(write_settings(
-        tmp_path, app_function="rt_flask_app.app", environment_variables={"LW_TEST_FLAG": "on"}))
+    handler = handler_from_settings(
+        write_settings(tmp_path, app_function="rt_flask_app.app", environment_variables={"LW_TEST_FLAG": "on"})
+    )
     assert os.environ["LW_TEST_FLAG"] == "on"
     assert handler.shim.app is not None
 
 
 def test_context_header_mappings_and_options(tmp_path):
-    handler = handler_from_settings(write_settings(
-        tmp_path, app_function="rt_flask_app.app",
-        context_header_mappings={"x-lw-request-id": "requestId", "x-lw-tenant": "authorizer.tenant"}))
+    handler = handler_from_settings(
+        write_settings(
+            tmp_path,
+            app_function="rt_flask_app.app",
+            context_header_mappings={"x-lw-request-id": "requestId", "x-lw-tenant": "authorizer.tenant"},
+        )
+    )
     from .conftest import load_event
 
     event = load_event("aws/apigw_v1_authorizer")
@@ -110,9 +126,19 @@ def test_invalid_settings_json(tmp_path, capsys):
 
 def test_events_from_settings(tmp_path, context):
     rt_events.CALLS.clear()
-    handler = handler_from_settings(write_settings(tmp_path, events=[
-        {"name": "alerts", "function": "rt_events.record", "kind": "sns",
-         "source": "arn:aws:sns:us-east-1:123456789012:sns-lambda"}]))
+    handler = handler_from_settings(
+        write_settings(
+            tmp_path,
+            events=[
+                {
+                    "name": "alerts",
+                    "function": "rt_events.record",
+                    "kind": "sns",
+                    "source": "arn:aws:sns:us-east-1:123456789012:sns-lambda",
+                }
+            ],
+        )
+    )
     from .conftest import load_event
 
     assert handler(load_event("aws/sns"), context) == {"handled": 1}
@@ -120,15 +146,17 @@ def test_events_from_settings(tmp_path, context):
 
 def test_exception_handler_from_settings(tmp_path):
     rt_events.REPORTED.clear()
-    handler = handler_from_settings(write_settings(
-        tmp_path, app_function="rt_peer_boom.app", exception_handler="rt_events.report"))
+    handler = handler_from_settings(
+        write_settings(tmp_path, app_function="rt_peer_boom.app", exception_handler="rt_events.report")
+    )
     assert handler(http_event("v1"), None)["statusCode"] == 500
     assert [str(e) for e in rt_events.REPORTED] == ["peer boom"]
 
 
 def test_failing_exception_handler_is_only_logged(tmp_path, capsys):
-    handler = handler_from_settings(write_settings(
-        tmp_path, app_function="rt_peer_boom.app", exception_handler="rt_events.broken_report"))
+    handler = handler_from_settings(
+        write_settings(tmp_path, app_function="rt_peer_boom.app", exception_handler="rt_events.broken_report")
+    )
     assert handler(http_event("v2"), None)["statusCode"] == 500
     assert "exception_handler itself failed" in capsys.readouterr().err
 
@@ -142,8 +170,11 @@ def test_resolve_errors():
 
 @pytest.fixture
 def aws_credentials(monkeypatch):
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(key, value)
 
 
@@ -152,16 +183,18 @@ def test_remote_env_from_s3(tmp_path, clean_env, aws_credentials):
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="shop-config")
     s3.put_object(Bucket="shop-config", Key="dev/env.json", Body=json.dumps({"LW_REMOTE_A": "a", "LW_REMOTE_N": 3}))
-    handler = handler_from_settings(write_settings(tmp_path, app_function="rt_flask_app.app",
-                                                   remote_env="s3://shop-config/dev/env.json"))
+    handler = handler_from_settings(
+        write_settings(tmp_path, app_function="rt_flask_app.app", remote_env="s3://shop-config/dev/env.json")
+    )
     assert os.environ["LW_REMOTE_A"] == "a" and os.environ["LW_REMOTE_N"] == "3"
     assert handler.shim.init_error is None
 
 
 @mock_aws
 def test_missing_remote_env_fails_init_clearly(tmp_path, clean_env, aws_credentials, capsys):
-    handler = handler_from_settings(write_settings(tmp_path, app_function="rt_flask_app.app",
-                                                   remote_env="s3://nobucket/env.json"))
+    handler = handler_from_settings(
+        write_settings(tmp_path, app_function="rt_flask_app.app", remote_env="s3://nobucket/env.json")
+    )
     assert "cannot read remote_env s3://nobucket/env.json" in capsys.readouterr().err
     assert handler(http_event("v1"), None)["statusCode"] == 500
 
@@ -170,11 +203,17 @@ def test_missing_remote_env_fails_init_clearly(tmp_path, clean_env, aws_credenti
 def test_ssm_and_secretsmanager_references(tmp_path, clean_env, aws_credentials):
     boto3.client("ssm").put_parameter(Name="/shop/dev/db", Value="postgres://db", Type="SecureString")
     boto3.client("secretsmanager").create_secret(Name="shop-api-key", SecretString="s3cr3t")
-    handler_from_settings(write_settings(tmp_path, app_function="rt_flask_app.app", environment_variables={
-        "DATABASE_URL": "${ssm:/shop/dev/db}",
-        "API_KEY": "key=${secretsmanager:shop-api-key};x",
-        "LITERAL": "${HOME} stays",
-    }))
+    handler_from_settings(
+        write_settings(
+            tmp_path,
+            app_function="rt_flask_app.app",
+            environment_variables={
+                "DATABASE_URL": "${ssm:/shop/dev/db}",
+                "API_KEY": "key=${secretsmanager:shop-api-key};x",
+                "LITERAL": "${HOME} stays",
+            },
+        )
+    )
     assert os.environ["DATABASE_URL"] == "postgres://db"
     assert os.environ["API_KEY"] == "key=s3cr3t;x"
     assert os.environ["LITERAL"] == "${HOME} stays"
@@ -189,8 +228,11 @@ def test_missing_secret_names_the_variable(aws_credentials):
 
 def test_mapped_headers_cannot_be_supplied_by_the_client(tmp_path):
     """A mapping is trusted identity: with no context value, the client's header is dropped."""
-    handler = handler_from_settings(write_settings(
-        tmp_path, app_function="rt_flask_app.app", context_header_mappings={"x-lw-tenant": "authorizer.tenant"}))
+    handler = handler_from_settings(
+        write_settings(
+            tmp_path, app_function="rt_flask_app.app", context_header_mappings={"x-lw-tenant": "authorizer.tenant"}
+        )
+    )
     event = http_event("v2", path="/echo", headers={"x-lw-tenant": "admin", "host": "example.test"})
     echo = response_json("v2", handler(event, None))
     assert "x-lw-tenant" not in echo["headers"]

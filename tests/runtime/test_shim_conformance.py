@@ -21,8 +21,16 @@ def environ_app(environ, start_response):
     import json
 
     body = environ["wsgi.input"].read()
-    keys = ("SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "HTTP_COOKIE", "CONTENT_LENGTH", "HTTP_X_USER",
-            "HTTP_TRANSFER_ENCODING", "REQUEST_METHOD")
+    keys = (
+        "SCRIPT_NAME",
+        "PATH_INFO",
+        "QUERY_STRING",
+        "HTTP_COOKIE",
+        "CONTENT_LENGTH",
+        "HTTP_X_USER",
+        "HTTP_TRANSFER_ENCODING",
+        "REQUEST_METHOD",
+    )
     doc = {key: environ.get(key) for key in keys}
     doc["body"] = body.decode("latin-1")
     start_response("200 OK", [("Content-Type", "application/json")])
@@ -38,10 +46,15 @@ def seen(shape, event, **options):
 # ---------------------------------------------------------------- bug 1: every partition
 
 
-@pytest.mark.parametrize("host", ["abc123.execute-api.cn-north-1.amazonaws.com.cn",
-                                  "abc123.execute-api.us-gov-west-1.amazonaws.com",
-                                  "abc123.execute-api.us-east-1.amazonaws.com",
-                                  "abc123-vpce-0123.execute-api.eu-west-1.amazonaws.com"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "abc123.execute-api.cn-north-1.amazonaws.com.cn",
+        "abc123.execute-api.us-gov-west-1.amazonaws.com",
+        "abc123.execute-api.us-east-1.amazonaws.com",
+        "abc123-vpce-0123.execute-api.eu-west-1.amazonaws.com",
+    ],
+)
 def test_rest_stage_is_script_name_on_every_partitions_execute_api_host(host):
     event = http_event("v1", path="/items", headers={"Host": host})
     event["requestContext"]["stage"] = "dev"
@@ -199,6 +212,7 @@ async def _messages_app(messages):
             raise RuntimeError("no lifespan")
         for message in messages:
             await send(message)
+
     return app
 
 
@@ -206,15 +220,18 @@ START = {"type": "http.response.start", "status": 200, "headers": []}
 BODY = {"type": "http.response.body", "body": b"ok"}
 
 
-@pytest.mark.parametrize("messages", [
-    [START, START, BODY],                                   # start twice
-    [BODY],                                                 # body before start
-    [START, {"type": "http.response.trailers"}, BODY],      # an extension lw did not offer
-    [{"type": "http.response.start", "status": "200"}, BODY],
-    [{"type": "http.response.start", "status": 200, "headers": [("a", "b")]}, BODY],
-    [START, {"type": "http.response.body", "body": "text"}],
-    [],                                                     # no response at all
-])
+@pytest.mark.parametrize(
+    "messages",
+    [
+        [START, START, BODY],  # start twice
+        [BODY],  # body before start
+        [START, {"type": "http.response.trailers"}, BODY],  # an extension lw did not offer
+        [{"type": "http.response.start", "status": "200"}, BODY],
+        [{"type": "http.response.start", "status": 200, "headers": [("a", "b")]}, BODY],
+        [START, {"type": "http.response.body", "body": "text"}],
+        [],  # no response at all
+    ],
+)
 def test_invalid_asgi_message_sequences_are_500(messages):
     import asyncio
 
@@ -298,10 +315,13 @@ def test_wsgi_errors_follows_a_later_replacement_of_stderr(monkeypatch):
         assert captured.getvalue() == "app error output\n", shape
 
 
-@pytest.mark.parametrize("path, host", [
-    ("/dev/url", "abc123.execute-api.us-east-1.amazonaws.com"),   # stage kept in path
-    ("/url", "abc123.execute-api.us-east-1.amazonaws.com"),       # stage not in path
-])
+@pytest.mark.parametrize(
+    "path, host",
+    [
+        ("/dev/url", "abc123.execute-api.us-east-1.amazonaws.com"),  # stage kept in path
+        ("/url", "abc123.execute-api.us-east-1.amazonaws.com"),  # stage not in path
+    ],
+)
 def test_http_api_payload_1_0_named_stage_is_never_doubled(path, host, aws_handler):
     event = http_event("v1", path=path, headers={"Host": host})
     event["version"] = "1.0"
@@ -322,8 +342,12 @@ def test_http_api_payload_1_0_named_stage_in_path_on_custom_domain():
 
 
 def test_the_reported_event_gets_a_400_and_one_log_line(capsys):
-    event = {"version": "2.0", "rawPath": "/", "headers": {"x-a": "é", "user-agent": None},
-             "requestContext": {"http": {"method": "GET", "sourceIp": "1.2.3.4"}}}
+    event = {
+        "version": "2.0",
+        "rawPath": "/",
+        "headers": {"x-a": "é", "user-agent": None},
+        "requestContext": {"http": {"method": "GET", "sourceIp": "1.2.3.4"}},
+    }
     response = make_handler(environ_app)(event, None)  # access log on, as deployed
     assert response["statusCode"] == 400
     out = capsys.readouterr()
@@ -375,8 +399,13 @@ def test_an_access_log_that_cannot_be_written_does_not_cost_the_response(monkeyp
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 @pytest.mark.parametrize("shape", SHAPES)
 def test_chunked_request_body_reaches_every_framework(framework, shape, aws_handler):
-    event = http_event(shape, method="POST", path="/echo/chunked", body="chunked payload ✓",
-                       headers={"Content-Type": "text/plain; charset=utf-8", "Transfer-Encoding": "chunked"})
+    event = http_event(
+        shape,
+        method="POST",
+        path="/echo/chunked",
+        body="chunked payload ✓",
+        headers={"Content-Type": "text/plain; charset=utf-8", "Transfer-Encoding": "chunked"},
+    )
     echo = response_json(shape, aws_handler(framework)(event, None))
     assert echo["body"] == "chunked payload ✓"
     assert echo["content_length"] == len("chunked payload ✓".encode())
@@ -432,9 +461,15 @@ def test_lifespan_setting_reaches_the_deployed_runtime(value, shipped):
     from lw.core.model import AppModel
     from lw.runtime.shim import merge_options
 
-    app = AppModel(project_name="shop", stage="dev", provider="aws", project_dir=Path("/nonexistent"),
-                   config_file=Path("/nonexistent/lw.yml"), app_function="app.app",
-                   settings={} if value is None else {"lifespan": value})
+    app = AppModel(
+        project_name="shop",
+        stage="dev",
+        provider="aws",
+        project_dir=Path("/nonexistent"),
+        config_file=Path("/nonexistent/lw.yml"),
+        app_function="app.app",
+        settings={} if value is None else {"lifespan": value},
+    )
     settings = runtime_settings(app)
     assert settings.get("lifespan") == shipped  # "auto" is the default: packages keep their bytes
     assert merge_options(settings).get("lifespan") == shipped

@@ -9,14 +9,17 @@ from lw.runtime.logs import access_line, clf_time
 from lw.runtime.wsgi import BodyPolicy, ascii_query, call_app, path_info, quote, unquote_bytes
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("/plain", "/plain"),
-    ("/a%20b", "/a b"),
-    ("/caf%C3%A9", "/caf\u00c3\u00a9"),
-    ("/café", "/caf\u00c3\u00a9"),
-    ("/bad%zz%", "/bad%zz%"),
-    ("/%2F", "//"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("/plain", "/plain"),
+        ("/a%20b", "/a b"),
+        ("/caf%C3%A9", "/caf\u00c3\u00a9"),
+        ("/café", "/caf\u00c3\u00a9"),
+        ("/bad%zz%", "/bad%zz%"),
+        ("/%2F", "//"),
+    ],
+)
 def test_path_info(raw, expected):
     assert path_info(raw) == expected
 
@@ -86,10 +89,16 @@ def test_call_app_exc_info_reraises_after_start():
 
 
 def test_access_line_is_common_log_format():
-    environ = {"REMOTE_ADDR": "1.2.3.4", "REQUEST_METHOD": "GET", "SCRIPT_NAME": "/prod",
-               "PATH_INFO": "/caf\u00c3\u00a9", "QUERY_STRING": "a=1", "HTTP_USER_AGENT": 'say "hi"'}
+    environ = {
+        "REMOTE_ADDR": "1.2.3.4",
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "/prod",
+        "PATH_INFO": "/caf\u00c3\u00a9",
+        "QUERY_STRING": "a=1",
+        "HTTP_USER_AGENT": 'say "hi"',
+    }
     line = access_line(environ, 200, 5, 0.0)
-    assert line.startswith('1.2.3.4 - - [')
+    assert line.startswith("1.2.3.4 - - [")
     assert '"GET /prod/café?a=1 HTTP/1.1" 200 5 "-" "say \\"hi\\""' in line
     assert clf_time(0) == "01/Jan/1970:00:00:00 +0000"
 
@@ -174,8 +183,12 @@ def test_asgi_can_be_forced_for_wrapped_apps():
 
 
 def test_access_line_escapes_control_characters_so_lines_cannot_be_forged():
-    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": '/a\n1.2.3.4 - admin [x] "GET /admin HTTP/1.1" 200 1',
-               "REMOTE_ADDR": "9.9.9.9", "HTTP_USER_AGENT": "ua\r\n"}
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": '/a\n1.2.3.4 - admin [x] "GET /admin HTTP/1.1" 200 1',
+        "REMOTE_ADDR": "9.9.9.9",
+        "HTTP_USER_AGENT": "ua\r\n",
+    }
     line = access_line(environ, 200, 5, 0.0)
     assert "\n" not in line and "\r" not in line
     assert "\\x0a1.2.3.4" in line and '\\"GET /admin' in line

@@ -9,7 +9,6 @@ Each payload goes through both shims (AWS and OpenWhisk), hand-made and deployed
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -21,7 +20,7 @@ from lw.core.workflow import command_failure
 from lw.runtime.aws import handler_from_settings, make_handler
 from lw.runtime.openwhisk import main_from_settings, make_main
 
-APP = '''
+APP = """
 import os
 from flask import Flask
 from werkzeug.utils import import_string
@@ -44,11 +43,11 @@ class Jobs:
         return "ran"
 
 jobs = Jobs()
-'''
+"""
 
 # A "dependency" installed next to the app's code, as a package ships it, whose import
 # has a side effect: refusing it must not import it.
-EVILDEP = '''
+EVILDEP = """
 import os
 open(os.environ["LW_SIDE_EFFECT"], "w").close()
 
@@ -57,15 +56,15 @@ def helper(payload, context):
 
 def run(payload, context):
     return os.system(payload)
-'''
+"""
 
-OUTSIDE = '''
+OUTSIDE = """
 import os
 open(os.environ["LW_SIDE_EFFECT"], "w").close()
 
 def run(payload, context):
     return "outside code ran"
-'''
+"""
 
 
 @pytest.fixture
@@ -129,8 +128,11 @@ def invoke(request: pytest.FixtureRequest, project: Path) -> Invoke:
 
 
 def refused(result: dict[str, Any]) -> bool:
-    return "result" not in result and str(result.get("error", "")).startswith("PermissionError:") \
+    return (
+        "result" not in result
+        and str(result.get("error", "")).startswith("PermissionError:")
         and "allow_raw_invoke" in result["error"]
+    )
 
 
 def test_the_apps_own_functions_can_be_called(invoke: Invoke) -> None:
@@ -140,11 +142,14 @@ def test_the_apps_own_functions_can_be_called(invoke: Invoke) -> None:
     assert invoke({"function": "gatepkg:tasks.work", "payload": 4})["result"] == 8
 
 
-@pytest.mark.parametrize("dotted", [
-    "lw.runtime.commands._raw",
-    "lw.runtime.commands:_raw",
-    "lw.runtime.settings.resolve",
-])
+@pytest.mark.parametrize(
+    "dotted",
+    [
+        "lw.runtime.commands._raw",
+        "lw.runtime.commands:_raw",
+        "lw.runtime.settings.resolve",
+    ],
+)
 def test_lws_own_runtime_is_refused(invoke: Invoke, tmp_path: Path, dotted: str) -> None:
     marker = tmp_path / "pwned"
     result = invoke({"function": dotted, "payload": f"open({str(marker)!r}, 'w').close()"})
@@ -152,32 +157,37 @@ def test_lws_own_runtime_is_refused(invoke: Invoke, tmp_path: Path, dotted: str)
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("dotted", ["werkzeug.utils.import_string", "jinja2.utils.import_string",
-                                    "werkzeug.utils:import_string"])
-def test_dependency_helpers_cannot_read_the_environment(invoke: Invoke, monkeypatch: pytest.MonkeyPatch,
-                                                        dotted: str) -> None:
+@pytest.mark.parametrize(
+    "dotted", ["werkzeug.utils.import_string", "jinja2.utils.import_string", "werkzeug.utils:import_string"]
+)
+def test_dependency_helpers_cannot_read_the_environment(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch, dotted: str
+) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "role-session-secret")
     result = invoke({"function": dotted, "payload": "os.environ"})
     assert refused(result), result
     assert "role-session-secret" not in json.dumps(result)
 
 
-@pytest.mark.parametrize("dotted", [
-    "gateapp:app.__dict__.__setitem__",
-    "gateapp:app.config.__setitem__",
-    "gateapp:app.config.update",
-    "gateapp:app.wsgi_app",
-    "gateapp:jobs.run",
-    "gateapp:Jobs.run",
-    "gateapp.__dict__.__setitem__",
-    "lw.runtime.commands:__dict__.__setitem__",
-    "gateapp:__builtins__.exec",
-    "gateapp:os.system",
-    "gateapp.system",
-    "gateapp.import_string",
-    "gateapp.helper",
-    "gateapp:Flask",
-])
+@pytest.mark.parametrize(
+    "dotted",
+    [
+        "gateapp:app.__dict__.__setitem__",
+        "gateapp:app.config.__setitem__",
+        "gateapp:app.config.update",
+        "gateapp:app.wsgi_app",
+        "gateapp:jobs.run",
+        "gateapp:Jobs.run",
+        "gateapp.__dict__.__setitem__",
+        "lw.runtime.commands:__dict__.__setitem__",
+        "gateapp:__builtins__.exec",
+        "gateapp:os.system",
+        "gateapp.system",
+        "gateapp.import_string",
+        "gateapp.helper",
+        "gateapp:Flask",
+    ],
+)
 def test_objects_bound_methods_and_reexports_are_refused(invoke: Invoke, dotted: str) -> None:
     import gateapp
 
@@ -189,8 +199,10 @@ def test_objects_bound_methods_and_reexports_are_refused(invoke: Invoke, dotted:
     assert invoke({"function": "gateapp.hello", "payload": 0})["result"] == {"hello": 0}
 
 
-@pytest.mark.parametrize("dotted", ["shutil.rmtree", "os.system", "builtins.exec", "subprocess:run",
-                                    "importlib.import_module", "pickle.loads"])
+@pytest.mark.parametrize(
+    "dotted",
+    ["shutil.rmtree", "os.system", "builtins.exec", "subprocess:run", "importlib.import_module", "pickle.loads"],
+)
 def test_standard_library_is_refused(invoke: Invoke, tmp_path: Path, dotted: str) -> None:
     victim = tmp_path / "keep"
     victim.mkdir()
@@ -210,8 +222,9 @@ def test_a_dependency_next_to_the_app_is_not_the_app(invoke: Invoke) -> None:
     assert refused(invoke({"function": "evildep.helper"}))
 
 
-@pytest.mark.parametrize("dotted", ["gateapp.", ".hello", "gateapp..hello", "gateapp.he llo", "gateapp:",
-                                    "no_such_module.fn", 42])
+@pytest.mark.parametrize(
+    "dotted", ["gateapp.", ".hello", "gateapp..hello", "gateapp.he llo", "gateapp:", "no_such_module.fn", 42]
+)
 def test_malformed_paths_are_errors_not_crashes(invoke: Invoke, dotted: Any) -> None:
     result = invoke({"function": dotted})
     assert result.get("error") and "result" not in result
@@ -246,17 +259,19 @@ def manage(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> C
     return run
 
 
-@pytest.mark.parametrize("command", [
-    'shell -c "import os; os.system(\'id\')"',
-    "dbshell",
-    "runscript evil",
-    "shell_plus",
-    "lwping hello",  # a project command not in the allowlist
-    "flush --noinput",
-    "diffsettings",
-])
-def test_manage_commands_outside_the_allowlist_are_refused(manage: Callable[..., dict[str, Any]],
-                                                           command: str) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [
+        "shell -c \"import os; os.system('id')\"",
+        "dbshell",
+        "runscript evil",
+        "shell_plus",
+        "lwping hello",  # a project command not in the allowlist
+        "flush --noinput",
+        "diffsettings",
+    ],
+)
+def test_manage_commands_outside_the_allowlist_are_refused(manage: Callable[..., dict[str, Any]], command: str) -> None:
     result = manage(command)
     assert refused(result), result
     assert result["output"] == ""
@@ -283,17 +298,22 @@ def test_allow_raw_invoke_allows_any_management_command(manage: Callable[..., di
 # ------------------------------------------------------------------ exit status
 
 
-@pytest.mark.parametrize("reply", [
-    {"error": "PermissionError: refused", "output": ""},
-    {"error": "KeyError: 'b'", "traceback": "Traceback...", "output": "x"},
-    {"error": "unroutable event"},
-])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        {"error": "PermissionError: refused", "output": ""},
+        {"error": "KeyError: 'b'", "traceback": "Traceback...", "output": "x"},
+        {"error": "unroutable event"},
+    ],
+)
 def test_a_failed_or_refused_command_is_a_failed_invocation(reply: dict[str, Any]) -> None:
     assert command_failure(InvokeResult(result=reply)).error == reply["error"]
 
 
-@pytest.mark.parametrize("reply", [{"result": {"error": "in the data"}, "output": ""}, {"error": None}, "text",
-                                   {"error": "x", "statusCode": 500}])
+@pytest.mark.parametrize(
+    "reply",
+    [{"result": {"error": "in the data"}, "output": ""}, {"error": None}, "text", {"error": "x", "statusCode": 500}],
+)
 def test_a_successful_reply_is_left_alone(reply: Any) -> None:
     assert command_failure(InvokeResult(result=reply)).error is None
 
@@ -303,15 +323,55 @@ def test_a_successful_reply_is_left_alone(reply: Any) -> None:
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-SEGMENTS = ["gateapp", "gatepkg", "tasks", "work", "hello", "app", "config", "update", "__dict__", "__setitem__",
-            "__class__", "__globals__", "__builtins__", "os", "system", "environ", "lw", "runtime", "commands", "_raw",
-            "settings", "resolve", "evilsidefx", "evildep", "helper", "run", "jobs", "Jobs", "werkzeug", "utils",
-            "import_string", "jinja2", "shutil", "rmtree", "builtins", "exec", "eval", "gateoutside", "Flask", ""]
+SEGMENTS = [
+    "gateapp",
+    "gatepkg",
+    "tasks",
+    "work",
+    "hello",
+    "app",
+    "config",
+    "update",
+    "__dict__",
+    "__setitem__",
+    "__class__",
+    "__globals__",
+    "__builtins__",
+    "os",
+    "system",
+    "environ",
+    "lw",
+    "runtime",
+    "commands",
+    "_raw",
+    "settings",
+    "resolve",
+    "evilsidefx",
+    "evildep",
+    "helper",
+    "run",
+    "jobs",
+    "Jobs",
+    "werkzeug",
+    "utils",
+    "import_string",
+    "jinja2",
+    "shutil",
+    "rmtree",
+    "builtins",
+    "exec",
+    "eval",
+    "gateoutside",
+    "Flask",
+    "",
+]
 ALLOWED = {("gateapp", "hello"), ("gatepkg.tasks", "work")}
 dotted_paths = st.builds(
-    lambda parts, colon: (".".join(parts[:colon]) + ":" + ".".join(parts[colon:])) if 0 < colon < len(parts)
-    else ".".join(parts),
-    st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=5), st.integers(0, 5),
+    lambda parts, colon: (
+        (".".join(parts[:colon]) + ":" + ".".join(parts[colon:])) if 0 < colon < len(parts) else ".".join(parts)
+    ),
+    st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=5),
+    st.integers(0, 5),
 )
 
 

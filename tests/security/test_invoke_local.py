@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-APP = '''
+APP = """
 import os
 
 def app(environ, start_response):
@@ -16,7 +16,7 @@ def app(environ, start_response):
 
 def add(payload, context):
     return payload["a"] + payload["b"]
-'''
+"""
 
 LW_YML = """
 dev:

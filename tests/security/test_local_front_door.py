@@ -23,7 +23,7 @@ from localrun import Deployment, run_lw  # noqa: E402
 
 # Echoes what the app received: the body's size and start, the URL it thinks it has, and
 # the framing headers (which must never reach it: the body it gets is complete).
-APP = '''
+APP = """
 import hashlib, json
 
 def app(environ, start_response):
@@ -37,7 +37,7 @@ def app(environ, start_response):
     }
     start_response("200 OK", [("Content-Type", "application/json")])
     return [json.dumps(seen).encode()]
-'''
+"""
 
 CLIENT_TIMEOUT = 1
 
@@ -50,7 +50,8 @@ def door(tmp_path_factory: pytest.TempPathFactory) -> Deployment:
     (project / "requirements.txt").write_text("")
     (project / "lw.yml").write_text(
         "dev:\n  project_name: echo\n  app_function: app.app\n"
-        f"  local:\n    client_timeout_seconds: {CLIENT_TIMEOUT}\n    concurrency: 2\n")
+        f"  local:\n    client_timeout_seconds: {CLIENT_TIMEOUT}\n    concurrency: 2\n"
+    )
     cache = tmp_path_factory.getbasetemp() / "lw-cache"
     cache.mkdir(exist_ok=True)
     deployment = Deployment(project=project, env={"LW_CACHE_DIR": str(cache), "CI": "1"})
@@ -80,8 +81,14 @@ def exchange(deployment: Deployment, raw: bytes, *, timeout: float = 10) -> tupl
             data += part
             head, sep, rest = data.partition(b"\r\n\r\n")
             if sep:
-                length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                               if line.lower().startswith(b"content-length:")), None)
+                length = next(
+                    (
+                        int(line.split(b":", 1)[1])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length:")
+                    ),
+                    None,
+                )
                 if length is not None and len(rest) >= length:
                     break
     if not data:
@@ -98,15 +105,16 @@ def request(target: str, headers: list[str], body: bytes = b"", method: str = "P
 def chunked(body: bytes, size: int = 1000) -> bytes:
     out = b""
     for start in range(0, len(body), size):
-        piece = body[start:start + size]
+        piece = body[start : start + size]
         out += f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
     return out + b"0\r\n\r\n"
 
 
 def test_chunked_body_reaches_the_app_complete_without_framing_headers(door: Deployment) -> None:
     body = bytes(range(256)) * 40
-    status, answer = exchange(door, request("/", ["Transfer-Encoding: chunked",
-                                                  "Content-Type: application/octet-stream"], chunked(body)))
+    status, answer = exchange(
+        door, request("/", ["Transfer-Encoding: chunked", "Content-Type: application/octet-stream"], chunked(body))
+    )
     seen = json.loads(answer)
     assert status == 200
     assert seen["length"] == len(body) and seen["content_length"] == str(len(body))
@@ -115,25 +123,29 @@ def test_chunked_body_reaches_the_app_complete_without_framing_headers(door: Dep
 
 def test_gzip_then_chunked_is_decoded_not_read_as_a_second_request(door: Deployment) -> None:
     text = b'{"hello": "world"}' * 100
-    raw = request("/", ["Transfer-Encoding: gzip, chunked", "Content-Type: application/json"],
-                  chunked(gzip.compress(text), 50))
+    raw = request(
+        "/", ["Transfer-Encoding: gzip, chunked", "Content-Type: application/json"], chunked(gzip.compress(text), 50)
+    )
     status, answer = exchange(door, raw)
     assert status == 200
     seen = json.loads(answer)
     assert seen["length"] == len(text) and seen["start"] == text[:40].decode()
 
 
-@pytest.mark.parametrize("headers, body", [
-    (["Content-Length: abc"], b"x"),
-    (["Content-Length: -1"], b""),
-    (["Content-Length: 5", "Content-Length: 6"], b"hello!"),
-    (["Content-Length: 1e3"], b""),
-    (["Transfer-Encoding: chunked"], b"zz\r\nhello\r\n0\r\n\r\n"),
-    (["Transfer-Encoding: chunked"], b"-5\r\nhello\r\n0\r\n\r\n"),
-    (["Transfer-Encoding: chunked"], b"3\r\nhello\r\n0\r\n\r\n"),  # chunk longer than its size
-    (["Transfer-Encoding: chunked", "Content-Length: 5"], b"5\r\nhello\r\n0\r\n\r\n"),  # smuggling shape
-    (["Transfer-Encoding: chunked, gzip"], b""),  # chunked not last
-])
+@pytest.mark.parametrize(
+    "headers, body",
+    [
+        (["Content-Length: abc"], b"x"),
+        (["Content-Length: -1"], b""),
+        (["Content-Length: 5", "Content-Length: 6"], b"hello!"),
+        (["Content-Length: 1e3"], b""),
+        (["Transfer-Encoding: chunked"], b"zz\r\nhello\r\n0\r\n\r\n"),
+        (["Transfer-Encoding: chunked"], b"-5\r\nhello\r\n0\r\n\r\n"),
+        (["Transfer-Encoding: chunked"], b"3\r\nhello\r\n0\r\n\r\n"),  # chunk longer than its size
+        (["Transfer-Encoding: chunked", "Content-Length: 5"], b"5\r\nhello\r\n0\r\n\r\n"),  # smuggling shape
+        (["Transfer-Encoding: chunked, gzip"], b""),  # chunked not last
+    ],
+)
 def test_malformed_framing_is_answered_400(door: Deployment, headers: list[str], body: bytes) -> None:
     status, answer = exchange(door, request("/", headers, body))
     assert status == 400, answer
@@ -146,8 +158,12 @@ def test_an_unknown_transfer_coding_is_501(door: Deployment) -> None:
 
 
 def test_client_forwarded_headers_never_become_the_url(door: Deployment) -> None:
-    status, answer = exchange(door, request("/", ["X-Forwarded-Proto: javascript", "X-Forwarded-Port: 1",
-                                                  "X-Forwarded-For: 6.6.6.6"], method="GET"))
+    status, answer = exchange(
+        door,
+        request(
+            "/", ["X-Forwarded-Proto: javascript", "X-Forwarded-Port: 1", "X-Forwarded-For: 6.6.6.6"], method="GET"
+        ),
+    )
     seen = json.loads(answer)
     assert status == 200
     assert seen["scheme"] == "http" and seen["forwarded_proto"] == "http"
@@ -185,11 +201,14 @@ def test_a_body_under_the_limit_is_served(door: Deployment) -> None:
     assert status == 200 and json.loads(answer)["length"] == len(body)
 
 
-@pytest.mark.parametrize("raw", [
-    b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ",  # slowloris: headers never end
-    b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\nonly a few bytes",
-    b"",  # connects and says nothing
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ",  # slowloris: headers never end
+        b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\nonly a few bytes",
+        b"",  # connects and says nothing
+    ],
+)
 def test_slow_clients_are_cut_after_the_client_timeout(door: Deployment, raw: bytes) -> None:
     with socket.create_connection(_address(door), timeout=CLIENT_TIMEOUT + 10) as conn:
         conn.sendall(raw)

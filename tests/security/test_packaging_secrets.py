@@ -54,7 +54,9 @@ def test_links_out_of_the_project_are_never_followed(project: Path, outside: Pat
     result = collect_sources(project)
     assert set(result.files) == {"app.py"}
     assert sorted(result.skipped_links) == [
-        f"config.txt -> {outside}", f"home -> {outside.parent}", "x -> /etc/passwd",
+        f"config.txt -> {outside}",
+        f"home -> {outside.parent}",
+        "x -> /etc/passwd",
         "y -> ../../../../../../../../../etc/shadow",
     ]
 
@@ -103,9 +105,25 @@ def test_a_link_inside_the_project_to_a_secret_is_a_secret(project: Path) -> Non
 # ------------------------------------------------------------------ config copies and secret files
 
 
-@pytest.mark.parametrize("rel", ["sub/lw.yml", "lw.prod.yml", "lw.yml.bak", "conf/lw.yaml", "deploy/lw.json",
-                                 "lw.yml~", "lw.yml.orig", "lw-old.yaml", ".#lw.yml", "#lw.yml#", "_netrc",
-                                 "secrets.yml", "secrets.yaml", "config/secrets.yml"])
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "sub/lw.yml",
+        "lw.prod.yml",
+        "lw.yml.bak",
+        "conf/lw.yaml",
+        "deploy/lw.json",
+        "lw.yml~",
+        "lw.yml.orig",
+        "lw-old.yaml",
+        ".#lw.yml",
+        "#lw.yml#",
+        "_netrc",
+        "secrets.yml",
+        "secrets.yaml",
+        "config/secrets.yml",
+    ],
+)
 def test_config_copies_and_secret_files_are_left_out(project: Path, rel: str) -> None:
     write(project, rel, OW_AUTH)
     result = collect_sources(project)
@@ -113,17 +131,20 @@ def test_config_copies_and_secret_files_are_left_out(project: Path, rel: str) ->
     assert rel in result.skipped_secrets
 
 
-@pytest.mark.parametrize(("rel", "text", "reason"), [
-    ("firebase-adminsdk.json", '{"private_key": "-----BEGIN PRIVATE KEY-----\\nMIIE\\n"}', "private key"),
-    ("server.crt", "-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----\n" + PEM, "private key"),
-    ("deploy/key.txt", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n", "private key"),
-    ("enc.txt", "-----BEGIN ENCRYPTED PRIVATE KEY-----\nb3Bl\n", "private key"),
-    ("ec.txt", "-----BEGIN EC PRIVATE KEY-----\nb3Bl\n", "private key"),
-    ("settings_local.py", f'AWS_SECRET_ACCESS_KEY = "{AWS_SECRET}"\n', "AWS secret access key"),
-    ("config.ini", f"aws_secret_access_key={AWS_SECRET}\n", "AWS secret access key"),
-    ("conf.json", f'{{"SecretAccessKey": "{AWS_SECRET}"}}', "AWS secret access key"),
-    ("env.yml", f"aws_secret_key: '{AWS_SECRET}'\n", "AWS secret access key"),
-])
+@pytest.mark.parametrize(
+    ("rel", "text", "reason"),
+    [
+        ("firebase-adminsdk.json", '{"private_key": "-----BEGIN PRIVATE KEY-----\\nMIIE\\n"}', "private key"),
+        ("server.crt", "-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----\n" + PEM, "private key"),
+        ("deploy/key.txt", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n", "private key"),
+        ("enc.txt", "-----BEGIN ENCRYPTED PRIVATE KEY-----\nb3Bl\n", "private key"),
+        ("ec.txt", "-----BEGIN EC PRIVATE KEY-----\nb3Bl\n", "private key"),
+        ("settings_local.py", f'AWS_SECRET_ACCESS_KEY = "{AWS_SECRET}"\n', "AWS secret access key"),
+        ("config.ini", f"aws_secret_access_key={AWS_SECRET}\n", "AWS secret access key"),
+        ("conf.json", f'{{"SecretAccessKey": "{AWS_SECRET}"}}', "AWS secret access key"),
+        ("env.yml", f"aws_secret_key: '{AWS_SECRET}'\n", "AWS secret access key"),
+    ],
+)
 def test_files_holding_keys_are_refused_whatever_their_name(project: Path, rel: str, text: str, reason: str) -> None:
     write(project, rel, text)
     result = collect_sources(project)
@@ -136,13 +157,16 @@ def test_include_ships_a_scanned_file_on_purpose(project: Path) -> None:
     assert "certs/test-key.txt" in collect_sources(project, include=["certs/test-key.txt"]).files
 
 
-@pytest.mark.parametrize("text", [
-    "public = '-----BEGIN PUBLIC KEY-----'\n",
-    "-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----\n",
-    "aws_secret_access_key = os.environ['AWS_SECRET_ACCESS_KEY']\n",
-    f"checksum = '{AWS_SECRET}'\n",  # 40 characters, but not named as a secret key
-    "PRIVATE KEY docs: write -----BEGIN and then ...\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "public = '-----BEGIN PUBLIC KEY-----'\n",
+        "-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----\n",
+        "aws_secret_access_key = os.environ['AWS_SECRET_ACCESS_KEY']\n",
+        f"checksum = '{AWS_SECRET}'\n",  # 40 characters, but not named as a secret key
+        "PRIVATE KEY docs: write -----BEGIN and then ...\n",
+    ],
+)
 def test_ordinary_files_are_kept(project: Path, text: str) -> None:
     write(project, "mod.py", text)
     assert "mod.py" in collect_sources(project).files
@@ -162,8 +186,7 @@ def test_the_scan_skips_large_and_binary_files(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("provider", ["aws", "openwhisk"])
-def test_package_holds_none_of_the_planted_secrets(project: Path, outside: Path, tmp_path: Path,
-                                                   provider: str) -> None:
+def test_package_holds_none_of_the_planted_secrets(project: Path, outside: Path, tmp_path: Path, provider: str) -> None:
     (project / "requirements.txt").write_text("")
     (project / "lw.yml").write_text("dev:\n  app_function: app.app\n")
     write(project, "sub/lw.yml", OW_AUTH)
@@ -177,8 +200,14 @@ def test_package_holds_none_of_the_planted_secrets(project: Path, outside: Path,
     out = tmp_path / f"{provider}.zip"
     env = {**os.environ, "LW_CACHE_DIR": str(tmp_path / "cache"), "CI": "1"}
     env.pop("LW_PROVIDER", None)
-    done = subprocess.run([sys.executable, "-m", "lw", "package", "--provider", provider, "-o", str(out)],
-                          cwd=project, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "lw", "package", "--provider", provider, "-o", str(out)],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     with zipfile.ZipFile(out) as archive:
         names = set(archive.namelist())
@@ -187,14 +216,21 @@ def test_package_holds_none_of_the_planted_secrets(project: Path, outside: Path,
     assert not any(n.startswith("slash/") for n in names)
     assert b"PRIVATE KEY" not in contents and AWS_SECRET.encode() not in contents and b"root:x:0:0" not in contents
     assert b"123zO3xZCLrMN6v2" not in contents
-    for line in ("not packaged (a symbolic link to outside the project): passwd -> /etc/passwd",
-                 "not packaged (a symbolic link to outside the project): slash -> /",
-                 "server.crt (holds a private key)", "sub/lw.yml", "lw.prod.yml", "lw.yml.bak", "_netrc"):
+    for line in (
+        "not packaged (a symbolic link to outside the project): passwd -> /etc/passwd",
+        "not packaged (a symbolic link to outside the project): slash -> /",
+        "server.crt (holds a private key)",
+        "sub/lw.yml",
+        "lw.prod.yml",
+        "lw.yml.bak",
+        "_netrc",
+    ):
         assert line in done.stderr, done.stderr
 
 
-def test_scan_verdicts_survive_between_builds_and_expire_on_change(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_scan_verdicts_survive_between_builds_and_expire_on_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from lw.core.packaging import content_scan
 
     key = write(tmp_path / "project", "key.txt", PEM)

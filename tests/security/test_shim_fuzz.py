@@ -50,10 +50,14 @@ def _load(name: str) -> dict[str, Any]:
     return event
 
 
-AWS_TEMPLATES = [_load(f"aws/{name}") for name in ("apigw_v1", "apigw_v2", "function_url", "alb_single",
-                                                     "alb_multi", "apigw_v1_authorizer")]
-OW_TEMPLATES = [_load(f"openwhisk/{name}") for name in ("web-raw-args-post-json", "web-raw-args-get-nobody",
-                                                          "web-nonraw-args-post-json")]
+AWS_TEMPLATES = [
+    _load(f"aws/{name}")
+    for name in ("apigw_v1", "apigw_v2", "function_url", "alb_single", "alb_multi", "apigw_v1_authorizer")
+]
+OW_TEMPLATES = [
+    _load(f"openwhisk/{name}")
+    for name in ("web-raw-args-post-json", "web-raw-args-get-nobody", "web-nonraw-args-post-json")
+]
 
 
 def validated_app(environ, start_response):
@@ -79,16 +83,35 @@ def _validated():
     return call
 
 
-AWS_HANDLER = make_handler(_validated(), context_header_mappings={"x-user": "authorizer.claims.sub"},
-                           base_path="api")
+AWS_HANDLER = make_handler(_validated(), context_header_mappings={"x-user": "authorizer.claims.sub"}, base_path="api")
 OW_MAIN = make_main(_validated())
 
 # Hostile and careless values: control characters, non-ASCII, lone surrogates are not
 # valid JSON text so they are left out; huge and empty strings; wrong JSON types.
 text = st.text(st.characters(exclude_categories=("Cs",)), max_size=16)
-header_names = st.sampled_from(["Host", "host", "Cookie", "cookie", "Content-Length", "content-type",
-                                "Transfer-Encoding", "X-Forwarded-For", "x-forwarded-proto", "X-Forwarded-Port",
-                                "X_Forwarded_For", "x-user", "User-Agent", "Referer", "", "é"]) | text
+header_names = (
+    st.sampled_from(
+        [
+            "Host",
+            "host",
+            "Cookie",
+            "cookie",
+            "Content-Length",
+            "content-type",
+            "Transfer-Encoding",
+            "X-Forwarded-For",
+            "x-forwarded-proto",
+            "X-Forwarded-Port",
+            "X_Forwarded_For",
+            "x-user",
+            "User-Agent",
+            "Referer",
+            "",
+            "é",
+        ]
+    )
+    | text
+)
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False) | text,
     lambda children: st.lists(children, max_size=3) | st.dictionaries(text, children, max_size=3),
@@ -176,16 +199,36 @@ def check_openwhisk(args: dict[str, Any]) -> None:
 AWS_EVENTS = mutated(AWS_TEMPLATES, ("headers", "multiValueHeaders"))
 OW_ARGS = mutated(OW_TEMPLATES, ("__ow_headers",))
 RANDOM_AWS = st.dictionaries(
-    st.sampled_from(["httpMethod", "path", "headers", "multiValueHeaders", "body", "isBase64Encoded",
-                     "requestContext", "version", "rawPath", "rawQueryString", "cookies",
-                     "queryStringParameters", "multiValueQueryStringParameters"]),
-    json_values, min_size=1, max_size=6,
+    st.sampled_from(
+        [
+            "httpMethod",
+            "path",
+            "headers",
+            "multiValueHeaders",
+            "body",
+            "isBase64Encoded",
+            "requestContext",
+            "version",
+            "rawPath",
+            "rawQueryString",
+            "cookies",
+            "queryStringParameters",
+            "multiValueQueryStringParameters",
+        ]
+    ),
+    json_values,
+    min_size=1,
+    max_size=6,
 ).map(lambda event: {**event, "requestContext": event.get("requestContext") or {"elb": {}}})
 
 
 def _fuzz(check: Any, strategy: Any, examples: int) -> None:
-    @settings(max_examples=examples, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(strategy)
     def run(event: dict[str, Any]) -> None:
         check(event)
@@ -206,8 +249,11 @@ def test_arbitrary_http_like_aws_dicts():
 
 
 @pytest.mark.nightly
-@pytest.mark.parametrize("check, strategy", [(check_aws, AWS_EVENTS), (check_openwhisk, OW_ARGS),
-                                             (check_aws, RANDOM_AWS)], ids=["aws", "openwhisk", "aws-random"])
+@pytest.mark.parametrize(
+    "check, strategy",
+    [(check_aws, AWS_EVENTS), (check_openwhisk, OW_ARGS), (check_aws, RANDOM_AWS)],
+    ids=["aws", "openwhisk", "aws-random"],
+)
 def test_nightly_size(request, check, strategy):
     if not nightly_enabled(request.config):
         pytest.skip("nightly size: run with -m nightly or LW_NIGHTLY=1")
@@ -217,10 +263,23 @@ def test_nightly_size(request, check, strategy):
 def test_the_reported_crashers_are_answered():
     """The issue's repro and the shapes that used to raise (v2, ALB, v1 without
     ``multiValueHeaders``), kept as fixed examples."""
-    check_aws({"version": "2.0", "rawPath": "/", "headers": {"x-a": "é", "user-agent": None},
-               "requestContext": {"http": {"method": "GET", "sourceIp": "1.2.3.4"}}})
-    check_aws({"httpMethod": "GET", "path": "/", "headers": {"x-a": "é", "referer": None},
-               "requestContext": {"elb": {}}})
-    check_aws({"httpMethod": "GET", "path": "/", "headers": {"x-a": "é", "user-agent": None},
-               "requestContext": {"stage": "dev"}})
+    check_aws(
+        {
+            "version": "2.0",
+            "rawPath": "/",
+            "headers": {"x-a": "é", "user-agent": None},
+            "requestContext": {"http": {"method": "GET", "sourceIp": "1.2.3.4"}},
+        }
+    )
+    check_aws(
+        {"httpMethod": "GET", "path": "/", "headers": {"x-a": "é", "referer": None}, "requestContext": {"elb": {}}}
+    )
+    check_aws(
+        {
+            "httpMethod": "GET",
+            "path": "/",
+            "headers": {"x-a": "é", "user-agent": None},
+            "requestContext": {"stage": "dev"},
+        }
+    )
     check_openwhisk({"__ow_method": "get", "__ow_path": "/", "__ow_headers": {"x-a": "é", "user-agent": None}})

@@ -49,7 +49,6 @@ class SizeLimits:
     label: str = ""
 
 
-
 def files_under(folder: Path) -> dict[str, Path]:
     """Every file below ``folder`` by its POSIX path relative to it (the zip's names)."""
     found: dict[str, Path] = {}
@@ -104,8 +103,7 @@ def _extras_bytecode(extras: dict[str, bytes]) -> dict[str, bytes]:
             (root / rel).write_bytes(data)
         bytecode.compile_files(root, sources)
         return {
-            path.relative_to(root).as_posix(): path.read_bytes()
-            for path in sorted(root.rglob("__pycache__/*.pyc"))
+            path.relative_to(root).as_posix(): path.read_bytes() for path in sorted(root.rglob("__pycache__/*.pyc"))
         }
 
 
@@ -250,8 +248,12 @@ def write_zip(
         unpacked, count = _write(out, on_disk, extras)
         info = out.stat()
         record = {
-            "manifest": manifest, "sha256": _sha256(out), "size": info.st_size, "mtime_ns": info.st_mtime_ns,
-            "unpacked_size": unpacked, "file_count": count,
+            "manifest": manifest,
+            "sha256": _sha256(out),
+            "size": info.st_size,
+            "mtime_ns": info.st_mtime_ns,
+            "unpacked_size": unpacked,
+            "file_count": count,
         }
         _remember(build, out, record)
     largest = tuple(sorted(build.dependency_sizes, key=lambda item: (-item[1], item[0]))[:10])
@@ -280,8 +282,12 @@ def write_dependency_zip(
     if build.dependency_dir is None:
         raise PackagingError("this build does not record where its dependencies were installed")
     dependencies = Build(
-        root=build.dependency_dir, app_files=0, dependency_files=build.dependency_files,
-        bytecode=False, dependency_sizes=build.dependency_sizes,
+        root=build.dependency_dir,
+        app_files=0,
+        dependency_files=build.dependency_files,
+        bytecode=False,
+        dependency_sizes=build.dependency_sizes,
     )
-    return write_zip(dependencies, (), out, handler="", size_limits=size_limits, omit=(DEPENDENCIES_MARKER,),
-                     prefix=prefix)
+    return write_zip(
+        dependencies, (), out, handler="", size_limits=size_limits, omit=(DEPENDENCIES_MARKER,), prefix=prefix
+    )

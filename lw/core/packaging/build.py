@@ -55,8 +55,14 @@ def _deps_key(reqs: Requirements, target: Target, precompile: bool) -> str:
 
 
 def _install_dependencies(
-    reqs: Requirements, target: Target, dest: Path, *, project_dir: Path, cache_dir: Path,
-    precompile: bool, reporter: Reporter,
+    reqs: Requirements,
+    target: Target,
+    dest: Path,
+    *,
+    project_dir: Path,
+    cache_dir: Path,
+    precompile: bool,
+    reporter: Reporter,
 ) -> dict[str, object]:
     """Fill ``dest`` and return what the completion marker records."""
     notes: list[str] = []
@@ -79,8 +85,14 @@ def _install_dependencies(
 
 
 def _dependencies(
-    reqs: Requirements, target: Target, work_dir: Path, *, project_dir: Path, cache_dir: Path,
-    precompile: bool, reporter: Reporter,
+    reqs: Requirements,
+    target: Target,
+    work_dir: Path,
+    *,
+    project_dir: Path,
+    cache_dir: Path,
+    precompile: bool,
+    reporter: Reporter,
 ) -> tuple[Path, dict[str, Any]]:
     """The installed dependency folder for this input, built if it is not cached."""
     key = _deps_key(reqs, target, precompile)
@@ -93,8 +105,13 @@ def _dependencies(
     shutil.rmtree(staging, ignore_errors=True)
     try:
         info = _install_dependencies(
-            reqs, target, staging, project_dir=project_dir, cache_dir=cache_dir,
-            precompile=precompile, reporter=reporter,
+            reqs,
+            target,
+            staging,
+            project_dir=project_dir,
+            cache_dir=cache_dir,
+            precompile=precompile,
+            reporter=reporter,
         )
         (staging / _COMPLETE).write_text(json.dumps(info, indent=1), encoding="utf-8")
         finished = _read_marker(marker)
@@ -160,8 +177,13 @@ def build_neutral(
     notes: list[str] = list(reqs.notes)
 
     deps_dir, info = _dependencies(
-        reqs, target, work_dir, project_dir=project_dir, cache_dir=cache_dir,
-        precompile=precompile, reporter=reporter,
+        reqs,
+        target,
+        work_dir,
+        project_dir=project_dir,
+        cache_dir=cache_dir,
+        precompile=precompile,
+        reporter=reporter,
     )
     notes += [str(n) for n in info.get("notes", [])]
     if not precompile:

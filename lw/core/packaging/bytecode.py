@@ -43,10 +43,18 @@ def _compileall(root: Path, targets: list[str]) -> None:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.pop("SOURCE_DATE_EPOCH", None)  # would force timestamp pycs
     args = [
-        sys.executable, "-m", "compileall", "-q", "-q", "-f",
-        "--invalidation-mode", "unchecked-hash",
-        "-s", str(root),
-        "-j", "0",
+        sys.executable,
+        "-m",
+        "compileall",
+        "-q",
+        "-q",
+        "-f",
+        "--invalidation-mode",
+        "unchecked-hash",
+        "-s",
+        str(root),
+        "-j",
+        "0",
         *targets,
     ]
     try:

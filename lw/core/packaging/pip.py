@@ -75,7 +75,14 @@ def _display(spec: str) -> str:
 
 
 _INDEX_OPTIONS = (
-    "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--trusted-host", "--pre", "--no-index",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "--trusted-host",
+    "--pre",
+    "--no-index",
 )
 
 
@@ -134,13 +141,18 @@ def _install_args(target: Target, dest: Path, requirements_file: Path, cache_dir
     for platform in target.platforms:
         args += ["--platform", platform]
     args += [
-        "--python-version", target.python_version,
-        "--implementation", "cp",
+        "--python-version",
+        target.python_version,
+        "--implementation",
+        "cp",
         "--only-binary=:all:",
-        "--cache-dir", str(cache_dir / "pip"),
-        "--find-links", str(links),
+        "--cache-dir",
+        str(cache_dir / "pip"),
+        "--find-links",
+        str(links),
         "--upgrade",
-        "-r", str(requirements_file),
+        "-r",
+        str(requirements_file),
     ]
     return args
 

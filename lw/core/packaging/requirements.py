@@ -102,9 +102,7 @@ def _is_self(spec: str, project_dir: Path, base: Path) -> bool:
         return False
 
 
-def _parse_file(
-    path: Path, project_dir: Path, reqs: Requirements, digest: "hashlib._Hash", seen: set[Path]
-) -> None:
+def _parse_file(path: Path, project_dir: Path, reqs: Requirements, digest: "hashlib._Hash", seen: set[Path]) -> None:
     resolved = path.resolve()
     if resolved in seen:
         return
@@ -162,9 +160,7 @@ def _read_pyproject(path: Path, reqs: Requirements, digest: "hashlib._Hash") -> 
     dependencies = project.get("dependencies")
     if dependencies is None:
         if "poetry" in (data.get("tool") or {}):
-            reqs.notes.append(
-                f"{path.name}: [tool.poetry] dependencies are not read; export them to requirements.txt"
-            )
+            reqs.notes.append(f"{path.name}: [tool.poetry] dependencies are not read; export them to requirements.txt")
         return
     if not isinstance(dependencies, list) or not all(isinstance(d, str) for d in dependencies):
         raise PackagingError(f"{path}: [project].dependencies must be a list of strings")

@@ -22,8 +22,9 @@ def release_before_removal(ctx: Context, aws: AwsSession, kind: str | None) -> l
     return [] if kind == "rest" else api_keys.removal(ctx, aws, reason="the stage has no REST API any more")
 
 
-def plan(ctx: Context, aws: AwsSession, function: str, kind: str | None,
-         statements: dict[str, dict[str, Any]]) -> list[Change]:
+def plan(
+    ctx: Context, aws: AwsSession, function: str, kind: str | None, statements: dict[str, dict[str, Any]]
+) -> list[Change]:
     """Keys, usage plan and authorizer permissions, after the API they refer to."""
     found = authorizers.for_gateway(ctx, kind)
     api_id: str | None = None

@@ -65,8 +65,9 @@ def limits(app: AppModel) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def find_key(ctx: Context, aws: AwsSession) -> dict[str, Any] | None:
-    return names.find_owned_apigateway_item(aws, ctx.app, "get_api_keys", "API keys",
-                                            nameQuery=names.api_name(ctx.app), includeValues=False)
+    return names.find_owned_apigateway_item(
+        aws, ctx.app, "get_api_keys", "API keys", nameQuery=names.api_name(ctx.app), includeValues=False
+    )
 
 
 def find_plan(ctx: Context, aws: AwsSession) -> dict[str, Any] | None:
@@ -78,8 +79,9 @@ def _text(value: Any) -> str:
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
-def _plan_patches(current: dict[str, Any], stage: dict[str, str], throttle: dict[str, Any],
-                  quota: dict[str, Any]) -> list[dict[str, str]]:
+def _plan_patches(
+    current: dict[str, Any], stage: dict[str, str], throttle: dict[str, Any], quota: dict[str, Any]
+) -> list[dict[str, str]]:
     """Patch operations turning the usage plan into the wanted one (empty: it already is)."""
     patches: list[dict[str, str]] = []
     stages = [{"apiId": s.get("apiId"), "stage": s.get("stage")} for s in current.get("apiStages") or []]
@@ -94,8 +96,9 @@ def _plan_patches(current: dict[str, Any], stage: dict[str, str], throttle: dict
             patches.append({"op": "remove", "path": "/throttle"})
         for key, value in throttle.items():
             patches.append({"op": "replace", "path": f"/throttle/{key}", "value": _text(value)})
-    have_quota = {k: (int(v) if k == "limit" else v) for k, v in (current.get("quota") or {}).items()
-                  if k in ("limit", "period")}
+    have_quota = {
+        k: (int(v) if k == "limit" else v) for k, v in (current.get("quota") or {}).items() if k in ("limit", "period")
+    }
     if have_quota != quota:
         if not quota:
             patches.append({"op": "remove", "path": "/quota"})
@@ -116,14 +119,23 @@ def plan(ctx: Context, aws: AwsSession, rest_api_id: str | None) -> list[Change]
     changes: list[Change] = []
 
     if key is None:
+
         def create_key(outputs: Outputs) -> None:
-            created = client.create_api_key(name=name, enabled=True, tags=app.tags,
-                                            description=f"lw: API key of {name}")
+            created = client.create_api_key(
+                name=name, enabled=True, tags=app.tags, description=f"lw: API key of {name}"
+            )
             outputs["api_key_id"] = created["id"]
             outputs["api_key"] = created["value"]
 
-        changes.append(Change("create", f"API key {name}", "api_key_required (its value is shown once)",
-                              create_key, step="create API key"))
+        changes.append(
+            Change(
+                "create",
+                f"API key {name}",
+                "api_key_required (its value is shown once)",
+                create_key,
+                step="create API key",
+            )
+        )
     else:
         changes.append(Change("noop", f"API key {name}", "exists"))
 
@@ -132,9 +144,14 @@ def plan(ctx: Context, aws: AwsSession, rest_api_id: str | None) -> list[Change]
 
     limits_text = ", ".join(f"{k} {v}" for k, v in {**throttle, **quota}.items()) or "no limits"
     if usage is None:
+
         def create_plan(outputs: Outputs) -> None:
-            params: dict[str, Any] = {"name": name, "apiStages": [stage_of(outputs)], "tags": app.tags,
-                                      "description": f"lw: usage plan of {name}"}
+            params: dict[str, Any] = {
+                "name": name,
+                "apiStages": [stage_of(outputs)],
+                "tags": app.tags,
+                "description": f"lw: usage plan of {name}",
+            }
             if throttle:
                 params["throttle"] = throttle
             if quota:
@@ -146,26 +163,42 @@ def plan(ctx: Context, aws: AwsSession, rest_api_id: str | None) -> list[Change]
         wanted_stage = {"apiId": rest_api_id, "stage": app.stage} if rest_api_id else {"apiId": "", "stage": ""}
         patches = _plan_patches(usage, wanted_stage, throttle, quota)
         if patches:
+
             def update_plan(outputs: Outputs) -> None:
                 ops = _plan_patches(usage, stage_of(outputs), throttle, quota)
                 client.update_usage_plan(usagePlanId=usage["id"], patchOperations=ops)
 
-            changes.append(Change("update", f"usage plan {name}", f"stage or limits changed ({limits_text})",
-                                  update_plan, step="update usage plan"))
+            changes.append(
+                Change(
+                    "update",
+                    f"usage plan {name}",
+                    f"stage or limits changed ({limits_text})",
+                    update_plan,
+                    step="update usage plan",
+                )
+            )
 
     linked = False
     if key is not None and usage is not None:
         usage_id, key_id = usage["id"], key["id"]
-        pages = aws_call("list", f"keys of usage plan {name}", lambda: list(
-            client.get_paginator("get_usage_plan_keys").paginate(usagePlanId=usage_id)))
+        pages = aws_call(
+            "list",
+            f"keys of usage plan {name}",
+            lambda: list(client.get_paginator("get_usage_plan_keys").paginate(usagePlanId=usage_id)),
+        )
         linked = any(item.get("id") == key_id for page in pages for item in page.get("items") or [])
     if not linked:
-        def link(outputs: Outputs) -> None:
-            client.create_usage_plan_key(usagePlanId=usage["id"] if usage else outputs["usage_plan_id"],
-                                         keyId=key["id"] if key else outputs["api_key_id"], keyType="API_KEY")
 
-        changes.append(Change("create", f"usage plan key {name}", "the key may call the stage", link,
-                              step="add key to usage plan"))
+        def link(outputs: Outputs) -> None:
+            client.create_usage_plan_key(
+                usagePlanId=usage["id"] if usage else outputs["usage_plan_id"],
+                keyId=key["id"] if key else outputs["api_key_id"],
+                keyType="API_KEY",
+            )
+
+        changes.append(
+            Change("create", f"usage plan key {name}", "the key may call the stage", link, step="add key to usage plan")
+        )
     return changes
 
 
@@ -182,15 +215,25 @@ def removal(ctx: Context, aws: AwsSession, *, reason: str = "api_key_required is
 
         def delete_plan(outputs: Outputs) -> None:
             if stages:
-                client.update_usage_plan(usagePlanId=usage_id, patchOperations=[
-                    {"op": "remove", "path": "/apiStages", "value": value} for value in stages])
+                client.update_usage_plan(
+                    usagePlanId=usage_id,
+                    patchOperations=[{"op": "remove", "path": "/apiStages", "value": value} for value in stages],
+                )
             client.delete_usage_plan(usagePlanId=usage_id)
 
-        changes.append(Change("delete", f"usage plan {name} ({usage_id})", reason, delete_plan,
-                              step="delete usage plan"))
+        changes.append(
+            Change("delete", f"usage plan {name} ({usage_id})", reason, delete_plan, step="delete usage plan")
+        )
     key = find_key(ctx, aws)
     if key is not None:
         key_id = key["id"]
-        changes.append(Change("delete", f"API key {name} ({key_id})", reason,
-                              lambda o: client.delete_api_key(apiKey=key_id), step="delete API key"))
+        changes.append(
+            Change(
+                "delete",
+                f"API key {name} ({key_id})",
+                reason,
+                lambda o: client.delete_api_key(apiKey=key_id),
+                step="delete API key",
+            )
+        )
     return changes

@@ -25,8 +25,9 @@ from lw.providers.aws.errors import read_or_none
 from lw.providers.aws.permissions import grant_change, revoke_change, source_arn_of
 from lw.providers.aws.session import AwsSession
 
-AUTHORIZER_KEYS = frozenset({"function", "arn", "type", "token_header", "identity_source", "result_ttl",
-                             "validation_expression"})
+AUTHORIZER_KEYS = frozenset(
+    {"function", "arn", "type", "token_header", "identity_source", "result_ttl", "validation_expression"}
+)
 JWT_KEYS = frozenset({"issuer", "audience", "identity_source"})
 DEFAULT_TTL = 300
 SCHEME_API_KEY = "lw_api_key"
@@ -96,8 +97,9 @@ def _lambda_authorizer(app: AppModel, value: Any) -> LambdaAuthorizer | None:
         raise _fail(app, "authorizer must be a mapping with `function` or `arn`")
     unknown = sorted(set(value) - AUTHORIZER_KEYS)
     if unknown:
-        raise _fail(app, f"authorizer has unknown key(s) {', '.join(unknown)} "
-                         f"(known: {', '.join(sorted(AUTHORIZER_KEYS))})")
+        raise _fail(
+            app, f"authorizer has unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(AUTHORIZER_KEYS))})"
+        )
     function, arn = value.get("function"), value.get("arn")
     if bool(function) == bool(arn):
         raise _fail(app, "authorizer needs exactly one of `function` (a dotted path in the app) or `arn`")
@@ -110,11 +112,18 @@ def _lambda_authorizer(app: AppModel, value: Any) -> LambdaAuthorizer | None:
     if isinstance(ttl, bool) or not isinstance(ttl, int) or not 0 <= ttl <= 3600:
         raise _fail(app, "authorizer.result_ttl must be a number of seconds from 0 to 3600")
     header = str(value.get("token_header") or "Authorization")
-    sources = _strings(app, value["identity_source"], "authorizer.identity_source") \
-        if value.get("identity_source") else ()
-    return LambdaAuthorizer(function=str(function) if function else None, arn=str(arn) if arn else None,
-                            type=kind, token_header=header, identity_source=sources, result_ttl=ttl,
-                            validation_expression=value.get("validation_expression") or None)
+    sources = (
+        _strings(app, value["identity_source"], "authorizer.identity_source") if value.get("identity_source") else ()
+    )
+    return LambdaAuthorizer(
+        function=str(function) if function else None,
+        arn=str(arn) if arn else None,
+        type=kind,
+        token_header=header,
+        identity_source=sources,
+        result_ttl=ttl,
+        validation_expression=value.get("validation_expression") or None,
+    )
 
 
 def _jwt_authorizer(app: AppModel, value: Any) -> JwtAuthorizer | None:
@@ -125,8 +134,11 @@ def _jwt_authorizer(app: AppModel, value: Any) -> JwtAuthorizer | None:
     unknown = sorted(set(value) - JWT_KEYS)
     if unknown:
         raise _fail(app, f"jwt_authorizer has unknown key(s) {', '.join(unknown)}")
-    sources = _strings(app, value["identity_source"], "jwt_authorizer.identity_source") \
-        if value.get("identity_source") else ("$request.header.Authorization",)
+    sources = (
+        _strings(app, value["identity_source"], "jwt_authorizer.identity_source")
+        if value.get("identity_source")
+        else ("$request.header.Authorization",)
+    )
     audience = _strings(app, value["audience"], "jwt_authorizer.audience")
     return JwtAuthorizer(issuer=str(value["issuer"]), audience=audience, identity_source=sources)
 
@@ -151,16 +163,23 @@ def for_gateway(ctx: Context, kind: str | None) -> Security:
     app = ctx.app
     found = security(app)
     if kind == "rest" and found.jwt:
-        raise _fail(app, "jwt_authorizer needs an HTTP API (apigateway: http); a REST API uses "
-                         "cognito_user_pool or authorizer")
+        raise _fail(
+            app, "jwt_authorizer needs an HTTP API (apigateway: http); a REST API uses cognito_user_pool or authorizer"
+        )
     if kind == "http" and found.api_key:
         raise _fail(app, "api_key_required needs a REST API (apigateway: rest): HTTP APIs have no API keys")
     if kind == "http" and found.cognito_pools:
-        raise _fail(app, "cognito_user_pool needs a REST API; with an HTTP API use jwt_authorizer with the "
-                         "pool's issuer https://cognito-idp.<region>.amazonaws.com/<pool id>")
+        raise _fail(
+            app,
+            "cognito_user_pool needs a REST API; with an HTTP API use jwt_authorizer with the "
+            "pool's issuer https://cognito-idp.<region>.amazonaws.com/<pool id>",
+        )
     if kind is None and (found.api_key or found.authorizer or found.cognito_pools or found.jwt):
-        raise _fail(app, f"{', '.join(found.callers + (['api_key_required'] if found.api_key else []))} "
-                         "needs an API Gateway (apigateway: rest or http)")
+        raise _fail(
+            app,
+            f"{', '.join(found.callers + (['api_key_required'] if found.api_key else []))} "
+            "needs an API Gateway (apigateway: rest or http)",
+        )
     return found
 
 
@@ -190,8 +209,12 @@ def secure_rest_document(document: dict[str, Any], ctx: Context, aws: AwsSession
         schemes[SCHEME_API_KEY] = {"type": "apiKey", "name": "x-api-key", "in": "header"}
         document["x-amazon-apigateway-api-key-source"] = "HEADER"
     if found.iam:
-        schemes[SCHEME_SIGV4] = {"type": "apiKey", "name": "Authorization", "in": "header",
-                                 "x-amazon-apigateway-authtype": "awsSigv4"}
+        schemes[SCHEME_SIGV4] = {
+            "type": "apiKey",
+            "name": "Authorization",
+            "in": "header",
+            "x-amazon-apigateway-authtype": "awsSigv4",
+        }
     if found.authorizer:
         auth = found.authorizer
         spec: dict[str, Any] = {
@@ -202,14 +225,21 @@ def secure_rest_document(document: dict[str, Any], ctx: Context, aws: AwsSession
         }
         if auth.validation_expression and auth.type == "TOKEN":
             spec["identityValidationExpression"] = auth.validation_expression
-        schemes[SCHEME_AUTHORIZER] = {"type": "apiKey", "name": auth.token_header, "in": "header",
-                                      "x-amazon-apigateway-authtype": "custom",
-                                      "x-amazon-apigateway-authorizer": spec}
+        schemes[SCHEME_AUTHORIZER] = {
+            "type": "apiKey",
+            "name": auth.token_header,
+            "in": "header",
+            "x-amazon-apigateway-authtype": "custom",
+            "x-amazon-apigateway-authorizer": spec,
+        }
     if found.cognito_pools:
-        schemes[SCHEME_COGNITO] = {"type": "apiKey", "name": "Authorization", "in": "header",
-                                   "x-amazon-apigateway-authtype": "cognito_user_pools",
-                                   "x-amazon-apigateway-authorizer": {"type": "cognito_user_pools",
-                                                                      "providerARNs": list(found.cognito_pools)}}
+        schemes[SCHEME_COGNITO] = {
+            "type": "apiKey",
+            "name": "Authorization",
+            "in": "header",
+            "x-amazon-apigateway-authtype": "cognito_user_pools",
+            "x-amazon-apigateway-authorizer": {"type": "cognito_user_pools", "providerARNs": list(found.cognito_pools)},
+        }
     if not schemes:
         return
     document.setdefault("components", {})["securitySchemes"] = schemes
@@ -220,8 +250,15 @@ def secure_rest_document(document: dict[str, Any], ctx: Context, aws: AwsSession
             method["security"] = requirement
 
 
-def plan_authorizer_permissions(ctx: Context, aws: AwsSession, function: str, api_id: str | None,
-                                statements: dict[str, dict[str, Any]], *, gateway: str | None) -> list[Change]:
+def plan_authorizer_permissions(
+    ctx: Context,
+    aws: AwsSession,
+    function: str,
+    api_id: str | None,
+    statements: dict[str, dict[str, Any]],
+    *,
+    gateway: str | None,
+) -> list[Change]:
     """Let API Gateway invoke the authorizer, and take that right back once it is gone.
 
     On a REST API the stage's own function needs a statement of its own (the proxy
@@ -235,8 +272,16 @@ def plan_authorizer_permissions(ctx: Context, aws: AwsSession, function: str, ap
     source = names.execute_api_arn(aws, api_id) if api_id else None
     changes: list[Change] = []
     if found is not None and found.function is not None and gateway == "rest":
-        grant = grant_change(aws, function, SID_AUTHORIZER, statements, principal="apigateway.amazonaws.com",
-                             source_arn=source, source_pending=source is None, what="the REST API authorizer")
+        grant = grant_change(
+            aws,
+            function,
+            SID_AUTHORIZER,
+            statements,
+            principal="apigateway.amazonaws.com",
+            source_arn=source,
+            source_pending=source is None,
+            what="the REST API authorizer",
+        )
         if source is None and grant.apply is not None:
             grant.apply = _with_source_arn(aws, grant.apply, SID_AUTHORIZER, f"{gateway}_api_id")
         changes.append(grant)
@@ -267,8 +312,9 @@ def _external_statements(aws: AwsSession, arn: str) -> dict[str, dict[str, Any]]
     return {s.get("Sid", ""): s for s in json.loads(found["Policy"]).get("Statement") or []}
 
 
-def _plan_external_permission(ctx: Context, aws: AwsSession, arn: str, source: str | None,
-                              id_output: str) -> list[Change]:
+def _plan_external_permission(
+    ctx: Context, aws: AwsSession, arn: str, source: str | None, id_output: str
+) -> list[Change]:
     """The statement on an ``authorizer.arn`` function.
 
     lw keeps no record of a previous ARN, so changing ``authorizer.arn`` leaves the old
@@ -284,12 +330,23 @@ def _plan_external_permission(ctx: Context, aws: AwsSession, arn: str, source: s
     def grant(outputs: Outputs) -> None:
         if current is not None:
             lam.remove_permission(FunctionName=arn, StatementId=sid)
-        lam.add_permission(FunctionName=arn, StatementId=sid, Action="lambda:InvokeFunction",
-                           Principal="apigateway.amazonaws.com",
-                           SourceArn=source or names.execute_api_arn(aws, outputs[id_output]))
+        lam.add_permission(
+            FunctionName=arn,
+            StatementId=sid,
+            Action="lambda:InvokeFunction",
+            Principal="apigateway.amazonaws.com",
+            SourceArn=source or names.execute_api_arn(aws, outputs[id_output]),
+        )
 
-    return [Change("update" if current else "create", resource, "let API Gateway invoke the authorizer", grant,
-                   step="grant authorizer permission")]
+    return [
+        Change(
+            "update" if current else "create",
+            resource,
+            "let API Gateway invoke the authorizer",
+            grant,
+            step="grant authorizer permission",
+        )
+    ]
 
 
 def remove_external_permission(ctx: Context, aws: AwsSession) -> list[Change]:
@@ -305,8 +362,15 @@ def remove_external_permission(ctx: Context, aws: AwsSession) -> list[Change]:
     sid = external_sid(ctx.app)
     if sid not in _external_statements(aws, arn):
         return []
-    return [Change("delete", f"Lambda permission {arn}/{sid}", "the stage's authorizer is removed",
-                   lambda o: lam.remove_permission(FunctionName=arn, StatementId=sid), step="revoke permission")]
+    return [
+        Change(
+            "delete",
+            f"Lambda permission {arn}/{sid}",
+            "the stage's authorizer is removed",
+            lambda o: lam.remove_permission(FunctionName=arn, StatementId=sid),
+            step="revoke permission",
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- HTTP API
@@ -315,15 +379,24 @@ def remove_external_permission(ctx: Context, aws: AwsSession) -> list[Change]:
 def _http_authorizer_params(aws: AwsSession, app: AppModel, function: str, found: Security) -> dict[str, Any] | None:
     name = app.name
     if found.jwt:
-        return {"Name": name, "AuthorizerType": "JWT", "IdentitySource": list(found.jwt.identity_source),
-                "JwtConfiguration": {"Issuer": found.jwt.issuer, "Audience": list(found.jwt.audience)}}
+        return {
+            "Name": name,
+            "AuthorizerType": "JWT",
+            "IdentitySource": list(found.jwt.identity_source),
+            "JwtConfiguration": {"Issuer": found.jwt.issuer, "Audience": list(found.jwt.audience)},
+        }
     if found.authorizer:
         auth = found.authorizer
         sources = list(auth.identity_source) or [f"$request.header.{auth.token_header}"]
-        return {"Name": name, "AuthorizerType": "REQUEST",
-                "AuthorizerUri": invocation_uri(aws, authorizer_target(aws, function, auth)),
-                "AuthorizerPayloadFormatVersion": "2.0", "AuthorizerResultTtlInSeconds": auth.result_ttl,
-                "IdentitySource": sources, "EnableSimpleResponses": False}
+        return {
+            "Name": name,
+            "AuthorizerType": "REQUEST",
+            "AuthorizerUri": invocation_uri(aws, authorizer_target(aws, function, auth)),
+            "AuthorizerPayloadFormatVersion": "2.0",
+            "AuthorizerResultTtlInSeconds": auth.result_ttl,
+            "IdentitySource": sources,
+            "EnableSimpleResponses": False,
+        }
     return None
 
 
@@ -350,8 +423,9 @@ def _authorizer_matches(current: dict[str, Any], wanted: dict[str, Any]) -> bool
     return True
 
 
-def plan_http_route(ctx: Context, aws: AwsSession, function: str, api_id: str | None, route: dict[str, Any] | None,
-                    resource: str) -> list[Change]:
+def plan_http_route(
+    ctx: Context, aws: AwsSession, function: str, api_id: str | None, route: dict[str, Any] | None, resource: str
+) -> list[Change]:
     """The ``$default`` route's authorization and its authorizer.
 
     ``api_id``/``route`` are ``None`` for an API created by this same plan: the apply
@@ -365,28 +439,46 @@ def plan_http_route(ctx: Context, aws: AwsSession, function: str, api_id: str | 
     current_id = (route or {}).get("AuthorizerId") or None
     current: dict[str, Any] | None = None
     if api_id and current_id:
-        current = read_or_none(f"{resource} authorizer {current_id}",
-                               lambda: client.get_authorizer(ApiId=api_id, AuthorizerId=current_id))
+        current = read_or_none(
+            f"{resource} authorizer {current_id}", lambda: client.get_authorizer(ApiId=api_id, AuthorizerId=current_id)
+        )
     current_type = (route or {}).get("AuthorizationType") or "NONE"
     changes: list[Change] = []
 
     if wanted is not None and (current is None or current.get("AuthorizerType") != wanted["AuthorizerType"]):
+
         def create(outputs: Outputs) -> None:
             target_api = api_id or outputs["http_api_id"]
             created = client.create_authorizer(ApiId=target_api, **wanted)
             outputs["http_authorizer_id"] = created["AuthorizerId"]
 
-        changes.append(Change("create", f"{resource} authorizer {wanted['Name']}",
-                              f"{wanted['AuthorizerType']} authorizer", create, step="create HTTP API authorizer"))
+        changes.append(
+            Change(
+                "create",
+                f"{resource} authorizer {wanted['Name']}",
+                f"{wanted['AuthorizerType']} authorizer",
+                create,
+                step="create HTTP API authorizer",
+            )
+        )
     elif wanted is not None and current is not None and not _authorizer_matches(current, wanted):
+
         def update(outputs: Outputs) -> None:
             client.update_authorizer(ApiId=api_id, AuthorizerId=current_id, **wanted)
 
-        changes.append(Change("update", f"{resource} authorizer {wanted['Name']}", "settings changed", update,
-                              step="update HTTP API authorizer"))
+        changes.append(
+            Change(
+                "update",
+                f"{resource} authorizer {wanted['Name']}",
+                "settings changed",
+                update,
+                step="update HTTP API authorizer",
+            )
+        )
 
     replaced = current is not None and (wanted is None or current.get("AuthorizerType") != wanted["AuthorizerType"])
     if current_type != wanted_type or changes and changes[0].action == "create" or route is None:
+
         def set_route(outputs: Outputs) -> None:
             target_api = api_id or outputs["http_api_id"]
             route_id = (route or {}).get("RouteId") or outputs["http_route_id"]
@@ -398,12 +490,25 @@ def plan_http_route(ctx: Context, aws: AwsSession, function: str, api_id: str | 
             client.update_route(ApiId=target_api, RouteId=route_id, **params)
 
         if wanted_type != "NONE" or route is not None:
-            changes.append(Change("update", f"{resource} route $default", f"authorization {current_type} -> "
-                                  f"{wanted_type}", set_route, step="set HTTP API route authorization"))
+            changes.append(
+                Change(
+                    "update",
+                    f"{resource} route $default",
+                    f"authorization {current_type} -> {wanted_type}",
+                    set_route,
+                    step="set HTTP API route authorization",
+                )
+            )
     if replaced:
-        changes.append(Change("delete", f"{resource} authorizer {current_id}", "no longer configured",
-                              lambda o: client.delete_authorizer(ApiId=api_id, AuthorizerId=current_id),
-                              step="delete HTTP API authorizer"))
+        changes.append(
+            Change(
+                "delete",
+                f"{resource} authorizer {current_id}",
+                "no longer configured",
+                lambda o: client.delete_authorizer(ApiId=api_id, AuthorizerId=current_id),
+                step="delete HTTP API authorizer",
+            )
+        )
     return changes
 
 

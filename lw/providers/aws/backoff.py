@@ -38,6 +38,7 @@ def pause(seconds: float) -> None:
     if amount > 0:
         sleep(amount)
 
+
 # About three minutes in all: long enough for a 30-second quota window to pass
 # several times over (other tools and deploys share the account's quota).
 API_GATEWAY_DELAYS: tuple[float, ...] = (2, 5, 10, 20, 30, 30, 30, 30, 30)
@@ -61,8 +62,13 @@ def api_gateway_transient(exc: BaseException) -> str | None:
     return None
 
 
-def retrying(call: Callable[[], T], transient: Callable[[BaseException], str | None],
-             delays: Iterable[float], progress: Callable[[str], None] | None, what: str) -> T:
+def retrying(
+    call: Callable[[], T],
+    transient: Callable[[BaseException], str | None],
+    delays: Iterable[float],
+    progress: Callable[[str], None] | None,
+    what: str,
+) -> T:
     """Run ``call``; while it fails with a ``transient`` error, wait the next delay and
     try again. The last failure is raised as it came."""
     import botocore.exceptions
@@ -98,8 +104,13 @@ class QuotaAwareClient:
             return attribute
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            return retrying(lambda: attribute(*args, **kwargs), api_gateway_transient, API_GATEWAY_DELAYS,
-                            self._progress, f"API Gateway {self._client.meta.method_to_api_mapping[name]}")
+            return retrying(
+                lambda: attribute(*args, **kwargs),
+                api_gateway_transient,
+                API_GATEWAY_DELAYS,
+                self._progress,
+                f"API Gateway {self._client.meta.method_to_api_mapping[name]}",
+            )
 
         return call
 

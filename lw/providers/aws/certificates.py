@@ -54,8 +54,15 @@ def covers(certificate_names: list[str], domain: str) -> bool:
 def find(acm: Any, domain: str) -> dict[str, Any] | None:
     """An issued certificate serving ``domain``, else one still pending validation
     (so that a second ``lw certify`` waits for it instead of requesting another)."""
-    pages = aws_call("list", "ACM certificates", lambda: list(acm.get_paginator("list_certificates").paginate(
-        CertificateStatuses=list(USABLE), Includes={"keyTypes": list(KEY_TYPES)})))
+    pages = aws_call(
+        "list",
+        "ACM certificates",
+        lambda: list(
+            acm.get_paginator("list_certificates").paginate(
+                CertificateStatuses=list(USABLE), Includes={"keyTypes": list(KEY_TYPES)}
+            )
+        ),
+    )
     found: list[dict[str, Any]] = []
     for page in pages:
         for summary in page.get("CertificateSummaryList") or []:
@@ -86,15 +93,23 @@ def request(acm: Any, domain: str, tags: dict[str, str]) -> str:
     within the hour get the same certificate back rather than a duplicate."""
     token = hashlib.sha256(f"lw:{domain}".encode()).hexdigest()[:32]
     created = acm.request_certificate(
-        DomainName=domain, ValidationMethod="DNS", IdempotencyToken=token,
+        DomainName=domain,
+        ValidationMethod="DNS",
+        IdempotencyToken=token,
         Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
     )
     return str(created["CertificateArn"])
 
 
-def wait_for_validation_records(acm: Any, arn: str, *, timeout: float = 60.0, interval: float = 2.0,
-                                sleep: Callable[[float], None] = time.sleep,
-                                clock: Callable[[], float] = time.monotonic) -> list[Record]:
+def wait_for_validation_records(
+    acm: Any,
+    arn: str,
+    *,
+    timeout: float = 60.0,
+    interval: float = 2.0,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> list[Record]:
     """ACM fills in the validation records a few seconds after the request."""
     deadline = clock() + timeout
     while True:
@@ -103,14 +118,23 @@ def wait_for_validation_records(acm: Any, arn: str, *, timeout: float = 60.0, in
         if options and all(o.get("ResourceRecord") for o in options):
             return validation_records(certificate)
         if clock() >= deadline:
-            raise ProviderError(f"ACM certificate {arn} has no DNS validation record after {int(timeout)} s; "
-                                "run lw certify again")
+            raise ProviderError(
+                f"ACM certificate {arn} has no DNS validation record after {int(timeout)} s; run lw certify again"
+            )
         sleep(interval)
 
 
-def wait_issued(acm: Any, arn: str, domain: str, reporter: Reporter, *, timeout: float = DEFAULT_TIMEOUT_SECONDS,
-                interval: float = 10.0, sleep: Callable[[float], None] = time.sleep,
-                clock: Callable[[], float] = time.monotonic) -> None:
+def wait_issued(
+    acm: Any,
+    arn: str,
+    domain: str,
+    reporter: Reporter,
+    *,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    interval: float = 10.0,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
     """Poll until ACM has validated the records. Bounded, because DNS that never
     resolves (a delegation missing at the registrar) would otherwise hang forever."""
     started = clock()
@@ -119,12 +143,15 @@ def wait_issued(acm: Any, arn: str, domain: str, reporter: Reporter, *, timeout:
         if status == "ISSUED":
             return
         if status in FAILED:
-            raise ProviderError(f"ACM certificate for {domain} is {status} ({arn}); check that the domain's DNS "
-                                "is served by the Route 53 zone, then run lw certify again")
+            raise ProviderError(
+                f"ACM certificate for {domain} is {status} ({arn}); check that the domain's DNS "
+                "is served by the Route 53 zone, then run lw certify again"
+            )
         elapsed = clock() - started
         if elapsed >= timeout:
             raise ProviderError(
                 f"ACM certificate for {domain} is still {status} after {int(elapsed)} s ({arn}); DNS validation "
-                "can take up to 30 minutes: run lw certify again later (or pass a longer --timeout)")
+                "can take up to 30 minutes: run lw certify again later (or pass a longer --timeout)"
+            )
         reporter.progress(f"waiting for ACM to validate {domain} ({status}, {int(elapsed)} s)")
         sleep(interval)

@@ -56,14 +56,17 @@ class CertifyPlan:
 def plan_certify(ctx: Context, aws: AwsSession, *, timeout: float) -> CertifyPlan:
     wanted = domain.spec(ctx, gateway_kind(ctx))
     if wanted is None:
-        raise UsageError(f"{ctx.app.config_file.name}: stage '{ctx.app.stage}': set domain (for example "
-                         "domain: api.example.com) to use lw certify")
+        raise UsageError(
+            f"{ctx.app.config_file.name}: stage '{ctx.app.stage}': set domain (for example "
+            "domain: api.example.com) to use lw certify"
+        )
     zone = dns.find_zone(aws, wanted.name)
     result = CertifyPlan(plan=Plan(), spec=wanted, zone=zone)
     certificate_arn = _plan_certificate(ctx, aws, result, timeout)
     if result.blocked():
         result.plan.messages.append(
-            f"{wanted.name} is not in a Route 53 hosted zone of this account: lw prints the DNS records to create")
+            f"{wanted.name} is not in a Route 53 hosted zone of this account: lw prints the DNS records to create"
+        )
         return result
     _plan_domain(ctx, aws, result, certificate_arn)
     return result
@@ -80,16 +83,21 @@ def _plan_certificate(ctx: Context, aws: AwsSession, result: CertifyPlan, timeou
     resource = f"ACM certificate {wanted.name} ({region})"
     found = certificates.find(acm, wanted.name)
     if found is None:
+
         def request(outputs: Outputs) -> None:
             arn = certificates.request(acm, wanted.name, ctx.app.tags)
             outputs[CERT_KEY] = arn
             outputs[VALIDATION_KEY] = certificates.wait_for_validation_records(acm, arn)
 
-        plan.changes.append(Change("create", resource, "DNS-validated, renewed by ACM", request,
-                                   step="request certificate"))
+        plan.changes.append(
+            Change("create", resource, "DNS-validated, renewed by ACM", request, step="request certificate")
+        )
         if zone is not None:
-            plan.changes.append(dns.upsert_deferred(aws, zone, f"Route 53 validation record of {wanted.name}",
-                                                    "ACM DNS validation", VALIDATION_KEY))
+            plan.changes.append(
+                dns.upsert_deferred(
+                    aws, zone, f"Route 53 validation record of {wanted.name}", "ACM DNS validation", VALIDATION_KEY
+                )
+            )
             plan.changes.append(_wait_change(ctx, acm, resource, wanted.name, None, timeout))
         return None
 
@@ -97,8 +105,11 @@ def _plan_certificate(ctx: Context, aws: AwsSession, result: CertifyPlan, timeou
     result.certificate_issued = found.get("Status") == "ISSUED"
     result.validation_records = certificates.validation_records(certificates.describe(acm, arn))
     if zone is not None:  # a wildcard's record may belong to a parent zone: left to whoever made it
-        plan.changes += [dns.upsert_change(aws, zone, record, "ACM DNS validation (needed for renewals)")
-                         for record in result.validation_records if dns.in_zone(zone, record.name)]
+        plan.changes += [
+            dns.upsert_change(aws, zone, record, "ACM DNS validation (needed for renewals)")
+            for record in result.validation_records
+            if dns.in_zone(zone, record.name)
+        ]
     if result.certificate_issued:
         plan.changes.append(Change("noop", resource, f"issued: {arn}", outputs={CERT_KEY: arn}))
     elif zone is not None:
@@ -114,16 +125,22 @@ def _given_certificate(ctx: Context, aws: AwsSession, result: CertifyPlan, regio
     if len(parts) < 6 or parts[2] != "acm":
         raise ConfigError(f"{where}: certificate_arn {arn!r} is not an ACM certificate ARN")
     if parts[3] != region:
-        why = "EDGE domains use CloudFront, which reads certificates from us-east-1" \
-            if wanted.endpoint_type == "EDGE" else "a REGIONAL domain needs a certificate of its own region"
+        why = (
+            "EDGE domains use CloudFront, which reads certificates from us-east-1"
+            if wanted.endpoint_type == "EDGE"
+            else "a REGIONAL domain needs a certificate of its own region"
+        )
         raise ConfigError(f"{where}: certificate_arn is in {parts[3]} but must be in {region} ({why})")
     status = certificates.describe(certificates.acm_client(aws, region), arn).get("Status")
     if status != "ISSUED":
-        raise ProviderError(f"certificate_arn {arn} is {status}, not ISSUED; validate it in ACM or remove "
-                            "certificate_arn to let lw certify request one")
+        raise ProviderError(
+            f"certificate_arn {arn} is {status}, not ISSUED; validate it in ACM or remove "
+            "certificate_arn to let lw certify request one"
+        )
     result.certificate_issued = True
-    result.plan.changes.append(Change("noop", f"ACM certificate {wanted.name}", f"given: {arn}",
-                                      outputs={CERT_KEY: arn}))
+    result.plan.changes.append(
+        Change("noop", f"ACM certificate {wanted.name}", f"given: {arn}", outputs={CERT_KEY: arn})
+    )
     return arn
 
 
@@ -133,8 +150,9 @@ def _wait_change(ctx: Context, acm: Any, resource: str, name: str, arn: str | No
         certificates.wait_issued(acm, certificate, name, ctx.reporter, timeout=timeout)
         outputs[CERT_KEY] = certificate
 
-    return Change("update", resource, f"wait for DNS validation (up to {int(timeout)} s)", wait,
-                  step="validate certificate")
+    return Change(
+        "update", resource, f"wait for DNS validation (up to {int(timeout)} s)", wait, step="validate certificate"
+    )
 
 
 def _plan_domain(ctx: Context, aws: AwsSession, result: CertifyPlan, certificate_arn: str | None) -> None:
@@ -143,13 +161,15 @@ def _plan_domain(ctx: Context, aws: AwsSession, result: CertifyPlan, certificate
     remote = domain.read_domain(aws, wanted.name, wanted.kind)
     resource = f"API Gateway domain {wanted.name}"
     if remote is None:
+
         def create(outputs: Outputs) -> None:
             created = domain.create_domain(ctx, aws, wanted, certificate_arn or outputs[CERT_KEY])
             outputs[TARGET_KEY] = created.target
             outputs[ALIAS_KEY] = _alias_records(wanted.name, created)
 
-        plan.changes.append(Change("create", resource, f"{wanted.endpoint_type}, TLS 1.2", create,
-                                   step="create custom domain"))
+        plan.changes.append(
+            Change("create", resource, f"{wanted.endpoint_type}, TLS 1.2", create, step="create custom domain")
+        )
     elif certificate_arn:
         plan.changes.append(domain.certificate_update_change(aws, wanted, remote, certificate_arn))
         result.target = remote.target
@@ -158,14 +178,18 @@ def _plan_domain(ctx: Context, aws: AwsSession, result: CertifyPlan, certificate
     if api_id is None:
         plan.messages.append(f"API {ctx.app.name} is not deployed yet: lw deploy will map it on {wanted.name}")
     else:
-        plan.changes += domain.mapping_changes(ctx, aws, wanted, api_id, domain_is_new=remote is None,
-                                                 apis=footprint.used(ctx, aws))
+        plan.changes += domain.mapping_changes(
+            ctx, aws, wanted, api_id, domain_is_new=remote is None, apis=footprint.used(ctx, aws)
+        )
 
     if zone is None:
         return
     if remote is None:
-        plan.changes.append(dns.upsert_deferred(aws, zone, f"Route 53 alias records of {wanted.name}",
-                                                "alias to the custom domain", ALIAS_KEY))
+        plan.changes.append(
+            dns.upsert_deferred(
+                aws, zone, f"Route 53 alias records of {wanted.name}", "alias to the custom domain", ALIAS_KEY
+            )
+        )
         return
     records = _alias_records(wanted.name, remote)
     plan.changes += [dns.upsert_change(aws, zone, record, "alias to the custom domain") for record in records]
@@ -173,7 +197,9 @@ def _plan_domain(ctx: Context, aws: AwsSession, result: CertifyPlan, certificate
 
 def _alias_records(name: str, remote: domain.RemoteDomain) -> list[dns.Record]:
     if not remote.target or not remote.target_zone_id:
-        raise ProviderError(f"API Gateway did not report the DNS target of custom domain {name}; "
-                            "run lw certify again in a minute")
-    return [dns.Record(name=name, type=t, value=remote.target, alias_zone_id=remote.target_zone_id)
-            for t in dns.ALIAS_TYPES]
+        raise ProviderError(
+            f"API Gateway did not report the DNS target of custom domain {name}; run lw certify again in a minute"
+        )
+    return [
+        dns.Record(name=name, type=t, value=remote.target, alias_zone_id=remote.target_zone_id) for t in dns.ALIAS_TYPES
+    ]

@@ -17,8 +17,10 @@ def run_certify(inv: Invocation, dry_run: bool, timeout: int) -> None:
     session = inv.session(dry_run=dry_run)
     ctx = session.ctx
     if ctx.app.provider != "aws":
-        raise UsageError(f"lw certify sets up an API Gateway custom domain; stage '{ctx.app.stage}' uses provider "
-                         f"{ctx.app.provider!r} (pass --provider aws)")
+        raise UsageError(
+            f"lw certify sets up an API Gateway custom domain; stage '{ctx.app.stage}' uses provider "
+            f"{ctx.app.provider!r} (pass --provider aws)"
+        )
     result = plan_certify(ctx, session_for(ctx), timeout=timeout)
     plan = result.plan
     readable_changes(plan.changes)
@@ -34,10 +36,14 @@ def run_certify(inv: Invocation, dry_run: bool, timeout: int) -> None:
         raise ProviderError(
             f"the certificate for {result.spec.name} waits for DNS validation and {result.spec.name} is not in a "
             "Route 53 hosted zone of this account; create this record at your DNS host, then run lw certify "
-            f"again:\n{lines}")
+            f"again:\n{lines}"
+        )
     if not dry_run:
-        reporter.info("no changes: the custom domain is up to date" if plan.is_noop
-                      else f"certified {result.spec.name} ({len(plan.mutating)} changes)")
+        reporter.info(
+            "no changes: the custom domain is up to date"
+            if plan.is_noop
+            else f"certified {result.spec.name} ({len(plan.mutating)} changes)"
+        )
         for message in plan.messages:
             reporter.info(message)
         if manual:
@@ -46,8 +52,14 @@ def run_certify(inv: Invocation, dry_run: bool, timeout: int) -> None:
                 reporter.info(f"  {record.describe()}")
     urls = list(outputs.get("urls") or [])
     human = "\n".join(([plan.render()] if dry_run else []) + urls)
-    inv.emit(human, {
-        "plan": plan.to_json(), "applied": not dry_run, "domain": result.spec.name, "urls": urls,
-        "certificate_arn": outputs.get("certificate_arn"),
-        "dns_records_to_create": [{"name": r.name, "type": r.type, "value": r.value} for r in manual],
-    })
+    inv.emit(
+        human,
+        {
+            "plan": plan.to_json(),
+            "applied": not dry_run,
+            "domain": result.spec.name,
+            "urls": urls,
+            "certificate_arn": outputs.get("certificate_arn"),
+            "dns_records_to_create": [{"name": r.name, "type": r.type, "value": r.value} for r in manual],
+        },
+    )

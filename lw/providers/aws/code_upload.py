@@ -71,13 +71,17 @@ def plan_code_source(ctx: Context, aws: AwsSession, artifact: Artifact, sha: str
     """Inline when allowed; otherwise the S3 bucket and object changes (reads only)."""
     if fits_inline(artifact.size):
         return CodeSource(zip_path=artifact.path)
-    why = ("package is over 50 MB" if artifact.size > DIRECT_UPLOAD_LIMIT
-           else f"a {artifact.size / 1e6:.1f} MB package is over Lambda's request limit once base64-encoded")
+    why = (
+        "package is over 50 MB"
+        if artifact.size > DIRECT_UPLOAD_LIMIT
+        else f"a {artifact.size / 1e6:.1f} MB package is over Lambda's request limit once base64-encoded"
+    )
     return plan_s3_upload(ctx, aws, artifact, sha, why=why)
 
 
-def plan_s3_upload(ctx: Context, aws: AwsSession, artifact: Artifact, sha: str, *, why: str,
-                   bucket: str | None = None) -> CodeSource:
+def plan_s3_upload(
+    ctx: Context, aws: AwsSession, artifact: Artifact, sha: str, *, why: str, bucket: str | None = None
+) -> CodeSource:
     """The package in S3 under its hash (bucket made and tagged if missing); shared
     with ``lw template``, whose templates reference the same object deploy would."""
     app = ctx.app
@@ -87,24 +91,37 @@ def plan_s3_upload(ctx: Context, aws: AwsSession, artifact: Artifact, sha: str, 
     source = CodeSource(bucket=bucket, key=key)
     owner = aws.account_id
     if read_or_none(f"S3 bucket {bucket}", lambda: s3.head_bucket(Bucket=bucket, ExpectedBucketOwner=owner)) is None:
+
         def create_bucket(outputs: Outputs) -> None:
-            extra = {} if aws.region == "us-east-1" else {
-                "CreateBucketConfiguration": {"LocationConstraint": aws.region}}
+            extra = (
+                {} if aws.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": aws.region}}
+            )
             s3.create_bucket(Bucket=bucket, **extra)
             s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": names.tag_list(app)}, ExpectedBucketOwner=owner)
 
-        source.changes.append(Change("create", f"S3 bucket {bucket}", why, create_bucket,
-                                     step="create bucket"))
+        source.changes.append(Change("create", f"S3 bucket {bucket}", why, create_bucket, step="create bucket"))
         exists = False
     else:
-        exists = read_or_none(f"s3://{bucket}/{key}",
-                              lambda: s3.head_object(Bucket=bucket, Key=key, ExpectedBucketOwner=owner)) is not None
+        exists = (
+            read_or_none(
+                f"s3://{bucket}/{key}", lambda: s3.head_object(Bucket=bucket, Key=key, ExpectedBucketOwner=owner)
+            )
+            is not None
+        )
     if not exists:
+
         def upload(outputs: Outputs) -> None:
             s3.upload_file(str(artifact.path), bucket, key, ExtraArgs={"ExpectedBucketOwner": owner})
 
-        source.changes.append(Change("create", f"s3://{bucket}/{key}", f"upload {artifact.size / 1e6:.1f} MB package",
-                                     upload, step="upload package"))
+        source.changes.append(
+            Change(
+                "create",
+                f"s3://{bucket}/{key}",
+                f"upload {artifact.size / 1e6:.1f} MB package",
+                upload,
+                step="upload package",
+            )
+        )
     return source
 
 
@@ -120,28 +137,56 @@ def delete_artifacts_changes(ctx: Context, aws: AwsSession) -> list[Change]:
     prefix = names.artifact_prefix(app)
     keys = [
         obj["Key"]
-        for page in aws_call("list", f"s3://{bucket}/{prefix}",
-                             lambda: list(s3.get_paginator("list_objects_v2").paginate(
-                                 Bucket=bucket, Prefix=prefix, ExpectedBucketOwner=owner)))
+        for page in aws_call(
+            "list",
+            f"s3://{bucket}/{prefix}",
+            lambda: list(
+                s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix, ExpectedBucketOwner=owner)
+            ),
+        )
         for obj in page.get("Contents") or []
     ]
-    tagging = read_or_none(f"S3 bucket {bucket}", lambda: s3.get_bucket_tagging(Bucket=bucket, ExpectedBucketOwner=owner)) or {}
+    tagging = (
+        read_or_none(f"S3 bucket {bucket}", lambda: s3.get_bucket_tagging(Bucket=bucket, ExpectedBucketOwner=owner))
+        or {}
+    )
     ours = names.owns({t["Key"]: t["Value"] for t in tagging.get("TagSet") or []}, app)
     changes: list[Change] = []
     if keys:
+
         def delete_keys(outputs: Outputs) -> None:
             for start in range(0, len(keys), 1000):
-                s3.delete_objects(Bucket=bucket, ExpectedBucketOwner=owner,
-                                  Delete={"Objects": [{"Key": k} for k in keys[start:start + 1000]]})
+                s3.delete_objects(
+                    Bucket=bucket,
+                    ExpectedBucketOwner=owner,
+                    Delete={"Objects": [{"Key": k} for k in keys[start : start + 1000]]},
+                )
 
-        changes.append(Change("delete", f"s3://{bucket}/{prefix}", f"{len(keys)} package(s)", delete_keys,
-                              phase="cleanup", step="delete packages"))
+        changes.append(
+            Change(
+                "delete",
+                f"s3://{bucket}/{prefix}",
+                f"{len(keys)} package(s)",
+                delete_keys,
+                phase="cleanup",
+                step="delete packages",
+            )
+        )
     if ours:
+
         def delete_bucket(outputs: Outputs) -> None:
             left = s3.list_objects_v2(Bucket=bucket, MaxKeys=1, ExpectedBucketOwner=owner).get("KeyCount", 0)
             if not left:
                 s3.delete_bucket(Bucket=bucket, ExpectedBucketOwner=owner)
 
-        changes.append(Change("delete", f"S3 bucket {bucket}", "made by lw for this stage (if empty)", delete_bucket,
-                              phase="cleanup", step="delete bucket"))
+        changes.append(
+            Change(
+                "delete",
+                f"S3 bucket {bucket}",
+                "made by lw for this stage (if empty)",
+                delete_bucket,
+                phase="cleanup",
+                step="delete bucket",
+            )
+        )
     return changes

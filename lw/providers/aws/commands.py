@@ -23,8 +23,10 @@ def _policy(inv: Invocation, account_id: str) -> None:
     session = inv.session()
     app = session.ctx.app
     if app.provider != "aws":
-        raise UsageError(f"lw policy describes an AWS execution role; stage '{app.stage}' uses provider "
-                         f"{app.provider!r} (pass --provider aws)")
+        raise UsageError(
+            f"lw policy describes an AWS execution role; stage '{app.stage}' uses provider "
+            f"{app.provider!r} (pass --provider aws)"
+        )
     region = str(inv.values.get("region") or app.setting("aws_region") or "*")
     report = policy_report(app, account_id=account_id, region=region)
     if inv.json_mode:
@@ -38,8 +40,9 @@ def _policy(inv: Invocation, account_id: str) -> None:
 @hookimpl
 def lw_register_commands(cli: click.Group) -> None:
     @cli.command(name="policy")
-    @click.option("--account-id", default="*", show_default=True,
-                  help="AWS account id to put in the ARNs (default: any account).")
+    @click.option(
+        "--account-id", default="*", show_default=True, help="AWS account id to put in the ARNs (default: any account)."
+    )
     @command(provider="aws")
     def policy(inv: Any, account_id: str) -> None:
         """Print the least-privilege IAM policy the app's code needs (static analysis
@@ -47,10 +50,20 @@ def lw_register_commands(cli: click.Group) -> None:
         _policy(inv, account_id)
 
     @cli.command(name="template")
-    @click.option("--format", "fmt", type=click.Choice(["cloudformation", "sam"]), default="cloudformation",
-                  show_default=True, help="Plain CloudFormation or an AWS SAM template.")
-    @click.option("-o", "--output", type=click.Path(dir_okay=False),
-                  help="Write the template here (.json: JSON, else YAML); default: stdout.")
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["cloudformation", "sam"]),
+        default="cloudformation",
+        show_default=True,
+        help="Plain CloudFormation or an AWS SAM template.",
+    )
+    @click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False),
+        help="Write the template here (.json: JSON, else YAML); default: stdout.",
+    )
     @click.option("--s3-bucket", help="Bucket for the package the template references (default: s3_bucket).")
     @click.option("--no-upload", is_flag=True, help="SAM only: reference the local zip; sam deploy uploads it.")
     @command(provider="aws")
@@ -63,8 +76,13 @@ def lw_register_commands(cli: click.Group) -> None:
 
     @cli.command(name="certify")
     @click.option("--dry-run", is_flag=True, help="Print the plan and change nothing.")
-    @click.option("--timeout", type=click.IntRange(min=0), default=600, show_default=True,
-                  help="Seconds to wait for ACM to validate a new certificate.")
+    @click.option(
+        "--timeout",
+        type=click.IntRange(min=0),
+        default=600,
+        show_default=True,
+        help="Seconds to wait for ACM to validate a new certificate.",
+    )
     @command(provider="aws")
     def certify(inv: Any, dry_run: bool, timeout: int) -> None:
         """Give the stage its custom `domain`: an ACM certificate validated through

@@ -77,7 +77,8 @@ def check_unreserved_minimum(lam: Any, function: str, wanted: int) -> None:
         raise ConfigError(
             f"reserved_concurrency {wanted} for {function} would leave {max(left, 0)} unreserved executions in this "
             f"account and region (limit {total}), below AWS's minimum of {UNRESERVED_MINIMUM}; lower it, or ask "
-            "AWS for a higher concurrency quota")
+            "AWS for a higher concurrency quota"
+        )
 
 
 def reserved_change(lam: Any, function: str, wanted: int | None) -> Change:
@@ -85,10 +86,20 @@ def reserved_change(lam: Any, function: str, wanted: int | None) -> Change:
     if wanted is not None:
         check_unreserved_minimum(lam, function, wanted)
     if wanted is None:
-        return Change("delete", resource, "reserved concurrency no longer configured",
-                      lambda o: lam.delete_function_concurrency(FunctionName=function), step="remove concurrency")
-    return Change("update", resource, f"reserved concurrency -> {wanted}", lambda o: lam.put_function_concurrency(
-        FunctionName=function, ReservedConcurrentExecutions=wanted), step="set concurrency")
+        return Change(
+            "delete",
+            resource,
+            "reserved concurrency no longer configured",
+            lambda o: lam.delete_function_concurrency(FunctionName=function),
+            step="remove concurrency",
+        )
+    return Change(
+        "update",
+        resource,
+        f"reserved concurrency -> {wanted}",
+        lambda o: lam.put_function_concurrency(FunctionName=function, ReservedConcurrentExecutions=wanted),
+        step="set concurrency",
+    )
 
 
 def plan_provisioned(ctx: Context, aws: AwsSession, function: str, *, alias_exists: bool) -> list[Change]:
@@ -98,25 +109,47 @@ def plan_provisioned(ctx: Context, aws: AwsSession, function: str, *, alias_exis
     wanted = provisioned(ctx)
     current = None
     if alias_exists:
-        found = read_or_none(f"Lambda alias {function}:{names.ALIAS}", lambda: lam.get_provisioned_concurrency_config(
-            FunctionName=function, Qualifier=names.ALIAS))
+        found = read_or_none(
+            f"Lambda alias {function}:{names.ALIAS}",
+            lambda: lam.get_provisioned_concurrency_config(FunctionName=function, Qualifier=names.ALIAS),
+        )
         current = (found or {}).get("RequestedProvisionedConcurrentExecutions")
     resource = f"Lambda alias {function}:{names.ALIAS}"
     if wanted == current:
         return []
     if wanted is None:
-        return [Change("delete", resource, "provisioned concurrency no longer configured",
-                       lambda o: lam.delete_provisioned_concurrency_config(FunctionName=function,
-                                                                           Qualifier=names.ALIAS),
-                       phase="release", step="remove provisioned concurrency")]
+        return [
+            Change(
+                "delete",
+                resource,
+                "provisioned concurrency no longer configured",
+                lambda o: lam.delete_provisioned_concurrency_config(FunctionName=function, Qualifier=names.ALIAS),
+                phase="release",
+                step="remove provisioned concurrency",
+            )
+        ]
+
     def put(outputs: object) -> None:
         wait_alias_settled(lam, function)
-        retry_while(lambda: lam.put_provisioned_concurrency_config(
-            FunctionName=function, Qualifier=names.ALIAS, ProvisionedConcurrentExecutions=wanted),
-            _alias_weighted, progress=reporter_progress(ctx), budget=120.0)
+        retry_while(
+            lambda: lam.put_provisioned_concurrency_config(
+                FunctionName=function, Qualifier=names.ALIAS, ProvisionedConcurrentExecutions=wanted
+            ),
+            _alias_weighted,
+            progress=reporter_progress(ctx),
+            budget=120.0,
+        )
 
-    return [Change("update", resource, f"provisioned concurrency -> {wanted}", put,
-                   phase="release", step="set provisioned concurrency")]
+    return [
+        Change(
+            "update",
+            resource,
+            f"provisioned concurrency -> {wanted}",
+            put,
+            phase="release",
+            step="set provisioned concurrency",
+        )
+    ]
 
 
 def _weights(alias: dict[str, Any]) -> dict[str, Any]:
@@ -128,15 +161,18 @@ def wait_alias_settled(lam: Any, function: str) -> None:
     it moves an alias); gives up quietly after ``ALIAS_SETTLE_POLLS`` seconds, leaving the
     retry of the put itself to cover the rest."""
     for _ in range(ALIAS_SETTLE_POLLS):
-        alias = read_or_none(f"Lambda alias {function}:{names.ALIAS}",
-                             lambda: lam.get_alias(FunctionName=function, Name=names.ALIAS))
+        alias = read_or_none(
+            f"Lambda alias {function}:{names.ALIAS}", lambda: lam.get_alias(FunctionName=function, Name=names.ALIAS)
+        )
         if alias is None or not _weights(alias):
             return
         pause(1)
 
 
 def _alias_weighted(exc: BaseException) -> str | None:
-    if error_code(exc) in {"InvalidParameterValueException", "ResourceConflictException"} and \
-            WEIGHTED_ALIAS.lower() in aws_message(exc).lower():
+    if (
+        error_code(exc) in {"InvalidParameterValueException", "ResourceConflictException"}
+        and WEIGHTED_ALIAS.lower() in aws_message(exc).lower()
+    ):
         return f"alias {names.ALIAS} is still moving (it has routing weights)"
     return None

@@ -61,14 +61,16 @@ def _origin_template(found: CorsRules) -> str:
     """A mapping template echoing the request's ``Origin`` when it is one of several
     allowed ones: a static header can only name one origin."""
     allowed = "[" + ",".join(json.dumps(o) for o in found.origins) + "]"
-    return "\n".join([
-        f"#set($allowed = {allowed})",
-        "#set($origin = $input.params().header.get('Origin'))",
-        "#if(\"$!origin\" == \"\")#set($origin = $input.params().header.get('origin'))#end",
-        "#if($allowed.contains($origin))",
-        "#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)",
-        "#end",
-    ])
+    return "\n".join(
+        [
+            f"#set($allowed = {allowed})",
+            "#set($origin = $input.params().header.get('Origin'))",
+            '#if("$!origin" == "")#set($origin = $input.params().header.get(\'origin\'))#end',
+            "#if($allowed.contains($origin))",
+            "#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)",
+            "#end",
+        ]
+    )
 
 
 def preflight_method(found: CorsRules, parameters: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -77,10 +79,12 @@ def preflight_method(found: CorsRules, parameters: list[dict[str, Any]] | None =
     template = _origin_template(found) if len(found.origins) > 1 else ""
     method: dict[str, Any] = {
         "security": [],
-        "responses": {"200": {
-            "description": "CORS preflight answered by API Gateway",
-            "headers": {name: {"schema": {"type": "string"}} for name in headers},
-        }},
+        "responses": {
+            "200": {
+                "description": "CORS preflight answered by API Gateway",
+                "headers": {name: {"schema": {"type": "string"}} for name in headers},
+            }
+        },
         "x-amazon-apigateway-integration": {
             "type": "mock",
             # With binary_support, ``*/*`` is a binary media type: every request body,
@@ -90,12 +94,15 @@ def preflight_method(found: CorsRules, parameters: list[dict[str, Any]] | None =
             "contentHandling": "CONVERT_TO_TEXT",
             "requestTemplates": {"application/json": '{"statusCode": 200}'},
             "passthroughBehavior": "when_no_match",
-            "responses": {"default": {
-                "statusCode": "200",
-                "responseParameters": {f"method.response.header.{name}": _quoted(value)
-                                       for name, value in headers.items()},
-                "responseTemplates": {"application/json": template},
-            }},
+            "responses": {
+                "default": {
+                    "statusCode": "200",
+                    "responseParameters": {
+                        f"method.response.header.{name}": _quoted(value) for name, value in headers.items()
+                    },
+                    "responseTemplates": {"application/json": template},
+                }
+            },
         },
     }
     if parameters:
@@ -185,8 +192,11 @@ def plan_http_api(ctx: Context, client: Any, api: dict[str, Any], resource: str)
             client.delete_cors_configuration(ApiId=api_id)
 
     action: Action = "delete" if not wanted else ("create" if not current else "update")
-    return [Change(action, f"{resource} CORS", describe(wanted) if wanted else "cors is off", apply,
-                   step="set HTTP API CORS")]
+    return [
+        Change(
+            action, f"{resource} CORS", describe(wanted) if wanted else "cors is off", apply, step="set HTTP API CORS"
+        )
+    ]
 
 
 # HTTP API: ``$default`` also catches ``OPTIONS``, so an authorizer on it would answer a
@@ -200,8 +210,15 @@ def needs_preflight_routes(ctx: Context, route_authorization: str) -> bool:
     return rules(ctx) is not None and route_authorization != "NONE"
 
 
-def plan_http_preflight_routes(ctx: Context, client: Any, api_id: str | None, routes: list[dict[str, Any]],
-                               integration_id: str | None, route_authorization: str, resource: str) -> list[Change]:
+def plan_http_preflight_routes(
+    ctx: Context,
+    client: Any,
+    api_id: str | None,
+    routes: list[dict[str, Any]],
+    integration_id: str | None,
+    route_authorization: str,
+    resource: str,
+) -> list[Change]:
     """Create (or remove, when CORS or the authorizer is gone) the unauthenticated
     ``OPTIONS`` routes. ``api_id``/``integration_id`` are ``None`` when this same plan
     creates them: the apply then reads them from the outputs."""
@@ -211,29 +228,45 @@ def plan_http_preflight_routes(ctx: Context, client: Any, api_id: str | None, ro
     for key in PREFLIGHT_ROUTE_KEYS:
         current = by_key.get(key)
         target = f"integrations/{integration_id}" if integration_id else None
-        if wanted and (current is None or (current.get("AuthorizationType") or "NONE") != "NONE"
-                       or (target and current.get("Target") != target)):
-            changes.append(Change("create" if current is None else "update", f"{resource} route {key}",
-                                  "CORS preflights must not need the authorizer",
-                                  _put_preflight_route(client, api_id, key, current, target),
-                                  step="set HTTP API preflight route"))
+        if wanted and (
+            current is None
+            or (current.get("AuthorizationType") or "NONE") != "NONE"
+            or (target and current.get("Target") != target)
+        ):
+            changes.append(
+                Change(
+                    "create" if current is None else "update",
+                    f"{resource} route {key}",
+                    "CORS preflights must not need the authorizer",
+                    _put_preflight_route(client, api_id, key, current, target),
+                    step="set HTTP API preflight route",
+                )
+            )
         elif not wanted and current is not None:
             route_id = str(current["RouteId"])
-            changes.append(Change("delete", f"{resource} route {key}", "no CORS with an authorizer any more",
-                                  lambda o, rid=route_id: client.delete_route(ApiId=api_id, RouteId=rid),
-                                  step="delete HTTP API preflight route"))
+            changes.append(
+                Change(
+                    "delete",
+                    f"{resource} route {key}",
+                    "no CORS with an authorizer any more",
+                    lambda o, rid=route_id: client.delete_route(ApiId=api_id, RouteId=rid),
+                    step="delete HTTP API preflight route",
+                )
+            )
     return changes
 
 
-def _put_preflight_route(client: Any, api_id: str | None, key: str, current: dict[str, Any] | None,
-                         target: str | None) -> Any:
+def _put_preflight_route(
+    client: Any, api_id: str | None, key: str, current: dict[str, Any] | None, target: str | None
+) -> Any:
     def apply(outputs: Outputs) -> None:
         api = api_id or outputs["http_api_id"]
         route_target = target or f"integrations/{outputs['http_integration']}"
         if current is None:
             client.create_route(ApiId=api, RouteKey=key, Target=route_target, AuthorizationType="NONE")
         else:
-            client.update_route(ApiId=api, RouteId=current["RouteId"], Target=route_target,
-                                AuthorizationType="NONE", AuthorizerId="")
+            client.update_route(
+                ApiId=api, RouteId=current["RouteId"], Target=route_target, AuthorizationType="NONE", AuthorizerId=""
+            )
 
     return apply

@@ -35,8 +35,11 @@ class Record:
     def to_record_set(self) -> dict[str, Any]:
         record: dict[str, Any] = {"Name": fqdn(self.name), "Type": self.type}
         if self.alias_zone_id:
-            record["AliasTarget"] = {"HostedZoneId": self.alias_zone_id, "DNSName": fqdn(self.value or ""),
-                                     "EvaluateTargetHealth": False}
+            record["AliasTarget"] = {
+                "HostedZoneId": self.alias_zone_id,
+                "DNSName": fqdn(self.value or ""),
+                "EvaluateTargetHealth": False,
+            }
         else:
             record["TTL"] = 300
             record["ResourceRecords"] = [{"Value": fqdn(self.value or "")}]
@@ -51,8 +54,10 @@ class Record:
             return False
         if self.alias_zone_id:
             alias = found.get("AliasTarget") or {}
-            return (same_name(alias.get("DNSName", ""), self.value or "")
-                    and alias.get("HostedZoneId") == self.alias_zone_id)
+            return (
+                same_name(alias.get("DNSName", ""), self.value or "")
+                and alias.get("HostedZoneId") == self.alias_zone_id
+            )
         values = [r.get("Value", "") for r in found.get("ResourceRecords") or []]
         return len(values) == 1 and same_name(values[0], self.value or "")
 
@@ -77,7 +82,9 @@ def find_zone(aws: AwsSession, domain: str) -> HostedZone | None:
     name that is the domain or one of its parents (``api.example.com`` goes to a zone
     ``api.example.com`` before ``example.com``)."""
     client = aws.client("route53")
-    pages = aws_call("list", "Route 53 hosted zones", lambda: list(client.get_paginator("list_hosted_zones").paginate()))
+    pages = aws_call(
+        "list", "Route 53 hosted zones", lambda: list(client.get_paginator("list_hosted_zones").paginate())
+    )
     wanted = domain.rstrip(".").lower()
     best: HostedZone | None = None
     for page in pages:
@@ -93,8 +100,13 @@ def find_zone(aws: AwsSession, domain: str) -> HostedZone | None:
 def read_record(aws: AwsSession, zone: HostedZone, name: str, record_type: str) -> dict[str, Any] | None:
     """The record set ``name``/``record_type`` of the zone, or ``None`` (one small read)."""
     client = aws.client("route53")
-    found = aws_call("read", f"Route 53 record {fqdn(name)} {record_type}", lambda: client.list_resource_record_sets(
-        HostedZoneId=zone.id, StartRecordName=fqdn(name), StartRecordType=record_type, MaxItems="1"))
+    found = aws_call(
+        "read",
+        f"Route 53 record {fqdn(name)} {record_type}",
+        lambda: client.list_resource_record_sets(
+            HostedZoneId=zone.id, StartRecordName=fqdn(name), StartRecordType=record_type, MaxItems="1"
+        ),
+    )
     for record in found.get("ResourceRecordSets") or []:
         if same_name(record["Name"].replace("\\052", "*"), name) and record["Type"] == record_type:
             return dict(record)
@@ -119,8 +131,9 @@ def upsert_change(aws: AwsSession, zone: HostedZone, record: Record, why: str) -
     def write(outputs: Outputs) -> None:
         _submit(aws, zone, "UPSERT", [record.to_record_set()], f"lw: {why}")
 
-    return Change("create" if found is None else "update", resource, f"{why}: {record.describe()}", write,
-                  step="write DNS record")
+    return Change(
+        "create" if found is None else "update", resource, f"{why}: {record.describe()}", write, step="write DNS record"
+    )
 
 
 def upsert_deferred(aws: AwsSession, zone: HostedZone, resource: str, why: str, key: str) -> Change:
@@ -149,6 +162,7 @@ def delete_alias_changes(aws: AwsSession, zone: HostedZone, name: str, target: s
         def delete(outputs: Outputs, record_set: dict[str, Any] = record_set) -> None:
             _submit(aws, zone, "DELETE", [record_set], f"lw: {why}")
 
-        changes.append(Change("delete", f"Route 53 record {fqdn(name)} {record_type}", why, delete,
-                              step="delete DNS record"))
+        changes.append(
+            Change("delete", f"Route 53 record {fqdn(name)} {record_type}", why, delete, step="delete DNS record")
+        )
     return changes

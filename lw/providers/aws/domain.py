@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from lw.core.context import Context
 from lw.core.errors import ConfigError, ProviderError
@@ -93,20 +93,31 @@ def spec(ctx: Context, kind: str | None) -> DomainSpec | None:
         raise ConfigError(f"{where}: domain needs an API Gateway front door (apigateway: rest or http)")
     base_path = str(app.setting("base_path") or "").strip("/")
     if base_path and not _BASE_PATH_RE.match(base_path):
-        raise ConfigError(f"{where}: base_path {app.setting('base_path')!r} may only hold letters, digits, "
-                          "'.', '_', '~', '-' and '/' between segments")
+        raise ConfigError(
+            f"{where}: base_path {app.setting('base_path')!r} may only hold letters, digits, "
+            "'.', '_', '~', '-' and '/' between segments"
+        )
     endpoint = str(app.setting("domain_endpoint_type") or "REGIONAL").upper()
     if endpoint not in ENDPOINT_TYPES:
         raise ConfigError(f"{where}: domain_endpoint_type must be REGIONAL or EDGE")
     if endpoint == "EDGE" and "/" in base_path:
-        raise ConfigError(f"{where}: base_path {base_path!r} has several segments, which API Gateway maps only on "
-                          "a REGIONAL domain (set domain_endpoint_type: REGIONAL or use one segment)")
+        raise ConfigError(
+            f"{where}: base_path {base_path!r} has several segments, which API Gateway maps only on "
+            "a REGIONAL domain (set domain_endpoint_type: REGIONAL or use one segment)"
+        )
     if endpoint == "EDGE" and kind == "http":
-        raise ConfigError(f"{where}: an HTTP API custom domain can only be REGIONAL (domain_endpoint_type: EDGE "
-                          "needs apigateway: rest)")
+        raise ConfigError(
+            f"{where}: an HTTP API custom domain can only be REGIONAL (domain_endpoint_type: EDGE "
+            "needs apigateway: rest)"
+        )
     certificate = app.setting("certificate_arn")
-    return DomainSpec(name=name, base_path=base_path, kind=kind, endpoint_type=endpoint,
-                      certificate_arn=str(certificate) if certificate else None)
+    return DomainSpec(
+        name=name,
+        base_path=base_path,
+        kind=kind,
+        endpoint_type=endpoint,
+        certificate_arn=str(certificate) if certificate else None,
+    )
 
 
 # --------------------------------------------------------------------------- the domain
@@ -120,7 +131,8 @@ def read_domain(aws: AwsSession, name: str, kind: str) -> RemoteDomain | None:
             return None
         edge = "EDGE" in ((found.get("endpointConfiguration") or {}).get("types") or [])
         return RemoteDomain(
-            name=name, kind=kind,
+            name=name,
+            kind=kind,
             certificate_arn=found.get("certificateArn") if edge else found.get("regionalCertificateArn"),
             target=found.get("distributionDomainName") if edge else found.get("regionalDomainName"),
             target_zone_id=found.get("distributionHostedZoneId") if edge else found.get("regionalHostedZoneId"),
@@ -131,9 +143,14 @@ def read_domain(aws: AwsSession, name: str, kind: str) -> RemoteDomain | None:
     if not found:
         return None
     config = (found.get("DomainNameConfigurations") or [{}])[0]
-    return RemoteDomain(name=name, kind=kind, certificate_arn=config.get("CertificateArn"),
-                        target=config.get("ApiGatewayDomainName"), target_zone_id=config.get("HostedZoneId"),
-                        tags=dict(found.get("Tags") or {}))
+    return RemoteDomain(
+        name=name,
+        kind=kind,
+        certificate_arn=config.get("CertificateArn"),
+        target=config.get("ApiGatewayDomainName"),
+        target_zone_id=config.get("HostedZoneId"),
+        tags=dict(found.get("Tags") or {}),
+    )
 
 
 def create_domain(ctx: Context, aws: AwsSession, wanted: DomainSpec, certificate_arn: str) -> RemoteDomain:
@@ -141,15 +158,21 @@ def create_domain(ctx: Context, aws: AwsSession, wanted: DomainSpec, certificate
     tags = ctx.app.tags
     if wanted.kind == "rest":
         client = aws.client("apigateway")
-        params: dict[str, Any] = {"domainName": wanted.name, "endpointConfiguration": {"types": [wanted.endpoint_type]},
-                                  "securityPolicy": "TLS_1_2", "tags": tags}
+        params: dict[str, Any] = {
+            "domainName": wanted.name,
+            "endpointConfiguration": {"types": [wanted.endpoint_type]},
+            "securityPolicy": "TLS_1_2",
+            "tags": tags,
+        }
         key = "certificateArn" if wanted.endpoint_type == "EDGE" else "regionalCertificateArn"
         client.create_domain_name(**params, **{key: certificate_arn})
     else:
         aws.client("apigatewayv2").create_domain_name(
-            DomainName=wanted.name, Tags=tags,
-            DomainNameConfigurations=[{"CertificateArn": certificate_arn, "EndpointType": "REGIONAL",
-                                       "SecurityPolicy": "TLS_1_2"}],
+            DomainName=wanted.name,
+            Tags=tags,
+            DomainNameConfigurations=[
+                {"CertificateArn": certificate_arn, "EndpointType": "REGIONAL", "SecurityPolicy": "TLS_1_2"}
+            ],
         )
     created = read_domain(aws, wanted.name, wanted.kind)
     if created is None:
@@ -157,7 +180,9 @@ def create_domain(ctx: Context, aws: AwsSession, wanted: DomainSpec, certificate
     return created
 
 
-def certificate_update_change(aws: AwsSession, wanted: DomainSpec, remote: RemoteDomain, certificate_arn: str) -> Change:
+def certificate_update_change(
+    aws: AwsSession, wanted: DomainSpec, remote: RemoteDomain, certificate_arn: str
+) -> Change:
     """Point an existing domain at another certificate (a new ``certificate_arn``)."""
     resource = f"API Gateway domain {wanted.name}"
     if remote.certificate_arn == certificate_arn:
@@ -167,14 +192,23 @@ def certificate_update_change(aws: AwsSession, wanted: DomainSpec, remote: Remot
         if wanted.kind == "rest":
             path = "/certificateArn" if wanted.endpoint_type == "EDGE" else "/regionalCertificateArn"
             aws.client("apigateway").update_domain_name(
-                domainName=wanted.name, patchOperations=[{"op": "replace", "path": path, "value": certificate_arn}])
+                domainName=wanted.name, patchOperations=[{"op": "replace", "path": path, "value": certificate_arn}]
+            )
         else:
             aws.client("apigatewayv2").update_domain_name(
-                DomainName=wanted.name, DomainNameConfigurations=[
-                    {"CertificateArn": certificate_arn, "EndpointType": "REGIONAL", "SecurityPolicy": "TLS_1_2"}])
+                DomainName=wanted.name,
+                DomainNameConfigurations=[
+                    {"CertificateArn": certificate_arn, "EndpointType": "REGIONAL", "SecurityPolicy": "TLS_1_2"}
+                ],
+            )
 
-    return Change("update", resource, f"certificate {remote.certificate_arn} -> {certificate_arn}", update,
-                  step="update custom domain certificate")
+    return Change(
+        "update",
+        resource,
+        f"certificate {remote.certificate_arn} -> {certificate_arn}",
+        update,
+        step="update custom domain certificate",
+    )
 
 
 def delete_domain_change(aws: AwsSession, remote: RemoteDomain) -> Change:
@@ -184,8 +218,9 @@ def delete_domain_change(aws: AwsSession, remote: RemoteDomain) -> Change:
         else:
             aws.client("apigatewayv2").delete_domain_name(DomainName=remote.name)
 
-    return Change("delete", f"API Gateway domain {remote.name}", "made by lw for this stage", delete,
-                  step="delete custom domain")
+    return Change(
+        "delete", f"API Gateway domain {remote.name}", "made by lw for this stage", delete, step="delete custom domain"
+    )
 
 
 # --------------------------------------------------------------------------- mappings
@@ -198,11 +233,20 @@ def read_mappings(aws: AwsSession, name: str, kind: str, apis: frozenset[str] = 
     found: list[Mapping] = []
     if kind == "rest":
         client = aws.client("apigateway")
-        pages = aws_call("read", f"base path mappings of {name}",
-                         lambda: list(client.get_paginator("get_base_path_mappings").paginate(domainName=name)))
-        found = [Mapping(key="" if m.get("basePath") in (None, NO_BASE_PATH) else m["basePath"],
-                         api_id=m.get("restApiId", ""), stage=m.get("stage", ""))
-                 for page in pages for m in page.get("items") or []]
+        pages = aws_call(
+            "read",
+            f"base path mappings of {name}",
+            lambda: list(client.get_paginator("get_base_path_mappings").paginate(domainName=name)),
+        )
+        found = [
+            Mapping(
+                key="" if m.get("basePath") in (None, NO_BASE_PATH) else m["basePath"],
+                api_id=m.get("restApiId", ""),
+                stage=m.get("stage", ""),
+            )
+            for page in pages
+            for m in page.get("items") or []
+        ]
         if footprint.V2 not in apis:
             return found
     keys = {m.key for m in found}
@@ -220,9 +264,16 @@ def _read_api_mappings(aws: AwsSession, name: str) -> list[Mapping]:
         token = page.get("NextToken")
         if not token:
             break
-    return [Mapping(key=m.get("ApiMappingKey") or "", api_id=m["ApiId"], stage=m.get("Stage", ""),
-                    mapping_id=m.get("ApiMappingId"), api=footprint.V2)
-            for m in items]
+    return [
+        Mapping(
+            key=m.get("ApiMappingKey") or "",
+            api_id=m["ApiId"],
+            stage=m.get("Stage", ""),
+            mapping_id=m.get("ApiMappingId"),
+            api=footprint.V2,
+        )
+        for m in items
+    ]
 
 
 def find_api_id(ctx: Context, aws: AwsSession, kind: str) -> str | None:
@@ -263,8 +314,15 @@ def _delete_mapping(aws: AwsSession, name: str, mapping: Mapping) -> None:
         aws.client("apigatewayv2").delete_api_mapping(DomainName=name, ApiMappingId=mapping.mapping_id)
 
 
-def mapping_changes(ctx: Context, aws: AwsSession, wanted: DomainSpec, api_id: str | None,
-                    *, domain_is_new: bool = False, apis: frozenset[str] = frozenset()) -> list[Change]:
+def mapping_changes(
+    ctx: Context,
+    aws: AwsSession,
+    wanted: DomainSpec,
+    api_id: str | None,
+    *,
+    domain_is_new: bool = False,
+    apis: frozenset[str] = frozenset(),
+) -> list[Change]:
     """Map the stage's API at ``base_path``: noop when it already is, else create it,
     moving it off a stale API and dropping this API's mappings at an old base path.
 
@@ -283,15 +341,23 @@ def mapping_changes(ctx: Context, aws: AwsSession, wanted: DomainSpec, api_id: s
     stale = [m for m in existing if api_id and m.api_id == api_id and m.key != wanted.base_path]
     changes: list[Change] = []
     for old in stale:
-        changes.append(Change("delete", f"mapping {wanted.name}/{old.key}", "base_path changed",
-                              lambda o, old=old: _delete_mapping(aws, wanted.name, old),
-                              step="delete domain mapping"))
+        changes.append(
+            Change(
+                "delete",
+                f"mapping {wanted.name}/{old.key}",
+                "base_path changed",
+                lambda o, old=old: _delete_mapping(aws, wanted.name, old),
+                step="delete domain mapping",
+            )
+        )
     if same_key and api_id and same_key.api_id == api_id and same_key.stage == stage:
         changes.append(Change("noop", resource, wanted.url, outputs=url_outputs))
         return changes
     if same_key and same_key.api_id != api_id and not _api_is_replaceable(ctx, aws, kind, same_key.api_id):
-        raise ProviderError(f"custom domain {wanted.name} already maps {label} to API {same_key.api_id}, which "
-                            f"lw did not make for stage '{ctx.app.stage}'; set another base_path")
+        raise ProviderError(
+            f"custom domain {wanted.name} already maps {label} to API {same_key.api_id}, which "
+            f"lw did not make for stage '{ctx.app.stage}'; set another base_path"
+        )
 
     def apply(outputs: Outputs) -> None:
         target = api_id or find_api_id(ctx, aws, kind)
@@ -303,16 +369,25 @@ def mapping_changes(ctx: Context, aws: AwsSession, wanted: DomainSpec, api_id: s
         add_url(outputs, wanted.url)  # after the new API's own URL, as for a known API
 
     why = "new API" if api_id is None else ("points to another API or stage" if same_key else "missing")
-    changes.append(Change("update" if same_key else "create", resource, f"{why}: {wanted.url}", apply,
-                          step="map custom domain", outputs=url_outputs if api_id else {}))
+    changes.append(
+        Change(
+            "update" if same_key else "create",
+            resource,
+            f"{why}: {wanted.url}",
+            apply,
+            step="map custom domain",
+            outputs=url_outputs if api_id else {},
+        )
+    )
     return changes
 
 
 # --------------------------------------------------------------------------- deploy / undeploy / status
 
 
-def plan_for_deploy(ctx: Context, aws: AwsSession, kind: str | None,
-                    apis: frozenset[str] = footprint.BOTH) -> list[Change]:
+def plan_for_deploy(
+    ctx: Context, aws: AwsSession, kind: str | None, apis: frozenset[str] = footprint.BOTH
+) -> list[Change]:
     """``lw deploy`` keeps the mapping in place but never requests a certificate or
     creates the domain: that is ``lw certify``'s job, because it may wait for DNS."""
     wanted = spec(ctx, kind)
@@ -352,9 +427,15 @@ def removal_changes(ctx: Context, aws: AwsSession, apis: frozenset[str] = footpr
             if (mapping.api_id, mapping.key) in unmapped:
                 continue
             unmapped.add((mapping.api_id, mapping.key))
-            changes.append(Change("delete", f"mapping {name}/{mapping.key}", "API of this stage",
-                                  lambda o, m=mapping: _delete_mapping(aws, name, m),
-                                  step="delete domain mapping"))
+            changes.append(
+                Change(
+                    "delete",
+                    f"mapping {name}/{mapping.key}",
+                    "API of this stage",
+                    lambda o, m=mapping: _delete_mapping(aws, name, m),
+                    step="delete domain mapping",
+                )
+            )
         if remote.name in deleted or not names.owns(remote.tags, ctx.app) or len(ours) < len(mappings):
             continue
         deleted.add(remote.name)
@@ -365,8 +446,7 @@ def removal_changes(ctx: Context, aws: AwsSession, apis: frozenset[str] = footpr
     return changes
 
 
-def current_url(ctx: Context, aws: AwsSession, kind: str | None,
-                apis: frozenset[str] = footprint.BOTH) -> str | None:
+def current_url(ctx: Context, aws: AwsSession, kind: str | None, apis: frozenset[str] = footprint.BOTH) -> str | None:
     """The custom domain URL when the stage's API is mapped on it."""
     try:
         wanted = spec(ctx, kind)
@@ -375,6 +455,7 @@ def current_url(ctx: Context, aws: AwsSession, kind: str | None,
     if wanted is None or read_domain(aws, wanted.name, wanted.kind) is None:
         return None
     api_id = find_api_id(ctx, aws, wanted.kind)
-    mapped = any(m.api_id == api_id and m.key == wanted.base_path
-                 for m in read_mappings(aws, wanted.name, wanted.kind, apis))
+    mapped = any(
+        m.api_id == api_id and m.key == wanted.base_path for m in read_mappings(aws, wanted.name, wanted.kind, apis)
+    )
     return wanted.url if api_id and mapped else None

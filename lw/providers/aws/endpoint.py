@@ -31,5 +31,7 @@ def url_note() -> str | None:
     endpoint = custom_endpoint()
     if not endpoint:
         return None
-    return (f"AWS_ENDPOINT_URL is set ({endpoint}): the URLs shown are the public AWS form, "
-            "which that endpoint does not serve under those names")
+    return (
+        f"AWS_ENDPOINT_URL is set ({endpoint}): the URLs shown are the public AWS form, "
+        "which that endpoint does not serve under those names"
+    )

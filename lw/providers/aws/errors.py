@@ -24,14 +24,19 @@ def error_code(exc: BaseException) -> str:
 
 def is_not_found(exc: BaseException) -> bool:
     code = error_code(exc)
-    return code in {
-        "ResourceNotFoundException",
-        "NoSuchEntity",
-        "NotFoundException",
-        "NoSuchBucket",
-        "NotFound",
-        "404",
-    } or code.endswith("NotFound") or code.endswith("NotFoundException")
+    return (
+        code
+        in {
+            "ResourceNotFoundException",
+            "NoSuchEntity",
+            "NotFoundException",
+            "NoSuchBucket",
+            "NotFound",
+            "404",
+        }
+        or code.endswith("NotFound")
+        or code.endswith("NotFoundException")
+    )
 
 
 _ECHOED_SECRETS = "String measured:"
@@ -47,7 +52,7 @@ def aws_message(exc: BaseException) -> str:
         return ""
     first = lines[0]
     cut = first.find(_ECHOED_SECRETS)
-    return first if cut < 0 else first[:cut + len(_ECHOED_SECRETS)] + " [redacted]"
+    return first if cut < 0 else first[: cut + len(_ECHOED_SECRETS)] + " [redacted]"
 
 
 def to_provider_error(action: str, resource: str, exc: BaseException) -> ProviderError:
@@ -65,7 +70,9 @@ def to_provider_error(action: str, resource: str, exc: BaseException) -> Provide
         message = aws_message(exc)
         detail = f"{code}: {message}" if message else code
         if code in {"UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException"}:
-            return ProviderError(f"{action} {resource}: AWS rejected the credentials ({detail})", hint=_CREDENTIALS_HINT)
+            return ProviderError(
+                f"{action} {resource}: AWS rejected the credentials ({detail})", hint=_CREDENTIALS_HINT
+            )
         if code in {"AccessDenied", "AccessDeniedException"}:
             return ProviderError(f"{action} {resource}: access denied ({detail})")
         return ProviderError(f"{action} {resource}: {detail}")

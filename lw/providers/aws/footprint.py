@@ -16,8 +16,6 @@ while an undeploy still looks everywhere to clean up what a failed run left.
 
 from __future__ import annotations
 
-from typing import Any
-
 from lw.core.context import Context
 from lw.core.plan import Change, Outputs
 from lw.providers.aws import names
@@ -91,5 +89,12 @@ def tag_change(ctx: Context, aws: AwsSession, apis: frozenset[str]) -> list[Chan
         aws.client("lambda").tag_resource(Resource=names.function_arn(aws, function), Tags={TAG: value})
         aws.memo[_memo_key(function)] = {**(tags or {}), TAG: value}  # a later plan in this session sees it
 
-    return [Change("update", f"Lambda function {function}", f"tag {TAG}={value} (the API Gateway APIs it uses)",
-                   apply, step="tag function")]
+    return [
+        Change(
+            "update",
+            f"Lambda function {function}",
+            f"tag {TAG}={value} (the API Gateway APIs it uses)",
+            apply,
+            step="tag function",
+        )
+    ]

@@ -11,12 +11,8 @@ that failed between updating and releasing, so a rerun converges).
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import time
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from lw.core.artifact import Artifact
 from lw.core.context import Context
@@ -51,8 +47,9 @@ class LiveFunction:
     released: dict[str, Any] | None
 
 
-def desired_configuration(ctx: Context, role_arn: str, handler: str,
-                          extra_layers: Sequence[str] = ()) -> dict[str, Any]:
+def desired_configuration(
+    ctx: Context, role_arn: str, handler: str, extra_layers: Sequence[str] = ()
+) -> dict[str, Any]:
     """The ``UpdateFunctionConfiguration`` parameters the stage asks for; lw's own
     layers (``extra_layers``: the dependency layer) come before the user's."""
     app = ctx.app
@@ -64,8 +61,9 @@ def desired_configuration(ctx: Context, role_arn: str, handler: str,
         "MemorySize": int(app.memory_size),
         "Timeout": int(app.timeout_seconds),
         "Description": str(app.setting("lambda_description") or f"lw {app.project_name} {app.stage}"),
-        "Environment": {"Variables": _string_map(app.setting("aws_environment_variables"), where,
-                                                 "aws_environment_variables")},
+        "Environment": {
+            "Variables": _string_map(app.setting("aws_environment_variables"), where, "aws_environment_variables")
+        },
         "EphemeralStorage": {"Size": _ephemeral_size(app.setting("ephemeral_storage"), where)},
         "TracingConfig": {"Mode": "Active" if app.setting("xray_tracing") else "PassThrough"},
         "Layers": [*extra_layers, *(str(x) for x in (app.setting("layers") or []))],
@@ -124,7 +122,8 @@ def comparable(config: Mapping[str, Any]) -> dict[str, Any]:
         "SnapStart": {"ApplyOn": (config.get("SnapStart") or {}).get("ApplyOn") or "None"},
         "VpcConfig": {"SubnetIds": subnets, "SecurityGroupIds": groups} if subnets or groups else None,
         "DeadLetterConfig": {"TargetArn": (config.get("DeadLetterConfig") or {}).get("TargetArn")}
-        if (config.get("DeadLetterConfig") or {}).get("TargetArn") else None,
+        if (config.get("DeadLetterConfig") or {}).get("TargetArn")
+        else None,
     }
 
 
@@ -165,8 +164,9 @@ def read_live(aws: AwsSession, function: str) -> LiveFunction | None:
     )
 
 
-def plan_function(ctx: Context, aws: AwsSession, artifact: Artifact, role_arn: str, *,
-                  extra_layers: Sequence[str] = ()) -> list[Change]:
+def plan_function(
+    ctx: Context, aws: AwsSession, artifact: Artifact, role_arn: str, *, extra_layers: Sequence[str] = ()
+) -> list[Change]:
     """Reads only; the returned changes create or update, publish and release."""
     app = ctx.app
     function = names.function_name(app)
@@ -185,16 +185,27 @@ def plan_function(ctx: Context, aws: AwsSession, artifact: Artifact, role_arn: s
     if live is None:
         code = plan_code_source(ctx, aws, artifact, sha)
         changes += code.changes
+
         def create(outputs: Outputs) -> None:
-            response = retry_iam(lambda: lam.create_function(
-                FunctionName=function, Code=code.params(), Architectures=[architecture], Tags=app.tags,
-                Publish=True, PackageType="Zip", **resolve_pending(wanted, outputs)), reporter_progress(ctx))
+            response = retry_iam(
+                lambda: lam.create_function(
+                    FunctionName=function,
+                    Code=code.params(),
+                    Architectures=[architecture],
+                    Tags=app.tags,
+                    Publish=True,
+                    PackageType="Zip",
+                    **resolve_pending(wanted, outputs),
+                ),
+                reporter_progress(ctx),
+            )
             _wait_active(lam, function)
             outputs["version"] = response["Version"]
             _wait_version_active(lam, function, response["Version"], snap_start)
 
-        changes.append(Change("create", resource, f"new function, {_size(artifact.size)} package", create,
-                              step="create function"))
+        changes.append(
+            Change("create", resource, f"new function, {_size(artifact.size)} package", create, step="create function")
+        )
         if concurrency is not None:
             changes.append(reserved_change(lam, function, concurrency))
         changes.append(_alias_change(lam, function, create=True))
@@ -210,26 +221,53 @@ def plan_function(ctx: Context, aws: AwsSession, artifact: Artifact, role_arn: s
         code = plan_code_source(ctx, aws, artifact, sha)
         changes += code.changes
         reason = "code changed" if code_changed else f"architecture -> {architecture}"
-        changes.append(Change("update", resource, f"{reason}, {_size(artifact.size)} package",
-                              lambda o: _update_code(lam, function, code, architecture), step="update code"))
+        changes.append(
+            Change(
+                "update",
+                resource,
+                f"{reason}, {_size(artifact.size)} package",
+                lambda o: _update_code(lam, function, code, architecture),
+                step="update code",
+            )
+        )
     if diff:
         keys = ", ".join(sorted(diff))
-        changes.append(Change("update", resource, f"configuration changed: {keys}",
-                              lambda o: _update_configuration(ctx, lam, function, resolve_pending(diff, o)),
-                              step="update configuration"))
+        changes.append(
+            Change(
+                "update",
+                resource,
+                f"configuration changed: {keys}",
+                lambda o: _update_configuration(ctx, lam, function, resolve_pending(diff, o)),
+                step="update configuration",
+            )
+        )
     missing_tags = {k: v for k, v in app.tags.items() if live.tags.get(k) != v}
     if missing_tags:
         arn = latest["FunctionArn"]
-        changes.append(Change("update", resource, "tags differ: " + ", ".join(sorted(missing_tags)),
-                              lambda o: lam.tag_resource(Resource=arn, Tags=missing_tags), step="tag function"))
+        changes.append(
+            Change(
+                "update",
+                resource,
+                "tags differ: " + ", ".join(sorted(missing_tags)),
+                lambda o: lam.tag_resource(Resource=arn, Tags=missing_tags),
+                step="tag function",
+            )
+        )
     if concurrency != live.concurrency:
         changes.append(reserved_change(lam, function, concurrency))
 
     unreleased = _unreleased(live)
     if code_changed or arch_changed or diff or unreleased:
         why = "new release" if (code_changed or arch_changed or diff) else unreleased
-        changes.append(Change("update", resource, f"publish a version: {why}",
-                              lambda o: _publish(lam, function, o, sha, snap_start), step="publish version"))
+        changes.append(
+            Change(
+                "update",
+                resource,
+                f"publish a version: {why}",
+                lambda o: _publish(lam, function, o, sha, snap_start),
+                step="publish version",
+            )
+        )
         changes.append(_alias_change(lam, function, create=live.alias_version is None, previous=live.alias_version))
     else:
         changes.append(Change("noop", resource, f"code and configuration unchanged (version {live.alias_version})"))
@@ -256,15 +294,31 @@ def _alias_change(lam: Any, function: str, *, create: bool, previous: str | None
     yet, and routes and event sources need it to exist); later moves are releases."""
     resource = f"Lambda alias {function}:{names.ALIAS}"
     if create:
-        return Change("create", resource, "points to the new version", lambda o: lam.create_alias(
-            FunctionName=function, Name=names.ALIAS, FunctionVersion=o["version"],
-            Description="lw: the version serving traffic"), step="create alias")
+        return Change(
+            "create",
+            resource,
+            "points to the new version",
+            lambda o: lam.create_alias(
+                FunctionName=function,
+                Name=names.ALIAS,
+                FunctionVersion=o["version"],
+                Description="lw: the version serving traffic",
+            ),
+            step="create alias",
+        )
+
     def move(outputs: Outputs) -> None:
         lam.update_alias(FunctionName=function, Name=names.ALIAS, FunctionVersion=outputs["version"])
         outputs["previous_version"] = previous
 
-    return Change("update", resource, f"moves from version {previous} to the new version", move, phase="release",
-                  step="move alias")
+    return Change(
+        "update",
+        resource,
+        f"moves from version {previous} to the new version",
+        move,
+        phase="release",
+        step="move alias",
+    )
 
 
 def _update_code(lam: Any, function: str, code: CodeSource, architecture: str) -> None:
@@ -291,8 +345,9 @@ def _wait_version_active(lam: Any, function: str, version: str, snap_start: bool
     """A SnapStart version stays ``Pending`` until its snapshot is taken, and Lambda
     cannot invoke it meanwhile: the alias must not move to it before it is Active."""
     if snap_start:
-        lam.get_waiter("published_version_active").wait(FunctionName=function, Qualifier=version,
-                                                       WaiterConfig=waiter_config(max_attempts=_WAIT_ATTEMPTS))
+        lam.get_waiter("published_version_active").wait(
+            FunctionName=function, Qualifier=version, WaiterConfig=waiter_config(max_attempts=_WAIT_ATTEMPTS)
+        )
 
 
 def _wait_active(lam: Any, function: str) -> None:
@@ -308,8 +363,10 @@ def _wait_updated(lam: Any, function: str) -> None:
 
 
 def foreign_message(app: AppModel, function: str) -> str:
-    return (f"Lambda function {function} exists but is not tagged lw:project={app.project_name}, "
-            f"lw:stage={app.stage}; lw will not change a function it did not make")
+    return (
+        f"Lambda function {function} exists but is not tagged lw:project={app.project_name}, "
+        f"lw:stage={app.stage}; lw will not change a function it did not make"
+    )
 
 
 def refuse_foreign(app: AppModel, function: str, tags: dict[str, str] | None) -> None:
@@ -335,6 +392,13 @@ def delete_function_change(aws: AwsSession, function: str) -> list[Change]:
     if found is None:
         return []
     versions = published_versions(aws, function)
-    return [Change("delete", f"Lambda function {function}",
-                   f"with alias {names.ALIAS} and {len(versions)} version(s)",
-                   lambda o: lam.delete_function(FunctionName=function), phase="cleanup", step="delete function")]
+    return [
+        Change(
+            "delete",
+            f"Lambda function {function}",
+            f"with alias {names.ALIAS} and {len(versions)} version(s)",
+            lambda o: lam.delete_function(FunctionName=function),
+            phase="cleanup",
+            step="delete function",
+        )
+    ]

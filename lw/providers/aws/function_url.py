@@ -33,8 +33,10 @@ def auth_type(ctx: Context) -> str:
 
 def read(aws: AwsSession, function: str) -> dict[str, Any] | None:
     lam = aws.client("lambda")
-    return read_or_none(f"Lambda function URL of {function}",
-                        lambda: lam.get_function_url_config(FunctionName=function, Qualifier=names.ALIAS))
+    return read_or_none(
+        f"Lambda function URL of {function}",
+        lambda: lam.get_function_url_config(FunctionName=function, Qualifier=names.ALIAS),
+    )
 
 
 def plan(ctx: Context, aws: AwsSession, function: str, statements: dict[str, dict[str, Any]]) -> list[Change]:
@@ -45,31 +47,62 @@ def plan(ctx: Context, aws: AwsSession, function: str, statements: dict[str, dic
     resource = f"Lambda function URL {function}:{names.ALIAS}"
     changes: list[Change] = []
     if existing is None:
+
         def create(outputs: Outputs) -> None:
             extra = {"Cors": wanted_cors} if wanted_cors else {}
-            created = lam.create_function_url_config(FunctionName=function, Qualifier=names.ALIAS, AuthType=auth,
-                                                     **extra)
+            created = lam.create_function_url_config(
+                FunctionName=function, Qualifier=names.ALIAS, AuthType=auth, **extra
+            )
             add_url(outputs, created["FunctionUrl"])
 
-        changes.append(Change("create", resource, f"auth {auth}, {cors.describe(wanted_cors)}", create,
-                              step="create function URL"))
+        changes.append(
+            Change("create", resource, f"auth {auth}, {cors.describe(wanted_cors)}", create, step="create function URL")
+        )
     elif existing.get("AuthType") != auth or not cors.same_config(existing.get("Cors"), wanted_cors):
-        def update(outputs: Outputs) -> None:
-            lam.update_function_url_config(FunctionName=function, Qualifier=names.ALIAS, AuthType=auth,
-                                           Cors=wanted_cors)
 
-        changes.append(Change("update", resource, f"auth {existing.get('AuthType')} -> {auth}, "
-                              f"{cors.describe(wanted_cors)}", update,
-                              step="update function URL", outputs={"urls": [existing["FunctionUrl"]]}))
+        def update(outputs: Outputs) -> None:
+            lam.update_function_url_config(
+                FunctionName=function, Qualifier=names.ALIAS, AuthType=auth, Cors=wanted_cors
+            )
+
+        changes.append(
+            Change(
+                "update",
+                resource,
+                f"auth {existing.get('AuthType')} -> {auth}, {cors.describe(wanted_cors)}",
+                update,
+                step="update function URL",
+                outputs={"urls": [existing["FunctionUrl"]]},
+            )
+        )
     else:
-        changes.append(Change("noop", resource, str(existing.get("FunctionUrl")),
-                              outputs={"urls": [existing["FunctionUrl"]]}))
+        changes.append(
+            Change("noop", resource, str(existing.get("FunctionUrl")), outputs={"urls": [existing["FunctionUrl"]]})
+        )
     if auth == "NONE":
-        changes.append(grant_change(aws, function, names.SID_URL, statements, principal="*",
-                                    action="lambda:InvokeFunctionUrl", extra={"FunctionUrlAuthType": "NONE"},
-                                    what="the public function URL"))
-        changes.append(grant_change(aws, function, names.SID_URL_INVOKE, statements, principal="*",
-                                    extra={"InvokedViaFunctionUrl": True}, what="the public function URL"))
+        changes.append(
+            grant_change(
+                aws,
+                function,
+                names.SID_URL,
+                statements,
+                principal="*",
+                action="lambda:InvokeFunctionUrl",
+                extra={"FunctionUrlAuthType": "NONE"},
+                what="the public function URL",
+            )
+        )
+        changes.append(
+            grant_change(
+                aws,
+                function,
+                names.SID_URL_INVOKE,
+                statements,
+                principal="*",
+                extra={"InvokedViaFunctionUrl": True},
+                what="the public function URL",
+            )
+        )
     else:
         changes += revoke_change(aws, function, names.SID_URL, statements, "public access")
         changes += revoke_change(aws, function, names.SID_URL_INVOKE, statements, "public access")
@@ -81,9 +114,15 @@ def removal(aws: AwsSession, function: str, statements: dict[str, dict[str, Any]
     changes = revoke_change(aws, function, names.SID_URL, statements, "the function URL")
     changes += revoke_change(aws, function, names.SID_URL_INVOKE, statements, "the function URL")
     if read(aws, function) is not None:
-        changes.append(Change("delete", f"Lambda function URL {function}:{names.ALIAS}", "function_url is off",
-                              lambda o: lam.delete_function_url_config(FunctionName=function, Qualifier=names.ALIAS),
-                              step="delete function URL"))
+        changes.append(
+            Change(
+                "delete",
+                f"Lambda function URL {function}:{names.ALIAS}",
+                "function_url is off",
+                lambda o: lam.delete_function_url_config(FunctionName=function, Qualifier=names.ALIAS),
+                step="delete function URL",
+            )
+        )
     return changes
 
 

@@ -51,11 +51,14 @@ def publish_guarded(lam: Any, function: str, sha: str) -> str:
         return str(lam.publish_version(FunctionName=function, **guard)["Version"])
     except botocore.exceptions.ClientError as exc:
         if error_code(exc) in {"PreconditionFailedException", "InvalidParameterValueException"} and (
-                "revision" in str(exc).lower() or "codesha256" in str(exc).lower()):
+            "revision" in str(exc).lower() or "codesha256" in str(exc).lower()
+        ):
             raise ProviderError(_concurrent(function, "it")) from exc
         raise
 
 
 def _concurrent(function: str, what: str) -> str:
-    return (f"Lambda function {function}: another deploy changed {what} while this one ran; "
-            "nothing was released by this run, deploy again once the other one has finished")
+    return (
+        f"Lambda function {function}: another deploy changed {what} while this one ran; "
+        "nothing was released by this run, deploy again once the other one has finished"
+    )

@@ -33,10 +33,14 @@ def definition(aws: AwsSession, app_name: str, alias_arn: str, binary: bool) -> 
         "openapi": "3.0.1",
         "info": {"title": app_name, "version": "lw"},
         "paths": {
-            "/": {"x-amazon-apigateway-any-method": {
-                "responses": {}, "x-amazon-apigateway-integration": integration}},
-            "/{proxy+}": {"x-amazon-apigateway-any-method": {
-                "parameters": [proxy_parameter], "responses": {}, "x-amazon-apigateway-integration": integration}},
+            "/": {"x-amazon-apigateway-any-method": {"responses": {}, "x-amazon-apigateway-integration": integration}},
+            "/{proxy+}": {
+                "x-amazon-apigateway-any-method": {
+                    "parameters": [proxy_parameter],
+                    "responses": {},
+                    "x-amazon-apigateway-integration": integration,
+                }
+            },
         },
     }
     if binary:
@@ -63,8 +67,9 @@ def _publish_definition(client: Any, api_id: str, body: bytes, marker: str, stag
     description is the commit point, so a run that stopped half way is redone."""
     client.put_rest_api(restApiId=api_id, mode="overwrite", body=body)
     client.create_deployment(restApiId=api_id, stageName=stage, description="lw deploy")
-    client.update_rest_api(restApiId=api_id, patchOperations=[{"op": "replace", "path": "/description",
-                                                                "value": marker}])
+    client.update_rest_api(
+        restApiId=api_id, patchOperations=[{"op": "replace", "path": "/description", "value": marker}]
+    )
 
 
 def url(aws: AwsSession, api_id: str, stage: str) -> str:
@@ -76,8 +81,9 @@ def find(ctx: Context, aws: AwsSession) -> dict[str, Any] | None:
     return names.find_owned_apigateway_item(aws, ctx.app, "get_rest_apis", "REST APIs")
 
 
-def plan(ctx: Context, aws: AwsSession, function: str, alias_arn: str,
-         statements: dict[str, dict[str, Any]]) -> list[Change]:
+def plan(
+    ctx: Context, aws: AwsSession, function: str, alias_arn: str, statements: dict[str, dict[str, Any]]
+) -> list[Change]:
     app = ctx.app
     client = aws.client("apigateway")
     name = names.api_name(app)
@@ -91,9 +97,13 @@ def plan(ctx: Context, aws: AwsSession, function: str, alias_arn: str,
     sid = names.SID_REST
 
     if existing is None:
+
         def create(outputs: Outputs) -> None:
             created = client.create_rest_api(
-                name=name, description=PENDING, binaryMediaTypes=binary, tags=app.tags,
+                name=name,
+                description=PENDING,
+                binaryMediaTypes=binary,
+                tags=app.tags,
                 endpointConfiguration={"types": ["REGIONAL"]},
             )
             api_id = outputs["rest_api_id"] = created["id"]
@@ -103,42 +113,89 @@ def plan(ctx: Context, aws: AwsSession, function: str, alias_arn: str,
 
         return [
             Change("create", resource, f"new API, stage {stage}", create, step="create REST API"),
-            grant_change(aws, function, sid, statements, principal="apigateway.amazonaws.com",
-                         source_pending=True, what="the REST API"),
+            grant_change(
+                aws,
+                function,
+                sid,
+                statements,
+                principal="apigateway.amazonaws.com",
+                source_pending=True,
+                what="the REST API",
+            ),
         ]
 
     api_id = existing["id"]
     public = url(aws, api_id, stage)
     changes: list[Change] = []
     if existing.get("description") != marker:
+
         def redeploy(outputs: Outputs) -> None:
             _publish_definition(client, api_id, body, marker, stage)
 
         why = "definition changed" if existing.get("description") != PENDING else "previous deploy did not finish"
-        changes.append(Change("update", resource, f"{why}; redeploy stage", redeploy,
-                              step="update REST API", outputs={"urls": [public]}))
+        changes.append(
+            Change(
+                "update",
+                resource,
+                f"{why}; redeploy stage",
+                redeploy,
+                step="update REST API",
+                outputs={"urls": [public]},
+            )
+        )
     elif read_or_none(f"{resource} stage {stage}", lambda: client.get_stage(restApiId=api_id, stageName=stage)) is None:
+
         def deploy_stage(outputs: Outputs) -> None:
             client.create_deployment(restApiId=api_id, stageName=stage, description="lw deploy")
 
-        changes.append(Change("create", f"{resource} stage {stage}", "stage missing", deploy_stage,
-                              step="deploy REST API stage", outputs={"urls": [public]}))
+        changes.append(
+            Change(
+                "create",
+                f"{resource} stage {stage}",
+                "stage missing",
+                deploy_stage,
+                step="deploy REST API stage",
+                outputs={"urls": [public]},
+            )
+        )
     else:
         changes.append(Change("noop", resource, public, outputs={"urls": [public]}))
-    changes.append(grant_change(aws, function, sid, statements, principal="apigateway.amazonaws.com",
-                                source_arn=names.execute_api_arn(aws, api_id) + "/*/*", what="the REST API"))
+    changes.append(
+        grant_change(
+            aws,
+            function,
+            sid,
+            statements,
+            principal="apigateway.amazonaws.com",
+            source_arn=names.execute_api_arn(aws, api_id) + "/*/*",
+            what="the REST API",
+        )
+    )
     return changes
 
 
-def removal(ctx: Context, aws: AwsSession, function: str, statements: dict[str, dict[str, Any]],
-            *, reason: str = "not configured for this stage") -> list[Change]:
+def removal(
+    ctx: Context,
+    aws: AwsSession,
+    function: str,
+    statements: dict[str, dict[str, Any]],
+    *,
+    reason: str = "not configured for this stage",
+) -> list[Change]:
     existing = find(ctx, aws)
     changes = revoke_change(aws, function, names.SID_REST, statements, "the REST API")
     if existing is not None:
         client = aws.client("apigateway")
         api_id = existing["id"]
-        changes.append(Change("delete", f"{KIND} {existing['name']} ({api_id})", reason,
-                              lambda o: client.delete_rest_api(restApiId=api_id), step="delete REST API"))
+        changes.append(
+            Change(
+                "delete",
+                f"{KIND} {existing['name']} ({api_id})",
+                reason,
+                lambda o: client.delete_rest_api(restApiId=api_id),
+                step="delete REST API",
+            )
+        )
     return changes
 
 

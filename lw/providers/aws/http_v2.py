@@ -27,18 +27,27 @@ def find(ctx: Context, aws: AwsSession) -> dict[str, Any] | None:
     pages = aws_call("list", "HTTP APIs", lambda: list(client.get_paginator("get_apis").paginate()))
     for page in pages:
         for item in page.get("Items") or []:
-            if item.get("Name") == name and item.get("ProtocolType") == "HTTP" and names.owns(item.get("Tags"), ctx.app):
+            if (
+                item.get("Name") == name
+                and item.get("ProtocolType") == "HTTP"
+                and names.owns(item.get("Tags"), ctx.app)
+            ):
                 return dict(item)
     return None
 
 
 def integration_params(alias_arn: str) -> dict[str, Any]:
-    return {"IntegrationType": "AWS_PROXY", "IntegrationUri": alias_arn, "PayloadFormatVersion": "2.0",
-            "IntegrationMethod": "POST"}
+    return {
+        "IntegrationType": "AWS_PROXY",
+        "IntegrationUri": alias_arn,
+        "PayloadFormatVersion": "2.0",
+        "IntegrationMethod": "POST",
+    }
 
 
-def plan(ctx: Context, aws: AwsSession, function: str, alias_arn: str,
-         statements: dict[str, dict[str, Any]]) -> list[Change]:
+def plan(
+    ctx: Context, aws: AwsSession, function: str, alias_arn: str, statements: dict[str, dict[str, Any]]
+) -> list[Change]:
     app = ctx.app
     client = aws.client("apigatewayv2")
     name = names.api_name(app)
@@ -51,12 +60,14 @@ def plan(ctx: Context, aws: AwsSession, function: str, alias_arn: str,
         cors_kwargs = {"CorsConfiguration": cors_config} if cors_config else {}
 
         def create(outputs: Outputs) -> None:
-            api = client.create_api(Name=name, ProtocolType="HTTP", Tags=app.tags,
-                                    Description=f"lw {name}", **cors_kwargs)
+            api = client.create_api(
+                Name=name, ProtocolType="HTTP", Tags=app.tags, Description=f"lw {name}", **cors_kwargs
+            )
             api_id = api["ApiId"]
             integration = client.create_integration(ApiId=api_id, **integration_params(alias_arn))
-            route = client.create_route(ApiId=api_id, RouteKey=ROUTE,
-                                        Target=f"integrations/{integration['IntegrationId']}")
+            route = client.create_route(
+                ApiId=api_id, RouteKey=ROUTE, Target=f"integrations/{integration['IntegrationId']}"
+            )
             outputs["http_api_id"], outputs["http_route_id"] = api_id, route["RouteId"]
             outputs["http_integration"] = integration["IntegrationId"]
             client.create_stage(ApiId=api_id, StageName=STAGE, AutoDeploy=True, Tags=app.tags)
@@ -64,12 +75,20 @@ def plan(ctx: Context, aws: AwsSession, function: str, alias_arn: str,
             add_url(outputs, api["ApiEndpoint"].rstrip("/") + "/")
 
         return [
-            Change("create", resource, "new API with $default route and auto-deploy stage", create,
-                   step="create HTTP API"),
+            Change(
+                "create", resource, "new API with $default route and auto-deploy stage", create, step="create HTTP API"
+            ),
             *authorizers.plan_http_route(ctx, aws, function, None, None, resource),
             *cors.plan_http_preflight_routes(ctx, client, None, [], None, authorizers.http_route_type(ctx), resource),
-            grant_change(aws, function, sid, statements, principal="apigateway.amazonaws.com",
-                         source_pending=True, what="the HTTP API"),
+            grant_change(
+                aws,
+                function,
+                sid,
+                statements,
+                principal="apigateway.amazonaws.com",
+                source_pending=True,
+                what="the HTTP API",
+            ),
         ]
 
     api_id = existing["ApiId"]
@@ -85,6 +104,7 @@ def plan(ctx: Context, aws: AwsSession, function: str, alias_arn: str,
     stage = next((s for s in stages if s.get("StageName") == STAGE), None)
 
     if integration is None or integration.get("PayloadFormatVersion") != "2.0":
+
         def fix_integration(outputs: Outputs) -> None:
             if integration is None:
                 created = client.create_integration(ApiId=api_id, **wanted)
@@ -93,11 +113,18 @@ def plan(ctx: Context, aws: AwsSession, function: str, alias_arn: str,
                 client.update_integration(ApiId=api_id, IntegrationId=integration["IntegrationId"], **wanted)
                 outputs["http_integration"] = integration["IntegrationId"]
 
-        changes.append(Change("create" if integration is None else "update", f"{resource} integration",
-                              "must proxy to the live alias with payload 2.0", fix_integration,
-                              step="set HTTP API integration"))
+        changes.append(
+            Change(
+                "create" if integration is None else "update",
+                f"{resource} integration",
+                "must proxy to the live alias with payload 2.0",
+                fix_integration,
+                step="set HTTP API integration",
+            )
+        )
     target = f"integrations/{integration['IntegrationId']}" if integration else None
     if route is None or (target and route.get("Target") != target) or integration is None:
+
         def fix_route(outputs: Outputs) -> None:
             route_target = target or f"integrations/{outputs['http_integration']}"
             if route is None:
@@ -106,38 +133,81 @@ def plan(ctx: Context, aws: AwsSession, function: str, alias_arn: str,
             else:
                 client.update_route(ApiId=api_id, RouteId=route["RouteId"], Target=route_target)
 
-        changes.append(Change("create" if route is None else "update", f"{resource} route {ROUTE}",
-                              "must target the lw integration", fix_route, step="set HTTP API route"))
+        changes.append(
+            Change(
+                "create" if route is None else "update",
+                f"{resource} route {ROUTE}",
+                "must target the lw integration",
+                fix_route,
+                step="set HTTP API route",
+            )
+        )
     if stage is None or not stage.get("AutoDeploy"):
+
         def fix_stage(outputs: Outputs) -> None:
             if stage is not None:  # UpdateStage is not universally supported; recreate instead
                 client.delete_stage(ApiId=api_id, StageName=STAGE)
             client.create_stage(ApiId=api_id, StageName=STAGE, AutoDeploy=True, Tags=app.tags)
 
-        changes.append(Change("create" if stage is None else "update", f"{resource} stage {STAGE}",
-                              "auto-deploy stage missing", fix_stage, step="set HTTP API stage"))
+        changes.append(
+            Change(
+                "create" if stage is None else "update",
+                f"{resource} stage {STAGE}",
+                "auto-deploy stage missing",
+                fix_stage,
+                step="set HTTP API stage",
+            )
+        )
     changes += cors.plan_http_api(ctx, client, existing, resource)
     changes += authorizers.plan_http_route(ctx, aws, function, api_id, route, resource)
-    changes += cors.plan_http_preflight_routes(ctx, client, api_id, routes,
-                                               integration["IntegrationId"] if integration else None,
-                                               authorizers.http_route_type(ctx), resource)
+    changes += cors.plan_http_preflight_routes(
+        ctx,
+        client,
+        api_id,
+        routes,
+        integration["IntegrationId"] if integration else None,
+        authorizers.http_route_type(ctx),
+        resource,
+    )
     if not changes:
         changes.append(Change("noop", resource, endpoint))
     changes[-1].outputs = {"urls": [endpoint]}
-    changes.append(grant_change(aws, function, sid, statements, principal="apigateway.amazonaws.com",
-                                source_arn=names.execute_api_arn(aws, api_id), what="the HTTP API"))
+    changes.append(
+        grant_change(
+            aws,
+            function,
+            sid,
+            statements,
+            principal="apigateway.amazonaws.com",
+            source_arn=names.execute_api_arn(aws, api_id),
+            what="the HTTP API",
+        )
+    )
     return changes
 
 
-def removal(ctx: Context, aws: AwsSession, function: str, statements: dict[str, dict[str, Any]],
-            *, reason: str = "not configured for this stage") -> list[Change]:
+def removal(
+    ctx: Context,
+    aws: AwsSession,
+    function: str,
+    statements: dict[str, dict[str, Any]],
+    *,
+    reason: str = "not configured for this stage",
+) -> list[Change]:
     existing = find(ctx, aws)
     changes = revoke_change(aws, function, names.SID_HTTP, statements, "the HTTP API")
     if existing is not None:
         client = aws.client("apigatewayv2")
         api_id = existing["ApiId"]
-        changes.append(Change("delete", f"{KIND} {existing['Name']} ({api_id})", reason,
-                              lambda o: client.delete_api(ApiId=api_id), step="delete HTTP API"))
+        changes.append(
+            Change(
+                "delete",
+                f"{KIND} {existing['Name']} ({api_id})",
+                reason,
+                lambda o: client.delete_api(ApiId=api_id),
+                step="delete HTTP API",
+            )
+        )
     return changes
 
 

@@ -22,9 +22,7 @@ from lw.providers.aws.session import AwsSession
 
 TRUST_POLICY: dict[str, Any] = {
     "Version": "2012-10-17",
-    "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-    ],
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
 }
 
 
@@ -55,8 +53,11 @@ def execution_policy(ctx: Context, aws: AwsSession, function: str) -> dict[str, 
             ctx.reporter.warn(f"iam_policy auto: {warning}")
         statements = list(report.policy["Statement"])
     else:
-        statements = [_logs_statement(aws, function), *event_statements(app, aws.account_id, aws.region),
-                      *_runtime_reads(ctx, aws)]
+        statements = [
+            _logs_statement(aws, function),
+            *event_statements(app, aws.account_id, aws.region),
+            *_runtime_reads(ctx, aws),
+        ]
     statements += _feature_statements(ctx)
     extra = app.setting("extra_permissions") or []
     if not isinstance(extra, list) or not all(isinstance(s, dict) for s in extra):
@@ -88,17 +89,25 @@ def _feature_statements(ctx: Context) -> list[dict[str, Any]]:
     statements: list[dict[str, Any]] = []
     if app.setting("xray_tracing"):
         # X-Ray's write actions do not support resource-level permissions.
-        ctx.reporter.warn("xray_tracing: the role may send trace data to X-Ray on Resource '*' "
-                          "(X-Ray's write actions cannot be limited to an ARN)")
+        ctx.reporter.warn(
+            "xray_tracing: the role may send trace data to X-Ray on Resource '*' "
+            "(X-Ray's write actions cannot be limited to an ARN)"
+        )
         statements.append(
-            {"Sid": "XRay", "Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-             "Resource": "*"}
+            {
+                "Sid": "XRay",
+                "Effect": "Allow",
+                "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                "Resource": "*",
+            }
         )
     if app.setting("vpc_config"):
         # ENI management for VPC functions cannot be scoped to an ARN either.
-        ctx.reporter.warn("vpc_config: the role may create, describe and delete network interfaces on "
-                          "Resource '*' (Lambda needs them in the VPC and EC2 cannot limit these actions "
-                          "to an ARN)")
+        ctx.reporter.warn(
+            "vpc_config: the role may create, describe and delete network interfaces on "
+            "Resource '*' (Lambda needs them in the VPC and EC2 cannot limit these actions "
+            "to an ARN)"
+        )
         statements.append(
             {
                 "Sid": "VpcNetworkInterfaces",
@@ -180,6 +189,7 @@ def plan_role(ctx: Context, aws: AwsSession, function: str) -> RolePlan:
     resource = f"IAM role {role}"
     existing = _get_role(iam, role)
     if existing is None:
+
         def create(outputs: Outputs) -> None:
             iam.create_role(
                 RoleName=role,
@@ -203,23 +213,39 @@ def plan_role(ctx: Context, aws: AwsSession, function: str) -> RolePlan:
     changes: list[Change] = []
     if _canonical(existing.get("AssumeRolePolicyDocument") or {}) != _canonical(TRUST_POLICY):
         changes.append(
-            Change("update", resource, "trust policy differs", lambda o: iam.update_assume_role_policy(
-                RoleName=role, PolicyDocument=json.dumps(TRUST_POLICY)), step="update trust policy")
+            Change(
+                "update",
+                resource,
+                "trust policy differs",
+                lambda o: iam.update_assume_role_policy(RoleName=role, PolicyDocument=json.dumps(TRUST_POLICY)),
+                step="update trust policy",
+            )
         )
     current = _get_inline_policy(iam, role)
     if current is None or _canonical(current) != _canonical(policy):
         changes.append(
-            Change("update", f"{resource} policy {names.POLICY_NAME}",
-                   "permissions changed" if current is not None else "inline policy missing",
-                   lambda o: iam.put_role_policy(RoleName=role, PolicyName=names.POLICY_NAME,
-                                                 PolicyDocument=json.dumps(policy)),
-                   step="update role policy")
+            Change(
+                "update",
+                f"{resource} policy {names.POLICY_NAME}",
+                "permissions changed" if current is not None else "inline policy missing",
+                lambda o: iam.put_role_policy(
+                    RoleName=role, PolicyName=names.POLICY_NAME, PolicyDocument=json.dumps(policy)
+                ),
+                step="update role policy",
+            )
         )
     missing = {k: v for k, v in app.tags.items() if tags.get(k) != v}
     if missing:
         changes.append(
-            Change("update", resource, "tags differ", lambda o: iam.tag_role(
-                RoleName=role, Tags=[{"Key": k, "Value": v} for k, v in sorted(missing.items())]), step="tag role")
+            Change(
+                "update",
+                resource,
+                "tags differ",
+                lambda o: iam.tag_role(
+                    RoleName=role, Tags=[{"Key": k, "Value": v} for k, v in sorted(missing.items())]
+                ),
+                step="tag role",
+            )
         )
     if not changes:
         changes.append(Change("noop", resource, "up to date"))
@@ -244,7 +270,8 @@ def check_inline_policy_size(ctx: Context, policy: dict[str, Any]) -> None:
         raise ConfigError(
             f"{app.config_file.name}: stage '{app.stage}': the execution role's policy would be {size:,} characters, "
             f"over IAM's {INLINE_POLICY_LIMIT:,} for a role's inline policies; merge statements (wildcards over "
-            "related ARNs), shorten iam_policy, or give a role you manage with role_arn")
+            "related ARNs), shorten iam_policy, or give a role you manage with role_arn"
+        )
 
 
 def _get_role(iam: Any, role: str) -> dict[str, Any] | None:
@@ -270,8 +297,10 @@ def delete_role_changes(ctx: Context, aws: AwsSession) -> list[Change]:
         return []
     tags = {t["Key"]: t["Value"] for t in existing.get("Tags") or []}
     if not tags:
-        tags = {t["Key"]: t["Value"] for t in aws_call("read tags of", f"IAM role {role}",
-                                                       lambda: iam.list_role_tags(RoleName=role))["Tags"]}
+        tags = {
+            t["Key"]: t["Value"]
+            for t in aws_call("read tags of", f"IAM role {role}", lambda: iam.list_role_tags(RoleName=role))["Tags"]
+        }
     if not names.owns(tags, app):
         ctx.reporter.warn(f"IAM role {role} is not tagged as made by lw for this stage; leaving it")
         return []
@@ -285,4 +314,6 @@ def delete_role_changes(ctx: Context, aws: AwsSession) -> list[Change]:
                 iam.detach_role_policy(RoleName=role, PolicyArn=attached["PolicyArn"])
         iam.delete_role(RoleName=role)
 
-    return [Change("delete", f"IAM role {role}", "made by lw for this stage", delete, phase="cleanup", step="delete role")]
+    return [
+        Change("delete", f"IAM role {role}", "made by lw for this stage", delete, phase="cleanup", step="delete role")
+    ]

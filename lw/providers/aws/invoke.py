@@ -25,9 +25,17 @@ def invoke(ctx: Context, aws: AwsSession, request: InvokeRequest) -> InvokeResul
     function = names.function_name(app)
     lam = aws.client("lambda")
     payload = json.dumps(request.to_command()).encode()
-    response = aws_call("invoke", f"Lambda function {function}:{names.ALIAS}", lambda: lam.invoke(
-        FunctionName=function, Qualifier=names.ALIAS, InvocationType="RequestResponse", LogType="Tail",
-        Payload=payload))
+    response = aws_call(
+        "invoke",
+        f"Lambda function {function}:{names.ALIAS}",
+        lambda: lam.invoke(
+            FunctionName=function,
+            Qualifier=names.ALIAS,
+            InvocationType="RequestResponse",
+            LogType="Tail",
+            Payload=payload,
+        ),
+    )
     raw = response["Payload"].read()
     logs = base64.b64decode(response["LogResult"]).decode("utf-8", "replace") if response.get("LogResult") else ""
     result = _decode(raw)

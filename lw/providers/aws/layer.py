@@ -50,8 +50,7 @@ def description(dependencies: Artifact) -> str:
 # --------------------------------------------------------------------------- packaging
 
 
-def package_split(ctx: Context, build: Build, files: list[tuple[str, bytes]], out: Path, *,
-                  handler: str) -> Artifact:
+def package_split(ctx: Context, build: Build, files: list[tuple[str, bytes]], out: Path, *, handler: str) -> Artifact:
     """The function's zip without the dependencies, carrying the layer's zip with it."""
     from dataclasses import replace
 
@@ -62,17 +61,16 @@ def package_split(ctx: Context, build: Build, files: list[tuple[str, bytes]], ou
     deps_out = out.with_name(out.stem + SUFFIX + ".zip")
     dependencies = _cached_dependency_zip(build, deps_out)
     if dependencies is None:
-        dependencies = packaging.write_dependency_zip(build, deps_out, prefix=LAYER_PATH,
-                                                      size_limits=LIMITS)
+        dependencies = packaging.write_dependency_zip(build, deps_out, prefix=LAYER_PATH, size_limits=LIMITS)
         _remember_dependency_zip(build, dependencies)
-    code = packaging.write_zip(build, files, out, handler=handler, size_limits=LIMITS,
-                               omit=build.dependency_paths)
+    code = packaging.write_zip(build, files, out, handler=handler, size_limits=LIMITS, omit=build.dependency_paths)
     limit = LIMITS.unpacked_bytes or 0
     total = code.unpacked_size + dependencies.unpacked_size
     if limit and total > limit:
         raise PackagingError(
             f"the function and its dependency layer are {human_size(total)} unzipped, over "
-            f"AWS Lambda's {human_size(limit)} limit for a function and its layers")
+            f"AWS Lambda's {human_size(limit)} limit for a function and its layers"
+        )
     return replace(code, dependencies=dependencies, warnings=code.warnings + dependencies.warnings)
 
 
@@ -100,8 +98,14 @@ def _cached_dependency_zip(build: Build, out: Path) -> Artifact | None:
         return None
     if record.get("size") != info.st_size or record.get("mtime_ns") != info.st_mtime_ns:
         return None
-    return Artifact(path=out, sha256=str(record["sha256"]), size=info.st_size,
-                    unpacked_size=int(record["unpacked_size"]), file_count=int(record["file_count"]), handler="")
+    return Artifact(
+        path=out,
+        sha256=str(record["sha256"]),
+        size=info.st_size,
+        unpacked_size=int(record["unpacked_size"]),
+        file_count=int(record["file_count"]),
+        handler="",
+    )
 
 
 def _remember_dependency_zip(build: Build, dependencies: Artifact) -> None:
@@ -110,9 +114,15 @@ def _remember_dependency_zip(build: Build, dependencies: Artifact) -> None:
     if build.dependency_dir is None:
         return
     info = dependencies.path.stat()
-    record = {"install": build.dependency_dir.name, "prefix": LAYER_PATH, "sha256": dependencies.sha256,
-              "size": info.st_size, "mtime_ns": info.st_mtime_ns, "unpacked_size": dependencies.unpacked_size,
-              "file_count": dependencies.file_count}
+    record = {
+        "install": build.dependency_dir.name,
+        "prefix": LAYER_PATH,
+        "sha256": dependencies.sha256,
+        "size": info.st_size,
+        "mtime_ns": info.st_mtime_ns,
+        "unpacked_size": dependencies.unpacked_size,
+        "file_count": dependencies.file_count,
+    }
     try:
         _sidecar(dependencies.path).write_text(json.dumps(record), encoding="utf-8")
     except OSError:
@@ -158,20 +168,29 @@ def _publish_changes(ctx: Context, aws: AwsSession, name: str, dependencies: Art
 
     def publish(outputs: Outputs) -> None:
         published = lam.publish_layer_version(
-            LayerName=name, Description=description(dependencies), Content=source.params(),
-            CompatibleRuntimes=[app.runtime], CompatibleArchitectures=[app.architecture])
+            LayerName=name,
+            Description=description(dependencies),
+            Content=source.params(),
+            CompatibleRuntimes=[app.runtime],
+            CompatibleArchitectures=[app.architecture],
+        )
         outputs[OUTPUT_KEY] = published["LayerVersionArn"]
 
     size = dependencies.size
     shown = f"{size / 1_000_000:.1f} MB" if size >= 100_000 else f"{size / 1000:.1f} kB"
-    return [*source.changes, Change("create", f"Lambda layer {name}", f"dependencies changed, {shown} layer",
-                                    publish, step="publish layer")]
+    return [
+        *source.changes,
+        Change("create", f"Lambda layer {name}", f"dependencies changed, {shown} layer", publish, step="publish layer"),
+    ]
 
 
 def _versions(aws: AwsSession, name: str) -> list[dict[str, Any]]:
     lam = aws.client("lambda")
-    pages = aws_call("list versions of", f"Lambda layer {name}",
-                     lambda: list(lam.get_paginator("list_layer_versions").paginate(LayerName=name)))
+    pages = aws_call(
+        "list versions of",
+        f"Lambda layer {name}",
+        lambda: list(lam.get_paginator("list_layer_versions").paginate(LayerName=name)),
+    )
     return [v for page in pages for v in page.get("LayerVersions") or []]
 
 
@@ -189,8 +208,11 @@ def resolve_pending(params: Mapping[str, Any], outputs: Outputs) -> dict[str, An
 def removal(ctx: Context, aws: AwsSession) -> list[Change]:
     """Every version of the stage's layer (lw made the name; layers take no tags)."""
     name = layer_name(ctx)
-    versions = [int(v["Version"]) for v in _versions(aws, name)
-                if str(v.get("Description") or "").startswith(DESCRIPTION_PREFIX)]
+    versions = [
+        int(v["Version"])
+        for v in _versions(aws, name)
+        if str(v.get("Description") or "").startswith(DESCRIPTION_PREFIX)
+    ]
     if not versions:
         return []
     lam = aws.client("lambda")
@@ -199,5 +221,13 @@ def removal(ctx: Context, aws: AwsSession) -> list[Change]:
         for number in versions:
             lam.delete_layer_version(LayerName=name, VersionNumber=number)
 
-    return [Change("delete", f"Lambda layer {name}", f"{len(versions)} version(s) made by lw for this stage",
-                   delete, phase="cleanup", step="delete layer")]
+    return [
+        Change(
+            "delete",
+            f"Lambda layer {name}",
+            f"{len(versions)} version(s) made by lw for this stage",
+            delete,
+            phase="cleanup",
+            step="delete layer",
+        )
+    ]

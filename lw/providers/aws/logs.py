@@ -42,8 +42,9 @@ def read_logs(ctx: Context, aws: Any, query: LogQuery, *, polls: int | None = No
     return follow_logs(ctx, [("", aws)], query, polls=polls)
 
 
-def follow_logs(ctx: Context, sources: list[tuple[str, Any]], query: LogQuery, *,
-                polls: int | None = None) -> Iterator[str]:
+def follow_logs(
+    ctx: Context, sources: list[tuple[str, Any]], query: LogQuery, *, polls: int | None = None
+) -> Iterator[str]:
     """``read_logs`` over several ``(label, session)`` sources (a global stage's
     regions): each poll reads every source and yields their new lines merged by time,
     each prefixed with its label."""

@@ -43,7 +43,9 @@ def role_name(app: AppModel) -> str:
     """The role lw manages (``role_name`` overrides the default ``<project>-<stage>``)."""
     name = str(app.setting("role_name") or app.name)
     if len(name) > ROLE_NAME_MAX:
-        raise ConfigError(f"{app.config_file.name}: stage '{app.stage}': role_name {name!r} is longer than 64 characters")
+        raise ConfigError(
+            f"{app.config_file.name}: stage '{app.stage}': role_name {name!r} is longer than 64 characters"
+        )
     return name
 
 
@@ -98,13 +100,14 @@ def artifact_bucket(app: AppModel, aws: AwsSession) -> str:
     if configured:
         return check_bucket_name(app, str(configured), "s3_bucket")
     region = aws.region if app.setting("regions") else None
-    return check_bucket_name(app, default_bucket(app.name, aws.account_id, region),
-                             "the default package bucket (set s3_bucket)")
+    return check_bucket_name(
+        app, default_bucket(app.name, aws.account_id, region), "the default package bucket (set s3_bucket)"
+    )
 
 
 def default_bucket(stage_name: str, account_id: str, region: str | None) -> str:
     suffix = f"-lw-{account_id}" + (f"-{region}" if region else "")
-    prefix = stage_name.lower().replace("_", "-")[:BUCKET_NAME_MAX - len(suffix)].strip(".")
+    prefix = stage_name.lower().replace("_", "-")[: BUCKET_NAME_MAX - len(suffix)].strip(".")
     return prefix + suffix
 
 
@@ -134,8 +137,9 @@ def tag_list(app: AppModel) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in sorted(app.tags.items())]
 
 
-def find_owned_apigateway_item(aws: AwsSession, app: AppModel, operation: str, what: str,
-                               **params: Any) -> dict[str, Any] | None:
+def find_owned_apigateway_item(
+    aws: AwsSession, app: AppModel, operation: str, what: str, **params: Any
+) -> dict[str, Any] | None:
     """The API Gateway (REST) item named ``api_name(app)`` that carries this stage's
     tags, from a paginated ``get_*`` listing (REST APIs, API keys, usage plans).
 
@@ -146,8 +150,11 @@ def find_owned_apigateway_item(aws: AwsSession, app: AppModel, operation: str, w
     name = api_name(app)
     # 500 is the largest page API Gateway gives (its default is 25): one call where
     # an account with many APIs would otherwise take dozens, each against the quota.
-    pages = aws_call("list", what, lambda: list(client.get_paginator(operation).paginate(
-        **params, PaginationConfig={"PageSize": PAGE_SIZE})))
+    pages = aws_call(
+        "list",
+        what,
+        lambda: list(client.get_paginator(operation).paginate(**params, PaginationConfig={"PageSize": PAGE_SIZE})),
+    )
     for page in pages:
         for item in page.get("items") or []:
             if item.get("name") == name and owns(item.get("tags"), app):

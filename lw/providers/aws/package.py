@@ -14,8 +14,13 @@ HANDLER = f"{ENTRY_MODULE}.handler"
 
 def entry_module() -> tuple[str, bytes]:
     """``lw_handler.py``: Lambda's handler ``lw_handler.handler``."""
-    return entry.entry_module(f"{ENTRY_MODULE}.py", runtime_module="aws", factory="handler_from_settings",
-                              attribute="handler", what="AWS Lambda entry point")
+    return entry.entry_module(
+        f"{ENTRY_MODULE}.py",
+        runtime_module="aws",
+        factory="handler_from_settings",
+        attribute="handler",
+        what="AWS Lambda entry point",
+    )
 
 
 def package(ctx: Context, build: Build) -> Artifact:

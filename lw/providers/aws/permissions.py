@@ -18,8 +18,9 @@ from lw.providers.aws.session import AwsSession
 def alias_statements(aws: AwsSession, function: str) -> dict[str, dict[str, Any]]:
     """The statements of the alias's resource policy, by statement id."""
     lam = aws.client("lambda")
-    found = read_or_none(f"Lambda function {function} policy",
-                         lambda: lam.get_policy(FunctionName=function, Qualifier=names.ALIAS))
+    found = read_or_none(
+        f"Lambda function {function} policy", lambda: lam.get_policy(FunctionName=function, Qualifier=names.ALIAS)
+    )
     if not found:
         return {}
     policy = json.loads(found["Policy"])
@@ -35,10 +36,19 @@ def source_arn_of(statement: dict[str, Any]) -> str | None:
     return None
 
 
-def grant_change(aws: AwsSession, function: str, sid: str, existing: dict[str, dict[str, Any]],
-                 *, principal: str, source_arn: str | None = None, source_pending: bool = False,
-                 action: str = "lambda:InvokeFunction", extra: dict[str, Any] | None = None,
-                 what: str) -> Change:
+def grant_change(
+    aws: AwsSession,
+    function: str,
+    sid: str,
+    existing: dict[str, dict[str, Any]],
+    *,
+    principal: str,
+    source_arn: str | None = None,
+    source_pending: bool = False,
+    action: str = "lambda:InvokeFunction",
+    extra: dict[str, Any] | None = None,
+    what: str,
+) -> Change:
     """Add (or replace) statement ``sid``.
 
     ``source_pending`` says the source is an API that is being (re)created, so its ARN
@@ -54,15 +64,26 @@ def grant_change(aws: AwsSession, function: str, sid: str, existing: dict[str, d
     def grant(outputs: Outputs, arn: str | None = source_arn) -> None:
         if current is not None:
             lam.remove_permission(FunctionName=function, StatementId=sid, Qualifier=names.ALIAS)
-        params: dict[str, Any] = dict(FunctionName=function, Qualifier=names.ALIAS, StatementId=sid,
-                                      Action=action, Principal=principal, **(extra or {}))
+        params: dict[str, Any] = dict(
+            FunctionName=function,
+            Qualifier=names.ALIAS,
+            StatementId=sid,
+            Action=action,
+            Principal=principal,
+            **(extra or {}),
+        )
         arn = arn or outputs.get(f"source_arn:{sid}")
         if arn:
             params["SourceArn"] = arn
         lam.add_permission(**params)
 
-    return Change("update" if current else "create", resource, f"let {what} invoke the alias", grant,
-                  step="grant invoke permission")
+    return Change(
+        "update" if current else "create",
+        resource,
+        f"let {what} invoke the alias",
+        grant,
+        step="grant invoke permission",
+    )
 
 
 def _still_right(current: dict[str, Any], source_arn: str | None, source_pending: bool) -> bool:
@@ -71,11 +92,18 @@ def _still_right(current: dict[str, Any], source_arn: str | None, source_pending
     return not source_pending
 
 
-def revoke_change(aws: AwsSession, function: str, sid: str, existing: dict[str, dict[str, Any]],
-                  what: str) -> list[Change]:
+def revoke_change(
+    aws: AwsSession, function: str, sid: str, existing: dict[str, dict[str, Any]], what: str
+) -> list[Change]:
     if sid not in existing:
         return []
     lam = aws.client("lambda")
-    return [Change("delete", f"Lambda permission {function}:{names.ALIAS}/{sid}", f"{what} no longer configured",
-                   lambda o: lam.remove_permission(FunctionName=function, StatementId=sid, Qualifier=names.ALIAS),
-                   step="revoke permission")]
+    return [
+        Change(
+            "delete",
+            f"Lambda permission {function}:{names.ALIAS}/{sid}",
+            f"{what} no longer configured",
+            lambda o: lam.remove_permission(FunctionName=function, StatementId=sid, Qualifier=names.ALIAS),
+            step="revoke permission",
+        )
+    ]

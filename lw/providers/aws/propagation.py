@@ -24,22 +24,35 @@ _IAM_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
     # CreateFunction / UpdateFunctionConfiguration with a role IAM just created
     (re.compile(r"cannot be assumed by Lambda", re.I), "the new IAM role cannot be assumed by Lambda yet"),
     # VPC functions: the role's ec2:CreateNetworkInterface grant not visible yet
-    (re.compile(r"does not have permissions? to call CreateNetworkInterface on EC2", re.I),
-     "the role's VPC permissions are not visible to Lambda yet"),
+    (
+        re.compile(r"does not have permissions? to call CreateNetworkInterface on EC2", re.I),
+        "the role's VPC permissions are not visible to Lambda yet",
+    ),
     # dead-letter queue / topic: sqs:SendMessage or sns:Publish not visible yet
-    (re.compile(r"does not have permissions? to call (SendMessage on SQS|Publish on SNS)", re.I),
-     "the role's dead-letter permission is not visible to Lambda yet"),
+    (
+        re.compile(r"does not have permissions? to call (SendMessage on SQS|Publish on SNS)", re.I),
+        "the role's dead-letter permission is not visible to Lambda yet",
+    ),
     # Create/UpdateEventSourceMapping on SQS: sqs:ReceiveMessage (and friends)
-    (re.compile(r"does not have permissions? to call \w+ on SQS", re.I),
-     "the role's queue permissions are not visible to Lambda yet"),
+    (
+        re.compile(r"does not have permissions? to call \w+ on SQS", re.I),
+        "the role's queue permissions are not visible to Lambda yet",
+    ),
     # streams: "...execution role does not have permissions to call GetRecords..." or
     # "Cannot access stream ... Please ensure the role can perform the GetRecords, ..."
-    (re.compile(r"(permissions? to call (GetRecords|GetShardIterator|DescribeStream|ListStreams|ListShards))"
-                r"|(ensure the role can perform the GetRecords)", re.I),
-     "the role's stream permissions are not visible to Lambda yet"),
+    (
+        re.compile(
+            r"(permissions? to call (GetRecords|GetShardIterator|DescribeStream|ListStreams|ListShards))"
+            r"|(ensure the role can perform the GetRecords)",
+            re.I,
+        ),
+        "the role's stream permissions are not visible to Lambda yet",
+    ),
     # any other "execution role does not have permissions to call X" Lambda checks
-    (re.compile(r"execution role does not have permissions? to call", re.I),
-     "the role's permissions are not visible to Lambda yet"),
+    (
+        re.compile(r"execution role does not have permissions? to call", re.I),
+        "the role's permissions are not visible to Lambda yet",
+    ),
 )
 
 
@@ -54,8 +67,9 @@ def iam_not_propagated(exc: BaseException) -> str | None:
     return None
 
 
-def retry_iam(call: Callable[[], T], progress: Callable[[str], None] | None = None, *,
-              budget: float = IAM_BUDGET_SECONDS) -> T:
+def retry_iam(
+    call: Callable[[], T], progress: Callable[[str], None] | None = None, *, budget: float = IAM_BUDGET_SECONDS
+) -> T:
     """``call()``, retried with backoff while Lambda answers with an IAM-propagation
     message, for up to ``budget`` seconds; every wait is reported through ``progress``."""
     return retry_while(call, iam_not_propagated, progress=progress, budget=budget)

@@ -161,7 +161,8 @@ def plan_events(ctx: Context) -> list[Change]:
 
     function = names.function_name(ctx.app)
     return for_each_region(
-        ctx, lambda aws: events_bridge.plan_events(ctx, aws, function, names.alias_arn(aws, function)))
+        ctx, lambda aws: events_bridge.plan_events(ctx, aws, function, names.alias_arn(aws, function))
+    )
 
 
 def plan_undeploy(ctx: Context, keep_logs: bool) -> list[Change]:

@@ -28,16 +28,25 @@ def plan_rollback(ctx: Context, aws: AwsSession, target: RollbackTarget) -> list
     wanted = _choose(versions, current, target, function)
     if wanted == current:
         return [Change("noop", resource, f"already on version {current}")]
-    return [Change("update", resource, f"version {current} -> {wanted}", lambda o: lam.update_alias(
-        FunctionName=function, Name=names.ALIAS, FunctionVersion=wanted), phase="release", step="move alias")]
+    return [
+        Change(
+            "update",
+            resource,
+            f"version {current} -> {wanted}",
+            lambda o: lam.update_alias(FunctionName=function, Name=names.ALIAS, FunctionVersion=wanted),
+            phase="release",
+            step="move alias",
+        )
+    ]
 
 
 def _choose(versions: list[int], current: str, target: RollbackTarget, function: str) -> str:
     if target.version is not None:
         if not str(target.version).isdigit() or int(target.version) not in versions:
             known = ", ".join(map(str, versions)) or "none"
-            raise UsageError(f"version {target.version} of Lambda function {function} does not exist "
-                             f"(published: {known})")
+            raise UsageError(
+                f"version {target.version} of Lambda function {function} does not exist (published: {known})"
+            )
         return str(int(target.version))
     if target.steps < 1:
         raise UsageError("--steps must be 1 or more")
@@ -45,6 +54,8 @@ def _choose(versions: list[int], current: str, target: RollbackTarget, function:
         raise ProviderError(f"alias {names.ALIAS} of {function} points to {current}, not a published version")
     index = versions.index(int(current)) - target.steps
     if index < 0:
-        raise UsageError(f"cannot go back {target.steps} release(s) from version {current}: "
-                         f"only {versions.index(int(current))} earlier version(s) exist")
+        raise UsageError(
+            f"cannot go back {target.steps} release(s) from version {current}: "
+            f"only {versions.index(int(current))} earlier version(s) exist"
+        )
     return str(versions[index])

@@ -37,8 +37,10 @@ def plan_routes(ctx: Context, aws: AwsSession) -> list[Change]:
     used = footprint.used(ctx, aws)  # only the APIs the stage has resources in are read
     wanted = footprint.wanted(kind, domain.configured_base_path(ctx))
     changes: list[Change] = access.release_before_removal(ctx, aws, kind) if footprint.V1 in used else []
-    doors = (("rest", http_rest, footprint.V1, names.SID_REST, "the REST API"),
-             ("http", http_v2, footprint.V2, names.SID_HTTP, "the HTTP API"))
+    doors = (
+        ("rest", http_rest, footprint.V1, names.SID_REST, "the REST API"),
+        ("http", http_v2, footprint.V2, names.SID_HTTP, "the HTTP API"),
+    )
     for door_kind, door, api, sid, what in doors:
         if kind == door_kind:
             changes += door.plan(ctx, aws, function, alias_arn, statements)
@@ -63,8 +65,10 @@ def plan_routes(ctx: Context, aws: AwsSession) -> list[Change]:
 def current_urls(ctx: Context, aws: AwsSession) -> list[str]:
     function = names.function_name(ctx.app)
     used = footprint.used(ctx, aws)
-    found = [http_rest.current_url(ctx, aws) if footprint.V1 in used else None,
-             http_v2.current_url(ctx, aws) if footprint.V2 in used else None,
-             function_url.current_url(aws, function),
-             domain.current_url(ctx, aws, gateway_kind(ctx), used)]
+    found = [
+        http_rest.current_url(ctx, aws) if footprint.V1 in used else None,
+        http_v2.current_url(ctx, aws) if footprint.V2 in used else None,
+        function_url.current_url(aws, function),
+        domain.current_url(ctx, aws, gateway_kind(ctx), used),
+    ]
     return [u for u in found if u]

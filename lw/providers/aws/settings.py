@@ -13,23 +13,45 @@ from lw.core.provider import OptionSpec, SettingSpec
 AWS = ("aws",)
 
 BLOCK_SETTINGS: tuple[SettingSpec, ...] = (
-    SettingSpec("function_url_auth", (str,), "NONE",
-                "Auth type of the Function URL: `NONE` (public) or `AWS_IAM` (SigV4-signed callers only).",
-                AWS, choices=("NONE", "AWS_IAM")),
-    SettingSpec("lambda_concurrency", (int,), None,
-                "Zappa's name for `reserved_concurrency`; used when that is not set.", AWS),
+    SettingSpec(
+        "function_url_auth",
+        (str,),
+        "NONE",
+        "Auth type of the Function URL: `NONE` (public) or `AWS_IAM` (SigV4-signed callers only).",
+        AWS,
+        choices=("NONE", "AWS_IAM"),
+    ),
+    SettingSpec(
+        "lambda_concurrency", (int,), None, "Zappa's name for `reserved_concurrency`; used when that is not set.", AWS
+    ),
 )
 
 # Top-level keys only the AWS provider honors (Zappa's names).
 SETTINGS: tuple[SettingSpec, ...] = (
-    SettingSpec("num_retained_versions", (int,), None,
-                "Keep only this many newest published versions (at least 2); default: keep all.", AWS),
-    SettingSpec("usage_plan", (dict,), None,
-                "Limits of the `api_key_required` key's usage plan: `throttle: {rate, burst}` (requests per "
-                "second, bucket size) and `quota: {limit, period}` (period `DAY`, `WEEK` or `MONTH`).", AWS),
-    SettingSpec("domain_endpoint_type", (str,), "REGIONAL",
-                "Endpoint of the `domain` lw certify creates: `REGIONAL` (certificate in the stage's region) or "
-                "`EDGE` (CloudFront, certificate in us-east-1; REST APIs only).", AWS, choices=("REGIONAL", "EDGE")),
+    SettingSpec(
+        "num_retained_versions",
+        (int,),
+        None,
+        "Keep only this many newest published versions (at least 2); default: keep all.",
+        AWS,
+    ),
+    SettingSpec(
+        "usage_plan",
+        (dict,),
+        None,
+        "Limits of the `api_key_required` key's usage plan: `throttle: {rate, burst}` (requests per "
+        "second, bucket size) and `quota: {limit, period}` (period `DAY`, `WEEK` or `MONTH`).",
+        AWS,
+    ),
+    SettingSpec(
+        "domain_endpoint_type",
+        (str,),
+        "REGIONAL",
+        "Endpoint of the `domain` lw certify creates: `REGIONAL` (certificate in the stage's region) or "
+        "`EDGE` (CloudFront, certificate in us-east-1; REST APIs only).",
+        AWS,
+        choices=("REGIONAL", "EDGE"),
+    ),
 )
 
 # Command-line options of every lw command, for this provider (``ctx.option(name)``).

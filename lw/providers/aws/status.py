@@ -50,8 +50,12 @@ def describe(ctx: Context, aws: AwsSession) -> Status:
     sections = {
         "events": _part(unavailable, "events", lambda: events_bridge.describe_events(ctx, aws, function), []),
         "versions": [
-            {"version": v["Version"], "modified": v.get("LastModified"), "code_sha256": v.get("CodeSha256"),
-             "live": v["Version"] == live.alias_version}
+            {
+                "version": v["Version"],
+                "modified": v.get("LastModified"),
+                "code_sha256": v.get("CodeSha256"),
+                "live": v["Version"] == live.alias_version,
+            }
             for v in versions[-5:]
         ],
     }
@@ -79,11 +83,18 @@ def _metrics(aws: AwsSession, function: str) -> dict[str, Any]:
     start = end - dt.timedelta(hours=24)
     result: dict[str, Any] = {}
     for metric, key in (("Invocations", "invocations_24h"), ("Errors", "errors_24h")):
-        response = read_or_none(f"CloudWatch metric {metric} of {function}", lambda: cloudwatch.get_metric_statistics(
-            Namespace="AWS/Lambda", MetricName=metric,
-            Dimensions=[{"Name": "FunctionName", "Value": function}],
-            StartTime=start, EndTime=end, Period=86400, Statistics=["Sum"],
-        ))
+        response = read_or_none(
+            f"CloudWatch metric {metric} of {function}",
+            lambda: cloudwatch.get_metric_statistics(
+                Namespace="AWS/Lambda",
+                MetricName=metric,
+                Dimensions=[{"Name": "FunctionName", "Value": function}],
+                StartTime=start,
+                EndTime=end,
+                Period=86400,
+                Statistics=["Sum"],
+            ),
+        )
         points = (response or {}).get("Datapoints") or []
         result[key] = int(sum(p.get("Sum", 0) for p in points))
     return result

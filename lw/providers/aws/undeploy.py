@@ -38,8 +38,10 @@ def plan_regional_undeploy(ctx: Context, aws: AwsSession, keep_logs: bool) -> li
     function = names.function_name(ctx.app)
     if ownership(ctx, aws, function) == "foreign":
         # Its event bindings, layer, logs and packages belong with it: leave them all.
-        ctx.reporter.warn(f"{foreign_message(ctx.app, function)}; leaving it, its event sources, "
-                          "layer, log group and packages in place")
+        ctx.reporter.warn(
+            f"{foreign_message(ctx.app, function)}; leaving it, its event sources, "
+            "layer, log group and packages in place"
+        )
         return _front_door_changes(ctx, aws, function)
     changes: list[Change] = []
     changes += events_bridge.plan_events_removal(ctx, aws, function)
@@ -78,5 +80,13 @@ def _log_group_changes(aws: AwsSession, function: str) -> list[Change]:
     found = aws_call("list", "log groups", lambda: logs.describe_log_groups(logGroupNamePrefix=group))
     if not any(g["logGroupName"] == group for g in found.get("logGroups") or []):
         return []
-    return [Change("delete", f"log group {group}", "--keep-logs not given",
-                   lambda o: logs.delete_log_group(logGroupName=group), phase="cleanup", step="delete log group")]
+    return [
+        Change(
+            "delete",
+            f"log group {group}",
+            "--keep-logs not given",
+            lambda o: logs.delete_log_group(logGroupName=group),
+            phase="cleanup",
+            step="delete log group",
+        )
+    ]

@@ -22,8 +22,11 @@ def published_versions(aws: AwsSession, function: str) -> list[dict[str, Any]]:
     """Every published version's configuration, oldest first (``$LATEST`` left out:
     it is the draft, not a release). Lambda pages this listing at 50."""
     lam = aws.client("lambda")
-    pages = aws_call("list versions of", f"Lambda function {function}",
-                     lambda: list(lam.get_paginator("list_versions_by_function").paginate(FunctionName=function)))
+    pages = aws_call(
+        "list versions of",
+        f"Lambda function {function}",
+        lambda: list(lam.get_paginator("list_versions_by_function").paginate(FunctionName=function)),
+    )
     return [v for page in pages for v in page["Versions"] if v["Version"] != "$LATEST"]
 
 
@@ -36,8 +39,10 @@ def retained(ctx: Context) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 2:
-        raise ConfigError(f"{ctx.app.config_file.name}: stage '{ctx.app.stage}': num_retained_versions must be an "
-                          "integer of at least 2 (the live release and the one before it)")
+        raise ConfigError(
+            f"{ctx.app.config_file.name}: stage '{ctx.app.stage}': num_retained_versions must be an "
+            "integer of at least 2 (the live release and the one before it)"
+        )
     return value
 
 
@@ -59,5 +64,13 @@ def prune_change(ctx: Context, aws: AwsSession, function: str) -> list[Change]:
             if str(version) not in protected:
                 lam.delete_function(FunctionName=function, Qualifier=str(version))
 
-    return [Change("update", f"Lambda function {function}", f"keep the newest {keep} versions", prune,
-                   phase="cleanup", step="prune versions")]
+    return [
+        Change(
+            "update",
+            f"Lambda function {function}",
+            f"keep the newest {keep} versions",
+            prune,
+            phase="cleanup",
+            step="prune versions",
+        )
+    ]

@@ -39,8 +39,16 @@ def wait_change(ctx: Context, aws: AwsSession, function: str) -> list[Change]:
     def wait(outputs: Outputs) -> None:
         wait_released(ctx, aws, function)
 
-    return [Change("delete", f"network interfaces of {function}", "Lambda releases them with the role: wait before "
-                   "deleting it", wait, phase="cleanup", step="wait for VPC network interfaces")]
+    return [
+        Change(
+            "delete",
+            f"network interfaces of {function}",
+            "Lambda releases them with the role: wait before deleting it",
+            wait,
+            phase="cleanup",
+            step="wait for VPC network interfaces",
+        )
+    ]
 
 
 def wait_released(ctx: Context, aws: AwsSession, function: str) -> None:
@@ -56,12 +64,14 @@ def wait_released(ctx: Context, aws: AwsSession, function: str) -> None:
             raise ProviderError(
                 f"{len(left)} network interface(s) of {function} ({', '.join(left[:3])}) are still held by Lambda "
                 f"after {TIMEOUT_SECONDS / 60:.0f} minutes; the execution role is kept so Lambda can remove them: "
-                "run lw undeploy again later")
+                "run lw undeploy again later"
+            )
         ctx.reporter.progress(f"waiting for Lambda to release {len(left)} network interface(s) of {function}")
         backoff.pause(POLL_SECONDS)
 
 
 def _interfaces(ec2: Any, function: str) -> list[str]:
     found = ec2.describe_network_interfaces(
-        Filters=[{"Name": "description", "Values": [interface_prefix(function) + "*"]}])
+        Filters=[{"Name": "description", "Values": [interface_prefix(function) + "*"]}]
+    )
     return [str(i["NetworkInterfaceId"]) for i in found.get("NetworkInterfaces") or []]

@@ -58,9 +58,15 @@ def backoff(first: float = 1.0, factor: float = 2.0, most: float = 15.0, budget:
         delay *= factor
 
 
-def retry_while(call: Callable[[], T], transient: Callable[[BaseException], str | None], *,
-                progress: Callable[[str], None] | None = None, budget: float = 120.0,
-                first: float = 1.0, most: float = 15.0) -> T:
+def retry_while(
+    call: Callable[[], T],
+    transient: Callable[[BaseException], str | None],
+    *,
+    progress: Callable[[str], None] | None = None,
+    budget: float = 120.0,
+    first: float = 1.0,
+    most: float = 15.0,
+) -> T:
     """Run ``call``; while it fails with an error ``transient`` explains (it returns the
     reason to show, or ``None`` for an error that is final), wait and try again, for at
     most ``budget`` planned seconds. The last error is raised unchanged."""

@@ -10,8 +10,8 @@ import sys
 import threading
 import time
 import urllib.error
-from contextlib import contextmanager
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -39,12 +39,14 @@ class Running:
         return int(self.state["pid"])
 
 
-def admin_call(state: dict[str, Any], method: str, path: str, document: Any = None,
-               timeout: float = 10.0) -> dict[str, Any]:
+def admin_call(
+    state: dict[str, Any], method: str, path: str, document: Any = None, timeout: float = 10.0
+) -> dict[str, Any]:
     data = None if document is None else (document if isinstance(document, bytes) else json.dumps(document).encode())
     headers = {ADMIN_TOKEN_HEADER: str(state.get("token") or "")}
-    request = urllib.request.Request(f"http://127.0.0.1:{state['admin_port']}{path}", data=data, method=method,
-                                     headers=headers)
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{state['admin_port']}{path}", data=data, method=method, headers=headers
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
@@ -67,11 +69,25 @@ def start_supervisor(layout: Layout, *, host: str, port: int) -> dict[str, Any]:
     """Start the detached supervisor and wait until it wrote its state file."""
     layout.supervisor_output.parent.mkdir(parents=True, exist_ok=True)
     layout.state_file.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "lw.providers.local.supervisor", str(layout.root), "--host", host,
-               "--port", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "lw.providers.local.supervisor",
+        str(layout.root),
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]
     with open(layout.supervisor_output, "ab") as output:
-        process = subprocess.Popen(command, cwd=layout.root, stdin=subprocess.DEVNULL, stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            cwd=layout.root,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
@@ -79,12 +95,14 @@ def start_supervisor(layout: Layout, *, host: str, port: int) -> dict[str, Any]:
             if state and state.get("pid") == process.pid:
                 return state
             if process.poll() is not None:
-                reason = (_tail(layout.supervisor_output.read_text(errors="replace"))
-                          or f"exit status {process.returncode}")
+                reason = (
+                    _tail(layout.supervisor_output.read_text(errors="replace")) or f"exit status {process.returncode}"
+                )
                 raise ProviderError(f"local runtime failed to start: {reason}")
             time.sleep(0.05)
-        raise ProviderError(f"local runtime did not start within {START_TIMEOUT_SECONDS:.0f} seconds "
-                            f"(see {layout.supervisor_output})")
+        raise ProviderError(
+            f"local runtime did not start within {START_TIMEOUT_SECONDS:.0f} seconds (see {layout.supervisor_output})"
+        )
     except BaseException:  # Ctrl-C included: the half-started supervisor must not stay behind
         with sigint_deferred():
             if process.poll() is None:

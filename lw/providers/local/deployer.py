@@ -77,8 +77,14 @@ def schedules(ctx: Context) -> list[dict[str, Any]]:
         if binding.kind != "schedule" or not binding.enabled:
             continue
         for expression in binding.expressions:
-            found.append({"name": binding.name, "expression": expression, "function": binding.function,
-                          "rule_name": f"{ctx.app.name}-{binding.name}"})
+            found.append(
+                {
+                    "name": binding.name,
+                    "expression": expression,
+                    "function": binding.function,
+                    "rule_name": f"{ctx.app.name}-{binding.name}",
+                }
+            )
     return found
 
 
@@ -93,20 +99,43 @@ def plan_deploy(ctx: Context, artifact: Artifact) -> list[Change]:
     port = requested_port(ctx)
     if running is None:
         at = f"127.0.0.1:{port}" if port else "a free port on 127.0.0.1"
-        return [Change("create", resource, f"start {spec['concurrency']} worker(s) on package "
-                       f"{artifact.sha256[:12]} at {at}", apply=lambda out: _create(ctx, artifact, spec, out),
-                       step="start")]
+        return [
+            Change(
+                "create",
+                resource,
+                f"start {spec['concurrency']} worker(s) on package {artifact.sha256[:12]} at {at}",
+                apply=lambda out: _create(ctx, artifact, spec, out),
+                step="start",
+            )
+        ]
     if port and port != int(running.state["port"]):
-        return [Change("update", resource, f"port {running.state['port']} -> {port}: restart",
-                       apply=lambda out: _restart(ctx, artifact, spec, running, out), step="restart")]
+        return [
+            Change(
+                "update",
+                resource,
+                f"port {running.state['port']} -> {port}: restart",
+                apply=lambda out: _restart(ctx, artifact, spec, running, out),
+                step="restart",
+            )
+        ]
     same_package = running.state.get("package_sha256") == artifact.sha256
     same_spec = running.state.get("spec_hash") == spec["spec_hash"]
     if same_package and same_spec:
         return [Change("noop", resource, f"package {artifact.sha256[:12]} already serving at {running.url}")]
-    what = (f"package {str(running.state.get('package_sha256'))[:12]} -> {artifact.sha256[:12]}" if not same_package
-            else "runtime settings changed")
-    return [Change("update", resource, f"{what}: new workers, old ones drain",
-                   apply=lambda out: _swap(ctx, artifact, spec, running, out), step="swap")]
+    what = (
+        f"package {str(running.state.get('package_sha256'))[:12]} -> {artifact.sha256[:12]}"
+        if not same_package
+        else "runtime settings changed"
+    )
+    return [
+        Change(
+            "update",
+            resource,
+            f"{what}: new workers, old ones drain",
+            apply=lambda out: _swap(ctx, artifact, spec, running, out),
+            step="swap",
+        )
+    ]
 
 
 def _prepare(ctx: Context, artifact: Artifact, spec: dict[str, Any]) -> None:
@@ -181,8 +210,10 @@ def _restart(ctx: Context, artifact: Artifact, spec: dict[str, Any], running: Ru
 def _failure_message(answer: dict[str, Any], prefix: str = "the app failed to start in the local runtime:") -> str:
     """The one-line cause, then the worker output that explains it (the traceback)."""
     lines = [str(line) for line in answer.get("output") or []]
-    start = max((i for i, line in enumerate(lines) if line.startswith("Traceback") or "Traceback (most recent" in line),
-                default=max(0, len(lines) - 20))
+    start = max(
+        (i for i, line in enumerate(lines) if line.startswith("Traceback") or "Traceback (most recent" in line),
+        default=max(0, len(lines) - 20),
+    )
     detail = "\n".join(lines[start:]).strip()
     message = f"{prefix} {answer.get('error') or answer.get('warning')}"
     return f"{message}\n{detail}" if detail else message
@@ -231,20 +262,39 @@ def plan_events(ctx: Context) -> list[Change]:
         if key in current:
             changes.append(Change("noop", f"local schedule {item['name']}", f"{item['expression']} (unchanged)"))
             continue
-        changes.append(Change("create", f"local schedule {item['name']}", f"{item['expression']} -> {item['function']}",
-                              apply=None if pushed else push, step="schedule"))
+        changes.append(
+            Change(
+                "create",
+                f"local schedule {item['name']}",
+                f"{item['expression']} -> {item['function']}",
+                apply=None if pushed else push,
+                step="schedule",
+            )
+        )
         pushed = True
     for name, expression in sorted(current - wanted_keys):
-        changes.append(Change("delete", f"local schedule {name}", f"{expression} no longer configured",
-                              apply=None if pushed else push, step="schedule"))
+        changes.append(
+            Change(
+                "delete",
+                f"local schedule {name}",
+                f"{expression} no longer configured",
+                apply=None if pushed else push,
+                step="schedule",
+            )
+        )
         pushed = True
     for binding in ctx.app.events_for():
         if binding.kind in ("schedule", "keep_warm"):
             continue
-        changes.append(Change("noop", f"local {binding.kind} event {binding.name}",
-                              f"not fired locally; try: lw invoke --event {binding.kind}"
-                              if binding.kind in ("s3", "sqs", "sns", "dynamodb", "kinesis")
-                              else "OpenWhisk-only event, not served locally"))
+        changes.append(
+            Change(
+                "noop",
+                f"local {binding.kind} event {binding.name}",
+                f"not fired locally; try: lw invoke --event {binding.kind}"
+                if binding.kind in ("s3", "sqs", "sns", "dynamodb", "kinesis")
+                else "OpenWhisk-only event, not served locally",
+            )
+        )
     return changes
 
 

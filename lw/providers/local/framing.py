@@ -47,8 +47,12 @@ def framing_of(headers: Message, *, limit: int | None = None) -> Framing:
     Both ``Transfer-Encoding`` and ``Content-Length`` on one request is the classic
     request-smuggling shape, so it is refused rather than resolved.
     """
-    encodings = [part.strip().lower() for value in headers.get_all("Transfer-Encoding") or []
-                 for part in value.split(",") if part.strip()]
+    encodings = [
+        part.strip().lower()
+        for value in headers.get_all("Transfer-Encoding") or []
+        for part in value.split(",")
+        if part.strip()
+    ]
     lengths = headers.get_all("Content-Length") or []
     if encodings:
         if lengths:

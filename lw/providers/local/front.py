@@ -64,8 +64,11 @@ def front_handler(supervisor: Dispatcher) -> type[BaseHTTPRequestHandler]:
 
         def setup(self) -> None:
             super().setup()
-            self.rfile = framing.DeadlineReader(self.rfile, self.connection,  # type: ignore[assignment]
-                                                supervisor.client_timeout)
+            self.rfile = framing.DeadlineReader(
+                self.rfile,
+                self.connection,  # type: ignore[assignment]
+                supervisor.client_timeout,
+            )
 
         def handle_one_request(self) -> None:
             self.rfile.restart()  # type: ignore[attr-defined]
@@ -95,8 +98,9 @@ def front_handler(supervisor: Dispatcher) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 return
             door = supervisor.door()
-            request = gateway.HttpRequest(self.command, self.path, list(self.headers.items()), body,
-                                          self.client_address[0])
+            request = gateway.HttpRequest(
+                self.command, self.path, list(self.headers.items()), body, self.client_address[0]
+            )
             event = json.dumps(gateway.to_event(request, door)).encode()
             if len(event) > gateway.PAYLOAD_LIMIT:  # base64 grows a binary body by a third
                 self._refuse(413, "Request Entity Too Large")

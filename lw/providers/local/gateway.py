@@ -32,13 +32,21 @@ ACCOUNT_ID = "123456789012"
 PAYLOAD_LIMIT = 6 * 1024 * 1024
 
 # Connection-level headers a proxy consumes; the app gets a complete, decoded body.
-_HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
-                         "upgrade", "content-length"})
+_HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length"}
+)
 # Headers only the front door may set: whatever a client sent under these names goes.
 _FRONT_DOOR_SETS = frozenset({"x-forwarded-proto", "x-forwarded-port", "x-forwarded-for"})
 
-_TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript", "+json", "+xml",
-               "application/x-www-form-urlencoded")
+_TEXT_TYPES = (
+    "text/",
+    "application/json",
+    "application/xml",
+    "application/javascript",
+    "+json",
+    "+xml",
+    "application/x-www-form-urlencoded",
+)
 
 
 @dataclass(frozen=True)

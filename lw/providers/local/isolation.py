@@ -24,8 +24,17 @@ AWS_SDK_DISTS = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil
 
 # Variables passed through from the developer's shell, so that the app can reach real
 # or emulated AWS services as it would with the function's role on Lambda.
-PASS_THROUGH = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
-                "AWS_MAX_ATTEMPTS", "AWS_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
+PASS_THROUGH = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_ENDPOINT_URL",
+    "AWS_MAX_ATTEMPTS",
+    "AWS_CA_BUNDLE",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+)
 
 # The worker's first lines: Lambda's sys.path, then ``sandbox`` (read-only package
 # folder, one log record per line) run from its file, so no lw module joins the path.

@@ -62,11 +62,18 @@ def lw_package(ctx: Context, build: Build) -> Artifact:
 
 def _rebuild_for_running_python(ctx: Context, build: Build) -> Build:
     app = ctx.app
-    target = Target(python_version=deployer.RUNNING_PYTHON, architecture=app.architecture,
-                    exclude_packages=settings.PROVIDED_PACKAGES)
+    target = Target(
+        python_version=deployer.RUNNING_PYTHON,
+        architecture=app.architecture,
+        exclude_packages=settings.PROVIDED_PACKAGES,
+    )
     return build_neutral(
-        app, target, cache_dir=ctx.cache_dir, work_dir=ctx.work_dir / "build" / f"local-{app.stage}-py",
-        reporter=ctx.reporter, include=tuple(app.settings.get("include") or ()),
+        app,
+        target,
+        cache_dir=ctx.cache_dir,
+        work_dir=ctx.work_dir / "build" / f"local-{app.stage}-py",
+        reporter=ctx.reporter,
+        include=tuple(app.settings.get("include") or ()),
         exclude=tuple(app.settings.get("exclude") or ()),
     )
 
@@ -122,8 +129,9 @@ def lw_logs(ctx: Context, query: LogQuery) -> Iterator[str]:
     where = deployer.layout(ctx)
     if not where.log_file.exists():
         raise ProviderError(f"no local deployment of {ctx.app.name} (nothing in {where.root}): run lw deploy first")
-    return logfile.read_lines(where.log_file, since_seconds=query.since_seconds, pattern=query.filter,
-                              http=query.http, follow=query.tail)
+    return logfile.read_lines(
+        where.log_file, since_seconds=query.since_seconds, pattern=query.filter, http=query.http, follow=query.tail
+    )
 
 
 @hookimpl
@@ -141,8 +149,11 @@ def lw_invoke(ctx: Context, request: InvokeRequest) -> InvokeResult:
         result = payload
     error = None
     if answer.get("outcome") != "response":
-        error = (f"{result.get('errorType', 'Error')}: {result.get('errorMessage', '')}"
-                 if isinstance(result, dict) else str(result))
+        error = (
+            f"{result.get('errorType', 'Error')}: {result.get('errorMessage', '')}"
+            if isinstance(result, dict)
+            else str(result)
+        )
     return InvokeResult(result=result, logs="\n".join(answer.get("logs") or []), error=error)
 
 
@@ -150,4 +161,3 @@ def _duration(seconds: float) -> str:
     minutes, secs = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
-

@@ -27,15 +27,29 @@ import os
 import sys
 import threading
 
-HINT = ("the package folder is read-only on Lambda (and so in the local runtime): write under /tmp "
-        "(tempfile.gettempdir()) or to a database or bucket instead; see docs/local.md, "
-        "'Read-only package folder'")
+HINT = (
+    "the package folder is read-only on Lambda (and so in the local runtime): write under /tmp "
+    "(tempfile.gettempdir()) or to a database or bucket instead; see docs/local.md, "
+    "'Read-only package folder'"
+)
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 # Audit events that change the file system; the argument positions holding paths.
 _PATH_EVENTS = {
-    "os.mkdir": (0,), "os.rename": (0, 1), "os.remove": (0,), "os.rmdir": (0,), "os.link": (1,),
-    "os.symlink": (1,), "os.truncate": (0,), "os.chmod": (0,), "os.chown": (0,), "os.utime": (0,),
-    "os.chflags": (0,), "os.lchflags": (0,), "os.setxattr": (0,), "os.removexattr": (0,), "os.mkfifo": (0,),
+    "os.mkdir": (0,),
+    "os.rename": (0, 1),
+    "os.remove": (0,),
+    "os.rmdir": (0,),
+    "os.link": (1,),
+    "os.symlink": (1,),
+    "os.truncate": (0,),
+    "os.chmod": (0,),
+    "os.chown": (0,),
+    "os.utime": (0,),
+    "os.chflags": (0,),
+    "os.lchflags": (0,),
+    "os.setxattr": (0,),
+    "os.removexattr": (0,),
+    "os.mkfifo": (0,),
     "os.mknod": (0,),
 }
 
@@ -71,7 +85,8 @@ class ReadOnlyPackage:
         if event == "open":
             path, mode, flags = args
             writing = (isinstance(flags, int) and flags & _WRITE_FLAGS) or (
-                isinstance(mode, str) and any(c in mode for c in "wax+"))
+                isinstance(mode, str) and any(c in mode for c in "wax+")
+            )
             if writing:
                 real = self.inside(path)
                 if real is not None:

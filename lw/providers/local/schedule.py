@@ -84,7 +84,9 @@ def parse_expression(expression: str) -> Schedule:
         raise ConfigError(f"schedule {expression!r}: expected rate(N minutes|hours|days) or cron(6 fields)")
     fields = cron.group(1).split()
     if len(fields) != 6:
-        raise ConfigError(f"schedule {expression!r}: cron needs 6 fields (minutes hours day-of-month month day-of-week year)")
+        raise ConfigError(
+            f"schedule {expression!r}: cron needs 6 fields (minutes hours day-of-month month day-of-week year)"
+        )
     minute, hour, dom, month, dow, year = fields
     if dom != "?" and dow != "?":
         raise ConfigError(f"schedule {expression!r}: one of day-of-month and day-of-week must be '?'")

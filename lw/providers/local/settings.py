@@ -10,19 +10,38 @@ from lw.core.provider import OptionSpec, SettingSpec
 LOCAL = ("local",)
 
 BLOCK_SETTINGS: tuple[SettingSpec, ...] = (
-    SettingSpec("concurrency", (int,), 2,
-                "How many worker processes (Lambda execution environments) run at once; more requests queue.",
-                LOCAL),
-    SettingSpec("port", (int,), None,
-                "Port of the local URL on 127.0.0.1 (default: a free port); `--port` overrides it.", LOCAL),
-    SettingSpec("health_check_path", (str,), "/",
-                "Path requested once at deploy; an app that fails to start refuses the deploy, a 5xx answer is "
-                "a warning with the traceback (the deploy stands, as on AWS, where nothing checks it).", LOCAL),
-    SettingSpec("init_timeout_seconds", (int,), 60,
-                "How long a worker may take to import the app before the deploy is refused.", LOCAL),
-    SettingSpec("client_timeout_seconds", (int, float), 30,
-                "Seconds a client has to send a whole request to the local URL; slower clients are cut off.",
-                LOCAL),
+    SettingSpec(
+        "concurrency",
+        (int,),
+        2,
+        "How many worker processes (Lambda execution environments) run at once; more requests queue.",
+        LOCAL,
+    ),
+    SettingSpec(
+        "port", (int,), None, "Port of the local URL on 127.0.0.1 (default: a free port); `--port` overrides it.", LOCAL
+    ),
+    SettingSpec(
+        "health_check_path",
+        (str,),
+        "/",
+        "Path requested once at deploy; an app that fails to start refuses the deploy, a 5xx answer is "
+        "a warning with the traceback (the deploy stands, as on AWS, where nothing checks it).",
+        LOCAL,
+    ),
+    SettingSpec(
+        "init_timeout_seconds",
+        (int,),
+        60,
+        "How long a worker may take to import the app before the deploy is refused.",
+        LOCAL,
+    ),
+    SettingSpec(
+        "client_timeout_seconds",
+        (int, float),
+        30,
+        "Seconds a client has to send a whole request to the local URL; slower clients are cut off.",
+        LOCAL,
+    ),
 )
 
 # Command-line options of every lw command, for this provider (``ctx.option(name)``).

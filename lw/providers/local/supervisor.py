@@ -78,8 +78,10 @@ class Scheduler:
 
     def describe(self) -> list[dict[str, Any]]:
         with self._lock:
-            return [{"name": item["name"], "expression": item["expression"], "next": when.isoformat()}
-                    for item, _parsed, _origin, when in self._entries]
+            return [
+                {"name": item["name"], "expression": item["expression"], "next": when.isoformat()}
+                for item, _parsed, _origin, when in self._entries
+            ]
 
     def stop(self) -> None:
         self._stopped = True
@@ -136,19 +138,22 @@ class Supervisor:
         self.sink.write(source, text)
 
     def write_state(self) -> None:
-        write_json(self.layout.state_file, {
-            "pid": os.getpid(),
-            "port": self.port,
-            "admin_port": self.admin.server_address[1],
-            "token": self.token,
-            "url": self.url,
-            "started_at": self.started_at,
-            "package_sha256": self.spec.get("package_sha256"),
-            "package_dir": self.spec.get("package_dir"),
-            "spec_hash": self.spec.get("spec_hash"),
-            "payload_format": self.spec.get("payload_format"),
-            "generation": self.generation,
-        })
+        write_json(
+            self.layout.state_file,
+            {
+                "pid": os.getpid(),
+                "port": self.port,
+                "admin_port": self.admin.server_address[1],
+                "token": self.token,
+                "url": self.url,
+                "started_at": self.started_at,
+                "package_sha256": self.spec.get("package_sha256"),
+                "package_dir": self.spec.get("package_dir"),
+                "spec_hash": self.spec.get("spec_hash"),
+                "payload_format": self.spec.get("payload_format"),
+                "generation": self.generation,
+            },
+        )
 
     def door(self, spec: dict[str, Any] | None = None) -> gateway.FrontDoor:
         spec = spec or self.spec
@@ -234,15 +239,18 @@ class Supervisor:
         if not path:
             time.sleep(0.05)  # let the output pump catch the init phase's last lines
             return None
-        request = gateway.HttpRequest("GET", path, [("Host", f"127.0.0.1:{self.port}"),
-                                                    ("User-Agent", "lw-health-check")], b"")
+        request = gateway.HttpRequest(
+            "GET", path, [("Host", f"127.0.0.1:{self.port}"), ("User-Agent", "lw-health-check")], b""
+        )
         event = gateway.to_event(request, self.door(spec))
         invocation = pool.invoke(json.dumps(event).encode())
         time.sleep(0.05)  # let the output pump catch the invocation's last lines
         hint = "(set local: health_check_path to check another path, or '' for none)"
         if invocation.outcome != "response":
-            return (f"health check GET {path} failed: {_error_summary(invocation.payload)} {hint}",
-                    list(invocation.logs))
+            return (
+                f"health check GET {path} failed: {_error_summary(invocation.payload)} {hint}",
+                list(invocation.logs),
+            )
         response = gateway.from_result(invocation.payload, self.door(spec))
         if response.status >= 500:
             return f"health check GET {path} answered {response.status} {hint}", list(invocation.logs)
@@ -277,14 +285,18 @@ class Supervisor:
         if invocation is None:
             return {"outcome": "error", "payload": '{"errorMessage": "nothing deployed"}', "logs": []}
         time.sleep(0.05)  # let the output pump catch the invocation's last lines
-        return {"outcome": invocation.outcome, "payload": invocation.payload.decode("utf-8", "replace"),
-                "logs": list(invocation.logs)}
+        return {
+            "outcome": invocation.outcome,
+            "payload": invocation.payload.decode("utf-8", "replace"),
+            "logs": list(invocation.logs),
+        }
 
     def fire_schedule(self, item: dict[str, Any], when: datetime) -> None:
         from lw.core.sample_events import schedule_event
 
-        event = schedule_event(item["name"], rule_name=item["rule_name"], region=self.spec.get("region", "us-east-1"),
-                               when=when)
+        event = schedule_event(
+            item["name"], rule_name=item["rule_name"], region=self.spec.get("region", "us-east-1"), when=when
+        )
         self.emit("[scheduler]", f"firing {item['name']} ({item['expression']}) for {event['time']}")
         result = self.invoke(json.dumps(event).encode())
         if result["outcome"] != "response":
@@ -293,10 +305,12 @@ class Supervisor:
     # -------------------------------------------------------------- lifecycle
 
     def serve(self) -> None:
-        threading.Thread(target=self.admin.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True,
-                         name="admin").start()
-        threading.Thread(target=self.front.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True,
-                         name="front").start()
+        threading.Thread(
+            target=self.admin.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True, name="admin"
+        ).start()
+        threading.Thread(
+            target=self.front.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True, name="front"
+        ).start()
         self.write_state()
         self.emit("[lw]", f"local runtime listening on {self.url} (pid {os.getpid()})")
         self.stopped.wait()

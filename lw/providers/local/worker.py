@@ -99,8 +99,9 @@ class Worker:
         self._init_ms: float | None = None  # set when the worker finished its init phase, until reported
         self.tmp_dir: Path | None = None
         self.server = QuietServer(("127.0.0.1", 0), _handler_class(self))
-        self._serve_thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1},
-                                              daemon=True, name=f"runtime-api-{index}")
+        self._serve_thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True, name=f"runtime-api-{index}"
+        )
         self._serve_thread.start()
 
     @property
@@ -179,8 +180,10 @@ class Worker:
             if self.state != "stopped":
                 self.state = "failed" if not was_ready else "starting"
         if current is not None:
-            message = {"errorType": "Runtime.ExitError",
-                       "errorMessage": f"RequestId: {current.request_id} Error: Runtime exited with error: exit status {code}"}
+            message = {
+                "errorType": "Runtime.ExitError",
+                "errorMessage": f"RequestId: {current.request_id} Error: Runtime exited with error: exit status {code}",
+            }
             current.finish("crash", json.dumps(message).encode())
         self.ready.set()  # wake anyone waiting for init: the state tells them it failed
         if self.retired:
@@ -216,9 +219,11 @@ class Worker:
         return None
 
     def _time_out(self, invocation: Invocation) -> None:
-        message = {"errorType": "Sandbox.Timedout",
-                   "errorMessage": f"RequestId: {invocation.request_id} Error: Task timed out after "
-                                   f"{self.spec.timeout_seconds:.2f} seconds"}
+        message = {
+            "errorType": "Sandbox.Timedout",
+            "errorMessage": f"RequestId: {invocation.request_id} Error: Task timed out after "
+            f"{self.spec.timeout_seconds:.2f} seconds",
+        }
         if invocation.finish("timeout", json.dumps(message).encode()):
             self.emit(self.tag, f"{message['errorMessage']}; replacing the worker")
             self.kill()
@@ -250,13 +255,19 @@ class Worker:
         self._init_ms = None  # reported once per cold start, as on Lambda
         used = f"\tMax Memory Used: {used_mb} MB" if used_mb is not None else ""
         self.emit(self.tag, f"END RequestId: {invocation.request_id}")
-        self.emit(self.tag, f"REPORT RequestId: {invocation.request_id}\tDuration: {duration:.2f} ms\t"
-                            f"Billed Duration: {max(1, int(duration + 0.999))} ms\t"
-                            f"Memory Size: {self.spec.memory_size} MB{used}{init}")
+        self.emit(
+            self.tag,
+            f"REPORT RequestId: {invocation.request_id}\tDuration: {duration:.2f} ms\t"
+            f"Billed Duration: {max(1, int(duration + 0.999))} ms\t"
+            f"Memory Size: {self.spec.memory_size} MB{used}{init}",
+        )
         if used_mb is not None and used_mb > self.spec.memory_size:
-            self.emit(self.tag, f"warning: the worker uses {used_mb} MB, more than memory_size "
-                                f"({self.spec.memory_size} MB): on Lambda this invocation would fail "
-                                "with Runtime.OutOfMemory")
+            self.emit(
+                self.tag,
+                f"warning: the worker uses {used_mb} MB, more than memory_size "
+                f"({self.spec.memory_size} MB): on Lambda this invocation would fail "
+                "with Runtime.OutOfMemory",
+            )
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
@@ -292,8 +303,14 @@ class Worker:
 
     def describe(self) -> dict[str, object]:
         process = self.process
-        return {"index": self.index, "pid": process.pid if process else None, "state": self.state,
-                "busy": self.current is not None, "served": self.served, "restarts": self.restarts}
+        return {
+            "index": self.index,
+            "pid": process.pid if process else None,
+            "state": self.state,
+            "busy": self.current is not None,
+            "served": self.served,
+            "restarts": self.restarts,
+        }
 
 
 class QuietServer(ThreadingHTTPServer):
@@ -335,8 +352,7 @@ def _handler_class(worker: Worker) -> type[BaseHTTPRequestHandler]:
             headers = {
                 "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
                 "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
-                "Lambda-Runtime-Invoked-Function-Arn":
-                    f"arn:aws:lambda:{worker.spec.region}:123456789012:function:{worker.spec.function_name}",
+                "Lambda-Runtime-Invoked-Function-Arn": f"arn:aws:lambda:{worker.spec.region}:123456789012:function:{worker.spec.function_name}",
                 "Lambda-Runtime-Trace-Id": f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0",
             }
             try:
@@ -353,7 +369,7 @@ def _handler_class(worker: Worker) -> type[BaseHTTPRequestHandler]:
                 return
             prefix = f"{API_PREFIX}/invocation/"
             if path.startswith(prefix) and path.endswith(("/response", "/error")):
-                request_id, _, kind = path[len(prefix):].rpartition("/")
+                request_id, _, kind = path[len(prefix) :].rpartition("/")
                 worker.complete(request_id, "response" if kind == "response" else "error", body)
                 self._reply(202)
                 return
@@ -401,7 +417,7 @@ def pid_alive(pid: int) -> bool:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return True
-    return stat[stat.rfind(")") + 2:][:1] != "Z"
+    return stat[stat.rfind(")") + 2 :][:1] != "Z"
 
 
 def read_body(handler: BaseHTTPRequestHandler) -> bytes:

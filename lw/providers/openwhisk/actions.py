@@ -56,7 +56,9 @@ NO_API_KEY = {"key": "provide-api-key", "value": False}
 
 def desired_action(app: AppModel, names: Names, kind: str, *, web: bool) -> dict[str, Any]:
     """The action's body without code or hash annotations (what the config hash covers)."""
-    annotations = [{"key": k, "value": v} for k, v in WEB_ANNOTATIONS] if web else [{"key": "web-export", "value": False}]
+    annotations = (
+        [{"key": k, "value": v} for k, v in WEB_ANNOTATIONS] if web else [{"key": "web-export", "value": False}]
+    )
     annotations.append(dict(NO_API_KEY))
     return {
         "exec": {"kind": kind, "main": "main", "binary": True},
@@ -143,4 +145,3 @@ def check_code_size(artifact: Artifact, limit: int = CODE_LIMIT_BYTES) -> None:
 
 def read_code(artifact: Artifact) -> str:
     return base64.b64encode(artifact.path.read_bytes()).decode("ascii")
-

@@ -38,7 +38,11 @@ def recent(remote: Remote, *, since_ms: int | None = None, limit: int = PAGE) ->
 
 def is_sequence(activation: dict[str, Any]) -> bool:
     """The ``events`` sequence's own record: its ``logs`` are component activation ids."""
-    return any(a.get("key") == "kind" and a.get("value") == "sequence" for a in activation.get("annotations") or () if isinstance(a, dict))
+    return any(
+        a.get("key") == "kind" and a.get("value") == "sequence"
+        for a in activation.get("annotations") or ()
+        if isinstance(a, dict)
+    )
 
 
 def shown_name(activation: dict[str, Any]) -> str:
@@ -52,5 +56,6 @@ def status_of(activation: dict[str, Any]) -> str:
     if isinstance(response, dict) and response.get("status"):
         return str(response["status"])
     return {0: "success", 1: "application error", 2: "action developer error", 3: "whisk internal error"}.get(
-        activation.get("statusCode"), "unknown"  # type: ignore[arg-type]
+        activation.get("statusCode"),
+        "unknown",  # type: ignore[arg-type]
     )

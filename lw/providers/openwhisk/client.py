@@ -164,7 +164,9 @@ class OpenWhiskClient:
             try:
                 return response.json() if response.content else {}
             except ValueError:
-                raise ProviderError(f"OpenWhisk answered {label} with a body that is not JSON (HTTP {status})") from None
+                raise ProviderError(
+                    f"OpenWhisk answered {label} with a body that is not JSON (HTTP {status})"
+                ) from None
         raise ControllerError.from_response(response, label)
 
 

@@ -72,7 +72,9 @@ def wskprops_path(environ: Mapping[str, str]) -> Path:
     return Path(environ.get("HOME") or os.path.expanduser("~")) / ".wskprops"
 
 
-def resolve(block: Mapping[str, Any], environ: Mapping[str, str] | None = None, *, config_file: str = "lw.yml") -> Credentials:
+def resolve(
+    block: Mapping[str, Any], environ: Mapping[str, str] | None = None, *, config_file: str = "lw.yml"
+) -> Credentials:
     """The connection for a stage: stage block > ``LW_OPENWHISK_*`` > ``.wskprops``.
 
     Each key is resolved on its own, so a stage may set only ``apihost`` and take the

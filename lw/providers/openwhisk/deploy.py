@@ -11,7 +11,7 @@ from typing import Any
 
 from lw.core.artifact import Artifact
 from lw.core.errors import ConfigError, ProviderError
-from lw.core.plan import Action, Change, Phase
+from lw.core.plan import Change
 from lw.providers.openwhisk import actions, releases
 from lw.providers.openwhisk.names import ANN_ARTIFACT, APP_ACTION, EVENTS_ACTION, annotations_of
 from lw.providers.openwhisk.remote import Remote
@@ -29,7 +29,11 @@ def plan_package(remote: Remote) -> list[Change]:
         return [Change("noop", f"package {names.package}", "exists")]
 
     def create(outputs: dict[str, Any]) -> None:
-        body = {"name": names.package, "publish": False, "annotations": names.tags() + [{"key": "managed-by", "value": "lw"}]}
+        body = {
+            "name": names.package,
+            "publish": False,
+            "annotations": names.tags() + [{"key": "managed-by", "value": "lw"}],
+        }
         remote.call("PUT", "packages", names.package, body=body, overwrite=True)
 
     return [Change("create", f"package {names.package}", "new stage", create, "build", "create package")]
@@ -63,7 +67,10 @@ def plan_actions(remote: Remote, artifact: Artifact) -> list[Change]:
     if actions.is_current(deployed_app, app_body, sha):
         changes.append(Change("noop", resource, "unchanged"))
     else:
-        same_code = annotations_of(deployed_app).get(ANN_ARTIFACT) == sha and (deployed_app or {}).get("exec", {}).get("kind") == kind
+        same_code = (
+            annotations_of(deployed_app).get(ANN_ARTIFACT) == sha
+            and (deployed_app or {}).get("exec", {}).get("kind") == kind
+        )
 
         def put_app(outputs: dict[str, Any]) -> None:
             full = actions.with_code(app_body, "" if same_code else code(), sha)
@@ -74,7 +81,11 @@ def plan_actions(remote: Remote, artifact: Artifact) -> list[Change]:
 
         verb = "create" if deployed_app is None else "update"
         # the release: this one write switches HTTP and (through the events sequence) events
-        changes.append(Change(verb, resource, actions.why_changed(deployed_app, app_body, sha), put_app, "release", f"{verb} action"))
+        changes.append(
+            Change(
+                verb, resource, actions.why_changed(deployed_app, app_body, sha), put_app, "release", f"{verb} action"
+            )
+        )
 
     events_body = actions.events_sequence(names)
     resource = f"action {names.package}/{EVENTS_ACTION}"

@@ -69,10 +69,26 @@ def plan_events(remote: Remote) -> tuple[list[Change], list[str]]:
     wanted = {s.trigger for s in specs}
     for name in sorted(set(existing_rules) - wanted):
         # before the release: the new code does not know this binding
-        changes.append(Change("delete", f"rule {name}", "event no longer configured", _delete_rule(remote, name), "build", "delete rule"))
+        changes.append(
+            Change(
+                "delete",
+                f"rule {name}",
+                "event no longer configured",
+                _delete_rule(remote, name),
+                "build",
+                "delete rule",
+            )
+        )
     for name in sorted(set(existing_triggers) - wanted):
         changes.append(
-            Change("delete", f"trigger {name}", "event no longer configured", _delete_trigger(remote, existing_triggers[name]), "cleanup", "delete trigger")
+            Change(
+                "delete",
+                f"trigger {name}",
+                "event no longer configured",
+                _delete_trigger(remote, existing_triggers[name]),
+                "cleanup",
+                "delete trigger",
+            )
         )
     return changes, messages
 
@@ -83,7 +99,9 @@ def _plan_trigger(remote: Remote, spec: TriggerSpec, owned: Mapping[str, Any] | 
     if owned is None:
         foreign = remote.get("triggers", spec.trigger)
         if foreign is not None:
-            raise ProviderError(f"trigger {spec.trigger} already exists in namespace {names.namespace} and was not created by lw for this stage")
+            raise ProviderError(
+                f"trigger {spec.trigger} already exists in namespace {names.namespace} and was not created by lw for this stage"
+            )
     elif annotations_of(owned).get(ANN_CONFIG) == spec.config_hash() and triggers.feed_of(owned) == spec.feed:
         return Change("noop", resource, "unchanged")
     verb: Action = "create" if owned is None else "update"
@@ -92,7 +110,9 @@ def _plan_trigger(remote: Remote, spec: TriggerSpec, owned: Mapping[str, Any] | 
         replace_trigger(remote, spec, owned)
         outputs.setdefault("triggers", []).append(names.qualified(spec.trigger))
 
-    return Change(verb, resource, "new event" if owned is None else "event settings changed", apply, "build", f"{verb} trigger")
+    return Change(
+        verb, resource, "new event" if owned is None else "event settings changed", apply, "build", f"{verb} trigger"
+    )
 
 
 def replace_trigger(remote: Remote, spec: TriggerSpec, old: Mapping[str, Any] | None) -> None:
@@ -113,7 +133,9 @@ def replace_trigger(remote: Remote, spec: TriggerSpec, old: Mapping[str, Any] | 
         try:
             feeds.unregister(remote.client, old_feed, trigger_path)
         except ProviderError as exc:
-            raise ProviderError(f"{exc.message}; trigger {spec.trigger} kept unfinished, deploy again to finish it") from None
+            raise ProviderError(
+                f"{exc.message}; trigger {spec.trigger} kept unfinished, deploy again to finish it"
+            ) from None
     if not spec.feed:
         remote.call("PUT", "triggers", spec.trigger, body=spec.body(names), overwrite=True)
         return
@@ -124,7 +146,9 @@ def replace_trigger(remote: Remote, spec: TriggerSpec, old: Mapping[str, Any] | 
     except ProviderError as exc:
         # The registration may exist even though the answer says otherwise: keep the
         # trigger (unfinished), so the next deploy or undeploy can find and remove it.
-        raise ProviderError(f"{exc.message}; trigger {spec.trigger} kept unfinished, deploy again to finish it") from None
+        raise ProviderError(
+            f"{exc.message}; trigger {spec.trigger} kept unfinished, deploy again to finish it"
+        ) from None
     remote.call("PUT", "triggers", spec.trigger, body=spec.body(names), overwrite=True)
 
 
@@ -144,7 +168,14 @@ def _plan_rule(remote: Remote, spec: TriggerSpec, exists: bool, relink: bool) ->
     current = remote.get("rules", rule) if exists else None
     if not spec.enabled:
         if current and current.get("status") == "active":
-            return Change("update", resource, "event disabled", lambda outputs: rules.set_status(remote, rule, "inactive"), "release", "disable rule")
+            return Change(
+                "update",
+                resource,
+                "event disabled",
+                lambda outputs: rules.set_status(remote, rule, "inactive"),
+                "release",
+                "disable rule",
+            )
         if current:
             return Change("noop", resource, "disabled")
     elif not relink and rules.rule_matches(current, names, spec.trigger):
@@ -187,5 +218,7 @@ def delete_trigger(remote: Remote, trigger: Mapping[str, Any]) -> None:
         try:
             feeds.unregister(remote.client, feed, remote.names.qualified(name))
         except ProviderError as exc:
-            raise ProviderError(f"{exc.message}; trigger {name} kept until its feed lets go, run the command again") from None
+            raise ProviderError(
+                f"{exc.message}; trigger {name} kept until its feed lets go, run the command again"
+            ) from None
     remote.call("DELETE", "triggers", name, missing_ok=True)

@@ -55,12 +55,18 @@ def invoke_lifecycle(
         result = client.request("POST", path_of(*feed_path(feed)), params={"blocking": True}, body=body)
     except ControllerError as exc:
         ran = isinstance(exc.body, dict) and "response" in exc.body  # a failed blocking invoke: the activation
-        raise FeedError(f"feed {feed} refused {event} for trigger {trigger_path}: {exc.error}" + _tx(exc.code), exc.error, by_feed=ran) from None
+        raise FeedError(
+            f"feed {feed} refused {event} for trigger {trigger_path}: {exc.error}" + _tx(exc.code),
+            exc.error,
+            by_feed=ran,
+        ) from None
     response = result.get("response") if isinstance(result, dict) else None
     if isinstance(response, dict) and response.get("success") is False:
         detail = response.get("result")
         message = detail.get("error") if isinstance(detail, dict) else detail
-        raise FeedError(f"feed {feed} refused {event} for trigger {trigger_path}: {message}", str(message), by_feed=True)
+        raise FeedError(
+            f"feed {feed} refused {event} for trigger {trigger_path}: {message}", str(message), by_feed=True
+        )
     return result
 
 

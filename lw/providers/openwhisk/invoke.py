@@ -24,7 +24,9 @@ def invoke(remote: Remote, request: InvokeRequest) -> InvokeResult:
         activation = remote.call("POST", "actions", names.package, APP_ACTION, body=request.to_command(), blocking=True)
     except ControllerError as exc:
         if exc.status == 404:
-            raise ProviderError(f"stage {names.package} is not deployed at {names.apihost} (no action {names.package}/{APP_ACTION})") from None
+            raise ProviderError(
+                f"stage {names.package} is not deployed at {names.apihost} (no action {names.package}/{APP_ACTION})"
+            ) from None
         if exc.status == 502 and isinstance(exc.body, dict) and "response" in exc.body:
             activation = exc.body  # the action ran and failed: report its result and logs
         else:
@@ -39,7 +41,11 @@ def invoke(remote: Remote, request: InvokeRequest) -> InvokeResult:
     logs = "\n".join(str(line) for line in (activation or {}).get("logs") or ())
     error = None
     if not response.get("success", False):
-        error = str(result.get("error") if isinstance(result, dict) and "error" in result else response.get("status") or "failed")
+        error = str(
+            result.get("error")
+            if isinstance(result, dict) and "error" in result
+            else response.get("status") or "failed"
+        )
     elif isinstance(result, dict) and result.get("error") and set(result) <= {"error", "traceback", "output"}:
         error = str(result["error"])
     return InvokeResult(result=result, logs=logs, error=error)

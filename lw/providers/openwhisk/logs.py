@@ -13,7 +13,13 @@ from lw.runtime.logs import is_access_line
 POLL_SECONDS = 2.0
 
 
-def lines(remote: Remote, query: LogQuery, *, sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time) -> Iterator[str]:
+def lines(
+    remote: Remote,
+    query: LogQuery,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
+) -> Iterator[str]:
     since_ms = int((clock() - query.since_seconds) * 1000)
     seen: set[str] = set()
     while True:

@@ -32,8 +32,13 @@ from lw.providers.openwhisk.remote import connect
 
 PROVIDER = "openwhisk"
 # The Python runtime imports ``__main__`` from the unzipped action and calls ``main``.
-ENTRY_MODULE = entry_module("__main__.py", runtime_module="openwhisk", factory="main_from_settings",
-                                  attribute="main", what="OpenWhisk entry point")
+ENTRY_MODULE = entry_module(
+    "__main__.py",
+    runtime_module="openwhisk",
+    factory="main_from_settings",
+    attribute="main",
+    what="OpenWhisk entry point",
+)
 # The controller checks the action's code string, i.e. the zip's base64 (Exec.maxSize).
 LIMITS = SizeLimits(base64_bytes=48 * 1024 * 1024, label="OpenWhisk")
 
@@ -44,13 +49,45 @@ RUNTIME_MISREADS = {
 }
 
 BLOCK_SETTINGS = (
-    SettingSpec("apihost", (str,), None, "Controller URL (https://host[:port]); a bare host means https. Else LW_OPENWHISK_APIHOST or APIHOST in ~/.wskprops.", (PROVIDER,)),
-    SettingSpec("auth", (str,), None, "uuid:key for Basic auth. Else LW_OPENWHISK_AUTH or AUTH in ~/.wskprops (WSK_CONFIG_FILE).", (PROVIDER,)),
-    SettingSpec("namespace", (str,), None, "Namespace; default _ (the key's own namespace, resolved at deploy).", (PROVIDER,)),
-    SettingSpec("iam_api_key", (str,), None, "IAM API key: bearer tokens through ibm-cloud-sdk-core instead of Basic auth.", (PROVIDER,)),
-    SettingSpec("insecure", (bool,), False, "Skip TLS verification (self-signed test clusters only; prefer ca_bundle).", (PROVIDER,)),
+    SettingSpec(
+        "apihost",
+        (str,),
+        None,
+        "Controller URL (https://host[:port]); a bare host means https. Else LW_OPENWHISK_APIHOST or APIHOST in ~/.wskprops.",
+        (PROVIDER,),
+    ),
+    SettingSpec(
+        "auth",
+        (str,),
+        None,
+        "uuid:key for Basic auth. Else LW_OPENWHISK_AUTH or AUTH in ~/.wskprops (WSK_CONFIG_FILE).",
+        (PROVIDER,),
+    ),
+    SettingSpec(
+        "namespace", (str,), None, "Namespace; default _ (the key's own namespace, resolved at deploy).", (PROVIDER,)
+    ),
+    SettingSpec(
+        "iam_api_key",
+        (str,),
+        None,
+        "IAM API key: bearer tokens through ibm-cloud-sdk-core instead of Basic auth.",
+        (PROVIDER,),
+    ),
+    SettingSpec(
+        "insecure",
+        (bool,),
+        False,
+        "Skip TLS verification (self-signed test clusters only; prefer ca_bundle).",
+        (PROVIDER,),
+    ),
     SettingSpec("ca_bundle", (str,), None, "PEM file of the CA that signed the cluster's certificate.", (PROVIDER,)),
-    SettingSpec("keep_releases", (int,), releases.DEFAULT_KEEP, "How many releases to keep as app--<hash> actions for rollback.", (PROVIDER,)),
+    SettingSpec(
+        "keep_releases",
+        (int,),
+        releases.DEFAULT_KEEP,
+        "How many releases to keep as app--<hash> actions for rollback.",
+        (PROVIDER,),
+    ),
 )
 
 

@@ -79,14 +79,32 @@ def plan_release_copy(
         remote.call("PUT", "actions", names.package, name, body={"annotations": annotations}, overwrite=True)
 
     if existing:
-        return [Change("update", f"action {names.package}/{name}", "previous release becomes live again", stamp, "build", "stamp release")]
+        return [
+            Change(
+                "update",
+                f"action {names.package}/{name}",
+                "previous release becomes live again",
+                stamp,
+                "build",
+                "stamp release",
+            )
+        ]
 
     def create(outputs: dict[str, Any]) -> None:
         body = release_body(actions.with_code(app_body, code(), artifact_sha))
         body["annotations"].append({"key": ANN_RELEASED, "value": now_ms()})
         remote.call("PUT", "actions", names.package, name, body=body, overwrite=True)
 
-    return [Change("create", f"action {names.package}/{name}", "keep this release for rollback", create, "build", "store release")]
+    return [
+        Change(
+            "create",
+            f"action {names.package}/{name}",
+            "keep this release for rollback",
+            create,
+            "build",
+            "store release",
+        )
+    ]
 
 
 def release_body(full_body: dict[str, Any]) -> dict[str, Any]:
@@ -95,7 +113,9 @@ def release_body(full_body: dict[str, Any]) -> dict[str, Any]:
 
 
 def release_annotations(app_annotations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    annotations = [a for a in app_annotations if a["key"] not in ("web-export", "raw-http", "final", "web-custom-options")]
+    annotations = [
+        a for a in app_annotations if a["key"] not in ("web-export", "raw-http", "final", "web-custom-options")
+    ]
     annotations.append({"key": "web-export", "value": False})
     return annotations
 
@@ -106,13 +126,20 @@ def plan_prune(remote: Remote, keep: int, new_sha: str) -> list[Change]:
     new_action = names.release_action(new_sha)
     ordered = [new_action] + [r.action for r in list_releases(remote) if r.action != new_action]
     changes = []
-    for action in ordered[max(keep, 1):]:
+    for action in ordered[max(keep, 1) :]:
 
         def delete(outputs: dict[str, Any], action: str = action) -> None:
             remote.call("DELETE", "actions", names.package, action, missing_ok=True)
 
         changes.append(
-            Change("delete", f"action {names.package}/{action}", f"older than the {keep} kept releases", delete, "cleanup", "prune release")
+            Change(
+                "delete",
+                f"action {names.package}/{action}",
+                f"older than the {keep} kept releases",
+                delete,
+                "cleanup",
+                "prune release",
+            )
         )
     return changes
 

@@ -34,12 +34,18 @@ class Remote:
 
     def get(self, *path: str, **params: Any) -> Any:
         """A read that treats 404 as absence."""
-        return self.client.request("GET", path_of("namespaces", self.names.namespace, *path), params=params or None, missing_ok=True)
+        return self.client.request(
+            "GET", path_of("namespaces", self.names.namespace, *path), params=params or None, missing_ok=True
+        )
 
     def call(self, method: str, *path: str, body: Any = None, missing_ok: bool = False, **params: Any) -> Any:
         """A write (or an invocation) in the stage's namespace."""
         return self.client.request(
-            method, path_of("namespaces", self.names.namespace, *path), params=params or None, body=body, missing_ok=missing_ok
+            method,
+            path_of("namespaces", self.names.namespace, *path),
+            params=params or None,
+            body=body,
+            missing_ok=missing_ok,
         )
 
 

@@ -57,13 +57,17 @@ def aws_cron_to_classic(body: str, where: str, expression: str) -> str:
     """
     fields = body.split()
     if len(fields) != 6:
-        raise ConfigError(f"{where}: {expression!r}: AWS cron needs 6 fields (minutes hours day-of-month month day-of-week year)")
+        raise ConfigError(
+            f"{where}: {expression!r}: AWS cron needs 6 fields (minutes hours day-of-month month day-of-week year)"
+        )
     minute, hour, dom, month, dow, year = fields
     if year not in ("*", "?"):
         raise ConfigError(f"{where}: {expression!r}: OpenWhisk alarms cannot restrict the year ({year})")
     for name, value in (("day-of-month", dom), ("day-of-week", dow)):
         if re.search(r"(^|[^A-Z])L($|[^A-Z])|W$|\d+W|#", value.upper()):
-            raise ConfigError(f"{where}: {expression!r}: {name} {value!r} (L, W or #) has no OpenWhisk alarm equivalent")
+            raise ConfigError(
+                f"{where}: {expression!r}: {name} {value!r} (L, W or #) has no OpenWhisk alarm equivalent"
+            )
 
     def field(spec: _Field, value: str) -> str:
         try:

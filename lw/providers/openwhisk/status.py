@@ -13,7 +13,12 @@ from lw.providers.openwhisk.remote import Remote
 
 def describe(remote: Remote, *, recent: int = 10) -> Status:
     names = remote.names
-    facts: dict[str, Any] = {"provider": "openwhisk", "apihost": names.apihost, "namespace": names.namespace, "package": names.package}
+    facts: dict[str, Any] = {
+        "provider": "openwhisk",
+        "apihost": names.apihost,
+        "namespace": names.namespace,
+        "package": names.package,
+    }
     package = remote.get("packages", names.package)
     if package is None or not names.owns(package):
         return Status(deployed=False, facts=facts)
@@ -32,7 +37,9 @@ def describe(remote: Remote, *, recent: int = 10) -> Status:
     for entry in sorted(package.get("actions") or (), key=lambda a: str(a.get("name"))):
         ann = annotations_of(entry)
         version = live if ann.get("exec") == "sequence" else str(ann.get(ANN_ARTIFACT) or "")  # events runs app's code
-        action_rows.append({"name": entry.get("name"), "version": version[:SHORT_HASH], "web": bool(ann.get("web-export"))})
+        action_rows.append(
+            {"name": entry.get("name"), "version": version[:SHORT_HASH], "web": bool(ann.get("web-export"))}
+        )
     release_rows = [
         {"version": r.version, "action": r.action, "released": _when(r.released), "live": r.artifact == live}
         for r in releases.list_releases(remote)

@@ -25,7 +25,20 @@ from lw.providers.openwhisk.remote import Remote
 BINDING_PARAMETER = "lw_binding"
 KEEP_WARM_BINDING = entry.KEEP_WARM_BINDING
 LIST_PAGE = 200
-_RESERVED_OPTIONS = frozenset({"function", "feed", "trigger", "expression", "providers", "provider", "enabled", "name", "description", "parameters"})
+_RESERVED_OPTIONS = frozenset(
+    {
+        "function",
+        "feed",
+        "trigger",
+        "expression",
+        "providers",
+        "provider",
+        "enabled",
+        "name",
+        "description",
+        "parameters",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -81,7 +94,11 @@ def desired(app: AppModel, names: Names) -> list[TriggerSpec]:
         specs.extend(_specs_for(binding, names, where))
     if app.keep_warm:
         schedule = schedules.to_alarm(app.keep_warm_expression, f"{app.config_file.name}: keep_warm_expression")
-        specs.append(TriggerSpec(KEEP_WARM_BINDING, names.trigger(KEEP_WARM_BINDING), "keep_warm", schedule.feed, schedule.parameters))
+        specs.append(
+            TriggerSpec(
+                KEEP_WARM_BINDING, names.trigger(KEEP_WARM_BINDING), "keep_warm", schedule.feed, schedule.parameters
+            )
+        )
     seen: dict[str, str] = {}
     for spec in specs:
         if spec.trigger in seen:
@@ -106,8 +123,12 @@ def _specs_for(binding: EventBinding, names: Names, where: str) -> Iterator[Trig
     elif binding.kind == "trigger":
         given = binding.options.get("parameters")
         yield TriggerSpec(
-            binding.name, names.trigger(binding.source or binding.name), "trigger", None,
-            dict(given) if isinstance(given, Mapping) else {}, binding.enabled,
+            binding.name,
+            names.trigger(binding.source or binding.name),
+            "trigger",
+            None,
+            dict(given) if isinstance(given, Mapping) else {},
+            binding.enabled,
         )
     elif binding.kind == "feed":
         if not binding.source:
@@ -115,7 +136,9 @@ def _specs_for(binding: EventBinding, names: Names, where: str) -> Iterator[Trig
         given = binding.options.get("parameters")
         if not isinstance(given, Mapping):
             given = {k: v for k, v in binding.options.items() if k not in _RESERVED_OPTIONS}
-        yield TriggerSpec(binding.name, names.trigger(binding.name), "feed", binding.source, dict(given), binding.enabled)
+        yield TriggerSpec(
+            binding.name, names.trigger(binding.name), "feed", binding.source, dict(given), binding.enabled
+        )
     else:
         raise ConfigError(f"{where}: event kind {binding.kind!r} is not supported on OpenWhisk")
 

@@ -22,19 +22,36 @@ def plan_undeploy(remote: Remote) -> list[Change]:
     changes: list[Change] = []
     for rule in triggers.list_owned(remote, "rules"):
         name = str(rule["name"])
-        changes.append(Change("delete", f"rule {name}", "disable, then delete", _rule(remote, name), "build", "delete rule"))
+        changes.append(
+            Change("delete", f"rule {name}", "disable, then delete", _rule(remote, name), "build", "delete rule")
+        )
     for trigger in triggers.list_owned(remote, "triggers"):
         feed = triggers.feed_of(trigger)
         reason = f"feed {feed} DELETE, then the trigger" if feed else "undeploy"
-        changes.append(Change("delete", f"trigger {trigger['name']}", reason, _trigger(remote, trigger), "build", "delete trigger"))
+        changes.append(
+            Change("delete", f"trigger {trigger['name']}", reason, _trigger(remote, trigger), "build", "delete trigger")
+        )
     package = remote.get("packages", names.package)
     if package is not None and names.owns(package):
         # events (a sequence over app) before app, then the release copies
         order = {EVENTS_ACTION: 0, APP_ACTION: 1}
-        for entry in sorted(package.get("actions") or (), key=lambda a: (order.get(str(a.get("name")), 2), str(a.get("name")))):
+        for entry in sorted(
+            package.get("actions") or (), key=lambda a: (order.get(str(a.get("name")), 2), str(a.get("name")))
+        ):
             action = str(entry.get("name"))
-            changes.append(Change("delete", f"action {names.package}/{action}", "undeploy", _action(remote, action), "build", "delete action"))
-        changes.append(Change("delete", f"package {names.package}", "undeploy", _package(remote), "build", "delete package"))
+            changes.append(
+                Change(
+                    "delete",
+                    f"action {names.package}/{action}",
+                    "undeploy",
+                    _action(remote, action),
+                    "build",
+                    "delete action",
+                )
+            )
+        changes.append(
+            Change("delete", f"package {names.package}", "undeploy", _package(remote), "build", "delete package")
+        )
     elif package is not None:
         remote.ctx.reporter.warn(f"package {names.package} exists but was not created by lw for this stage; left alone")
     return changes

@@ -31,10 +31,17 @@ FAKE_PROVIDERS = [
 ]
 
 
-def load(path: Path, *, stage: str | None = None, provider: str | None = None,
-         providers: list[ProviderInfo] | None = None, **kwargs: Any) -> AppModel:
-    return load_app(path, stage=stage, provider=provider,
-                    providers=FAKE_PROVIDERS if providers is None else providers, **kwargs)
+def load(
+    path: Path,
+    *,
+    stage: str | None = None,
+    provider: str | None = None,
+    providers: list[ProviderInfo] | None = None,
+    **kwargs: Any,
+) -> AppModel:
+    return load_app(
+        path, stage=stage, provider=provider, providers=FAKE_PROVIDERS if providers is None else providers, **kwargs
+    )
 
 
 def problems_of(path: Path, **kwargs: Any) -> list[str]:

@@ -26,4 +26,3 @@ def write(project: Path) -> Callable[..., Path]:
         return path
 
     return write_file
-

@@ -21,7 +21,8 @@ def test_docs_match_the_schema_and_the_builtin_providers():
 
 def test_rendering_lists_every_key_with_type_default_and_providers():
     fake = ProviderInfo(
-        "fake", "A fake provider.",
+        "fake",
+        "A fake provider.",
         settings=(SettingSpec("fake_top", (int,), 3, "top-level key of fake", ("fake",)),),
         block_settings=(SettingSpec("endpoint", (str,), "https://x", "where | it is"),),
     )
@@ -45,6 +46,7 @@ def test_module_entry_point_prints_the_docs():
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-m", "lw.core.settings_schema"], capture_output=True, text=True,
-                            check=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "lw.core.settings_schema"], capture_output=True, text=True, check=True, timeout=60
+    )
     assert result.stdout == render_markdown(builtin_provider_infos())

@@ -23,8 +23,11 @@ def events_yaml(*entries: str) -> str:
         ("arn:aws:s3:::bucket", "s3", "      events: [s3:ObjectCreated:*, s3:ObjectRemoved:Delete]\n"),
         ("arn:aws:sns:us-east-1:123456789012:topic", "sns", "      events: [sns:Publish]\n"),
         ("arn:aws:sqs:us-east-1:123456789012:queue", "sqs", "      batch_size: 10\n      batch_window: 5\n"),
-        ("arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2024-01-01T00:00:00.000", "dynamodb",
-         "      starting_position: TRIM_HORIZON\n"),
+        (
+            "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2024-01-01T00:00:00.000",
+            "dynamodb",
+            "      starting_position: TRIM_HORIZON\n",
+        ),
         ("arn:aws:kinesis:us-east-1:123456789012:stream/s", "kinesis", "      starting_position: LATEST\n"),
         ("arn:aws-cn:sqs:cn-north-1:123456789012:queue", "sqs", ""),
     ],
@@ -38,11 +41,15 @@ def test_event_source_kind_comes_from_the_arn(write, arn, kind, extra):
 
 
 def test_schedules_from_expression_string_or_list(write):
-    app = load(write(events_yaml(
-        "  - function: jobs.nightly\n    expression: cron(0 2 * * ? *)\n    description: nightly\n",
-        "  - function: jobs.often\n    expression: [rate(1 minute), rate(2 hours)]\n    kwargs: {a: 1}\n",
-        "  - function: jobs.zappa_style\n    expressions: [rate(1 day)]\n    enabled: false\n",
-    )))
+    app = load(
+        write(
+            events_yaml(
+                "  - function: jobs.nightly\n    expression: cron(0 2 * * ? *)\n    description: nightly\n",
+                "  - function: jobs.often\n    expression: [rate(1 minute), rate(2 hours)]\n    kwargs: {a: 1}\n",
+                "  - function: jobs.zappa_style\n    expressions: [rate(1 day)]\n    enabled: false\n",
+            )
+        )
+    )
     nightly, often, zappa_style = app.events
     assert (nightly.kind, nightly.expressions, nightly.source) == ("schedule", ("cron(0 2 * * ? *)",), None)
     assert nightly.options == {"description": "nightly"}
@@ -51,11 +58,15 @@ def test_schedules_from_expression_string_or_list(write):
 
 
 def test_trigger_and_feed_events(write):
-    app = load(write(events_yaml(
-        "  - function: jobs.on_signal\n    trigger: signals\n    providers: [openwhisk]\n",
-        "  - function: jobs.on_message\n    feed: /whisk.system/messaging/messageHubFeed\n"
-        "    parameters: {topic: orders}\n    provider: openwhisk\n",
-    )))
+    app = load(
+        write(
+            events_yaml(
+                "  - function: jobs.on_signal\n    trigger: signals\n    providers: [openwhisk]\n",
+                "  - function: jobs.on_message\n    feed: /whisk.system/messaging/messageHubFeed\n"
+                "    parameters: {topic: orders}\n    provider: openwhisk\n",
+            )
+        )
+    )
     trigger, feed = app.events
     assert (trigger.kind, trigger.source, trigger.providers) == ("trigger", "signals", ("openwhisk",))
     assert (feed.kind, feed.source) == ("feed", "/whisk.system/messaging/messageHubFeed")
@@ -70,20 +81,22 @@ def test_keep_warm_is_a_setting_not_an_event(write):
 
 
 def test_event_problems_are_all_reported(write):
-    path = write(events_yaml(
-        "  - event_source: {arn: 'arn:aws:s3:::b', events: ['s3:ObjectCreated:*']}\n",
-        "  - function: jobs.a\n",
-        "  - function: jobs.b\n    expression: rate(5 minutes)\n    trigger: t\n",
-        "  - function: jobs.c\n    event_source: {arn: 'arn:aws:lambda:us-east-1:123456789012:function:f'}\n",
-        "  - function: jobs.d\n    event_source: {arn: 'arn:aws:s3:::b'}\n",
-        "  - function: jobs.e\n    event_source: {arn: 'arn:aws:s3:::b', events: [ObjectCreated], "
-        "key_filters: [{type: middle, value: x}]}\n",
-        "  - function: jobs.f\n    event_source: {arn: 'arn:aws:sqs:us-east-1:123456789012:q', batch_sise: 5}\n",
-        "  - function: jobs.g\n    event_source: {arn: 'arn:aws:dynamodb:us-east-1:123456789012:table/t'}\n",
-        "  - function: jobs.h\n    expression: cron(0 12 * * *)\n    fuction: x\n",
-        "  - function: jobs.i\n    expression: cron(0 12 1 * 1 *)\n    parameters: {a: 1}\n",
-        "  - just a string\n",
-    ))
+    path = write(
+        events_yaml(
+            "  - event_source: {arn: 'arn:aws:s3:::b', events: ['s3:ObjectCreated:*']}\n",
+            "  - function: jobs.a\n",
+            "  - function: jobs.b\n    expression: rate(5 minutes)\n    trigger: t\n",
+            "  - function: jobs.c\n    event_source: {arn: 'arn:aws:lambda:us-east-1:123456789012:function:f'}\n",
+            "  - function: jobs.d\n    event_source: {arn: 'arn:aws:s3:::b'}\n",
+            "  - function: jobs.e\n    event_source: {arn: 'arn:aws:s3:::b', events: [ObjectCreated], "
+            "key_filters: [{type: middle, value: x}]}\n",
+            "  - function: jobs.f\n    event_source: {arn: 'arn:aws:sqs:us-east-1:123456789012:q', batch_sise: 5}\n",
+            "  - function: jobs.g\n    event_source: {arn: 'arn:aws:dynamodb:us-east-1:123456789012:table/t'}\n",
+            "  - function: jobs.h\n    expression: cron(0 12 * * *)\n    fuction: x\n",
+            "  - function: jobs.i\n    expression: cron(0 12 1 * 1 *)\n    parameters: {a: 1}\n",
+            "  - just a string\n",
+        )
+    )
     p = "lw.yml: stage 'dev': events"
     assert problems_of(path) == [
         f"{p}[0].function: missing: expected the dotted path of the function to call",
@@ -114,11 +127,13 @@ def test_events_must_be_a_list(write):
 
 
 def test_provider_scoping_typos_of_installed_providers(write):
-    path = write(events_yaml(
-        "  - function: jobs.a\n    expression: rate(5 minutes)\n    providers: [openwisk]\n",
-        "  - function: jobs.b\n    expression: rate(5 minutes)\n    providers: [aws]\n    provider: aws\n",
-        "  - function: jobs.c\n    expression: rate(5 minutes)\n    providers: []\n",
-    ))
+    path = write(
+        events_yaml(
+            "  - function: jobs.a\n    expression: rate(5 minutes)\n    providers: [openwisk]\n",
+            "  - function: jobs.b\n    expression: rate(5 minutes)\n    providers: [aws]\n    provider: aws\n",
+            "  - function: jobs.c\n    expression: rate(5 minutes)\n    providers: []\n",
+        )
+    )
     assert problems_of(path) == [
         "lw.yml: stage 'dev': events[0].providers: unknown provider 'openwisk' (did you mean 'openwhisk'?)",
         "lw.yml: stage 'dev': events[1].providers: expected either providers or provider, got both",
@@ -162,8 +177,16 @@ def test_events_alone_are_a_deployable_stage(write):
 
 @pytest.mark.parametrize(
     "expression",
-    ["rate(1 minute)", "rate(10 minutes)", "rate(1 hour)", "rate(3 days)", "cron(0 12 * * ? *)",
-     "cron(15 10 ? * MON-FRI *)", "cron(0/5 8-17 ? * 2-6 2026)", "cron(0 0 L * ? *)"],
+    [
+        "rate(1 minute)",
+        "rate(10 minutes)",
+        "rate(1 hour)",
+        "rate(3 days)",
+        "cron(0 12 * * ? *)",
+        "cron(15 10 ? * MON-FRI *)",
+        "cron(0/5 8-17 ? * 2-6 2026)",
+        "cron(0 0 L * ? *)",
+    ],
 )
 def test_valid_schedule_expressions(expression):
     assert check_schedule_expression(expression) is None
@@ -171,8 +194,19 @@ def test_valid_schedule_expressions(expression):
 
 @pytest.mark.parametrize(
     "expression",
-    ["rate(0 minutes)", "rate(1 minutes)", "rate(2 minute)", "rate(5 seconds)", "rate(five minutes)",
-     "cron(0 12 * * ? * *)", "cron(0 12 * * * *)", "cron(0 12 ? * ? *)", "cron(0 12 * * ? $)", "*/5 * * * *", 5],
+    [
+        "rate(0 minutes)",
+        "rate(1 minutes)",
+        "rate(2 minute)",
+        "rate(5 seconds)",
+        "rate(five minutes)",
+        "cron(0 12 * * ? * *)",
+        "cron(0 12 * * * *)",
+        "cron(0 12 ? * ? *)",
+        "cron(0 12 * * ? $)",
+        "*/5 * * * *",
+        5,
+    ],
 )
 def test_invalid_schedule_expressions(expression):
     assert check_schedule_expression(expression) is not None

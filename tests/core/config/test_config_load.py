@@ -232,8 +232,10 @@ def test_a_provider_block_merges_environment_variables_into_the_stages(tmp_path)
     from lw.core.plugins import Providers, make_plugin_manager
 
     config = tmp_path / "lw.yml"
-    config.write_text("dev:\n  app_function: app.app\n  environment_variables:\n    A: stage\n    B: stage\n"
-                      "  local:\n    environment_variables:\n      B: local\n      C: local\n")
+    config.write_text(
+        "dev:\n  app_function: app.app\n  environment_variables:\n    A: stage\n    B: stage\n"
+        "  local:\n    environment_variables:\n      B: local\n      C: local\n"
+    )
     providers = [p.info for p in Providers(make_plugin_manager()).all()]
     local = load_app(config, stage=None, provider="local", providers=providers)
     assert dict(local.environment_variables) == {"A": "stage", "B": "local", "C": "local"}

@@ -13,12 +13,40 @@ from lw.core.config import load_app
 from lw.core.errors import LwError
 from lw.core.settings_schema import CORE_SETTINGS
 
-KEYS = [spec.name for spec in CORE_SETTINGS] + ["aws", "openwhisk", "local", "gcp", "function", "event_source",
-                                                "arn", "expression", "trigger", "feed", "providers", "name"]
+KEYS = [spec.name for spec in CORE_SETTINGS] + [
+    "aws",
+    "openwhisk",
+    "local",
+    "gcp",
+    "function",
+    "event_source",
+    "arn",
+    "expression",
+    "trigger",
+    "feed",
+    "providers",
+    "name",
+]
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-5, 20000), st.floats(allow_nan=False, allow_infinity=False),
-    st.sampled_from(["app.app", "rate(5 minutes)", "cron(0 1 * * ? *)", "arn:aws:s3:::b", "${env:HOME}",
-                     "${env:LW_NOPE}", "${env:}", "dev", "aws", "s3:ObjectCreated:*", "python3.11"]),
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 20000),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(
+        [
+            "app.app",
+            "rate(5 minutes)",
+            "cron(0 1 * * ? *)",
+            "arn:aws:s3:::b",
+            "${env:HOME}",
+            "${env:LW_NOPE}",
+            "${env:}",
+            "dev",
+            "aws",
+            "s3:ObjectCreated:*",
+            "python3.11",
+        ]
+    ),
     st.text(max_size=12),
 )
 values = st.recursive(
@@ -29,9 +57,12 @@ values = st.recursive(
     ),
     max_leaves=25,
 )
-stages = st.dictionaries(st.sampled_from(["dev", "prod", "base"]),
-                         st.one_of(values, st.dictionaries(st.sampled_from(KEYS), values, max_size=8)),
-                         min_size=1, max_size=3)
+stages = st.dictionaries(
+    st.sampled_from(["dev", "prod", "base"]),
+    st.one_of(values, st.dictionaries(st.sampled_from(KEYS), values, max_size=8)),
+    min_size=1,
+    max_size=3,
+)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -43,7 +43,7 @@ def test_every_problem_is_reported_at_once(write):
         prefix + "environment_variables.DEBUG: expected a string, got true (quote it: 'true')",
         prefix + "vpc_config.SecurityGroupIds: expected a non-empty list of strings, got null",
         prefix + "dead_letter_arn: expected an ARN of sns or sqs (arn:aws:sns:...), got "
-                 "'arn:aws:lambda:us-east-1:123456789012:function:x'",
+        "'arn:aws:lambda:us-east-1:123456789012:function:x'",
         prefix + "events[0].expression: expected 'rate(5 minutes)' (singular unit only for 1), got 'rate(5 minute)'",
     ]
 
@@ -60,8 +60,12 @@ def test_config_error_message_counts_problems(write):
 
 @pytest.mark.parametrize(
     ("key", "suggestion"),
-    [("timeout", "timeout_seconds"), ("enviroment_variables", "environment_variables"),
-     ("keep_warm_expresion", "keep_warm_expression"), ("djagno_settings", "django_settings")],
+    [
+        ("timeout", "timeout_seconds"),
+        ("enviroment_variables", "environment_variables"),
+        ("keep_warm_expresion", "keep_warm_expression"),
+        ("djagno_settings", "django_settings"),
+    ],
 )
 def test_unknown_keys_get_a_suggestion(write, key, suggestion):
     (problem,) = problems_of(write(f"dev:\n  app_function: app.app\n  {key}: {{}}\n"))
@@ -152,8 +156,10 @@ def test_block_of_a_builtin_or_the_stages_provider_not_installed_is_accepted(wri
 
 
 def test_a_block_nothing_installed_declares_is_refused(write):
-    path = write("dev:\n  app_function: app.app\n  gcp:\n    project: x\n  zzz_unknown: {subnets: [a]}\n"
-                 "  vpc_confg: {SubnetIds: [a]}\n  ca_bundle: {x: 1}\n")
+    path = write(
+        "dev:\n  app_function: app.app\n  gcp:\n    project: x\n  zzz_unknown: {subnets: [a]}\n"
+        "  vpc_confg: {SubnetIds: [a]}\n  ca_bundle: {x: 1}\n"
+    )
     assert problems_of(path) == [
         "lw.yml: stage 'dev': gcp: unknown key: no installed provider or plugin declares a 'gcp' block "
         "(install the one that uses it, or remove the block)",
@@ -192,14 +198,17 @@ def test_choices_and_aliases(write):
     assert app.settings["apigateway"] is False
     assert app.log_level == "DEBUG"
     (problem,) = problems_of(write("dev:\n  app_function: app.app\n  apigateway: htpp\n"))
-    assert problem == ("lw.yml: stage 'dev': apigateway: expected one of 'rest', 'http', false, true, "
-                       "got 'htpp' (did you mean 'http'?)")
+    assert problem == (
+        "lw.yml: stage 'dev': apigateway: expected one of 'rest', 'http', false, true, "
+        "got 'htpp' (did you mean 'http'?)"
+    )
 
 
 def test_stage_name_must_fit_resource_names(write):
     (problem,) = problems_of(write("dev stage:\n  app_function: app.app\n"))
-    assert problem == ("lw.yml: stage 'dev stage': stage name: expected letters, digits, '-' or '_', "
-                       "at most 20 characters")
+    assert problem == (
+        "lw.yml: stage 'dev stage': stage name: expected letters, digits, '-' or '_', at most 20 characters"
+    )
 
 
 def test_every_bad_entry_of_a_mapping_or_list_is_named(write):
@@ -221,14 +230,18 @@ def test_every_bad_entry_of_a_mapping_or_list_is_named(write):
         p + "layers[1]: expected a string, got 3",
         p + "extra_permissions[1]: expected an IAM statement mapping with Effect, Action and Resource",
         p + "cors.alowed_headers: unknown key (did you mean 'allowed_headers'?); expected some of allowed_origin, "
-            "allowed_headers, allowed_methods, allow_credentials, max_age, expose_headers",
+        "allowed_headers, allowed_methods, allow_credentials, max_age, expose_headers",
     ]
 
 
 def test_interpolated_values_in_text_mappings_stay_text(write, monkeypatch):
     monkeypatch.setenv("LW_TEST_VERSION", "1.10")
-    app = load(write("dev:\n  app_function: app.app\n  environment_variables: {V: '${env:LW_TEST_VERSION}'}\n"
-                     "  tags: {version: '${env:LW_TEST_VERSION}'}\n"))
+    app = load(
+        write(
+            "dev:\n  app_function: app.app\n  environment_variables: {V: '${env:LW_TEST_VERSION}'}\n"
+            "  tags: {version: '${env:LW_TEST_VERSION}'}\n"
+        )
+    )
     assert app.environment_variables == {"V": "1.10"}
     assert app.tags["version"] == "1.10"
 

@@ -37,13 +37,16 @@ def no_prompt(question: str, default: str) -> str:
 
 
 def test_flask_app_is_detected(project):
-    make(project, {
-        "shop/__init__.py": "",
-        "shop/web.py": "from flask import Flask\n\napplication = Flask(__name__)\n",
-        "tests/test_web.py": "from flask import Flask\napp = Flask('test')\n",
-        ".venv/lib/site.py": "from flask import Flask\napp = Flask('venv')\n",
-        "broken.py": "def (:\n",
-    })
+    make(
+        project,
+        {
+            "shop/__init__.py": "",
+            "shop/web.py": "from flask import Flask\n\napplication = Flask(__name__)\n",
+            "tests/test_web.py": "from flask import Flask\napp = Flask('test')\n",
+            ".venv/lib/site.py": "from flask import Flask\napp = Flask('venv')\n",
+            "broken.py": "def (:\n",
+        },
+    )
     detected = detect_app(project)
     assert (detected.framework, detected.app_function) == ("flask", "shop.web.application")
     assert detected.candidates == ("shop.web.application",)
@@ -51,11 +54,14 @@ def test_flask_app_is_detected(project):
 
 
 def test_fastapi_app_is_detected_and_best_candidate_first(project):
-    make(project, {
-        "main.py": "import fastapi\napp: fastapi.FastAPI = fastapi.FastAPI(title='x')\n",
-        "admin/panel.py": "from fastapi import FastAPI\npanel = FastAPI()\n",
-        "notes.py": "class FastAPI: pass\napp = FastAPI()\n",  # not the framework: no import
-    })
+    make(
+        project,
+        {
+            "main.py": "import fastapi\napp: fastapi.FastAPI = fastapi.FastAPI(title='x')\n",
+            "admin/panel.py": "from fastapi import FastAPI\npanel = FastAPI()\n",
+            "notes.py": "class FastAPI: pass\napp = FastAPI()\n",  # not the framework: no import
+        },
+    )
     detected = detect_app(project)
     assert (detected.framework, detected.app_function) == ("fastapi", "main.app")
     assert detected.candidates == ("main.app", "admin.panel.panel")
@@ -63,11 +69,14 @@ def test_fastapi_app_is_detected_and_best_candidate_first(project):
 
 
 def test_django_project_from_manage_py(project):
-    make(project, {
-        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\n",
-        "mysite/settings.py": "DEBUG = False\n",
-        "mysite/wsgi.py": "from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n",
-    })
+    make(
+        project,
+        {
+            "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\n",
+            "mysite/settings.py": "DEBUG = False\n",
+            "mysite/wsgi.py": "from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n",
+        },
+    )
     detected = detect_app(project)
     assert (detected.framework, detected.django_settings, detected.app_function) == ("django", "mysite.settings", None)
 
@@ -104,7 +113,9 @@ def test_init_asks_at_most_three_questions(project):
     answers = Answers("staging", "local", "")
     path = run_init(project, yes=False, from_zappa=None, prompt=answers)
     assert [q for q, _ in answers.questions] == [
-        "Stage name", "Provider (aws, openwhisk, local, ...)", "App function (module.attribute of the WSGI/ASGI app)"
+        "Stage name",
+        "Provider (aws, openwhisk, local, ...)",
+        "App function (module.attribute of the WSGI/ASGI app)",
     ]
     assert answers.questions[2][1] == "app.app"
     app = load(path)
@@ -112,7 +123,7 @@ def test_init_asks_at_most_three_questions(project):
 
 
 def test_init_django_writes_django_settings(project):
-    make(project, {"manage.py": "os.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"site1.settings\")\n"})
+    make(project, {"manage.py": 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site1.settings")\n'})
     app = load(run_init(project, yes=True, from_zappa=None, prompt=no_prompt))
     assert (app.django_settings, app.app_function) == ("site1.settings", None)
 
@@ -184,8 +195,9 @@ def test_django_manage_py_one_folder_down_is_pointed_at(project):
     make(project, {"backend/manage.py": "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'shop.settings')\n"})
     detected = detect_app(project)
     assert detected.django_settings == "shop.settings"
-    assert detected.notes == ("manage.py is in backend/: run lw init in backend/ so that shop.settings imports "
-                              "as Django expects",)
+    assert detected.notes == (
+        "manage.py is in backend/: run lw init in backend/ so that shop.settings imports as Django expects",
+    )
 
 
 def test_init_adds_the_work_folder_to_gitignore(tmp_path):

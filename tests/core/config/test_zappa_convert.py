@@ -93,7 +93,7 @@ def to_toml(settings: dict) -> str:
 
 
 def inline(mapping: dict) -> str:
-    return "{ " + ", ".join(f'{k} = {json.dumps(v)}' for k, v in mapping.items()) + " }"
+    return "{ " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in mapping.items()) + " }"
 
 
 @pytest.fixture(params=["json", "yml", "toml"])
@@ -129,8 +129,7 @@ def test_conversion_keeps_zappa_names_and_renames_the_rest(zappa_file):
 
 def test_converted_project_loads_in_lw(zappa_file, project):
     reported: list[str] = []
-    path = run_init(project, yes=False, from_zappa=Path(zappa_file.name), prompt=lambda q, d: d,
-                    report=reported.append)
+    path = run_init(project, yes=False, from_zappa=Path(zappa_file.name), prompt=lambda q, d: d, report=reported.append)
     text = path.read_text()
     assert text.startswith(f"# Converted from {zappa_file.name} by lw init --from-zappa.")
     assert "# note: stage 'dev': slim_handler: dropped" in text

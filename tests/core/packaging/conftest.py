@@ -14,4 +14,3 @@ import pytest
 @pytest.fixture(scope="session")
 def wheel_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("lw-cache")
-

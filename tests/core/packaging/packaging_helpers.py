@@ -11,8 +11,12 @@ from lw.core.model import AppModel
 
 def make_app(project_dir: Path, stage: str = "dev", provider: str = "aws") -> AppModel:
     return AppModel(
-        project_name="demo", stage=stage, provider=provider, project_dir=project_dir,
-        config_file=project_dir / "lw.yml", app_function="app.app",
+        project_name="demo",
+        stage=stage,
+        provider=provider,
+        project_dir=project_dir,
+        config_file=project_dir / "lw.yml",
+        app_function="app.app",
     )
 
 
@@ -33,10 +37,12 @@ def make_sdist(folder: Path, name: str, *, c_extension: bool) -> Path:
     source = folder / f"{name}-1.0"
     source.mkdir(parents=True)
     ext = f'ext_modules=[Extension("{module}_c", ["{module}_c.c"])],' if c_extension else ""
-    (source / "setup.py").write_text(textwrap.dedent(f"""\
+    (source / "setup.py").write_text(
+        textwrap.dedent(f"""\
         from setuptools import Extension, setup
         setup(name="{name}", version="1.0", py_modules=["{module}"], {ext})
-        """))
+        """)
+    )
     (source / f"{module}.py").write_text("ANSWER = 42\n")
     if c_extension:
         (source / f"{module}_c.c").write_text("int lw_test_symbol;\n")

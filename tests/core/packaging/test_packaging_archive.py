@@ -61,8 +61,12 @@ def test_entries_are_sorted_with_fixed_times_and_permissions(tmp_path: Path) -> 
 
 def test_extra_files_override_build_files(tmp_path: Path) -> None:
     build = make_build(tmp_path, 1_650_000_000)
-    artifact = write_zip(build, [("app.py", b"override\n"), ("lw_settings.json", b"{}")], tmp_path / "o.zip",
-                         handler="lw_handler.handler")
+    artifact = write_zip(
+        build,
+        [("app.py", b"override\n"), ("lw_settings.json", b"{}")],
+        tmp_path / "o.zip",
+        handler="lw_handler.handler",
+    )
     with zipfile.ZipFile(tmp_path / "o.zip") as archive:
         assert archive.read("app.py") == b"override\n"
         assert archive.read("lw_settings.json") == b"{}"

@@ -30,8 +30,12 @@ TAG = sys.implementation.cache_tag
 
 def build(project: Path, cache: Path, target: Target | None = None, **kwargs: object):
     return build_neutral(
-        make_app(project), target or Target(python_version=LOCAL), cache_dir=cache,
-        work_dir=project / ".lw", reporter=Reporter(json_mode=True), **kwargs,  # type: ignore[arg-type]
+        make_app(project),
+        target or Target(python_version=LOCAL),
+        cache_dir=cache,
+        work_dir=project / ".lw",
+        reporter=Reporter(json_mode=True),
+        **kwargs,  # type: ignore[arg-type]
     )
 
 
@@ -41,12 +45,24 @@ def zip_names(path: Path) -> set[str]:
 
 
 def test_manylinux_and_pure_dependencies_land_at_the_zip_root(tmp_path: Path, wheel_cache: Path) -> None:
-    project = write_project(tmp_path / "proj", "markupsafe\nsix\n", {
-        "app.py": "VALUE = 'original'\n", "pkg/__init__.py": "", ".env": "TOKEN=1\n", "tests/test_app.py": "",
-    })
+    project = write_project(
+        tmp_path / "proj",
+        "markupsafe\nsix\n",
+        {
+            "app.py": "VALUE = 'original'\n",
+            "pkg/__init__.py": "",
+            ".env": "TOKEN=1\n",
+            "tests/test_app.py": "",
+        },
+    )
     result = build(project, wheel_cache)
-    artifact = write_zip(result, [("lw_handler.py", b"handler = None\n")], tmp_path / "out.zip",
-                         handler="lw_handler.handler", size_limits=AWS_LIMITS)
+    artifact = write_zip(
+        result,
+        [("lw_handler.py", b"handler = None\n")],
+        tmp_path / "out.zip",
+        handler="lw_handler.handler",
+        size_limits=AWS_LIMITS,
+    )
     names = zip_names(artifact.path)
     assert {"app.py", "pkg/__init__.py", "lw_handler.py", "six.py", "markupsafe/__init__.py"} <= names
     assert f"markupsafe/_speedups.cpython-{LOCAL.replace('.', '')}-x86_64-linux-gnu.so" in names
@@ -77,8 +93,12 @@ def test_shipped_bytecode_is_used_without_checking_sources(tmp_path: Path, wheel
     # Unpacking changes every mtime; the unchecked pyc must still be the one imported.
     (task / "app.py").write_text("VALUE = 'recompiled from source'\n")
     out = subprocess.run(
-        [sys.executable, "-c", "import app, six; print(app.VALUE)"], cwd=task, capture_output=True, text=True,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(task)}, check=True,
+        [sys.executable, "-c", "import app, six; print(app.VALUE)"],
+        cwd=task,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(task)},
+        check=True,
     )
     assert out.stdout.strip() == "original"
 

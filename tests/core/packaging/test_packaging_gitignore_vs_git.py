@@ -36,7 +36,10 @@ def git_ignored(patterns: list[str], files: list[str]) -> set[str]:
             (root / rel).write_text("")
         out = subprocess.run(
             [GIT, "-C", str(root), "check-ignore", "--no-index", "--stdin"],
-            input="\n".join(files) + "\n", capture_output=True, text=True, check=False,
+            input="\n".join(files) + "\n",
+            capture_output=True,
+            text=True,
+            check=False,
         )
         assert out.returncode in (0, 1), out.stderr
         return set(out.stdout.split())
@@ -47,14 +50,21 @@ patterns_strategy = st.lists(
         lambda neg, lead, segs, trail: (
             ("!" if neg else "") + ("/" if lead else "") + "/".join(segs) + ("/" if trail else "")
         ),
-        st.booleans(), st.booleans(), st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=3), st.booleans(),
+        st.booleans(),
+        st.booleans(),
+        st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=3),
+        st.booleans(),
     ),
-    min_size=1, max_size=4,
+    min_size=1,
+    max_size=4,
 )
 files_strategy = st.lists(
-    st.builds(lambda dirs, name: "/".join([*dirs, name]), st.lists(st.sampled_from(DIRS), max_size=3),
-              st.sampled_from(FILES)),
-    min_size=1, max_size=8, unique=True,
+    st.builds(
+        lambda dirs, name: "/".join([*dirs, name]), st.lists(st.sampled_from(DIRS), max_size=3), st.sampled_from(FILES)
+    ),
+    min_size=1,
+    max_size=8,
+    unique=True,
 )
 
 
@@ -80,7 +90,20 @@ def test_random_patterns_agree_with_git(patterns: list[str], files: list[str]) -
     ],
 )
 def test_curated_patterns_agree_with_git(patterns: list[str]) -> None:
-    files = ["a.py", "ab.py", "b.txt", "a/b.txt", "a/ab.py", "a/b/b.txt", "b/a.py", "ab/a.py", "x/ab/a.py",
-             "foo/bar.py", "x/foo/bar.py", "setup.py", "pkg/setup.py"]
+    files = [
+        "a.py",
+        "ab.py",
+        "b.txt",
+        "a/b.txt",
+        "a/ab.py",
+        "a/b/b.txt",
+        "b/a.py",
+        "ab/a.py",
+        "x/ab/a.py",
+        "foo/bar.py",
+        "x/foo/bar.py",
+        "setup.py",
+        "pkg/setup.py",
+    ]
     matcher = GitIgnore(patterns)
     assert {f for f in files if matcher.matches(f)} == git_ignored(patterns, files)

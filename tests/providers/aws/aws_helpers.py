@@ -14,8 +14,16 @@ from lw.core.model import AppModel
 from lw.core.plan import Plan, apply_plan
 from lw.providers.aws import plugin
 
-MODEL_FIELDS = {"memory_size", "timeout_seconds", "runtime", "architecture", "keep_warm", "binary_support",
-                "environment_variables", "events"}
+MODEL_FIELDS = {
+    "memory_size",
+    "timeout_seconds",
+    "runtime",
+    "architecture",
+    "keep_warm",
+    "binary_support",
+    "environment_variables",
+    "events",
+}
 
 
 def make_app(project_dir: Path, *, project: str = "demo", stage: str = "dev", **settings: Any) -> AppModel:
@@ -50,8 +58,14 @@ def make_artifact(directory: Path, body: str = "print('v1')\n", *, size_padding:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"pkg-{hashlib.sha256(data).hexdigest()[:8]}.zip"
     path.write_bytes(data)
-    return Artifact(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data), unpacked_size=len(body),
-                    file_count=1, handler="lw_handler.handler")
+    return Artifact(
+        path=path,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        unpacked_size=len(body),
+        file_count=1,
+        handler="lw_handler.handler",
+    )
 
 
 def plan_deploy(ctx: Context, artifact: Artifact) -> Plan:

@@ -118,8 +118,14 @@ class Faults:
         times: int = 1,
     ) -> None:
         self._rules.append(
-            {"service": service, "operation": operation, "code": code, "message": message, "status": status,
-             "left": times}
+            {
+                "service": service,
+                "operation": operation,
+                "code": code,
+                "message": message,
+                "status": status,
+                "left": times,
+            }
         )
 
     def clear(self) -> None:
@@ -189,6 +195,8 @@ def fast_botocore_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_RETRY_MODE", "standard")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "5")
     monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0.001)
+
+
 # --------------------------------------------------------------------------- AWS answers moto lacks
 
 

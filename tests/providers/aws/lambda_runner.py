@@ -49,11 +49,18 @@ class LocalLambda:
             return pool
         task_root = self.work_dir / key.replace("/", "_").replace("+", "-").replace("=", "")
         zipfile.ZipFile(io.BytesIO(self.zips[configuration["CodeSha256"]])).extractall(task_root)
-        spec = WorkerSpec(handler=configuration["Handler"], task_root=task_root, runtime_dir=self.runtime_dir,
-                          function_name=configuration["FunctionName"], memory_size=configuration["MemorySize"],
-                          region="us-east-1", python_version=f"{sys.version_info.major}.{sys.version_info.minor}",
-                          timeout_seconds=float(configuration["Timeout"]), init_timeout_seconds=60,
-                          tmp_root=self.work_dir / "tmp")
+        spec = WorkerSpec(
+            handler=configuration["Handler"],
+            task_root=task_root,
+            runtime_dir=self.runtime_dir,
+            function_name=configuration["FunctionName"],
+            memory_size=configuration["MemorySize"],
+            region="us-east-1",
+            python_version=f"{sys.version_info.major}.{sys.version_info.minor}",
+            timeout_seconds=float(configuration["Timeout"]),
+            init_timeout_seconds=60,
+            tmp_root=self.work_dir / "tmp",
+        )
         pool = Pool(1, spec, 1, lambda _source, _text: None)
         pool.start()
         error = pool.wait_ready()
@@ -64,9 +71,12 @@ class LocalLambda:
     def invoke(self, pool: Pool, payload: bytes) -> dict[str, Any]:
         invocation = pool.invoke(payload)
         time.sleep(0.05)  # the output pump lags the Runtime API a little
-        reply: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": "1",
-                                 "Payload": io.BytesIO(invocation.payload),
-                                 "LogResult": base64.b64encode("\n".join(invocation.logs)[-4096:].encode()).decode()}
+        reply: dict[str, Any] = {
+            "StatusCode": 200,
+            "ExecutedVersion": "1",
+            "Payload": io.BytesIO(invocation.payload),
+            "LogResult": base64.b64encode("\n".join(invocation.logs)[-4096:].encode()).decode(),
+        }
         if invocation.outcome != "response":
             reply["FunctionError"] = "Unhandled"
         return reply
@@ -93,8 +103,11 @@ def lambda_runs_code(aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPat
                 s3 = boto3.client("s3")
                 local.keep(s3.get_object(Bucket=code["S3Bucket"], Key=code["S3Key"])["Body"].read())
         if service == "lambda" and operation_name == "Invoke":
-            function = original(self, "GetFunction", {"FunctionName": api_params["FunctionName"],
-                                                      "Qualifier": api_params.get("Qualifier", "$LATEST")})
+            function = original(
+                self,
+                "GetFunction",
+                {"FunctionName": api_params["FunctionName"], "Qualifier": api_params.get("Qualifier", "$LATEST")},
+            )
             pool = local.pool_for(function["Configuration"])
             payload = api_params.get("Payload") or b"{}"
             return local.invoke(pool, payload if isinstance(payload, bytes) else json.dumps(payload).encode())

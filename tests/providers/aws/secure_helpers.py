@@ -15,8 +15,13 @@ NAME = "flask-hello-dev"
 
 def configure(project: Path, **settings: Any) -> None:
     """Rewrite the dev stage of lw.yml with extra settings (JSON is valid YAML)."""
-    base = {"project_name": "flask-hello", "app_function": "app.app", "runtime": "python3.11",
-            "memory_size": 256, "keep_warm": False}
+    base = {
+        "project_name": "flask-hello",
+        "app_function": "app.app",
+        "runtime": "python3.11",
+        "memory_size": 256,
+        "keep_warm": False,
+    }
     base.update({k: v for k, v in settings.items() if v is not None})
     (project / "lw.yml").write_text(json.dumps({"dev": base}, indent=1))
 
@@ -74,8 +79,13 @@ def project_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def project(aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, project_template: Path,
-            tmp_path_factory: pytest.TempPathFactory) -> Path:
+def project(
+    aws_env: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    project_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
     monkeypatch.setenv("LW_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "lw-cache-secure"))
     monkeypatch.setenv("CI", "1")
     return copy_project(project_template, tmp_path / "flask-hello", keep_build_cache=True)

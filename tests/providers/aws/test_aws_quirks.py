@@ -22,8 +22,9 @@ from lw.providers.aws.session import AwsSession
 # --------------------------------------------------------------------------- finding 11: retries
 
 
-def test_clients_use_standard_retry_mode_unless_the_user_chose_one(aws_env: str,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_clients_use_standard_retry_mode_unless_the_user_chose_one(
+    aws_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert AwsSession().client("lambda").meta.config.retries["mode"] == "standard"
     monkeypatch.setenv("AWS_RETRY_MODE", "adaptive")
     assert AwsSession().client("lambda").meta.config.retries["mode"] == "adaptive"
@@ -36,8 +37,13 @@ def test_api_gateway_quota_is_waited_out_beyond_botocores_attempts(aws_env: str,
     apigw = aws.client("apigateway")
     api = apigw.create_rest_api(name="x")["id"]
     fault.fail("apigateway", "DeleteRestApi", "TooManyRequestsException", "Too Many Requests", status=429, times=3)
-    fault.fail("apigateway", "DeleteRestApi", "ConflictException",
-               "Unable to complete operation due to concurrent modification. Please try again later.", status=409)
+    fault.fail(
+        "apigateway",
+        "DeleteRestApi",
+        "ConflictException",
+        "Unable to complete operation due to concurrent modification. Please try again later.",
+        status=409,
+    )
     apigw.delete_rest_api(restApiId=api)
     assert boto3.client("apigateway").get_rest_apis()["items"] == []
     assert no_sleep == list(backoff.API_GATEWAY_DELAYS[:4])
@@ -84,8 +90,9 @@ def test_ecdsa_certificates_are_found(aws_env: str, answer) -> None:
         wanted = (params.get("Includes") or {}).get("keyTypes") or ["RSA_1024", "RSA_2048"]
         for summary in response["CertificateSummaryList"]:
             summary["KeyAlgorithm"] = "EC_prime256v1" if summary["CertificateArn"] == arn else "RSA_2048"
-        response["CertificateSummaryList"] = [s for s in response["CertificateSummaryList"]
-                                              if s["KeyAlgorithm"] in wanted]
+        response["CertificateSummaryList"] = [
+            s for s in response["CertificateSummaryList"] if s["KeyAlgorithm"] in wanted
+        ]
         return response
 
     answer("acm", "ListCertificates", aws_filter)
@@ -97,8 +104,10 @@ def test_ecdsa_certificates_are_found(aws_env: str, answer) -> None:
 
 
 def _failed(code: str) -> Callable[..., Any]:
-    return lambda params, real: {"FailedEntryCount": 1, "FailedEntries": [
-        {"TargetId": "lw", "ErrorCode": code, "ErrorMessage": f"{code} for lw"}]}
+    return lambda params, real: {
+        "FailedEntryCount": 1,
+        "FailedEntries": [{"TargetId": "lw", "ErrorCode": code, "ErrorMessage": f"{code} for lw"}],
+    }
 
 
 def test_put_targets_partial_failure_is_an_error(aws_env: str, answer) -> None:
@@ -140,9 +149,13 @@ def deployed(aws_env: str, tmp_path: Path) -> Any:
 def test_status_degrades_per_section(deployed: Any, fault) -> None:
     from lw.providers.aws.status import describe
 
-    fault.fail("cloudwatch", "GetMetricStatistics", "AccessDenied",
-               "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: cloudwatch:GetMetricStatistics",
-               status=403)
+    fault.fail(
+        "cloudwatch",
+        "GetMetricStatistics",
+        "AccessDenied",
+        "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: cloudwatch:GetMetricStatistics",
+        status=403,
+    )
     status = describe(deployed, AwsSession())
     assert status.deployed and status.facts["alias_version"] == "1"
     assert status.facts["urls"] and status.sections["versions"]
@@ -158,8 +171,7 @@ def test_urls_are_marked_when_an_endpoint_replaces_aws(deployed: Any) -> None:
     assert "AWS_ENDPOINT_URL is set (http://127.0.0.1:" in facts["urls_note"]
 
 
-def test_deploy_says_the_printed_urls_are_awss(aws_env: str, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_deploy_says_the_printed_urls_are_awss(aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from cli_helpers import lw_run
 
     monkeypatch.setenv("LW_CACHE_DIR", str(tmp_path / "cache"))
@@ -172,11 +184,11 @@ def test_deploy_says_the_printed_urls_are_awss(aws_env: str, tmp_path: Path,
 # --------------------------------------------------------------------------- finding 12: one API Gateway only
 
 
-APP = '''
+APP = """
 def app(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [b"ok"]
-'''
+"""
 
 
 def _project(root: Path, **settings: str) -> Path:
@@ -204,24 +216,38 @@ def rest_only_policy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     def guarded(self: Any, operation: str, params: dict[str, Any]) -> Any:
         if self.meta.service_model.service_name == "apigatewayv2" and "off" not in refused:
             refused.append(operation)
-            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "User: arn:aws:iam::"
-                                         "123456789012:user/deployer is not authorized to perform: apigateway:GET"},
-                               "ResponseMetadata": {"HTTPStatusCode": 403}}, operation)
+            raise ClientError(
+                {
+                    "Error": {
+                        "Code": "AccessDeniedException",
+                        "Message": "User: arn:aws:iam::"
+                        "123456789012:user/deployer is not authorized to perform: apigateway:GET",
+                    },
+                    "ResponseMetadata": {"HTTPStatusCode": 403},
+                },
+                operation,
+            )
         return original(self, operation, params)
 
     monkeypatch.setattr(BaseClient, "_make_api_call", guarded)
     return refused
 
 
-def test_a_rest_only_stage_never_calls_the_http_api_service(aws_env: str, tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch,
-                                                            rest_only_policy: list[str]) -> None:
+def test_a_rest_only_stage_never_calls_the_http_api_service(
+    aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rest_only_policy: list[str]
+) -> None:
     from cli_helpers import leftovers, lw_run
 
     monkeypatch.setenv("LW_CACHE_DIR", str(tmp_path / "cache"))
     project = _project(tmp_path)
-    for args in (("deploy", "--dry-run"), ("deploy",), ("deploy", "--dry-run"), ("deploy",), ("status",),
-                 ("undeploy", "--yes")):
+    for args in (
+        ("deploy", "--dry-run"),
+        ("deploy",),
+        ("deploy", "--dry-run"),
+        ("deploy",),
+        ("status",),
+        ("undeploy", "--yes"),
+    ):
         result = lw_run(project, *args)
         assert result.exit_code == 0, (args, result.stderr)
     assert rest_only_policy == []
@@ -229,8 +255,9 @@ def test_a_rest_only_stage_never_calls_the_http_api_service(aws_env: str, tmp_pa
     assert leftovers("svc-dev", "svc", "dev") == []
 
 
-def test_switching_from_http_to_rest_still_removes_the_http_api(aws_env: str, tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_switching_from_http_to_rest_still_removes_the_http_api(
+    aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from cli_helpers import lw_run
 
     monkeypatch.setenv("LW_CACHE_DIR", str(tmp_path / "cache"))
@@ -238,15 +265,18 @@ def test_switching_from_http_to_rest_still_removes_the_http_api(aws_env: str, tm
     assert lw_run(project, "deploy").exit_code == 0
     tags = boto3.client("lambda").list_tags(Resource="arn:aws:lambda:us-east-1:123456789012:function:svc-dev")
     assert tags["Tags"]["lw:apigateway"] == "v2"
-    (project / "lw.yml").write_text((project / "lw.yml").read_text().replace('apigateway: "http"', 'apigateway: "rest"'))
+    (project / "lw.yml").write_text(
+        (project / "lw.yml").read_text().replace('apigateway: "http"', 'apigateway: "rest"')
+    )
     assert lw_run(project, "deploy").exit_code == 0
     assert boto3.client("apigatewayv2").get_apis()["Items"] == []
     tags = boto3.client("lambda").list_tags(Resource="arn:aws:lambda:us-east-1:123456789012:function:svc-dev")
     assert tags["Tags"]["lw:apigateway"] == "v1"
 
 
-def test_a_function_from_before_the_tag_has_both_apis_read(aws_env: str, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_function_from_before_the_tag_has_both_apis_read(
+    aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from cli_helpers import lw_run
 
     monkeypatch.setenv("LW_CACHE_DIR", str(tmp_path / "cache"))
@@ -254,7 +284,9 @@ def test_a_function_from_before_the_tag_has_both_apis_read(aws_env: str, tmp_pat
     assert lw_run(project, "deploy").exit_code == 0
     arn = "arn:aws:lambda:us-east-1:123456789012:function:svc-dev"
     boto3.client("lambda").untag_resource(Resource=arn, TagKeys=["lw:apigateway"])  # as an older lw left it
-    (project / "lw.yml").write_text((project / "lw.yml").read_text().replace('apigateway: "http"', 'apigateway: "rest"'))
+    (project / "lw.yml").write_text(
+        (project / "lw.yml").read_text().replace('apigateway: "http"', 'apigateway: "rest"')
+    )
     assert lw_run(project, "deploy").exit_code == 0
     assert boto3.client("apigatewayv2").get_apis()["Items"] == []
 
@@ -299,8 +331,9 @@ def _recording(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[dict[str, Any]
     return sent
 
 
-def test_snap_start_is_sent_only_when_on_or_turned_off(aws_env: str, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_snap_start_is_sent_only_when_on_or_turned_off(
+    aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from aws_helpers import deploy, make_app, make_artifact, make_context
 
     from lw.providers.aws import function
@@ -328,15 +361,18 @@ def test_a_failed_update_shows_lambdas_reason(aws_env: str, tmp_path: Path, answ
         response = real()
         if updated:
             response["Configuration"].update(
-                LastUpdateStatus="Failed", LastUpdateStatusReasonCode="SubnetOutOfIPAddresses",
-                LastUpdateStatusReason="Lambda was unable to configure access to your VPC: no free IP in subnet-1")
+                LastUpdateStatus="Failed",
+                LastUpdateStatusReasonCode="SubnetOutOfIPAddresses",
+                LastUpdateStatusReason="Lambda was unable to configure access to your VPC: no free IP in subnet-1",
+            )
         return response
 
     answer("lambda", "GetFunction", failed_after_update)
     with pytest.raises(LwError) as info:
         deploy(make_context(make_app(tmp_path, apigateway=False)), make_artifact(tmp_path / "b", "print('v2')\n"))
-    assert "the update failed: SubnetOutOfIPAddresses: Lambda was unable to configure access to your VPC" \
-        in str(info.value)
+    assert "the update failed: SubnetOutOfIPAddresses: Lambda was unable to configure access to your VPC" in str(
+        info.value
+    )
     assert "matched expected path" not in str(info.value)
 
 
@@ -372,8 +408,15 @@ def test_a_role_policy_over_iams_inline_limit_is_refused_while_planning(aws_env:
     from lw.core.errors import ConfigError
     from lw.providers.aws import iam
 
-    statements = [{"Sid": f"S{n}", "Effect": "Allow", "Action": "s3:GetObject",
-                   "Resource": f"arn:aws:s3:::bucket-with-a-long-name-{n:04d}/*"} for n in range(200)]
+    statements = [
+        {
+            "Sid": f"S{n}",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:aws:s3:::bucket-with-a-long-name-{n:04d}/*",
+        }
+        for n in range(200)
+    ]
     ctx = make_context(make_app(tmp_path, iam_policy={"Version": "2012-10-17", "Statement": statements}))
     with pytest.raises(ConfigError, match=r"policy would be [\d,]+ characters, over IAM's 10,240"):
         iam.plan_role(ctx, AwsSession(), "demo-dev")
@@ -381,29 +424,34 @@ def test_a_role_policy_over_iams_inline_limit_is_refused_while_planning(aws_env:
     assert iam.plan_role(small, AwsSession(), "demo-dev").changes
 
 
-def test_reserved_concurrency_below_the_unreserved_minimum_is_refused(aws_env: str, tmp_path: Path,
-                                                                     answer) -> None:
+def test_reserved_concurrency_below_the_unreserved_minimum_is_refused(aws_env: str, tmp_path: Path, answer) -> None:
     """moto has no GetAccountSettings: AWS's answer for a 1,000-execution account
     where other functions already hold 850 is modeled."""
     from aws_helpers import deploy, make_app, make_artifact, make_context
 
     from lw.core.errors import ConfigError
 
-    answer("lambda", "GetAccountSettings", lambda params, real: {
-        "AccountLimit": {"ConcurrentExecutions": 1000, "UnreservedConcurrentExecutions": 150}})
+    answer(
+        "lambda",
+        "GetAccountSettings",
+        lambda params, real: {"AccountLimit": {"ConcurrentExecutions": 1000, "UnreservedConcurrentExecutions": 150}},
+    )
     with pytest.raises(ConfigError, match="would leave 50 unreserved executions .* below AWS's minimum of 100"):
-        deploy(make_context(make_app(tmp_path, apigateway=False, reserved_concurrency=100)),
-               make_artifact(tmp_path / "a"))
+        deploy(
+            make_context(make_app(tmp_path, apigateway=False, reserved_concurrency=100)), make_artifact(tmp_path / "a")
+        )
     deploy(make_context(make_app(tmp_path, apigateway=False, reserved_concurrency=50)), make_artifact(tmp_path / "a"))
-    assert boto3.client("lambda").get_function_concurrency(FunctionName="demo-dev")[
-        "ReservedConcurrentExecutions"] == 50
+    assert (
+        boto3.client("lambda").get_function_concurrency(FunctionName="demo-dev")["ReservedConcurrentExecutions"] == 50
+    )
 
 
 # --------------------------------------------------------------------------- finding 11: undeploy of a VPC function
 
 
 def test_undeploy_keeps_the_role_until_lambda_released_its_network_interfaces(
-        aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call_counter) -> None:
+    aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call_counter
+) -> None:
     """moto creates no Lambda interfaces and deletes nothing later: one is made the
     way Lambda names it and removed by "Lambda" on the second wait."""
     from aws_helpers import deploy, make_app, make_artifact, make_context, undeploy
@@ -414,8 +462,9 @@ def test_undeploy_keeps_the_role_until_lambda_released_its_network_interfaces(
     group = ec2.create_security_group(GroupName="fn", Description="fn", VpcId=vpc)["GroupId"]
     settings = {"apigateway": False, "vpc_config": {"SubnetIds": [subnet], "SecurityGroupIds": [group]}}
     deploy(make_context(make_app(tmp_path, **settings)), make_artifact(tmp_path / "a"))
-    eni = ec2.create_network_interface(SubnetId=subnet, Groups=[group],
-                                       Description="AWS Lambda VPC ENI-demo-dev-0f1e2d3c")["NetworkInterface"]
+    eni = ec2.create_network_interface(
+        SubnetId=subnet, Groups=[group], Description="AWS Lambda VPC ENI-demo-dev-0f1e2d3c"
+    )["NetworkInterface"]
     waits: list[float] = []
 
     def lambda_releases_later(seconds: float) -> None:
@@ -433,7 +482,8 @@ def test_undeploy_keeps_the_role_until_lambda_released_its_network_interfaces(
 
 
 def test_undeploy_stops_before_the_role_when_interfaces_outlast_the_wait(
-        aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from aws_helpers import deploy, make_app, make_artifact, make_context, undeploy
 
     from lw.core.errors import LwError

@@ -34,8 +34,9 @@ def project_template(tmp_path_factory: pytest.TempPathFactory, lw_cache: Path) -
 
 
 @pytest.fixture
-def project(aws_env: str, lw_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-            project_template: Path) -> Path:
+def project(
+    aws_env: str, lw_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, project_template: Path
+) -> Path:
     monkeypatch.setenv("LW_CACHE_DIR", str(lw_cache))
     monkeypatch.setenv("CI", "1")
     return copy_project(project_template, tmp_path / "flask-hello", keep_build_cache=True)
@@ -65,7 +66,10 @@ def test_deploy_redeploy_code_change_status_and_undeploy(project: Path, call_cou
     changed = lw_run(project, "deploy")
     assert changed.exit_code == 0, changed.stderr
     assert call_counter.mutating == [
-        ("lambda", "UpdateFunctionCode"), ("lambda", "PublishVersion"), ("lambda", "UpdateAlias")]
+        ("lambda", "UpdateFunctionCode"),
+        ("lambda", "PublishVersion"),
+        ("lambda", "UpdateAlias"),
+    ]
     assert _alias_version() == "2"
 
     status = lw_json(project, "status")
@@ -100,7 +104,10 @@ def test_config_change_via_lw_yml(project: Path, call_counter) -> None:
     result = lw_run(project, "deploy")
     assert result.exit_code == 0, result.stderr
     assert call_counter.mutating == [
-        ("lambda", "UpdateFunctionConfiguration"), ("lambda", "PublishVersion"), ("lambda", "UpdateAlias")]
+        ("lambda", "UpdateFunctionConfiguration"),
+        ("lambda", "PublishVersion"),
+        ("lambda", "UpdateAlias"),
+    ]
     live = boto3.client("lambda").get_function_configuration(FunctionName=NAME, Qualifier="live")
     assert live["MemorySize"] == 512 and live["Environment"]["Variables"] == {"GREETING": "hi"}
 
@@ -112,7 +119,8 @@ def test_failed_deploy_names_step_and_keeps_serving(project: Path, fault) -> Non
     failed = lw_run(project, "deploy")
     assert failed.exit_code == 1
     assert failed.stderr.strip().endswith(
-        "publish version of Lambda function flask-hello-dev failed: ServiceException: Lambda is having a bad day")
+        "publish version of Lambda function flask-hello-dev failed: ServiceException: Lambda is having a bad day"
+    )
     assert "Traceback" not in failed.stderr and len(failed.stderr.strip().splitlines()) == 1
     assert _alias_version() == "1"
     assert lw_run(project, "deploy").exit_code == 0
@@ -156,10 +164,17 @@ def test_invoke_and_logs(project: Path) -> None:
     logs.create_log_group(logGroupName=group)
     logs.create_log_stream(logGroupName=group, logStreamName="s")
     now = int(time.time() * 1000)
-    logs.put_log_events(logGroupName=group, logStreamName="s", logEvents=[
-        {"timestamp": now - 2000, "message": '1.2.3.4 - - [26/Nov/2026:10:00:00 +0000] "GET /cookies HTTP/1.1" 200 15 "-" "curl"'},
-        {"timestamp": now - 1000, "message": "ERROR something broke"},
-    ])
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="s",
+        logEvents=[
+            {
+                "timestamp": now - 2000,
+                "message": '1.2.3.4 - - [26/Nov/2026:10:00:00 +0000] "GET /cookies HTTP/1.1" 200 15 "-" "curl"',
+            },
+            {"timestamp": now - 1000, "message": "ERROR something broke"},
+        ],
+    )
     everything = lw_run(project, "logs", "--since", "1h")
     assert "GET /cookies" in everything.stdout and "something broke" in everything.stdout
     only_app = lw_run(project, "logs", "--no-http")

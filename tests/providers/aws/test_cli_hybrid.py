@@ -13,7 +13,7 @@ from cli_helpers import leftovers, lw_run
 NAME = "hybrid-dev"
 ACCOUNT = "123456789012"
 
-APP = '''
+APP = """
 def app(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [b"hybrid"]
@@ -21,23 +21,29 @@ def app(environ, start_response):
 
 def on_upload(event, context):
     return len(event["Records"])
-'''
+"""
 
 
 def _sources() -> dict[str, str]:
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="hybrid-uploads")
-    foreign = {"Id": "not-lw", "LambdaFunctionArn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:other",
-               "Events": ["s3:ObjectRemoved:*"]}
-    s3.put_bucket_notification_configuration(Bucket="hybrid-uploads",
-                                             NotificationConfiguration={"LambdaFunctionConfigurations": [foreign]})
+    foreign = {
+        "Id": "not-lw",
+        "LambdaFunctionArn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:other",
+        "Events": ["s3:ObjectRemoved:*"],
+    }
+    s3.put_bucket_notification_configuration(
+        Bucket="hybrid-uploads", NotificationConfiguration={"LambdaFunctionConfigurations": [foreign]}
+    )
     topic = boto3.client("sns").create_topic(Name="hybrid-orders")["TopicArn"]
     sqs = boto3.client("sqs")
     url = sqs.create_queue(QueueName="hybrid-jobs")["QueueUrl"]
     queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     table = boto3.client("dynamodb").create_table(
-        TableName="hybrid-orders", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+        TableName="hybrid-orders",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
     )["TableDescription"]
     kinesis = boto3.client("kinesis")
@@ -53,7 +59,8 @@ def hybrid(aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     project = tmp_path / "hybrid"
     project.mkdir()
     (project / "app.py").write_text(APP)
-    (project / "lw.yml").write_text(textwrap.dedent(f"""\
+    (project / "lw.yml").write_text(
+        textwrap.dedent(f"""\
         dev:
           project_name: hybrid
           app_function: app.app
@@ -78,7 +85,8 @@ def hybrid(aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
               event_source: {{arn: {sources["kinesis"]}, starting_position: TRIM_HORIZON, batch_size: 50}}
             - function: app.on_upload
               expressions: ["rate(1 hour)", "cron(0 3 * * ? *)"]
-        """))
+        """)
+    )
     return project
 
 

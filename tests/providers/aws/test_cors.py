@@ -12,7 +12,14 @@ import boto3
 import pytest
 from cli_helpers import lw_run
 from secure_helpers import (  # noqa: F401
-    NAME, configure, deploy_ok, moto_mock_integrations, project, project_template, sent_documents)
+    NAME,
+    configure,
+    deploy_ok,
+    moto_mock_integrations,
+    project,
+    project_template,
+    sent_documents,
+)
 
 from lw.runtime.aws import make_handler
 from lw.runtime.cors import CorsRules
@@ -25,12 +32,15 @@ def _rest_methods() -> dict[str, dict[str, Any]]:
     apigw = boto3.client("apigateway")
     [api] = apigw.get_rest_apis()["items"]
     resources = apigw.get_resources(restApiId=api["id"], embed=["methods"])["items"]
-    return {r["path"]: {"api": api["id"], "id": r["id"], "methods": sorted(r.get("resourceMethods") or {})}
-            for r in resources}
+    return {
+        r["path"]: {"api": api["id"], "id": r["id"], "methods": sorted(r.get("resourceMethods") or {})}
+        for r in resources
+    }
 
 
 def test_rest_preflight_is_a_mock_method_redeploy_is_free_and_off_removes_it(
-        project: Path, call_counter, sent_documents) -> None:
+    project: Path, call_counter, sent_documents
+) -> None:
     configure(project, cors=True)
     deploy_ok(project)
     found = _rest_methods()
@@ -40,15 +50,17 @@ def test_rest_preflight_is_a_mock_method_redeploy_is_free_and_off_removes_it(
     proxy = found["/{proxy+}"]
     integration = apigw.get_integration(restApiId=proxy["api"], resourceId=proxy["id"], httpMethod="OPTIONS")
     assert integration["type"].upper() == "MOCK"
-    response = apigw.get_integration_response(restApiId=proxy["api"], resourceId=proxy["id"], httpMethod="OPTIONS",
-                                              statusCode="200")
+    response = apigw.get_integration_response(
+        restApiId=proxy["api"], resourceId=proxy["id"], httpMethod="OPTIONS", statusCode="200"
+    )
     assert response["responseParameters"]["method.response.header.Access-Control-Allow-Origin"] == "'*'"
     assert "Authorization" in response["responseParameters"]["method.response.header.Access-Control-Allow-Headers"]
     options = sent_documents.last["paths"]["/{proxy+}"]["options"]
     assert options["security"] == []  # a preflight never needs a key or a token
     assert options["parameters"][0]["name"] == "proxy"
     assert sent_documents.last["x-amazon-apigateway-gateway-responses"]["DEFAULT_4XX"] == {
-        "responseParameters": {"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"}}
+        "responseParameters": {"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"}
+    }
 
     call_counter.clear()
     deploy_ok(project)
@@ -60,9 +72,17 @@ def test_rest_preflight_is_a_mock_method_redeploy_is_free_and_off_removes_it(
 
 
 def test_rest_several_origins_echo_the_allowed_one(project: Path, sent_documents) -> None:
-    configure(project, cors={"allowed_origin": ORIGINS, "allow_credentials": True, "max_age": 600,
-                             "allowed_methods": ["get", "post"], "allowed_headers": "Content-Type, X-Token"},
-              api_key_required=True)
+    configure(
+        project,
+        cors={
+            "allowed_origin": ORIGINS,
+            "allow_credentials": True,
+            "max_age": 600,
+            "allowed_methods": ["get", "post"],
+            "allowed_headers": "Content-Type, X-Token",
+        },
+        api_key_required=True,
+    )
     deploy_ok(project)
     options = sent_documents.last["paths"]["/"]["options"]
     response = options["x-amazon-apigateway-integration"]["responses"]["default"]
@@ -77,13 +97,15 @@ def test_rest_several_origins_echo_the_allowed_one(project: Path, sent_documents
     template = response["responseTemplates"]["application/json"]
     assert json.dumps(ORIGINS[1]) in template and "responseOverride.header.Access-Control-Allow-Origin" in template
     assert options["security"] == [] and sent_documents.last["paths"]["/"]["x-amazon-apigateway-any-method"][
-        "security"] == [{"lw_api_key": []}]
+        "security"
+    ] == [{"lw_api_key": []}]
     assert "x-amazon-apigateway-gateway-responses" not in sent_documents.last
 
 
 def test_http_api_native_cors_update_and_removal(project: Path, call_counter) -> None:
-    configure(project, apigateway="http", cors={"allowed_origin": ORIGINS, "expose_headers": ["X-Request-Id"],
-                                                "max_age": 300})
+    configure(
+        project, apigateway="http", cors={"allowed_origin": ORIGINS, "expose_headers": ["X-Request-Id"], "max_age": 300}
+    )
     deploy_ok(project)
     v2 = boto3.client("apigatewayv2")
     [api] = v2.get_apis()["Items"]
@@ -122,8 +144,9 @@ def test_function_url_cors(project: Path, call_counter) -> None:
     deploy_ok(project)
     assert call_counter.mutating == []
 
-    configure(project, apigateway=False, function_url=True,
-              cors={"allowed_origin": ORIGINS, "allowed_methods": ["GET"]})
+    configure(
+        project, apigateway=False, function_url=True, cors={"allowed_origin": ORIGINS, "allowed_methods": ["GET"]}
+    )
     call_counter.clear()
     deploy_ok(project)
     assert ("lambda", "UpdateFunctionUrlConfig") in call_counter.mutating
@@ -142,13 +165,17 @@ def test_cors_reaches_the_package_settings(project: Path) -> None:
         assert json.loads(archive.read("lw_settings.json"))["cors"] == {"allowed_origin": ORIGINS}
 
 
-@pytest.mark.parametrize(("cors", "message"), [
-    ({"allowed_origin": "*", "allow_credentials": True}, "allow_credentials needs explicit allowed_origin"),
-    ({"allowed_origin": ORIGINS, "max_age": 100000}, "cors.max_age must be at most 86400"),
-    ({"origins": ORIGINS}, "origins"),
-])
-def test_bad_cors_settings_fail_before_any_write(project: Path, call_counter, cors: dict[str, Any],
-                                                 message: str) -> None:
+@pytest.mark.parametrize(
+    ("cors", "message"),
+    [
+        ({"allowed_origin": "*", "allow_credentials": True}, "allow_credentials needs explicit allowed_origin"),
+        ({"allowed_origin": ORIGINS, "max_age": 100000}, "cors.max_age must be at most 86400"),
+        ({"origins": ORIGINS}, "origins"),
+    ],
+)
+def test_bad_cors_settings_fail_before_any_write(
+    project: Path, call_counter, cors: dict[str, Any], message: str
+) -> None:
     configure(project, cors=cors)
     result = lw_run(project, "deploy")
     assert result.exit_code == 2, result.stderr
@@ -183,8 +210,9 @@ def test_runtime_adds_allow_origin_to_proxied_responses() -> None:
 
 
 def test_runtime_echoes_only_allowed_origins_with_credentials() -> None:
-    handler = make_handler(_app([]), cors={"allowed_origin": ORIGINS, "allow_credentials": True,
-                                           "expose_headers": "X-Request-Id"})
+    handler = make_handler(
+        _app([]), cors={"allowed_origin": ORIGINS, "allow_credentials": True, "expose_headers": "X-Request-Id"}
+    )
     allowed = _headers(handler(_rest_event(ORIGINS[1])))
     assert allowed["Access-Control-Allow-Origin"] == [ORIGINS[1]] and allowed["Vary"] == ["Origin"]
     assert allowed["Access-Control-Allow-Credentials"] == ["true"]
@@ -196,7 +224,8 @@ def test_runtime_echoes_only_allowed_origins_with_credentials() -> None:
 def test_runtime_leaves_an_apps_own_cors_headers_alone() -> None:
     handler = make_handler(_app([("Access-Control-Allow-Origin", "https://mine.example")]), cors=True)
     assert _headers(handler(_rest_event("https://x.example")))["Access-Control-Allow-Origin"] == [
-        "https://mine.example"]
+        "https://mine.example"
+    ]
 
 
 def test_runtime_without_cors_adds_nothing_and_bad_setting_never_crashes() -> None:

@@ -58,7 +58,10 @@ def test_code_change_is_exactly_three_calls(aws_env: str, tmp_path: Path, call_c
     call_counter.clear()
     deploy(make_context(make_app(tmp_path)), make_artifact(tmp_path / "b", "print('v2')\n"))
     assert call_counter.mutating == [
-        ("lambda", "UpdateFunctionCode"), ("lambda", "PublishVersion"), ("lambda", "UpdateAlias")]
+        ("lambda", "UpdateFunctionCode"),
+        ("lambda", "PublishVersion"),
+        ("lambda", "UpdateAlias"),
+    ]
     assert _alias_version() == "2"
 
 
@@ -69,7 +72,10 @@ def test_config_change_updates_configuration_and_releases(aws_env: str, tmp_path
     ctx = make_context(make_app(tmp_path, memory_size=1024, aws_environment_variables={"A": "1"}))
     plan, _ = deploy(ctx, artifact)
     assert call_counter.mutating == [
-        ("lambda", "UpdateFunctionConfiguration"), ("lambda", "PublishVersion"), ("lambda", "UpdateAlias")]
+        ("lambda", "UpdateFunctionConfiguration"),
+        ("lambda", "PublishVersion"),
+        ("lambda", "UpdateAlias"),
+    ]
     live = boto3.client("lambda").get_function_configuration(FunctionName="demo-dev", Qualifier="live")
     assert live["MemorySize"] == 1024 and live["Environment"]["Variables"] == {"A": "1"}
     assert "configuration changed: Environment, MemorySize" in plan.render()
@@ -79,24 +85,35 @@ def test_dry_run_plan_makes_no_mutating_calls(aws_env: str, tmp_path: Path, call
     plan = plan_deploy(make_context(make_app(tmp_path, function_url=True)), make_artifact(tmp_path / "a"))
     assert call_counter.mutating == []
     text = plan.render()
-    for expected in ("create IAM role demo-dev", "create Lambda function demo-dev", "create REST API demo-dev",
-                     "create Lambda function URL"):
+    for expected in (
+        "create IAM role demo-dev",
+        "create Lambda function demo-dev",
+        "create REST API demo-dev",
+        "create Lambda function URL",
+    ):
         assert expected in " ".join(text.split()), text
     assert boto3.client("lambda").list_functions()["Functions"] == []
 
 
 @pytest.mark.parametrize(
     "operation",
-    [("lambda", "UpdateFunctionCode"), ("lambda", "UpdateFunctionConfiguration"), ("lambda", "PublishVersion"),
-     ("lambda", "UpdateAlias"), ("iam", "PutRolePolicy")],
+    [
+        ("lambda", "UpdateFunctionCode"),
+        ("lambda", "UpdateFunctionConfiguration"),
+        ("lambda", "PublishVersion"),
+        ("lambda", "UpdateAlias"),
+        ("iam", "PutRolePolicy"),
+    ],
 )
 def test_failure_at_each_step_keeps_alias_and_rerun_converges(
     aws_env: str, tmp_path: Path, fault, call_counter, operation: tuple[str, str]
 ) -> None:
     deploy(make_context(make_app(tmp_path)), make_artifact(tmp_path / "a"))
     new = make_artifact(tmp_path / "b", "print('v2')\n")
-    settings = {"extra_permissions": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}],
-                "memory_size": 1024}
+    settings = {
+        "extra_permissions": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}],
+        "memory_size": 1024,
+    }
     fault.fail(*operation, "ServiceException", "boom", status=500)
     with pytest.raises(ApplyError) as info:
         deploy(make_context(make_app(tmp_path, **settings)), new)
@@ -111,13 +128,24 @@ def test_failure_at_each_step_keeps_alias_and_rerun_converges(
     assert call_counter.mutating == [], plan.render()
 
 
-@pytest.mark.parametrize("operation", [
-    ("iam", "CreateRole"), ("iam", "PutRolePolicy"), ("lambda", "CreateFunction"), ("lambda", "CreateAlias"),
-    ("apigateway", "CreateRestApi"), ("apigateway", "PutRestApi"), ("apigateway", "CreateDeployment"),
-    ("lambda", "AddPermission"), ("events", "PutRule"), ("events", "PutTargets"),
-])
-def test_failure_during_first_deploy_converges(aws_env: str, tmp_path: Path, fault, call_counter,
-                                               operation: tuple[str, str]) -> None:
+@pytest.mark.parametrize(
+    "operation",
+    [
+        ("iam", "CreateRole"),
+        ("iam", "PutRolePolicy"),
+        ("lambda", "CreateFunction"),
+        ("lambda", "CreateAlias"),
+        ("apigateway", "CreateRestApi"),
+        ("apigateway", "PutRestApi"),
+        ("apigateway", "CreateDeployment"),
+        ("lambda", "AddPermission"),
+        ("events", "PutRule"),
+        ("events", "PutTargets"),
+    ],
+)
+def test_failure_during_first_deploy_converges(
+    aws_env: str, tmp_path: Path, fault, call_counter, operation: tuple[str, str]
+) -> None:
     artifact = make_artifact(tmp_path / "a")
     fault.fail(*operation, "ServiceException", "boom", status=500)
     with pytest.raises(ApplyError, match="boom"):
@@ -138,8 +166,14 @@ def test_iam_propagation_delay_is_retried(aws_env: str, tmp_path: Path, fault, m
 
     slept: list[float] = []
     monkeypatch.setattr(waits, "sleep", slept.append)
-    fault.fail("lambda", "CreateFunction", "InvalidParameterValueException",
-               "The role defined for the function cannot be assumed by Lambda.", status=400, times=2)
+    fault.fail(
+        "lambda",
+        "CreateFunction",
+        "InvalidParameterValueException",
+        "The role defined for the function cannot be assumed by Lambda.",
+        status=400,
+        times=2,
+    )
     deploy(make_context(make_app(tmp_path)), make_artifact(tmp_path / "a"))
     assert len(slept) == 2
     assert _alias_version() == "1"
@@ -154,8 +188,9 @@ def test_rollback_moves_alias(aws_env: str, tmp_path: Path) -> None:
     assert _alias_version() == "2"
     apply_plan(Plan(changes=plugin.lw_rollback(ctx=make_context(make_app(tmp_path)), target=RollbackTarget(steps=1))))
     assert _alias_version() == "1"
-    apply_plan(Plan(changes=plugin.lw_rollback(ctx=make_context(make_app(tmp_path)),
-                                               target=RollbackTarget(version="3"))))
+    apply_plan(
+        Plan(changes=plugin.lw_rollback(ctx=make_context(make_app(tmp_path)), target=RollbackTarget(version="3")))
+    )
     assert _alias_version() == "3"
     # deploying again after a rollback releases $LATEST, which is version 3's code
     plan, _ = deploy(make_context(make_app(tmp_path)), make_artifact(tmp_path / "3", "print(3)\n"))
@@ -174,8 +209,12 @@ def test_http_api_and_function_url_replace_rest(aws_env: str, tmp_path: Path) ->
     stages = boto3.client("apigatewayv2").get_stages(ApiId=apis[0]["ApiId"])["Items"]
     assert stages[0]["StageName"] == "$default" and stages[0]["AutoDeploy"] is True
     assert any("lambda-url" in u for u in outputs["urls"])
-    sids = {s["Sid"] for s in json.loads(boto3.client("lambda").get_policy(
-        FunctionName="demo-dev", Qualifier="live")["Policy"])["Statement"]}
+    sids = {
+        s["Sid"]
+        for s in json.loads(boto3.client("lambda").get_policy(FunctionName="demo-dev", Qualifier="live")["Policy"])[
+            "Statement"
+        ]
+    }
     assert sids == {"lw-apigateway-http", "lw-function-url", "lw-function-url-invoke"}
     plan, again = deploy(make_context(make_app(tmp_path, apigateway="http", function_url=True)), artifact)
     assert plan.is_noop, plan.render()
@@ -189,8 +228,9 @@ def test_http_api_and_function_url_replace_rest(aws_env: str, tmp_path: Path) ->
 
 def test_existing_role_is_used_untouched(aws_env: str, tmp_path: Path, call_counter) -> None:
     iam = boto3.client("iam")
-    arn = iam.create_role(RoleName="mine", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17",
-                          "Statement": []}))["Role"]["Arn"]
+    arn = iam.create_role(
+        RoleName="mine", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []})
+    )["Role"]["Arn"]
     call_counter.clear()
     deploy(make_context(make_app(tmp_path, role_arn=arn)), make_artifact(tmp_path / "a"))
     assert not [c for c in call_counter.mutating if c[0] == "iam"]
@@ -215,12 +255,19 @@ def test_large_package_goes_through_s3(aws_env: str, tmp_path: Path, monkeypatch
     assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
 
 
-@pytest.mark.parametrize("operation", [
-    ("apigatewayv2", "CreateApi"), ("apigatewayv2", "CreateIntegration"), ("apigatewayv2", "CreateRoute"),
-    ("apigatewayv2", "CreateStage"), ("lambda", "CreateFunctionUrlConfig"),
-])
-def test_http_api_and_url_failures_converge(aws_env: str, tmp_path: Path, fault, call_counter,
-                                            operation: tuple[str, str]) -> None:
+@pytest.mark.parametrize(
+    "operation",
+    [
+        ("apigatewayv2", "CreateApi"),
+        ("apigatewayv2", "CreateIntegration"),
+        ("apigatewayv2", "CreateRoute"),
+        ("apigatewayv2", "CreateStage"),
+        ("lambda", "CreateFunctionUrlConfig"),
+    ],
+)
+def test_http_api_and_url_failures_converge(
+    aws_env: str, tmp_path: Path, fault, call_counter, operation: tuple[str, str]
+) -> None:
     artifact = make_artifact(tmp_path / "a")
     settings = {"apigateway": "http", "function_url": True}
     fault.fail(*operation, "ServiceException", "boom", status=500)
@@ -246,8 +293,9 @@ def test_old_versions_are_pruned_but_rollback_target_kept(aws_env: str, tmp_path
     for n in range(1, 4):
         deploy(make_context(make_app(tmp_path)), make_artifact(tmp_path / str(n), f"{n}\n"))
     deploy(make_context(make_app(tmp_path, num_retained_versions=2)), make_artifact(tmp_path / "4", "4\n"))
-    versions = [v["Version"] for v in boto3.client("lambda").list_versions_by_function(
-        FunctionName="demo-dev")["Versions"]]
+    versions = [
+        v["Version"] for v in boto3.client("lambda").list_versions_by_function(FunctionName="demo-dev")["Versions"]
+    ]
     assert versions == ["$LATEST", "3", "4"]
     call_counter.clear()
     plan, _ = deploy(make_context(make_app(tmp_path, num_retained_versions=2)), make_artifact(tmp_path / "4", "4\n"))

@@ -29,11 +29,11 @@ NAME = "shop-dev"
 DOMAIN = "api.example.com"
 REGIONAL_ZONE_ID = "Z1UJRXOUMOOFQ8"  # API Gateway's regional hosted zone in us-east-1
 
-APP = '''
+APP = """
 def app(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [environ.get("SCRIPT_NAME", "").encode()]
-'''
+"""
 
 
 @pytest.fixture
@@ -54,8 +54,13 @@ def moto_gaps(monkeypatch: pytest.MonkeyPatch) -> None:
         data = original_json(self)
         digest = hashlib.sha256(self.domain_name.encode()).hexdigest()[:10]
         data["domainNameConfigurations"] = [
-            {**c, "apiGatewayDomainName": f"d-{digest}.execute-api.us-east-1.amazonaws.com",
-             "hostedZoneId": REGIONAL_ZONE_ID} for c in data["domainNameConfigurations"]]
+            {
+                **c,
+                "apiGatewayDomainName": f"d-{digest}.execute-api.us-east-1.amazonaws.com",
+                "hostedZoneId": REGIONAL_ZONE_ID,
+            }
+            for c in data["domainNameConfigurations"]
+        ]
         return data
 
     monkeypatch.setattr(APIGatewayBackend, "get_base_path_mappings", mappings)
@@ -67,12 +72,15 @@ def write_project(root: Path, **settings: Any) -> Path:
     project.mkdir(parents=True, exist_ok=True)
     (project / "app.py").write_text(APP)
     lines = "".join(f"  {k}: {json.dumps(v)}\n" for k, v in settings.items())
-    (project / "lw.yml").write_text(textwrap.dedent("""\
+    (project / "lw.yml").write_text(
+        textwrap.dedent("""\
         dev:
           project_name: shop
           app_function: app.app
           keep_warm: false
-        """) + lines)
+        """)
+        + lines
+    )
     return project
 
 
@@ -117,8 +125,12 @@ def test_certify_after_deploy_then_idempotent_then_undeploy(shop: Path, call_cou
     certified = ok(lw_run(shop, "certify"))
     assert certified.stdout.strip() == "https://api.example.com/v1/"
     assert call_counter.mutating == [
-        ("acm", "RequestCertificate"), ("route53", "ChangeResourceRecordSets"), ("apigateway", "CreateDomainName"),
-        ("apigateway", "CreateBasePathMapping"), ("route53", "ChangeResourceRecordSets")]
+        ("acm", "RequestCertificate"),
+        ("route53", "ChangeResourceRecordSets"),
+        ("apigateway", "CreateDomainName"),
+        ("apigateway", "CreateBasePathMapping"),
+        ("route53", "ChangeResourceRecordSets"),
+    ]
 
     acm = boto3.client("acm")
     [cert] = acm.list_certificates()["CertificateSummaryList"]
@@ -149,7 +161,9 @@ def test_certify_after_deploy_then_idempotent_then_undeploy(shop: Path, call_cou
     redeploy = ok(lw_run(shop, "deploy"))
     assert call_counter.mutating == []
     assert redeploy.stdout.splitlines() == [
-        f"https://{api_id}.execute-api.us-east-1.amazonaws.com/dev/", "https://api.example.com/v1/"]
+        f"https://{api_id}.execute-api.us-east-1.amazonaws.com/dev/",
+        "https://api.example.com/v1/",
+    ]
     assert lw_json(shop, "status")["urls"][-1] == "https://api.example.com/v1/"
 
     preview = ok(lw_run(shop, "undeploy", "--dry-run"))
@@ -172,11 +186,14 @@ def test_certify_dry_run_changes_nothing(shop: Path, call_counter) -> None:
     call_counter.clear()
     preview = ok(lw_run(shop, "certify", "--dry-run"))
     assert call_counter.mutating == []
-    for line in ("create ACM certificate api.example.com (us-east-1)",
-                 "create Route 53 validation record of api.example.com",
-                 "update ACM certificate api.example.com (us-east-1)  (wait for DNS validation (up to 600 s))",
-                 "create API Gateway domain api.example.com", "create base path mapping api.example.com/v1",
-                 "create Route 53 alias records of api.example.com"):
+    for line in (
+        "create ACM certificate api.example.com (us-east-1)",
+        "create Route 53 validation record of api.example.com",
+        "update ACM certificate api.example.com (us-east-1)  (wait for DNS validation (up to 600 s))",
+        "create API Gateway domain api.example.com",
+        "create base path mapping api.example.com/v1",
+        "create Route 53 alias records of api.example.com",
+    ):
         assert line in preview.stdout
     assert boto3.client("acm").list_certificates()["CertificateSummaryList"] == []
 
@@ -208,7 +225,9 @@ def test_base_path_change_moves_the_mapping(shop: Path, call_counter) -> None:
     moved = ok(lw_run(shop, "deploy"))
     # base_path is also in the package's settings (the runtime strips it), hence a new release too.
     assert [c for c in call_counter.mutating if c[0] == "apigateway"] == [
-        ("apigateway", "DeleteBasePathMapping"), ("apigateway", "CreateBasePathMapping")]
+        ("apigateway", "DeleteBasePathMapping"),
+        ("apigateway", "CreateBasePathMapping"),
+    ]
     assert moved.stdout.splitlines()[-1] == "https://api.example.com/shop/"
     mappings = boto3.client("apigateway").get_base_path_mappings(domainName=DOMAIN)["items"]
     assert [m["basePath"] for m in mappings] == ["shop"]
@@ -261,8 +280,9 @@ def test_new_certificate_arn_updates_the_domain_in_the_plan(shop: Path, call_cou
     ok(lw_run(shop, "certify"))
     first = boto3.client("apigateway").get_domain_name(domainName=DOMAIN)["regionalCertificateArn"]
     acm = boto3.client("acm")
-    other = acm.request_certificate(DomainName=DOMAIN, ValidationMethod="DNS",
-                                    IdempotencyToken="other")["CertificateArn"]
+    other = acm.request_certificate(DomainName=DOMAIN, ValidationMethod="DNS", IdempotencyToken="other")[
+        "CertificateArn"
+    ]
     acm.describe_certificate(CertificateArn=other)
     (shop / "lw.yml").write_text((shop / "lw.yml").read_text() + f"  certificate_arn: {other}\n")
     call_counter.clear()
@@ -289,7 +309,8 @@ def test_failed_step_is_one_line_and_rerun_finishes(shop: Path, fault) -> None:
     failed = lw_run(shop, "certify")
     assert failed.exit_code == 1
     assert failed.stderr.strip().endswith(
-        "create custom domain of API Gateway domain api.example.com failed: BadRequestException: Certificate not ready")
+        "create custom domain of API Gateway domain api.example.com failed: BadRequestException: Certificate not ready"
+    )
     assert len(failed.stderr.strip().splitlines()) == 1
     ok(lw_run(shop, "certify"))
     assert len(boto3.client("acm").list_certificates()["CertificateSummaryList"]) == 1
@@ -299,9 +320,9 @@ def test_failed_step_is_one_line_and_rerun_finishes(shop: Path, fault) -> None:
 # --------------------------------------------------------------------------- HTTP API, EDGE, no zone
 
 
-def test_http_api_mapping_certify_idempotent_and_undeploy(aws_env: str, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch, moto_gaps: None,
-                                                          call_counter) -> None:
+def test_http_api_mapping_certify_idempotent_and_undeploy(
+    aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_gaps: None, call_counter
+) -> None:
     monkeypatch.setenv("LW_CACHE_DIR", str(tmp_path / "cache"))
     project = write_project(tmp_path, domain=DOMAIN, apigateway="http")
     zone = make_zone()
@@ -310,8 +331,12 @@ def test_http_api_mapping_certify_idempotent_and_undeploy(aws_env: str, tmp_path
     certified = ok(lw_run(project, "certify"))
     assert certified.stdout.strip() == "https://api.example.com/"
     assert call_counter.mutating == [
-        ("acm", "RequestCertificate"), ("route53", "ChangeResourceRecordSets"), ("apigatewayv2", "CreateDomainName"),
-        ("apigatewayv2", "CreateApiMapping"), ("route53", "ChangeResourceRecordSets")]
+        ("acm", "RequestCertificate"),
+        ("route53", "ChangeResourceRecordSets"),
+        ("apigatewayv2", "CreateDomainName"),
+        ("apigatewayv2", "CreateApiMapping"),
+        ("route53", "ChangeResourceRecordSets"),
+    ]
     v2 = boto3.client("apigatewayv2")
     [mapping] = v2.get_api_mappings(DomainName=DOMAIN)["Items"]
     assert mapping["ApiId"] == v2.get_apis()["Items"][0]["ApiId"] and mapping["Stage"] == "$default"
@@ -328,8 +353,9 @@ def test_http_api_mapping_certify_idempotent_and_undeploy(aws_env: str, tmp_path
     assert ("api.example.com.", "A") not in records(zone)
 
 
-def test_edge_domain_takes_its_certificate_from_us_east_1(aws_env: str, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch, moto_gaps: None) -> None:
+def test_edge_domain_takes_its_certificate_from_us_east_1(
+    aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_gaps: None
+) -> None:
     monkeypatch.setenv("LW_CACHE_DIR", str(tmp_path / "cache"))
     project = write_project(tmp_path, domain=DOMAIN, domain_endpoint_type="EDGE", aws_region="eu-west-1")
     zone = make_zone()
@@ -338,7 +364,9 @@ def test_edge_domain_takes_its_certificate_from_us_east_1(aws_env: str, tmp_path
     assert len(boto3.client("acm", region_name="us-east-1").list_certificates()["CertificateSummaryList"]) == 1
     assert boto3.client("acm", region_name="eu-west-1").list_certificates()["CertificateSummaryList"] == []
     custom = boto3.client("apigateway", region_name="eu-west-1").get_domain_name(domainName=DOMAIN)
-    assert custom["endpointConfiguration"]["types"] == ["EDGE"] and custom["certificateArn"].split(":")[3] == "us-east-1"
+    assert (
+        custom["endpointConfiguration"]["types"] == ["EDGE"] and custom["certificateArn"].split(":")[3] == "us-east-1"
+    )
     alias = records(zone)[("api.example.com.", "A")]["AliasTarget"]
     assert alias["DNSName"].rstrip(".") == custom["distributionDomainName"]
 
@@ -349,8 +377,9 @@ def test_domain_outside_route53_prints_records_to_create(shop: Path, call_counte
     # A new certificate cannot be validated without the record: exit 1, the record in the message.
     assert first.exit_code == 1
     [cert] = boto3.client("acm").list_certificates()["CertificateSummaryList"]
-    record = boto3.client("acm").describe_certificate(
-        CertificateArn=cert["CertificateArn"])["Certificate"]["DomainValidationOptions"][0]["ResourceRecord"]
+    record = boto3.client("acm").describe_certificate(CertificateArn=cert["CertificateArn"])["Certificate"][
+        "DomainValidationOptions"
+    ][0]["ResourceRecord"]
     assert "is not in a Route 53 hosted zone" in first.stderr
     assert f"{record['Name']} CNAME {record['Value']}" in first.stderr
     assert ("route53", "ChangeResourceRecordSets") not in call_counter.mutating
@@ -361,7 +390,8 @@ def test_domain_outside_route53_prints_records_to_create(shop: Path, call_counte
     assert second["urls"] == ["https://api.example.com/v1/"]
     assert second["dns_records_to_create"] == [
         {"name": record["Name"], "type": "CNAME", "value": record["Value"]},
-        {"name": DOMAIN, "type": "CNAME", "value": custom["regionalDomainName"]}]
+        {"name": DOMAIN, "type": "CNAME", "value": custom["regionalDomainName"]},
+    ]
     call_counter.clear()
     third = ok(lw_run(shop, "certify"))
     assert call_counter.mutating == []
@@ -432,16 +462,18 @@ class FakeClock:
 
 def test_wait_issued_polls_until_issued() -> None:
     acm, clock = FakeAcm(["PENDING_VALIDATION"] * 3 + ["ISSUED"]), FakeClock()
-    certificates.wait_issued(acm, "arn", DOMAIN, Reporter(json_mode=True), timeout=60, interval=10,
-                             sleep=clock.sleep, clock=clock)
+    certificates.wait_issued(
+        acm, "arn", DOMAIN, Reporter(json_mode=True), timeout=60, interval=10, sleep=clock.sleep, clock=clock
+    )
     assert acm.calls == 4 and clock.now == 30
 
 
 def test_wait_issued_times_out_with_a_clear_message() -> None:
     acm, clock = FakeAcm(["PENDING_VALIDATION"]), FakeClock()
     with pytest.raises(ProviderError, match=r"still PENDING_VALIDATION after 60 s .*run lw certify again later"):
-        certificates.wait_issued(acm, "arn", DOMAIN, Reporter(json_mode=True), timeout=60, interval=10,
-                                 sleep=clock.sleep, clock=clock)
+        certificates.wait_issued(
+            acm, "arn", DOMAIN, Reporter(json_mode=True), timeout=60, interval=10, sleep=clock.sleep, clock=clock
+        )
     assert clock.now == 60
 
 
@@ -452,12 +484,15 @@ def test_wait_issued_stops_on_failure() -> None:
 
 
 def test_alias_record_comparison_ignores_case_and_root_dot() -> None:
-    wanted = dns.Record(name=DOMAIN, type="A", value="d-abc.execute-api.us-east-1.amazonaws.com",
-                        alias_zone_id=REGIONAL_ZONE_ID)
-    assert wanted.matches({"AliasTarget": {"DNSName": "D-ABC.execute-api.us-east-1.amazonaws.com.",
-                                           "HostedZoneId": REGIONAL_ZONE_ID}})
-    assert not wanted.matches({"AliasTarget": {"DNSName": "d-other.execute-api.us-east-1.amazonaws.com.",
-                                               "HostedZoneId": REGIONAL_ZONE_ID}})
+    wanted = dns.Record(
+        name=DOMAIN, type="A", value="d-abc.execute-api.us-east-1.amazonaws.com", alias_zone_id=REGIONAL_ZONE_ID
+    )
+    assert wanted.matches(
+        {"AliasTarget": {"DNSName": "D-ABC.execute-api.us-east-1.amazonaws.com.", "HostedZoneId": REGIONAL_ZONE_ID}}
+    )
+    assert not wanted.matches(
+        {"AliasTarget": {"DNSName": "d-other.execute-api.us-east-1.amazonaws.com.", "HostedZoneId": REGIONAL_ZONE_ID}}
+    )
     assert not wanted.matches(None)
 
 
@@ -465,6 +500,8 @@ def test_custom_domain_lifecycle_under_the_strict_layer(shop: Path, strict_aws: 
     """The same lifecycle against AWS's delays, states and quotas (tests/providers/aws/strict_aws/)."""
     test_certify_after_deploy_then_idempotent_then_undeploy(shop, call_counter)
     assert strict_aws.errors(), "the strict layer refused nothing: it was not in the way"
+
+
 # --------------------------------------------------------------------------- multi-segment base_path (#11 finding 8)
 
 
@@ -487,10 +524,14 @@ def shared_domains(monkeypatch: pytest.MonkeyPatch) -> None:
             return original(self, api_id, api_mapping_key, domain_name, stage)
         if api_id not in v1.apis or stage not in v1.apis[api_id].stages:
             raise BadRequestException("Invalid API or stage")
-        mapping_id = self._generate_api_maping_id(api_mapping_key=api_mapping_key, stage=stage,
-                                                  domain_name=domain_name)
-        mapping = ApiMapping(domain_name=domain_name, api_id=api_id, api_mapping_key=api_mapping_key,
-                             api_mapping_id=mapping_id, stage=stage)
+        mapping_id = self._generate_api_maping_id(api_mapping_key=api_mapping_key, stage=stage, domain_name=domain_name)
+        mapping = ApiMapping(
+            domain_name=domain_name,
+            api_id=api_id,
+            api_mapping_key=api_mapping_key,
+            api_mapping_id=mapping_id,
+            stage=stage,
+        )
         self.api_mappings[mapping_id] = mapping
         return mapping
 
@@ -523,7 +564,9 @@ def test_multi_segment_rest_base_path_is_a_v2_api_mapping(shop: Path, shared_dom
     call_counter.clear()
     ok(lw_run(shop, "deploy"))
     assert [c for c in call_counter.mutating if c[0].startswith("apigateway")] == [
-        ("apigatewayv2", "DeleteApiMapping"), ("apigateway", "CreateBasePathMapping")]
+        ("apigatewayv2", "DeleteApiMapping"),
+        ("apigateway", "CreateBasePathMapping"),
+    ]
     assert v2.get_api_mappings(DomainName=DOMAIN)["Items"] == []
 
     _set_base_path(shop, "v1", "api/v2")

@@ -42,7 +42,8 @@ def _layer_versions() -> list[dict[str, Any]]:
 
 def test_layer_is_published_once_per_dependency_hash(aws_env: str, tmp_path: Path, call_counter) -> None:
     user_layer = boto3.client("lambda").publish_layer_version(
-        LayerName="user-tools", Content={"ZipFile": make_artifact(tmp_path / "user").path.read_bytes()})
+        LayerName="user-tools", Content={"ZipFile": make_artifact(tmp_path / "user").path.read_bytes()}
+    )
     app = make_app(tmp_path, apigateway=False, dependency_layer=True, layers=[user_layer["LayerVersionArn"]])
     ctx = make_context(app)
     call_counter.clear()
@@ -60,19 +61,24 @@ def test_layer_is_published_once_per_dependency_hash(aws_env: str, tmp_path: Pat
     call_counter.clear()
     deploy(ctx, _artifact(tmp_path, "v2", "a"))  # code only: the layer is reused
     assert call_counter.mutating == [
-        ("lambda", "UpdateFunctionCode"), ("lambda", "PublishVersion"), ("lambda", "UpdateAlias")]
+        ("lambda", "UpdateFunctionCode"),
+        ("lambda", "PublishVersion"),
+        ("lambda", "UpdateAlias"),
+    ]
 
     call_counter.clear()
     deploy(ctx, _artifact(tmp_path, "v2", "b"))  # dependencies changed: a new layer version
     assert call_counter.mutating == [
-        ("lambda", "PublishLayerVersion"), ("lambda", "UpdateFunctionConfiguration"),
-        ("lambda", "PublishVersion"), ("lambda", "UpdateAlias")]
+        ("lambda", "PublishLayerVersion"),
+        ("lambda", "UpdateFunctionConfiguration"),
+        ("lambda", "PublishVersion"),
+        ("lambda", "UpdateAlias"),
+    ]
     assert sorted(v["Version"] for v in _layer_versions()) == [1, 2]
     assert _layers()[0].endswith(f":layer:{LAYER}:2")
 
 
-def test_going_back_to_earlier_dependencies_reuses_their_version(aws_env: str, tmp_path: Path,
-                                                                 call_counter) -> None:
+def test_going_back_to_earlier_dependencies_reuses_their_version(aws_env: str, tmp_path: Path, call_counter) -> None:
     ctx = make_context(make_app(tmp_path, apigateway=False, dependency_layer=True))
     deploy(ctx, _artifact(tmp_path, "v1", "a"))
     deploy(ctx, _artifact(tmp_path, "v1", "b"))
@@ -135,10 +141,16 @@ def test_dependency_zip_and_code_zip_split_the_build(tmp_path: Path) -> None:
     (root / "lib").mkdir(parents=True)
     (root / "lib" / "__init__.py").write_text("VERSION = 1\n")
     (root / "app.py").write_text("import lib\n")
-    build = Build(root=root, app_files=1, dependency_files=1, dependency_dir=deps,
-                  dependency_paths=frozenset({"lib/__init__.py"}))
-    code = write_zip(build, [("lw_handler.py", b"h = 1\n")], tmp_path / "out" / "code.zip", handler="lw_handler.h",
-                     omit=build.dependency_paths)
+    build = Build(
+        root=root, app_files=1, dependency_files=1, dependency_dir=deps, dependency_paths=frozenset({"lib/__init__.py"})
+    )
+    code = write_zip(
+        build,
+        [("lw_handler.py", b"h = 1\n")],
+        tmp_path / "out" / "code.zip",
+        handler="lw_handler.h",
+        omit=build.dependency_paths,
+    )
     layer_zip = write_dependency_zip(build, tmp_path / "out" / "deps.zip", prefix="python/")
     assert zipfile.ZipFile(code.path).namelist() == ["app.py", "lw_handler.py"]
     assert zipfile.ZipFile(layer_zip.path).namelist() == ["python/lib/__init__.py"]
@@ -156,8 +168,9 @@ def test_the_dependency_zip_of_an_install_is_written_once(tmp_path: Path, monkey
     root.mkdir()
     (root / "dep.py").write_text("X = 1\n")
     (root / "app.py").write_text("import dep\n")
-    build = Build(root=root, app_files=1, dependency_files=1, dependency_dir=deps,
-                  dependency_paths=frozenset({"dep.py"}))
+    build = Build(
+        root=root, app_files=1, dependency_files=1, dependency_dir=deps, dependency_paths=frozenset({"dep.py"})
+    )
     ctx = make_context(make_app(tmp_path, dependency_layer=True))
     out = tmp_path / "dist" / "demo-dev-aws.zip"
     first = layer.package_split(ctx, build, [], out, handler="lw_handler.handler")
@@ -176,8 +189,9 @@ def test_the_dependency_zip_of_an_install_is_written_once(tmp_path: Path, monkey
     other = deps.with_name("key2")
     deps.rename(other)
     (other / "dep.py").write_text("X = 2\n")
-    changed = layer.package_split(ctx, dataclasses.replace(build, dependency_dir=other), [], out,
-                                  handler="lw_handler.handler")
+    changed = layer.package_split(
+        ctx, dataclasses.replace(build, dependency_dir=other), [], out, handler="lw_handler.handler"
+    )
     assert changed.dependencies is not None and changed.dependencies.sha256 != first.dependencies.sha256
 
 
@@ -199,8 +213,9 @@ def flask_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return template
 
 
-def test_cli_package_deploy_and_code_only_redeploy(flask_template: Path, aws_env: str, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_package_deploy_and_code_only_redeploy(
+    flask_template: Path, aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from botocore.client import BaseClient
 
     monkeypatch.setenv("LW_CACHE_DIR", (flask_template / ".cache-dir").read_text())

@@ -23,8 +23,15 @@ def wheel_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize(("make", "command", "expected"), CASES)
-def test_manage_prints_the_commands_output(tmp_path: Path, lambda_runs_code, wheel_cache: Path,  # noqa: F811
-                                           monkeypatch: pytest.MonkeyPatch, make, command, expected) -> None:
+def test_manage_prints_the_commands_output(
+    tmp_path: Path,
+    lambda_runs_code,
+    wheel_cache: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    make,
+    command,
+    expected,
+) -> None:
     project = make(tmp_path / "project", "")
     monkeypatch.setenv("LW_CACHE_DIR", str(wheel_cache))
     monkeypatch.setenv("CI", "1")

@@ -23,11 +23,11 @@ from lw.providers.aws import regions
 REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
 NAME = "globe-dev"
 
-APP = '''
+APP = """
 def app(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [b"hello from every region"]
-'''
+"""
 
 
 def _write_project(root: Path, regions_list: list[str], extra: str = "") -> Path:
@@ -35,8 +35,8 @@ def _write_project(root: Path, regions_list: list[str], extra: str = "") -> Path
     (root / "app.py").write_text(APP)
     listed = ", ".join(regions_list)
     (root / "lw.yml").write_text(
-        "dev:\n  project_name: globe\n  app_function: app.app\n  runtime: python3.11\n"
-        f"  regions: [{listed}]\n{extra}")
+        f"dev:\n  project_name: globe\n  app_function: app.app\n  runtime: python3.11\n  regions: [{listed}]\n{extra}"
+    )
     return root
 
 
@@ -54,8 +54,11 @@ def _functions(region: str) -> list[str]:
 def _regional_leftovers(region: str) -> list[str]:
     found = [f"function {n}" for n in _functions(region) if n.startswith(NAME)]
     found += [f"rest api {a['name']}" for a in boto3.client("apigateway", region_name=region).get_rest_apis()["items"]]
-    found += [f"rule {r['Name']}" for r in boto3.client("events", region_name=region).list_rules()["Rules"]
-              if NAME in r["Name"]]
+    found += [
+        f"rule {r['Name']}"
+        for r in boto3.client("events", region_name=region).list_rules()["Rules"]
+        if NAME in r["Name"]
+    ]
     found += [f"layer {x['LayerName']}" for x in boto3.client("lambda", region_name=region).list_layers()["Layers"]]
     return found
 
@@ -83,8 +86,13 @@ def region_fault(monkeypatch: pytest.MonkeyPatch) -> RegionFaults:
     def failing(self: Any, operation: str, params: dict[str, Any]) -> Any:
         key = (self.meta.service_model.service_name, operation, self.meta.region_name)
         if key in faults.rules:
-            raise ClientError({"Error": {"Code": "ServiceException", "Message": f"{key[2]} is down"},
-                               "ResponseMetadata": {"HTTPStatusCode": 500}}, operation)
+            raise ClientError(
+                {
+                    "Error": {"Code": "ServiceException", "Message": f"{key[2]} is down"},
+                    "ResponseMetadata": {"HTTPStatusCode": 500},
+                },
+                operation,
+            )
         return original(self, operation, params)
 
     monkeypatch.setattr(BaseClient, "_make_api_call", failing)
@@ -120,7 +128,8 @@ def test_global_deploy_redeploy_code_change_status_and_undeploy(project: Path, c
     changed = lw_run(project, "deploy")
     assert changed.exit_code == 0, changed.stderr
     assert sorted(call_counter.mutating) == sorted(
-        [("lambda", "UpdateFunctionCode"), ("lambda", "PublishVersion"), ("lambda", "UpdateAlias")] * 3)
+        [("lambda", "UpdateFunctionCode"), ("lambda", "PublishVersion"), ("lambda", "UpdateAlias")] * 3
+    )
 
     status = lw_json(project, "status")
     assert status["deployed"] is True and status["deployed_regions"] == REGIONS
@@ -130,8 +139,10 @@ def test_global_deploy_redeploy_code_change_status_and_undeploy(project: Path, c
     rolled = lw_run(project, "rollback")
     assert rolled.exit_code == 0, rolled.stderr
     for region in REGIONS:
-        assert boto3.client("lambda", region_name=region).get_alias(
-            FunctionName=NAME, Name="live")["FunctionVersion"] == "1"
+        assert (
+            boto3.client("lambda", region_name=region).get_alias(FunctionName=NAME, Name="live")["FunctionVersion"]
+            == "1"
+        )
 
     removed = lw_run(project, "undeploy", "--yes")
     assert removed.exit_code == 0, removed.stderr
@@ -157,8 +168,9 @@ def test_a_failed_region_is_reported_and_never_blocks_the_others(project: Path, 
     lines = failed.stderr.strip().splitlines()
     assert "Traceback" not in failed.stderr
     assert lines[-2].endswith("1 of 3 groups failed (succeeded: us-east-1, ap-southeast-2):")
-    assert lines[-1] == (f"  eu-west-1: create function of Lambda function {NAME} failed: "
-                         "ServiceException: eu-west-1 is down")
+    assert lines[-1] == (
+        f"  eu-west-1: create function of Lambda function {NAME} failed: ServiceException: eu-west-1 is down"
+    )
     assert _functions("us-east-1") == [NAME] and _functions("ap-southeast-2") == [NAME]
     assert _functions("eu-west-1") == []
 
@@ -195,8 +207,11 @@ def test_logs_span_every_region_in_time_order(project: Path) -> None:
         group = f"/aws/lambda/{NAME}"
         logs.create_log_group(logGroupName=group)
         logs.create_log_stream(logGroupName=group, logStreamName="s")
-        logs.put_log_events(logGroupName=group, logStreamName="s",
-                            logEvents=[{"timestamp": now - 3000 + offset * 1000, "message": f"hello {region}"}])
+        logs.put_log_events(
+            logGroupName=group,
+            logStreamName="s",
+            logEvents=[{"timestamp": now - 3000 + offset * 1000, "message": f"hello {region}"}],
+        )
     result = lw_run(project, "logs")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.strip().splitlines()

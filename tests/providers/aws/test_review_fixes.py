@@ -12,10 +12,10 @@ import pytest
 from cli_helpers import lw_run
 
 NAME = "plain-dev"
-APP = '''def app(environ, start_response):
+APP = """def app(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [b"hello"]
-'''
+"""
 
 
 @pytest.fixture
@@ -33,15 +33,25 @@ def plain_project(aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 def _foreign_function(name: str) -> str:
     """A function with the stage's name that somebody else made (no lw tags)."""
     iam = boto3.client("iam")
-    trust = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
     role = iam.create_role(RoleName="someone-else", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("index.py", "def handler(event, context):\n    return 1\n")
     lam = boto3.client("lambda")
-    lam.create_function(FunctionName=name, Runtime="python3.11", Role=role, Handler="index.handler",
-                        Code={"ZipFile": buffer.getvalue()}, Tags={"owner": "someone-else"})
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.11",
+        Role=role,
+        Handler="index.handler",
+        Code={"ZipFile": buffer.getvalue()},
+        Tags={"owner": "someone-else"},
+    )
     return lam.get_function(FunctionName=name)["Configuration"]["CodeSha256"]
 
 
@@ -50,8 +60,10 @@ def test_deploy_refuses_a_function_lw_did_not_make(plain_project: Path, call_cou
     call_counter.clear()
     result = lw_run(plain_project, "deploy")
     assert result.exit_code == 1, result.stdout + result.stderr
-    assert (f"Lambda function {NAME} exists but is not tagged lw:project=plain, lw:stage=dev; "
-            "lw will not change a function it did not make") in result.stderr
+    assert (
+        f"Lambda function {NAME} exists but is not tagged lw:project=plain, lw:stage=dev; "
+        "lw will not change a function it did not make"
+    ) in result.stderr
     assert "Traceback" not in result.stderr
     assert call_counter.mutating == []
     assert boto3.client("lambda").get_function(FunctionName=NAME)["Configuration"]["CodeSha256"] == sha
@@ -101,8 +113,9 @@ def test_recreated_rest_api_gets_a_permission_naming_it(aws_env: str, tmp_path: 
     assert f":{new_id}/" in source and old_id not in source
 
 
-def test_unchanged_big_package_redeploy_does_not_reupload(aws_env: str, tmp_path: Path, monkeypatch,
-                                                          call_counter) -> None:
+def test_unchanged_big_package_redeploy_does_not_reupload(
+    aws_env: str, tmp_path: Path, monkeypatch, call_counter
+) -> None:
     from aws_helpers import deploy, make_app, make_artifact, make_context
 
     from lw.providers.aws import code_upload
@@ -173,16 +186,26 @@ def test_regional_domain_seen_by_both_apis_is_removed_once(tmp_path: Path, monke
     from lw.providers.aws import dns, domain
 
     app = make_app(tmp_path, domain="api.example.com")
-    remote = domain.RemoteDomain(name="api.example.com", kind="rest", certificate_arn="arn:cert",
-                                 target="d-1.execute-api.us-east-1.amazonaws.com", target_zone_id="Z1",
-                                 tags=dict(app.tags))
+    remote = domain.RemoteDomain(
+        name="api.example.com",
+        kind="rest",
+        certificate_arn="arn:cert",
+        target="d-1.execute-api.us-east-1.amazonaws.com",
+        target_zone_id="Z1",
+        tags=dict(app.tags),
+    )
     mapping = domain.Mapping(key="", api_id="abc123", stage="dev")
     monkeypatch.setattr(domain, "read_domain", lambda aws, name, kind: remote)
     monkeypatch.setattr(domain, "read_mappings", lambda aws, name, kind, apis=frozenset(): [mapping])
     monkeypatch.setattr(domain, "find_api_id", lambda ctx, aws, kind: "abc123")
     monkeypatch.setattr(dns, "find_zone", lambda aws, name: "Z-zone")
-    monkeypatch.setattr(dns, "delete_alias_changes", lambda aws, zone, name, target, why: [
-        Change("delete", f"alias record {name}", why, lambda o: None, step="delete alias record")])
+    monkeypatch.setattr(
+        dns,
+        "delete_alias_changes",
+        lambda aws, zone, name, target, why: [
+            Change("delete", f"alias record {name}", why, lambda o: None, step="delete alias record")
+        ],
+    )
     changes = domain.removal_changes(make_context(app), None)  # type: ignore[arg-type]
     steps = [c.step for c in changes]
     assert steps == ["delete domain mapping", "delete alias record", "delete custom domain"]
@@ -194,8 +217,10 @@ def test_environment_echoed_by_lambda_is_redacted() -> None:
     from lw.core.errors import ProviderError
     from lw.providers.aws.errors import aws_call, readable_changes, to_provider_error
 
-    echoed = ("Lambda was unable to configure your environment variables because the environment variables you "
-              'have provided exceeded the 4KB limit. String measured: {"DB_PASSWORD":"hunter2","A":"b"}')
+    echoed = (
+        "Lambda was unable to configure your environment variables because the environment variables you "
+        'have provided exceeded the 4KB limit. String measured: {"DB_PASSWORD":"hunter2","A":"b"}'
+    )
     exc = ClientError({"Error": {"Code": "InvalidParameterValueException", "Message": echoed}}, "UpdateFunction")
     message = str(to_provider_error("update", "Lambda function f", exc))
     assert "hunter2" not in message and "String measured: [redacted]" in message and "4KB limit" in message
@@ -231,16 +256,19 @@ def test_wildcard_feature_grants_are_warned_about(aws_env: str, tmp_path: Path) 
     assert any(w.startswith("warning: vpc_config:") and "'*'" in w for w in warnings), warnings
 
     quiet = io.StringIO()
-    iam.execution_policy(Context(app=make_app(tmp_path), reporter=Reporter(stream=quiet), options={}),
-                         AwsSession(), "demo-dev")
+    iam.execution_policy(
+        Context(app=make_app(tmp_path), reporter=Reporter(stream=quiet), options={}), AwsSession(), "demo-dev"
+    )
     assert quiet.getvalue() == ""
 
 
 def test_published_versions_reads_every_page_and_skips_latest() -> None:
     from lw.providers.aws.versions import published_versions, version_numbers
 
-    pages = [{"Versions": [{"Version": "$LATEST"}, *({"Version": str(n)} for n in range(1, 51))]},
-             {"Versions": [{"Version": "51"}, {"Version": "52"}]}]
+    pages = [
+        {"Versions": [{"Version": "$LATEST"}, *({"Version": str(n)} for n in range(1, 51))]},
+        {"Versions": [{"Version": "51"}, {"Version": "52"}]},
+    ]
 
     class Paginator:
         def paginate(self, FunctionName: str) -> list[dict]:  # noqa: N803 - botocore's spelling

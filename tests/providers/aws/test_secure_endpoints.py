@@ -42,8 +42,11 @@ def _alias_policy() -> dict[str, dict[str, Any]]:
 
 
 def test_api_key_usage_plan_shown_once_idempotent_switch_off(project: Path, call_counter, sent_documents) -> None:
-    configure(project, api_key_required=True,
-              usage_plan={"throttle": {"rate": 10, "burst": 20}, "quota": {"limit": 1000, "period": "day"}})
+    configure(
+        project,
+        api_key_required=True,
+        usage_plan={"throttle": {"rate": 10, "burst": 20}, "quota": {"limit": 1000, "period": "day"}},
+    )
     first = deploy_ok(project)
     apigw = boto3.client("apigateway")
     [key] = apigw.get_api_keys(includeValues=True)["items"]
@@ -58,8 +61,11 @@ def test_api_key_usage_plan_shown_once_idempotent_switch_off(project: Path, call
     assert [k["id"] for k in apigw.get_usage_plan_keys(usagePlanId=plan["id"])["items"]] == [key["id"]]
     document = sent_documents.last
     assert document["x-amazon-apigateway-api-key-source"] == "HEADER"
-    assert document["components"]["securitySchemes"]["lw_api_key"] == {"type": "apiKey", "name": "x-api-key",
-                                                                       "in": "header"}
+    assert document["components"]["securitySchemes"]["lw_api_key"] == {
+        "type": "apiKey",
+        "name": "x-api-key",
+        "in": "header",
+    }
     assert all(m["security"] == [{"lw_api_key": []}] for m in _any_methods(document))
 
     call_counter.clear()
@@ -150,21 +156,28 @@ def _settings_in_package(project: Path) -> dict[str, Any]:
 
 
 def test_rest_authorizer_served_by_the_same_function(project: Path, call_counter, sent_documents) -> None:
-    configure(project, authorizer={"function": "app.check", "type": "TOKEN", "result_ttl": 60,
-                                   "validation_expression": "^Bearer .+$"})
+    configure(
+        project,
+        authorizer={"function": "app.check", "type": "TOKEN", "result_ttl": 60, "validation_expression": "^Bearer .+$"},
+    )
     deploy_ok(project)
     api = _rest_api()
     scheme = sent_documents.last["components"]["securitySchemes"]["lw_authorizer"]
     assert scheme["x-amazon-apigateway-authtype"] == "custom"
     assert scheme["x-amazon-apigateway-authorizer"] == {
-        "type": "token", "authorizerResultTtlInSeconds": 60,
+        "type": "token",
+        "authorizerResultTtlInSeconds": 60,
         "authorizerUri": f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{ALIAS_ARN}/invocations",
-        "identitySource": "method.request.header.Authorization", "identityValidationExpression": "^Bearer .+$"}
+        "identitySource": "method.request.header.Authorization",
+        "identityValidationExpression": "^Bearer .+$",
+    }
     assert all(m["security"] == [{"lw_authorizer": []}] for m in _any_methods(sent_documents.last))
     statement = _alias_policy()["lw-apigateway-authorizer"]
     assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
-    assert statement["Condition"]["ArnLike"]["AWS:SourceArn"] == \
-        f"arn:aws:execute-api:us-east-1:123456789012:{api['id']}/*"
+    assert (
+        statement["Condition"]["ArnLike"]["AWS:SourceArn"]
+        == f"arn:aws:execute-api:us-east-1:123456789012:{api['id']}/*"
+    )
     assert _settings_in_package(project)["authorizer"] == "app.check"
 
     call_counter.clear()
@@ -180,22 +193,39 @@ def test_rest_authorizer_served_by_the_same_function(project: Path, call_counter
 
 def _external_function(name: str = "shared-authorizer") -> str:
     iam = boto3.client("iam")
-    role = iam.create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                                                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    role = iam.create_role(
+        RoleName=f"{name}-role",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("auth.py", "def check(event, context):\n    return {}\n")
-    created = boto3.client("lambda").create_function(FunctionName=name, Runtime="python3.11", Role=role,
-                                                     Handler="auth.check", Code={"ZipFile": buffer.getvalue()})
+    created = boto3.client("lambda").create_function(
+        FunctionName=name, Runtime="python3.11", Role=role, Handler="auth.check", Code={"ZipFile": buffer.getvalue()}
+    )
     return created["FunctionArn"]
 
 
 def test_rest_authorizer_by_arn_gets_a_stage_named_permission_removed_on_undeploy(
-        project: Path, call_counter, sent_documents) -> None:
+    project: Path, call_counter, sent_documents
+) -> None:
     arn = _external_function()
-    configure(project, authorizer={"arn": arn, "type": "REQUEST", "identity_source": [
-        "method.request.header.X-Token", "method.request.querystring.tenant"], "result_ttl": 0})
+    configure(
+        project,
+        authorizer={
+            "arn": arn,
+            "type": "REQUEST",
+            "identity_source": ["method.request.header.X-Token", "method.request.querystring.tenant"],
+            "result_ttl": 0,
+        },
+    )
     deploy_ok(project)
     spec = sent_documents.last["components"]["securitySchemes"]["lw_authorizer"]["x-amazon-apigateway-authorizer"]
     assert spec["type"] == "request" and spec["authorizerResultTtlInSeconds"] == 0
@@ -224,8 +254,10 @@ def test_cognito_user_pool_on_rest(project: Path, sent_documents) -> None:
     configure(project, cognito_user_pool=pool, api_key_required=True)
     deploy_ok(project)
     schemes = sent_documents.last["components"]["securitySchemes"]
-    assert schemes["lw_cognito"]["x-amazon-apigateway-authorizer"] == {"type": "cognito_user_pools",
-                                                                      "providerARNs": [pool]}
+    assert schemes["lw_cognito"]["x-amazon-apigateway-authorizer"] == {
+        "type": "cognito_user_pools",
+        "providerARNs": [pool],
+    }
     # a key AND a user: both in one requirement object
     assert all(m["security"] == [{"lw_api_key": [], "lw_cognito": []}] for m in _any_methods(sent_documents.last))
 
@@ -277,21 +309,32 @@ def test_http_api_lambda_authorizer_from_the_app(project: Path, call_counter) ->
     assert leftovers(NAME, "flask-hello", "dev") == []
 
 
-@pytest.mark.parametrize(("settings", "message"), [
-    ({"jwt_authorizer": {"issuer": "https://x", "audience": "a"}}, "jwt_authorizer needs an HTTP API"),
-    ({"apigateway": "http", "api_key_required": True}, "HTTP APIs have no API keys"),
-    ({"apigateway": "http", "cognito_user_pool": "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_p"},
-     "cognito_user_pool needs a REST API"),
-    ({"iam_authorization": True, "authorizer": {"function": "app.check"}}, "cannot be combined"),
-    ({"authorizer": {"function": "app.check", "arn": "arn:aws:lambda:us-east-1:123456789012:function:f"}},
-     "exactly one of"),
-    ({"authorizer": {"function": "app.check", "type": "COOKIE"}}, "TOKEN or REQUEST"),
-    ({"authorizer": {"function": "app.check", "ttl": 5}}, "unknown key(s) ttl"),
-    ({"api_key_required": True, "usage_plan": {"quota": {"limit": 5}}}, "usage_plan.quota needs"),
-    ({"apigateway": False, "function_url": True, "api_key_required": True}, "needs an API Gateway"),
-])
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"jwt_authorizer": {"issuer": "https://x", "audience": "a"}}, "jwt_authorizer needs an HTTP API"),
+        ({"apigateway": "http", "api_key_required": True}, "HTTP APIs have no API keys"),
+        (
+            {
+                "apigateway": "http",
+                "cognito_user_pool": "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_p",
+            },
+            "cognito_user_pool needs a REST API",
+        ),
+        ({"iam_authorization": True, "authorizer": {"function": "app.check"}}, "cannot be combined"),
+        (
+            {"authorizer": {"function": "app.check", "arn": "arn:aws:lambda:us-east-1:123456789012:function:f"}},
+            "exactly one of",
+        ),
+        ({"authorizer": {"function": "app.check", "type": "COOKIE"}}, "TOKEN or REQUEST"),
+        ({"authorizer": {"function": "app.check", "ttl": 5}}, "unknown key(s) ttl"),
+        ({"api_key_required": True, "usage_plan": {"quota": {"limit": 5}}}, "usage_plan.quota needs"),
+        ({"apigateway": False, "function_url": True, "api_key_required": True}, "needs an API Gateway"),
+    ],
+)
 def test_settings_the_front_door_cannot_enforce_fail_before_any_write(
-        project: Path, call_counter, settings: dict[str, Any], message: str) -> None:
+    project: Path, call_counter, settings: dict[str, Any], message: str
+) -> None:
     configure(project, **settings)
     result = lw_run(project, "deploy")
     assert result.exit_code == 2, result.stderr
@@ -318,15 +361,28 @@ def test_runtime_answers_authorizer_events_with_the_configured_function() -> Non
         return {"principalId": "alice", "policyDocument": {}, "context": {"tenant": "t1"}}
 
     handler = make_handler(_whoami, authorizer=check)
-    token = {"type": "TOKEN", "authorizationToken": "Bearer x",
-             "methodArn": "arn:aws:execute-api:us-east-1:1:api/dev/GET/"}
+    token = {
+        "type": "TOKEN",
+        "authorizationToken": "Bearer x",
+        "methodArn": "arn:aws:execute-api:us-east-1:1:api/dev/GET/",
+    }
     assert handler(token)["principalId"] == "alice"
     # A REQUEST event carries httpMethod and requestContext: it must not be served as a request.
-    request = {"type": "REQUEST", "methodArn": token["methodArn"], "httpMethod": "GET", "path": "/",
-               "headers": {"X-Token": "t"}, "requestContext": {"stage": "dev"}}
+    request = {
+        "type": "REQUEST",
+        "methodArn": token["methodArn"],
+        "httpMethod": "GET",
+        "path": "/",
+        "headers": {"X-Token": "t"},
+        "requestContext": {"stage": "dev"},
+    }
     assert handler(request)["context"] == {"tenant": "t1"}
-    v2 = {"version": "2.0", "type": "REQUEST", "routeArn": "arn:aws:execute-api:us-east-1:1:api/$default/GET/",
-          "requestContext": {"http": {"method": "GET", "path": "/"}}}
+    v2 = {
+        "version": "2.0",
+        "type": "REQUEST",
+        "routeArn": "arn:aws:execute-api:us-east-1:1:api/$default/GET/",
+        "requestContext": {"http": {"method": "GET", "path": "/"}},
+    }
     assert handler(v2)["principalId"] == "alice"
     assert [e["type"] for e in seen] == ["TOKEN", "REQUEST", "REQUEST"]
     with pytest.raises(Exception, match="Unauthorized"):
@@ -335,15 +391,25 @@ def test_runtime_answers_authorizer_events_with_the_configured_function() -> Non
 
 def test_runtime_without_authorizer_serves_requests_as_before() -> None:
     handler = make_handler(_whoami)
-    event = {"type": "REQUEST", "methodArn": "arn", "httpMethod": "GET", "path": "/", "headers": {},
-             "requestContext": {"stage": "$default"}}
+    event = {
+        "type": "REQUEST",
+        "methodArn": "arn",
+        "httpMethod": "GET",
+        "path": "/",
+        "headers": {},
+        "requestContext": {"stage": "$default"},
+    }
     assert handler(event)["statusCode"] == 200
 
 
 def test_authorizer_principal_and_context_reach_the_wsgi_environ() -> None:
     handler = make_handler(_whoami)
-    event = {"httpMethod": "GET", "path": "/", "headers": {"Host": "example.com"},
-             "requestContext": {"stage": "dev", "authorizer": {"principalId": "alice", "tenant": "t1"}}}
+    event = {
+        "httpMethod": "GET",
+        "path": "/",
+        "headers": {"Host": "example.com"},
+        "requestContext": {"stage": "dev", "authorizer": {"principalId": "alice", "tenant": "t1"}},
+    }
     body = json.loads(handler(event)["body"])
     assert body == {"user": "alice", "authorizer": {"principalId": "alice", "tenant": "t1"}}
     cognito = {**event, "requestContext": {"stage": "dev", "authorizer": {"claims": {"sub": "u-1"}}}}

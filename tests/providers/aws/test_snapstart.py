@@ -35,16 +35,24 @@ def test_the_entry_module_imports_the_app_at_init_so_the_snapshot_holds_it(tmp_p
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_bytes(data)
     (root / "probe_app.py").write_text("def app(environ, start_response):\n    return []\n")
-    (root / SETTINGS_FILE).write_text(json.dumps(
-        {"project_name": "demo", "stage": "dev", "app_function": "probe_app.app", "events": []}))
-    done = subprocess.run([sys.executable, "-I", "-c", PROBE % {"root": str(root)}], check=False, capture_output=True,
-                          text=True, cwd=root, timeout=60)
+    (root / SETTINGS_FILE).write_text(
+        json.dumps({"project_name": "demo", "stage": "dev", "app_function": "probe_app.app", "events": []})
+    )
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", PROBE % {"root": str(root)}],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "imported"
 
 
-def test_snap_start_is_requested_on_published_versions(aws_env: str, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_snap_start_is_requested_on_published_versions(
+    aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """moto accepts ``SnapStart`` but does not store it (it reads back ``None``), so the
     request itself is checked here and idempotence against AWS's answer below."""
     from botocore.client import BaseClient
@@ -68,20 +76,28 @@ def test_snap_start_as_aws_reports_it_is_no_change(tmp_path: Path) -> None:
 
     ctx = make_context(make_app(tmp_path, runtime="python3.12", snap_start=True))
     wanted = function.desired_configuration(ctx, "arn:aws:iam::1:role/r", "lw_handler.handler")
-    live = {**wanted, "SnapStart": {"ApplyOn": "PublishedVersions", "OptimizationStatus": "On"},
-            "Layers": [], "Environment": {"Variables": {}}}
+    live = {
+        **wanted,
+        "SnapStart": {"ApplyOn": "PublishedVersions", "OptimizationStatus": "On"},
+        "Layers": [],
+        "Environment": {"Variables": {}},
+    }
     assert function.configuration_diff(live, wanted) == {}
     off = {**live, "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"}}
     assert function.configuration_diff(off, wanted) == {"SnapStart": {"ApplyOn": "PublishedVersions"}}
 
 
-@pytest.mark.parametrize(("settings", "message"), [
-    ({"runtime": "python3.11"}, "needs runtime python3.12 or newer"),
-    ({"runtime": "python3.12", "provisioned_concurrency": 2}, "cannot be used together"),
-    ({"runtime": "python3.12", "ephemeral_storage": {"Size": 2048}}, "at most 512 MB"),
-])
-def test_what_lambda_refuses_with_snap_start_is_refused_before_any_write(aws_env: str, tmp_path: Path,
-                                                                         call_counter, settings, message) -> None:
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"runtime": "python3.11"}, "needs runtime python3.12 or newer"),
+        ({"runtime": "python3.12", "provisioned_concurrency": 2}, "cannot be used together"),
+        ({"runtime": "python3.12", "ephemeral_storage": {"Size": 2048}}, "at most 512 MB"),
+    ],
+)
+def test_what_lambda_refuses_with_snap_start_is_refused_before_any_write(
+    aws_env: str, tmp_path: Path, call_counter, settings, message
+) -> None:
     ctx = make_context(make_app(tmp_path, snap_start=True, apigateway=False, **settings))
     with pytest.raises(ConfigError, match=message):
         plan_deploy(ctx, make_artifact(tmp_path / "a"))

@@ -14,8 +14,14 @@ import pytest
 from botocore.exceptions import ClientError
 from strict_aws import select_route
 
-TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
 
 
 def _zip() -> bytes:
@@ -31,8 +37,9 @@ def _role(strict: Any) -> str:
 
 
 def _create(lam: Any, role: str, **extra: Any) -> dict:
-    return lam.create_function(FunctionName="f", Runtime="python3.12", Role=role, Handler="h.handler",
-                               Code={"ZipFile": _zip()}, **extra)
+    return lam.create_function(
+        FunctionName="f", Runtime="python3.12", Role=role, Handler="h.handler", Code={"ZipFile": _zip()}, **extra
+    )
 
 
 def _code_of(error: pytest.ExceptionInfo) -> str:
@@ -53,8 +60,10 @@ def test_new_role_is_refused_then_pending_then_in_progress(strict_aws: Any) -> N
     assert _code_of(busy) == "ResourceConflictException"
     lam.get_waiter("function_active_v2").wait(FunctionName="f", WaiterConfig={"Delay": 0.005, "MaxAttempts": 100})
     assert lam.update_function_configuration(FunctionName="f", MemorySize=256)["LastUpdateStatus"] == "InProgress"
-    for refused_call in (lambda: lam.publish_version(FunctionName="f"),
-                         lambda: lam.update_function_code(FunctionName="f", ZipFile=_zip())):
+    for refused_call in (
+        lambda: lam.publish_version(FunctionName="f"),
+        lambda: lam.update_function_code(FunctionName="f", ZipFile=_zip()),
+    ):
         with pytest.raises(ClientError, match="An update is in progress"):
             refused_call()
     lam.get_waiter("function_updated_v2").wait(FunctionName="f", WaiterConfig={"Delay": 0.005, "MaxAttempts": 100})
@@ -66,13 +75,22 @@ def test_role_policy_change_is_refused_with_the_message_of_what_lambda_checks(st
     lam, iam = boto3.client("lambda"), boto3.client("iam")
     _create(lam, role)
     strict_aws.settle()
-    iam.put_role_policy(RoleName="r", PolicyName="p", PolicyDocument=json.dumps({"Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "ec2:CreateNetworkInterface", "Resource": "*"}]}))
+    iam.put_role_policy(
+        RoleName="r",
+        PolicyName="p",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "ec2:CreateNetworkInterface", "Resource": "*"}],
+            }
+        ),
+    )
     with pytest.raises(ClientError, match="CreateNetworkInterface on EC2"):
         lam.update_function_configuration(FunctionName="f", VpcConfig={"SubnetIds": ["s"], "SecurityGroupIds": ["g"]})
     with pytest.raises(ClientError, match="SendMessage on SQS"):
-        lam.update_function_configuration(FunctionName="f",
-                                          DeadLetterConfig={"TargetArn": "arn:aws:sqs:us-east-1:123456789012:q"})
+        lam.update_function_configuration(
+            FunctionName="f", DeadLetterConfig={"TargetArn": "arn:aws:sqs:us-east-1:123456789012:q"}
+        )
     lam.update_function_configuration(FunctionName="f", VpcConfig={"SubnetIds": ["s"], "SecurityGroupIds": ["g"]})
 
 
@@ -108,8 +126,13 @@ def test_s3_notification_needs_a_propagated_permission(strict_aws: Any) -> None:
     config = {"LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]}
     with pytest.raises(ClientError, match="Unable to validate"):  # no permission at all
         s3.put_bucket_notification_configuration(Bucket="strict-bucket", NotificationConfiguration=config)
-    lam.add_permission(FunctionName="f", StatementId="s3", Action="lambda:InvokeFunction",
-                       Principal="s3.amazonaws.com", SourceArn="arn:aws:s3:::strict-bucket")
+    lam.add_permission(
+        FunctionName="f",
+        StatementId="s3",
+        Action="lambda:InvokeFunction",
+        Principal="s3.amazonaws.com",
+        SourceArn="arn:aws:s3:::strict-bucket",
+    )
     for _ in range(strict_aws.delays.s3_permission_attempts):
         with pytest.raises(ClientError, match="Unable to validate"):
             s3.put_bucket_notification_configuration(Bucket="strict-bucket", NotificationConfiguration=config)
@@ -123,8 +146,9 @@ def test_snapstart_version_pending_alias_weights_and_provisioned_concurrency(str
     _create(lam, role, Publish=True, SnapStart={"ApplyOn": "PublishedVersions"})
     with pytest.raises(ClientError, match="Pending"):
         lam.create_alias(FunctionName="f", Name="live", FunctionVersion="1")
-    lam.get_waiter("published_version_active").wait(FunctionName="f", Qualifier="1",
-                                                   WaiterConfig={"Delay": 0.005, "MaxAttempts": 100})
+    lam.get_waiter("published_version_active").wait(
+        FunctionName="f", Qualifier="1", WaiterConfig={"Delay": 0.005, "MaxAttempts": 100}
+    )
     lam.create_alias(FunctionName="f", Name="live", FunctionVersion="1")
     lam.update_function_configuration(FunctionName="f", MemorySize=256)
     strict_aws.settle()
@@ -136,8 +160,12 @@ def test_snapstart_version_pending_alias_weights_and_provisioned_concurrency(str
         lam.put_provisioned_concurrency_config(FunctionName="f", Qualifier="live", ProvisionedConcurrentExecutions=1)
     strict_aws.settle()
     lam.put_provisioned_concurrency_config(FunctionName="f", Qualifier="live", ProvisionedConcurrentExecutions=1)
-    assert lam.get_provisioned_concurrency_config(FunctionName="f", Qualifier="live")[
-        "RequestedProvisionedConcurrentExecutions"] == 1
+    assert (
+        lam.get_provisioned_concurrency_config(FunctionName="f", Qualifier="live")[
+            "RequestedProvisionedConcurrentExecutions"
+        ]
+        == 1
+    )
 
 
 def test_api_gateway_quota_and_conflicts(strict_aws: Any) -> None:
@@ -162,28 +190,52 @@ def test_rest_preflight_applies_the_binary_transform_rule(strict_aws: Any) -> No
     api = apigw.create_rest_api(name="a", binaryMediaTypes=["*/*"])["id"]
 
     def document(**integration: Any) -> bytes:
-        mock = {"type": "mock", "requestTemplates": {"application/json": '{"statusCode": 200}'},
-                "responses": {"default": {"statusCode": "200", "responseParameters": {
-                    "method.response.header.Access-Control-Allow-Origin": "'*'"}}}, **integration}
-        return json.dumps({"openapi": "3.0.1", "info": {"title": "a", "version": "1"}, "paths": {"/": {"options": {
-            "responses": {"200": {"description": "ok"}}, "x-amazon-apigateway-integration": mock}}}}).encode()
+        mock = {
+            "type": "mock",
+            "requestTemplates": {"application/json": '{"statusCode": 200}'},
+            "responses": {
+                "default": {
+                    "statusCode": "200",
+                    "responseParameters": {"method.response.header.Access-Control-Allow-Origin": "'*'"},
+                }
+            },
+            **integration,
+        }
+        return json.dumps(
+            {
+                "openapi": "3.0.1",
+                "info": {"title": "a", "version": "1"},
+                "paths": {
+                    "/": {
+                        "options": {
+                            "responses": {"200": {"description": "ok"}},
+                            "x-amazon-apigateway-integration": mock,
+                        }
+                    }
+                },
+            }
+        ).encode()
 
     # (moto's import of a mock integration wants a uri; the layer executes the document)
     strict_aws._after_apigateway_PutRestApi(None, {"restApiId": api, "body": document()}, {})
     assert strict_aws.rest_preflight(api, "/")[0] == 500
-    strict_aws._after_apigateway_PutRestApi(None, {"restApiId": api, "body": document(
-        contentHandling="CONVERT_TO_TEXT")}, {})
+    strict_aws._after_apigateway_PutRestApi(
+        None, {"restApiId": api, "body": document(contentHandling="CONVERT_TO_TEXT")}, {}
+    )
     assert strict_aws.rest_preflight(api, "/") == (200, {"Access-Control-Allow-Origin": "*"})
 
 
-@pytest.mark.parametrize(("keys", "path", "expected"), [
-    (["$default"], "/a/b", "$default"),
-    (["$default", "OPTIONS /{proxy+}"], "/a/b", "OPTIONS /{proxy+}"),
-    (["$default", "OPTIONS /{proxy+}"], "/", "$default"),
-    (["$default", "OPTIONS /", "OPTIONS /{proxy+}"], "/", "OPTIONS /"),
-    (["ANY /{proxy+}", "OPTIONS /{proxy+}"], "/a", "OPTIONS /{proxy+}"),
-    (["ANY /a/b", "OPTIONS /{proxy+}"], "/a/b", "ANY /a/b"),
-])
+@pytest.mark.parametrize(
+    ("keys", "path", "expected"),
+    [
+        (["$default"], "/a/b", "$default"),
+        (["$default", "OPTIONS /{proxy+}"], "/a/b", "OPTIONS /{proxy+}"),
+        (["$default", "OPTIONS /{proxy+}"], "/", "$default"),
+        (["$default", "OPTIONS /", "OPTIONS /{proxy+}"], "/", "OPTIONS /"),
+        (["ANY /{proxy+}", "OPTIONS /{proxy+}"], "/a", "OPTIONS /{proxy+}"),
+        (["ANY /a/b", "OPTIONS /{proxy+}"], "/a/b", "ANY /a/b"),
+    ],
+)
 def test_http_api_route_selection(keys: list[str], path: str, expected: str) -> None:
     routes = [{"RouteKey": k} for k in keys]
     assert select_route(routes, "OPTIONS", path)["RouteKey"] == expected

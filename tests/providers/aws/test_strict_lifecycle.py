@@ -4,13 +4,12 @@ milliseconds. Each finding of issue #11 has a test here that failed before its f
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from cli_helpers import leftovers, lw_json, lw_run
+from cli_helpers import leftovers, lw_run
 from secure_helpers import NAME, configure, deploy_ok, moto_mock_integrations, project, project_template  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("moto_mock_integrations")
@@ -81,12 +80,16 @@ def test_rest_cors_preflight_with_binary_support_is_answered(project: Path, stri
 # --------------------------------------------------------------------------- finding 2
 
 
-@pytest.mark.parametrize("security", [
-    {"jwt_authorizer": {"issuer": "https://issuer.example.com", "audience": ["app"]}},
-    {"iam_authorization": True},
-])
-def test_http_api_cors_with_an_authorizer_lets_preflights_through(project: Path, strict_aws: Any,
-                                                                  security: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "security",
+    [
+        {"jwt_authorizer": {"issuer": "https://issuer.example.com", "audience": ["app"]}},
+        {"iam_authorization": True},
+    ],
+)
+def test_http_api_cors_with_an_authorizer_lets_preflights_through(
+    project: Path, strict_aws: Any, security: dict[str, Any]
+) -> None:
     configure(project, apigateway="http", cors=True, **security)
     deploy_ok(project)
     [api] = boto3.client("apigatewayv2").get_apis()["Items"]
@@ -112,7 +115,7 @@ def test_vpc_and_dead_letter_permissions_are_waited_for(project: Path, strict_aw
         dlq = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     strict_aws.journal.clear()
     configure(project, vpc_config={"SubnetIds": ["subnet-1"], "SecurityGroupIds": ["sg-1"]}, dead_letter_arn=dlq)
-    result = deploy_ok(project)
+    deploy_ok(project)
     refused = [e for e in strict_aws.errors() if e[1] == "UpdateFunctionConfiguration"]
     assert refused, "the role's policy changed: Lambda must have refused at first"
     live = boto3.client("lambda").get_function_configuration(FunctionName=NAME, Qualifier="live")
@@ -163,15 +166,24 @@ def _event_sources(strict_aws: Any) -> dict[str, str]:
     return {"queue": queue, "stream": stream, "topic": topic, "bucket": "arn:aws:s3:::uploads-strict"}
 
 
-def _events(sources: dict[str, str], *, batch: int = 5, position: str = "TRIM_HORIZON",
-            kinds: tuple[str, ...] = ("sqs", "kinesis", "sns", "s3", "schedule")) -> list[dict[str, Any]]:
+def _events(
+    sources: dict[str, str],
+    *,
+    batch: int = 5,
+    position: str = "TRIM_HORIZON",
+    kinds: tuple[str, ...] = ("sqs", "kinesis", "sns", "s3", "schedule"),
+) -> list[dict[str, Any]]:
     every = {
         "sqs": {"function": "app.on_event", "event_source": {"arn": sources["queue"], "batch_size": batch}},
-        "kinesis": {"function": "app.on_event", "event_source": {"arn": sources["stream"],
-                                                                  "starting_position": position}},
+        "kinesis": {
+            "function": "app.on_event",
+            "event_source": {"arn": sources["stream"], "starting_position": position},
+        },
         "sns": {"function": "app.on_event", "event_source": {"arn": sources["topic"]}},
-        "s3": {"function": "app.on_event", "event_source": {"arn": sources["bucket"],
-                                                             "events": ["s3:ObjectCreated:*"]}},
+        "s3": {
+            "function": "app.on_event",
+            "event_source": {"arn": sources["bucket"], "events": ["s3:ObjectCreated:*"]},
+        },
         "schedule": {"function": "app.on_event", "expression": "rate(1 hour)"},
     }
     return [every[k] for k in kinds]
@@ -179,20 +191,27 @@ def _events(sources: dict[str, str], *, batch: int = 5, position: str = "TRIM_HO
 
 def _with_handler(project: Path) -> None:
     _touch(project, "events")
-    (project / "app.py").write_text((project / "app.py").read_text()
-                                    + "\n\ndef on_event(event, context):\n    return None\n")
+    (project / "app.py").write_text(
+        (project / "app.py").read_text() + "\n\ndef on_event(event, context):\n    return None\n"
+    )
 
 
 def _wired() -> dict[str, Any]:
     lam = boto3.client("lambda")
     mappings = lam.list_event_source_mappings()["EventSourceMappings"]
     return {
-        "mappings": sorted((m["EventSourceArn"].split(":")[2], m["BatchSize"], m.get("StartingPosition", ""),
-                            m["State"]) for m in mappings),
+        "mappings": sorted(
+            (m["EventSourceArn"].split(":")[2], m["BatchSize"], m.get("StartingPosition", ""), m["State"])
+            for m in mappings
+        ),
         "rules": sorted(r["ScheduleExpression"] for r in boto3.client("events").list_rules()["Rules"]),
         "subscriptions": len(boto3.client("sns").list_subscriptions()["Subscriptions"]),
-        "notifications": len(boto3.client("s3").get_bucket_notification_configuration(
-            Bucket="uploads-strict").get("LambdaFunctionConfigurations") or []),
+        "notifications": len(
+            boto3.client("s3")
+            .get_bucket_notification_configuration(Bucket="uploads-strict")
+            .get("LambdaFunctionConfigurations")
+            or []
+        ),
     }
 
 
@@ -207,13 +226,20 @@ def test_events_added_changed_removed(project: Path, strict_aws: Any) -> None:
     configure(project, events=_events(sources))
     deploy_ok(project)  # new code and new sources: the sources only after the alias moved
     [move] = [i for i, (_, op, code) in enumerate(strict_aws.journal) if op == "UpdateAlias" and not code]
-    wiring = [i for i, (_, op, code) in enumerate(strict_aws.journal)
-              if op in ("CreateEventSourceMapping", "Subscribe", "PutTargets", "PutBucketNotificationConfiguration")
-              and not code]
+    wiring = [
+        i
+        for i, (_, op, code) in enumerate(strict_aws.journal)
+        if op in ("CreateEventSourceMapping", "Subscribe", "PutTargets", "PutBucketNotificationConfiguration")
+        and not code
+    ]
     assert wiring and min(wiring) > move, "a new source was wired while the old version was serving"
     strict_aws.settle()
-    assert _wired() == {"mappings": [("kinesis", 100, "TRIM_HORIZON", "Enabled"), ("sqs", 5, "", "Enabled")],
-                        "rules": ["rate(1 hour)"], "subscriptions": 1, "notifications": 1}
+    assert _wired() == {
+        "mappings": [("kinesis", 100, "TRIM_HORIZON", "Enabled"), ("sqs", 5, "", "Enabled")],
+        "rules": ["rate(1 hour)"],
+        "subscriptions": 1,
+        "notifications": 1,
+    }
 
     configure(project, events=_events(sources, batch=7, position="LATEST"))
     deploy_ok(project)
@@ -223,8 +249,7 @@ def test_events_added_changed_removed(project: Path, strict_aws: Any) -> None:
     configure(project, events=_events(sources, kinds=("sqs",)))
     deploy_ok(project)
     strict_aws.settle()
-    assert _wired() == {"mappings": [("sqs", 5, "", "Enabled")], "rules": [], "subscriptions": 0,
-                        "notifications": 0}
+    assert _wired() == {"mappings": [("sqs", 5, "", "Enabled")], "rules": [], "subscriptions": 0, "notifications": 0}
 
     assert lw_run(project, "undeploy", "--yes").exit_code == 0
     strict_aws.settle()
@@ -249,8 +274,9 @@ def _final_state(strict_aws: Any) -> dict[str, Any]:
         }
 
 
-def test_random_latency_and_throttling_converge_to_the_same_state(project: Path, strict_aws: Any,
-                                                                  fast_botocore_retries: None) -> None:
+def test_random_latency_and_throttling_converge_to_the_same_state(
+    project: Path, strict_aws: Any, fast_botocore_retries: None
+) -> None:
     strict_aws.delays.s3_permission_attempts = 0  # finding 9 (the other half of #11) retries S3 itself
     sources = _event_sources(strict_aws)
 

@@ -20,9 +20,16 @@ ACCOUNT = "123456789012"
 # moto's CloudFormation silently skips these types (moto.md §9.10) and ignores a
 # RestApi's Body, so a Deployment of it fails ("no methods"): they are left out of
 # the moto deployment, together with whatever depends on them.
-MOTO_SKIPPED = {"AWS::Lambda::Alias", "AWS::Lambda::Url", "AWS::ApiGateway::Stage", "AWS::ApiGateway::Deployment",
-                "AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Integration", "AWS::ApiGatewayV2::Route",
-                "AWS::ApiGatewayV2::Stage"}
+MOTO_SKIPPED = {
+    "AWS::Lambda::Alias",
+    "AWS::Lambda::Url",
+    "AWS::ApiGateway::Stage",
+    "AWS::ApiGateway::Deployment",
+    "AWS::ApiGatewayV2::Api",
+    "AWS::ApiGatewayV2::Integration",
+    "AWS::ApiGatewayV2::Route",
+    "AWS::ApiGatewayV2::Stage",
+}
 
 
 @pytest.fixture(scope="module")
@@ -162,9 +169,12 @@ def test_template_has_no_drift_from_deploy(project: Path) -> None:
     function = _of_type(template, "AWS::Lambda::Function")["Function"]
     role = _of_type(template, "AWS::IAM::Role")["ExecutionRole"]
     rules = [p["Name"] for p in _of_type(template, "AWS::Events::Rule").values()]
-    for name in [f"Lambda function {function['FunctionName']}", f"IAM role {role['RoleName']}",
-                 f"REST API {_of_type(template, 'AWS::ApiGateway::RestApi')['RestApi']['Name']}",
-                 *(f"eventbridge rule {r} " for r in rules)]:
+    for name in [
+        f"Lambda function {function['FunctionName']}",
+        f"IAM role {role['RoleName']}",
+        f"REST API {_of_type(template, 'AWS::ApiGateway::RestApi')['RestApi']['Name']}",
+        *(f"eventbridge rule {r} " for r in rules),
+    ]:
         assert name in planned_resources
 
     assert lw_run(project, "deploy").exit_code == 0
@@ -184,7 +194,8 @@ def test_template_has_no_drift_from_deploy(project: Path) -> None:
     for props in _of_type(template, "AWS::Events::Rule").values():
         assert events.list_targets_by_rule(Rule=props["Name"])["Targets"] == props["Targets"]
     mapping = boto3.client("lambda").list_event_source_mappings(
-        FunctionName=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{NAME}:live")["EventSourceMappings"][0]
+        FunctionName=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{NAME}:live"
+    )["EventSourceMappings"][0]
     exported = next(iter(_of_type(template, "AWS::Lambda::EventSourceMapping").values()))
     assert (mapping["EventSourceArn"], mapping["BatchSize"]) == (exported["EventSourceArn"], exported["BatchSize"])
 
@@ -207,8 +218,10 @@ def test_sam_template_with_local_code_lints_and_makes_no_write(project: Path, ca
     assert sns["Properties"]["FilterPolicy"] == {"kind": ["breaking"]}
     http = _of_type(template, "AWS::ApiGatewayV2::Api")["HttpApi"]
     assert http["Name"] == NAME and http["Tags"]["lw:stage"] == "dev"
-    assert _of_type(template, "AWS::ApiGatewayV2::Integration")["HttpApiIntegration"]["IntegrationUri"] == \
-        f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{NAME}:live"
+    assert (
+        _of_type(template, "AWS::ApiGatewayV2::Integration")["HttpApiIntegration"]["IntegrationUri"]
+        == f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{NAME}:live"
+    )
     assert not _of_type(template, "AWS::ApiGateway::RestApi") and not _of_type(template, "AWS::Serverless::Api")
 
 
@@ -236,15 +249,24 @@ def test_sam_rest_api_carries_the_deploy_openapi_body(project: Path) -> None:
 
 def test_s3_events_are_noted_not_exported(project: Path) -> None:
     boto3.client("s3").create_bucket(Bucket="uploads")
-    _configure(project, events=[{"function": "app.on_upload", "event_source": {
-        "arn": "arn:aws:s3:::uploads", "events": ["s3:ObjectCreated:*"]}}], keep_warm=False)
+    _configure(
+        project,
+        events=[
+            {
+                "function": "app.on_upload",
+                "event_source": {"arn": "arn:aws:s3:::uploads", "events": ["s3:ObjectCreated:*"]},
+            }
+        ],
+        keep_warm=False,
+    )
     out = project.parent / "t.yaml"
     result = lw_run(project, "template", "-o", str(out))
     assert result.exit_code == 0, result.stderr
     assert "S3 notification on arn:aws:s3:::uploads is not exported" in result.stderr
     template = yaml.safe_load(out.read_text())
     assert template["Metadata"]["lw"]["not_exported"] and not _of_type(template, "AWS::Lambda::Permission").keys() - {
-        "RestApiPermission"}
+        "RestApiPermission"
+    }
     assert not _of_type(template, "AWS::Events::Rule")
 
 
@@ -269,8 +291,12 @@ def test_no_upload_needs_sam_and_stdout_output(project: Path, call_counter: Any)
 
 @pytest.mark.parametrize("fmt", ["cloudformation", "sam"])
 def test_rest_api_key_usage_plan_and_cors_are_exported(project: Path, fmt: str) -> None:
-    _configure(project, api_key_required=True, cors=True,
-               usage_plan={"throttle": {"rate": 10, "burst": 20}, "quota": {"limit": 1000, "period": "DAY"}})
+    _configure(
+        project,
+        api_key_required=True,
+        cors=True,
+        usage_plan={"throttle": {"rate": 10, "burst": 20}, "quota": {"limit": 1000, "period": "DAY"}},
+    )
     template = _template(project, "--format", fmt)
     assert _lint(template) == []
     body = template["Resources"]["RestApi"]["Properties"]["Body" if fmt == "cloudformation" else "DefinitionBody"]
@@ -283,20 +309,29 @@ def test_rest_api_key_usage_plan_and_cors_are_exported(project: Path, fmt: str) 
 
 
 def test_http_api_jwt_authorizer_and_cors_are_exported(project: Path) -> None:
-    _configure(project, apigateway="http", cors={"allowed_origin": ["https://example.com"]}, function_url=True,
-               jwt_authorizer={"issuer": "https://issuer.example.com", "audience": ["my-app"]})
+    _configure(
+        project,
+        apigateway="http",
+        cors={"allowed_origin": ["https://example.com"]},
+        function_url=True,
+        jwt_authorizer={"issuer": "https://issuer.example.com", "audience": ["my-app"]},
+    )
     template = _template(project)
     assert _lint(template) == []
     route = _of_type(template, "AWS::ApiGatewayV2::Route")["HttpApiRoute"]
     assert route["AuthorizationType"] == "JWT" and route["AuthorizerId"] == {"Ref": "HttpApiAuthorizer"}
-    preflights = {r["RouteKey"]: r for r in _of_type(template, "AWS::ApiGatewayV2::Route").values()
-                  if r["RouteKey"].startswith("OPTIONS")}
+    preflights = {
+        r["RouteKey"]: r
+        for r in _of_type(template, "AWS::ApiGatewayV2::Route").values()
+        if r["RouteKey"].startswith("OPTIONS")
+    }
     assert sorted(preflights) == ["OPTIONS /", "OPTIONS /{proxy+}"]  # CORS + authorizer: preflights stay open
     assert all(r["AuthorizationType"] == "NONE" for r in preflights.values())
     authorizer = _of_type(template, "AWS::ApiGatewayV2::Authorizer")["HttpApiAuthorizer"]
     assert authorizer["JwtConfiguration"] == {"Issuer": "https://issuer.example.com", "Audience": ["my-app"]}
     assert _of_type(template, "AWS::ApiGatewayV2::Api")["HttpApi"]["CorsConfiguration"]["AllowOrigins"] == [
-        "https://example.com"]
+        "https://example.com"
+    ]
     assert _of_type(template, "AWS::Lambda::Url")["FunctionUrl"]["Cors"]["AllowOrigins"] == ["https://example.com"]
 
 

@@ -23,20 +23,32 @@ ROLE = "arn:aws:iam::123456789012:role/r"
 
 def test_aws_omissions_compare_equal_to_defaults(tmp_path: Path) -> None:
     wanted = function.desired_configuration(make_context(make_app(tmp_path)), ROLE, "lw_handler.handler")
-    live = {"Runtime": "python3.11", "Role": ROLE, "Handler": "lw_handler.handler", "MemorySize": 512,
-            "Timeout": 30, "Description": "lw demo dev", "VpcConfig": {"SubnetIds": [], "SecurityGroupIds": [],
-                                                                      "VpcId": ""}}
+    live = {
+        "Runtime": "python3.11",
+        "Role": ROLE,
+        "Handler": "lw_handler.handler",
+        "MemorySize": 512,
+        "Timeout": 30,
+        "Description": "lw demo dev",
+        "VpcConfig": {"SubnetIds": [], "SecurityGroupIds": [], "VpcId": ""},
+    }
     assert function.configuration_diff(live, wanted) == {}
 
 
 def test_turning_features_off_sends_explicit_empty_values(tmp_path: Path) -> None:
     wanted = function.desired_configuration(make_context(make_app(tmp_path)), ROLE, "h")
-    live = {**wanted, "VpcConfig": {"SubnetIds": ["s"], "SecurityGroupIds": ["g"]},
-            "DeadLetterConfig": {"TargetArn": "arn:aws:sqs:us-east-1:1:q"},
-            "Layers": [{"Arn": "arn:aws:lambda:us-east-1:1:layer:x:1", "CodeSize": 3}]}
+    live = {
+        **wanted,
+        "VpcConfig": {"SubnetIds": ["s"], "SecurityGroupIds": ["g"]},
+        "DeadLetterConfig": {"TargetArn": "arn:aws:sqs:us-east-1:1:q"},
+        "Layers": [{"Arn": "arn:aws:lambda:us-east-1:1:layer:x:1", "CodeSize": 3}],
+    }
     diff = function.configuration_diff(live, wanted)
-    assert diff == {"VpcConfig": {"SubnetIds": [], "SecurityGroupIds": []}, "DeadLetterConfig": {"TargetArn": ""},
-                    "Layers": []}
+    assert diff == {
+        "VpcConfig": {"SubnetIds": [], "SecurityGroupIds": []},
+        "DeadLetterConfig": {"TargetArn": ""},
+        "Layers": [],
+    }
 
 
 def test_layers_compare_by_arn(tmp_path: Path) -> None:
@@ -52,10 +64,16 @@ def test_ephemeral_storage_is_validated(tmp_path: Path, value: object) -> None:
 
 
 def test_every_lambda_setting_reaches_the_configuration(tmp_path: Path) -> None:
-    app = make_app(tmp_path, ephemeral_storage=1024, xray_tracing=True, layers=["arn:l"],
-                   vpc_config={"SubnetIds": ["b", "a"], "SecurityGroupIds": ["g"]},
-                   dead_letter_arn="arn:aws:sqs:us-east-1:1:dlq", aws_environment_variables={"K": 1},
-                   lambda_description="shop")
+    app = make_app(
+        tmp_path,
+        ephemeral_storage=1024,
+        xray_tracing=True,
+        layers=["arn:l"],
+        vpc_config={"SubnetIds": ["b", "a"], "SecurityGroupIds": ["g"]},
+        dead_letter_arn="arn:aws:sqs:us-east-1:1:dlq",
+        aws_environment_variables={"K": 1},
+        lambda_description="shop",
+    )
     config = function.desired_configuration(make_context(app), ROLE, "h")
     assert config["EphemeralStorage"] == {"Size": 1024}
     assert config["TracingConfig"] == {"Mode": "Active"}
@@ -92,8 +110,10 @@ class _FakeProvisioned:
 
     def get_provisioned_concurrency_config(self, **params: object) -> dict:
         if self.current is None:
-            raise ClientError({"Error": {"Code": "ProvisionedConcurrencyConfigNotFoundException",
-                                         "Message": "none"}}, "GetProvisionedConcurrencyConfig")
+            raise ClientError(
+                {"Error": {"Code": "ProvisionedConcurrencyConfigNotFoundException", "Message": "none"}},
+                "GetProvisionedConcurrencyConfig",
+            )
         return {"RequestedProvisionedConcurrentExecutions": self.current}
 
     def put_provisioned_concurrency_config(self, **params: object) -> dict:
@@ -107,15 +127,18 @@ class _FakeProvisioned:
         self.calls.append(("delete", params))
 
 
-@pytest.mark.parametrize("current, wanted, expected", [
-    (None, 2, [("put", 2)]), (2, 2, []), (2, None, [("delete", None)]), (None, None, []), (1, 3, [("put", 3)])])
+@pytest.mark.parametrize(
+    "current, wanted, expected",
+    [(None, 2, [("put", 2)]), (2, 2, []), (2, None, [("delete", None)]), (None, None, []), (1, 3, [("put", 3)])],
+)
 def test_provisioned_concurrency_follows_the_alias(tmp_path: Path, current, wanted, expected) -> None:
     from lw.core.plan import Plan, apply_plan
 
     fake = _FakeProvisioned(current)
     settings = {"provisioned_concurrency": wanted} if wanted is not None else {}
-    changes = concurrency.plan_provisioned(make_context(make_app(tmp_path, **settings)), _FakeSession(fake),
-                                           "demo-dev", alias_exists=True)
+    changes = concurrency.plan_provisioned(
+        make_context(make_app(tmp_path, **settings)), _FakeSession(fake), "demo-dev", alias_exists=True
+    )
     assert all(c.phase == "release" for c in changes)
     apply_plan(Plan(changes=changes))
     assert [(kind, p.get("ProvisionedConcurrentExecutions")) for kind, p in fake.calls] == expected
@@ -129,9 +152,14 @@ def test_policy_is_least_privilege_plus_extras(aws_env: str, tmp_path: Path) -> 
     logs_statement = policy["Statement"][0]
     assert logs_statement["Resource"] == [
         "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/demo-dev",
-        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/demo-dev:*"]
-    assert {"Sid": "DeadLetter", "Effect": "Allow", "Action": "sns:Publish",
-            "Resource": "arn:aws:sns:us-east-1:1:t"} in policy["Statement"]
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/demo-dev:*",
+    ]
+    assert {
+        "Sid": "DeadLetter",
+        "Effect": "Allow",
+        "Action": "sns:Publish",
+        "Resource": "arn:aws:sns:us-east-1:1:t",
+    } in policy["Statement"]
     assert policy["Statement"][-1] == extra
 
 
@@ -152,8 +180,9 @@ def test_policy_change_is_one_put(aws_env: str, tmp_path: Path, call_counter) ->
     call_counter.clear()
     deploy(make_context(make_app(tmp_path, xray_tracing=True)), artifact)
     assert ("iam", "PutRolePolicy") in call_counter.mutating
-    statements = boto3.client("iam").get_role_policy(RoleName="demo-dev", PolicyName="lw-execution")[
-        "PolicyDocument"]["Statement"]
+    statements = boto3.client("iam").get_role_policy(RoleName="demo-dev", PolicyName="lw-execution")["PolicyDocument"][
+        "Statement"
+    ]
     assert any(s.get("Sid") == "XRay" for s in statements)
 
 
@@ -183,8 +212,9 @@ def test_gateway_kinds(tmp_path: Path) -> None:
 
 
 def test_errors_are_one_line_and_name_the_resource() -> None:
-    denied = ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not allowed\nsecond line"}},
-                         "CreateFunction")
+    denied = ClientError(
+        {"Error": {"Code": "AccessDeniedException", "Message": "not allowed\nsecond line"}}, "CreateFunction"
+    )
     message = str(to_provider_error("create", "Lambda function demo-dev", denied))
     assert message == "create Lambda function demo-dev: access denied (AccessDeniedException: not allowed)"
     offline = to_provider_error("read", "IAM role demo-dev", EndpointConnectionError(endpoint_url="https://x"))
@@ -203,12 +233,14 @@ def test_tail_polls_and_never_repeats_lines(aws_env: str, tmp_path: Path, monkey
     client.create_log_group(logGroupName="/aws/lambda/demo-dev")
     client.create_log_stream(logGroupName="/aws/lambda/demo-dev", logStreamName="s")
     now = int(time.time() * 1000)
-    client.put_log_events(logGroupName="/aws/lambda/demo-dev", logStreamName="s",
-                          logEvents=[{"timestamp": now - 10, "message": "first"}])
+    client.put_log_events(
+        logGroupName="/aws/lambda/demo-dev", logStreamName="s", logEvents=[{"timestamp": now - 10, "message": "first"}]
+    )
 
     def more(seconds: float) -> None:
-        client.put_log_events(logGroupName="/aws/lambda/demo-dev", logStreamName="s",
-                              logEvents=[{"timestamp": now, "message": "second"}])
+        client.put_log_events(
+            logGroupName="/aws/lambda/demo-dev", logStreamName="s", logEvents=[{"timestamp": now, "message": "second"}]
+        )
 
     monkeypatch.setattr(logs, "sleep", more)
     ctx = make_context(make_app(tmp_path))
@@ -273,9 +305,14 @@ def test_invoke_reports_function_errors_and_log_tail(tmp_path: Path) -> None:
     from lw.core.provider import InvokeRequest
     from lw.providers.aws.invoke import invoke
 
-    fake = _FakeLambda({"StatusCode": 200, "FunctionError": "Unhandled",
-                        "LogResult": base64.b64encode(b"START\nboom\nEND").decode(),
-                        "Payload": io.BytesIO(b'{"errorType": "KeyError", "errorMessage": "\'x\'"}')})
+    fake = _FakeLambda(
+        {
+            "StatusCode": 200,
+            "FunctionError": "Unhandled",
+            "LogResult": base64.b64encode(b"START\nboom\nEND").decode(),
+            "Payload": io.BytesIO(b'{"errorType": "KeyError", "errorMessage": "\'x\'"}'),
+        }
+    )
     result = invoke(make_context(make_app(tmp_path)), _FakeSession(fake), InvokeRequest(manage="migrate"))
     assert result.error == "KeyError: 'x'" and "boom" in result.logs
     assert fake.sent["Qualifier"] == "live" and fake.sent["LogType"] == "Tail"
@@ -287,8 +324,12 @@ def test_invoke_reports_function_errors_and_log_tail(tmp_path: Path) -> None:
 def test_runtime_reads_and_auto_policy(aws_env: str, tmp_path: Path) -> None:
     app = make_app(tmp_path, environment_variables={"DB": "${ssm:/shop/db}"}, remote_env="s3://cfg/env.json")
     statements = iam.execution_policy(make_context(app), AwsSession(), "demo-dev")["Statement"]
-    assert {"Sid": "LwSsmReferences", "Effect": "Allow", "Action": ["ssm:GetParameter"],
-            "Resource": "arn:aws:ssm:us-east-1:123456789012:parameter/shop/db"} in statements
+    assert {
+        "Sid": "LwSsmReferences",
+        "Effect": "Allow",
+        "Action": ["ssm:GetParameter"],
+        "Resource": "arn:aws:ssm:us-east-1:123456789012:parameter/shop/db",
+    } in statements
     assert any(s.get("Resource") == "arn:aws:s3:::cfg/env.json" for s in statements)
 
     (tmp_path / "app.py").write_text("import boto3\nboto3.client('dynamodb').get_item(TableName='orders', Key={})\n")
@@ -312,7 +353,8 @@ def test_aws_only_keys_load_from_lw_yml(tmp_path: Path) -> None:
 
     (tmp_path / "lw.yml").write_text(
         "dev:\n  project_name: demo\n  app_function: app.app\n  num_retained_versions: 3\n"
-        "  aws:\n    function_url_auth: AWS_IAM\n    lambda_concurrency: 4\n")
+        "  aws:\n    function_url_auth: AWS_IAM\n    lambda_concurrency: 4\n"
+    )
     session = workflow.open_stage(tmp_path / "lw.yml", stage="dev", provider="aws")
     from lw.providers.aws import function_url, versions
 

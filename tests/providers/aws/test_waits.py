@@ -62,10 +62,13 @@ def test_gives_up_after_two_minutes_with_the_last_error(slept: list[float]) -> N
     assert sum(slept) == propagation.IAM_BUDGET_SECONDS
 
 
-@pytest.mark.parametrize("error", [
-    _error("Unzipped size must be smaller than 262144000 bytes"),
-    _error("The role defined for the function cannot be assumed by Lambda.", code="AccessDeniedException"),
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        _error("Unzipped size must be smaller than 262144000 bytes"),
+        _error("The role defined for the function cannot be assumed by Lambda.", code="AccessDeniedException"),
+    ],
+)
 def test_other_errors_are_not_retried(slept: list[float], error: ClientError) -> None:
     def call() -> None:
         raise error
@@ -85,8 +88,10 @@ def test_the_scale_shrinks_pauses_and_waiter_delays(slept: list[float], monkeypa
 
 
 def test_lambda_busy_answers_are_recognised() -> None:
-    busy = _error("The operation cannot be performed at this time. An update is in progress for resource: x",
-                  code="ResourceConflictException")
+    busy = _error(
+        "The operation cannot be performed at this time. An update is in progress for resource: x",
+        code="ResourceConflictException",
+    )
     assert propagation.resource_busy(busy)
     assert propagation.resource_busy(_error("in use", code="ResourceInUseException"))
     assert not propagation.resource_busy(_error("Function already exist: f", code="ResourceConflictException"))

@@ -26,11 +26,14 @@ def copy_project(source: Path, destination: Path) -> Path:
     return destination
 
 
-def run_lw(project: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+def run_lw(
+    project: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 240
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
     full_env.pop("LW_PROVIDER", None)
-    return subprocess.run([sys.executable, "-m", "lw", *args], cwd=project, env=full_env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "lw", *args], cwd=project, env=full_env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 @dataclass
@@ -49,8 +52,9 @@ class Reply:
         return json.loads(self.body)
 
 
-def http(url: str, method: str = "GET", body: bytes | None = None, headers: dict[str, str] | None = None,
-         timeout: float = 30) -> Reply:
+def http(
+    url: str, method: str = "GET", body: bytes | None = None, headers: dict[str, str] | None = None, timeout: float = 30
+) -> Reply:
     request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:

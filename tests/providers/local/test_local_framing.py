@@ -39,31 +39,37 @@ def test_codings_before_chunked_are_undone(coding, encode) -> None:
     assert read_body(stream, framing, limit=2000) == b"x" * 1000
 
 
-@pytest.mark.parametrize("pairs, status", [
-    ((("Content-Length", "x"),), 400),
-    ((("Content-Length", "-1"),), 400),
-    ((("Content-Length", "+5"),), 400),
-    ((("Content-Length", "5"), ("Content-Length", "7")), 400),
-    ((("Content-Length", "99999999999999999999"),), 400),
-    ((("Transfer-Encoding", "chunked"), ("Content-Length", "3")), 400),
-    ((("Transfer-Encoding", "gzip"),), 400),
-    ((("Transfer-Encoding", "chunked, chunked"),), 400),
-    ((("Transfer-Encoding", "compress, chunked"),), 501),
-    ((("Content-Length", "11"),), 413),
-])
+@pytest.mark.parametrize(
+    "pairs, status",
+    [
+        ((("Content-Length", "x"),), 400),
+        ((("Content-Length", "-1"),), 400),
+        ((("Content-Length", "+5"),), 400),
+        ((("Content-Length", "5"), ("Content-Length", "7")), 400),
+        ((("Content-Length", "99999999999999999999"),), 400),
+        ((("Transfer-Encoding", "chunked"), ("Content-Length", "3")), 400),
+        ((("Transfer-Encoding", "gzip"),), 400),
+        ((("Transfer-Encoding", "chunked, chunked"),), 400),
+        ((("Transfer-Encoding", "compress, chunked"),), 501),
+        ((("Content-Length", "11"),), 413),
+    ],
+)
 def test_framing_headers_a_proxy_must_refuse(pairs, status) -> None:
     with pytest.raises(BadRequest) as caught:
         framing_of(headers(*pairs), limit=10)
     assert caught.value.status == status
 
 
-@pytest.mark.parametrize("stream, status", [
-    (b"zz\r\nhello\r\n0\r\n\r\n", 400),
-    (b"5\r\nhel", 400),  # the client stopped mid-chunk
-    (b"2\r\nhello\r\n0\r\n\r\n", 400),
-    (b"ffffffffffffffffff\r\n", 400),
-    (b"b\r\nhello world\r\n0\r\n\r\n", 413),
-])
+@pytest.mark.parametrize(
+    "stream, status",
+    [
+        (b"zz\r\nhello\r\n0\r\n\r\n", 400),
+        (b"5\r\nhel", 400),  # the client stopped mid-chunk
+        (b"2\r\nhello\r\n0\r\n\r\n", 400),
+        (b"ffffffffffffffffff\r\n", 400),
+        (b"b\r\nhello world\r\n0\r\n\r\n", 413),
+    ],
+)
 def test_bad_chunk_streams(stream, status) -> None:
     with pytest.raises(BadRequest) as caught:
         read_body(io.BytesIO(stream), framing_of(headers(("Transfer-Encoding", "chunked"))), limit=10)

@@ -9,7 +9,7 @@ import pytest
 
 from localrun import http
 
-APP = '''
+APP = """
 import json
 
 def app(environ, start_response):
@@ -26,14 +26,17 @@ def app(environ, start_response):
     return [json.dumps({"method": environ["REQUEST_METHOD"], "path": path, "query": environ["QUERY_STRING"],
                         "body": body.decode("latin-1"), "event_version": environ["lw.event"].get("version", "1.0")}
                        ).encode()]
-'''
+"""
 
 
-@pytest.mark.parametrize(("settings", "version"), [
-    ("apigateway: rest", "1.0"),
-    ("apigateway: http", "2.0"),
-    ("apigateway: false\n  function_url: true", "2.0"),
-])
+@pytest.mark.parametrize(
+    ("settings", "version"),
+    [
+        ("apigateway: rest", "1.0"),
+        ("apigateway: http", "2.0"),
+        ("apigateway: false\n  function_url: true", "2.0"),
+    ],
+)
 def test_front_door(tmp_path, deployment_of, settings: str, version: str) -> None:
     project = tmp_path / "doors"
     project.mkdir()
@@ -43,10 +46,19 @@ def test_front_door(tmp_path, deployment_of, settings: str, version: str) -> Non
     result = deployment.deploy()
     assert result.returncode == 0, result.stderr
 
-    echoed = http(deployment.url + "/some/path?x=1&y=two", method="POST", body=b'{"k": "v"}',
-                  headers={"Content-Type": "application/json"}).json()
-    assert echoed == {"method": "POST", "path": "/some/path", "query": "x=1&y=two", "body": '{"k": "v"}',
-                      "event_version": version}
+    echoed = http(
+        deployment.url + "/some/path?x=1&y=two",
+        method="POST",
+        body=b'{"k": "v"}',
+        headers={"Content-Type": "application/json"},
+    ).json()
+    assert echoed == {
+        "method": "POST",
+        "path": "/some/path",
+        "query": "x=1&y=two",
+        "body": '{"k": "v"}',
+        "event_version": version,
+    }
 
     cookies = http(deployment.url + "/cookies", headers={"Cookie": "c=3; d=4"})
     assert sorted(cookies.all("Set-Cookie")) == ["a=1; Path=/", "b=2; Path=/"]

@@ -21,16 +21,39 @@ HTTP_API = FrontDoor("v2", "dev", "127.0.0.1:8000")
 URL = FrontDoor("url", "dev", "127.0.0.1:8000")
 
 
-def request(target: str = "/a/b?x=1&x=2&y=", method: str = "GET", body: bytes = b"",
-            headers: list[tuple[str, str]] | None = None) -> HttpRequest:
-    return HttpRequest(method, target, headers or [("Host", "127.0.0.1:8000"), ("Cookie", "a=1; b=2"),
-                                                  ("Accept", "text/html"), ("Accept", "application/json")], body)
+def request(
+    target: str = "/a/b?x=1&x=2&y=",
+    method: str = "GET",
+    body: bytes = b"",
+    headers: list[tuple[str, str]] | None = None,
+) -> HttpRequest:
+    return HttpRequest(
+        method,
+        target,
+        headers
+        or [
+            ("Host", "127.0.0.1:8000"),
+            ("Cookie", "a=1; b=2"),
+            ("Accept", "text/html"),
+            ("Accept", "application/json"),
+        ],
+        body,
+    )
 
 
-@pytest.mark.parametrize(("apigateway", "function_url", "expected"), [
-    ("rest", False, "v1"), (None, None, "v1"), (True, False, "v1"), ("http", False, "v2"), ("HTTP", True, "v2"),
-    (False, True, "url"), ("false", True, "url"), (False, False, "v1"),
-])
+@pytest.mark.parametrize(
+    ("apigateway", "function_url", "expected"),
+    [
+        ("rest", False, "v1"),
+        (None, None, "v1"),
+        (True, False, "v1"),
+        ("http", False, "v2"),
+        ("HTTP", True, "v2"),
+        (False, True, "url"),
+        ("false", True, "url"),
+        (False, False, "v1"),
+    ],
+)
 def test_payload_format_follows_the_settings(apigateway, function_url, expected) -> None:
     assert payload_format_for(apigateway, function_url) == expected
 
@@ -70,8 +93,13 @@ def test_binary_bodies_are_base64_and_text_bodies_are_not() -> None:
 
 
 def test_rest_response_uses_multi_value_headers_first() -> None:
-    result = {"statusCode": 201, "headers": {"Content-Type": "text/plain", "Set-Cookie": "ignored"},
-              "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]}, "body": "made", "isBase64Encoded": False}
+    result = {
+        "statusCode": 201,
+        "headers": {"Content-Type": "text/plain", "Set-Cookie": "ignored"},
+        "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
+        "body": "made",
+        "isBase64Encoded": False,
+    }
     response = from_result(json.dumps(result).encode(), REST)
     assert response.status == 201 and response.body == b"made"
     assert [v for k, v in response.headers if k == "Set-Cookie"] == ["a=1", "b=2"]
@@ -79,8 +107,13 @@ def test_rest_response_uses_multi_value_headers_first() -> None:
 
 
 def test_v2_response_turns_cookies_into_set_cookie_and_decodes_base64() -> None:
-    result = {"statusCode": 200, "headers": {"content-type": "image/png"}, "cookies": ["a=1", "b=2"],
-              "body": base64.b64encode(b"\x89PNG").decode(), "isBase64Encoded": True}
+    result = {
+        "statusCode": 200,
+        "headers": {"content-type": "image/png"},
+        "cookies": ["a=1", "b=2"],
+        "body": base64.b64encode(b"\x89PNG").decode(),
+        "isBase64Encoded": True,
+    }
     response = from_result(json.dumps(result).encode(), HTTP_API)
     assert response.body == b"\x89PNG"
     assert [v for k, v in response.headers if k == "Set-Cookie"] == ["a=1", "b=2"]
@@ -100,8 +133,14 @@ def test_error_response_is_api_gateways_json() -> None:
 def test_the_front_door_describes_its_own_url_and_drops_what_clients_may_not_set() -> None:
     """A Django CSRF check compares the browser's Origin (http://127.0.0.1:8000) with the
     scheme and host the app sees: they must be the local URL's, never the client's."""
-    hostile = [("Host", "127.0.0.1:8000"), ("X-Forwarded-Proto", "javascript"), ("X-Forwarded-Port", "1"),
-               ("X-Forwarded-For", "6.6.6.6"), ("Transfer-Encoding", "chunked"), ("Connection", "keep-alive")]
+    hostile = [
+        ("Host", "127.0.0.1:8000"),
+        ("X-Forwarded-Proto", "javascript"),
+        ("X-Forwarded-Port", "1"),
+        ("X-Forwarded-For", "6.6.6.6"),
+        ("Transfer-Encoding", "chunked"),
+        ("Connection", "keep-alive"),
+    ]
     for door in (REST, HTTP_API, URL):
         event = to_event(HttpRequest("POST", "/", hostile, b"abc", "10.0.0.7"), door)
         headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}

@@ -14,7 +14,7 @@ from localrun import http, port_free, supervisor_pids
 
 # A standard-library WSGI app: no requirements, so these tests spend no time in pip
 # (the examples' tests cover Flask, Django and FastAPI).
-APP = '''
+APP = """
 import json, os, time
 from urllib.parse import parse_qs
 
@@ -38,7 +38,7 @@ def tick(event, context):
     with open(os.path.join(os.environ["TICK_DIR"], event["id"] + ".json"), "w") as out:
         out.write(json.dumps(event))
     return {{"ok": True}}
-'''
+"""
 
 LW_YML = """
 dev:
@@ -49,8 +49,16 @@ dev:
 """
 
 
-def make_project(root: Path, name: str, *, source: str | None = None, message: str = "v1", timeout: int = 5,
-                 extra: str = "", requirements: str = "") -> Path:
+def make_project(
+    root: Path,
+    name: str,
+    *,
+    source: str | None = None,
+    message: str = "v1",
+    timeout: int = 5,
+    extra: str = "",
+    requirements: str = "",
+) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     (root / "app.py").write_text(source if source is not None else APP.format(message=message))
     (root / "requirements.txt").write_text(requirements)
@@ -214,17 +222,16 @@ def test_status_logs_and_invoke_in_process(tmp_path, deployment_of, lw_env, monk
     assert '"result": 5' in invoked.output and "adding for inproc-dev" in invoked.output
 
 
-WSGI_APP = '''
+WSGI_APP = """
 def app(environ, start_response):
     import sys
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [("%d.%d" % sys.version_info[:2]).encode()]
-'''
+"""
 
 
 def test_runtime_differing_from_this_interpreter_is_announced(tmp_path, deployment_of):
-    project = make_project(tmp_path / "py", "pyversion", source=WSGI_APP,
-                           extra="  runtime: python3.12\n")
+    project = make_project(tmp_path / "py", "pyversion", source=WSGI_APP, extra="  runtime: python3.12\n")
     deployment = deployment_of(project)
     result = deployment.deploy()
     assert result.returncode == 0, result.stderr
@@ -259,14 +266,14 @@ def test_a_busy_port_is_reported_at_deploy(tmp_path, deployment_of):
     assert supervisor_pids(project) == []
 
 
-SLOW_IMPORT_APP = '''
+SLOW_IMPORT_APP = """
 import time
 time.sleep(float(open("delay.txt").read()))
 
 def app(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [b"slow"]
-'''
+"""
 
 
 def test_ctrl_c_during_a_first_deploy_leaves_nothing_running(tmp_path, lw_env):
@@ -280,8 +287,14 @@ def test_ctrl_c_during_a_first_deploy_leaves_nothing_running(tmp_path, lw_env):
     (project / "delay.txt").write_text("30")
     env = {**os.environ, **lw_env}
     env.pop("LW_PROVIDER", None)
-    process = subprocess.Popen([sys.executable, "-m", "lw", "deploy", "--provider", "local"], cwd=project, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lw", "deploy", "--provider", "local"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while not list(project.glob(".lw/local/*/state.json")) and time.monotonic() < deadline:

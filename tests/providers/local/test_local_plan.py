@@ -21,14 +21,22 @@ OFF = EventBinding(name="off", function="jobs.off", kind="schedule", expressions
 
 
 def context(tmp_path: Path, **settings: object) -> Context:
-    app = AppModel(project_name="demo", stage="dev", provider="local", project_dir=tmp_path,
-                   config_file=tmp_path / "lw.yml", app_function="app.app", events=(NIGHTLY, UPLOADS, OFF),
-                   settings=settings)
+    app = AppModel(
+        project_name="demo",
+        stage="dev",
+        provider="local",
+        project_dir=tmp_path,
+        config_file=tmp_path / "lw.yml",
+        app_function="app.app",
+        events=(NIGHTLY, UPLOADS, OFF),
+        settings=settings,
+    )
     return Context(app=app)
 
 
-ARTIFACT = Artifact(path=Path("demo.zip"), sha256="ab" * 32, size=1, unpacked_size=1, file_count=1,
-                    handler="lw_handler.handler")
+ARTIFACT = Artifact(
+    path=Path("demo.zip"), sha256="ab" * 32, size=1, unpacked_size=1, file_count=1, handler="lw_handler.handler"
+)
 
 
 def test_first_deploy_plans_a_start_and_writes_nothing(tmp_path: Path) -> None:
@@ -46,7 +54,7 @@ def test_first_deploy_plans_a_start_and_writes_nothing(tmp_path: Path) -> None:
 def test_a_stale_state_file_is_not_a_running_deployment(tmp_path: Path) -> None:
     ctx = context(tmp_path)
     layout = layout_for(tmp_path, "demo-dev")
-    write_json(layout.state_file, {"pid": 2 ** 22 + 7, "admin_port": 1, "port": 1, "url": "http://127.0.0.1:1"})
+    write_json(layout.state_file, {"pid": 2**22 + 7, "admin_port": 1, "port": 1, "url": "http://127.0.0.1:1"})
     [change] = deployer.plan_deploy(ctx, ARTIFACT)
     assert change.action == "create"
     [removal] = deployer.plan_undeploy(ctx)
@@ -75,8 +83,10 @@ def test_port_comes_from_the_command_line_then_the_local_block(tmp_path: Path) -
 
 
 def test_failure_message_starts_at_the_traceback() -> None:
-    answer = {"error": "health check GET / answered 500",
-              "output": ["noise", "Traceback (most recent call last):", '  File "app.py"', "KeyError: 'X'"]}
+    answer = {
+        "error": "health check GET / answered 500",
+        "output": ["noise", "Traceback (most recent call last):", '  File "app.py"', "KeyError: 'X'"],
+    }
     message = deployer._failure_message(answer)
     assert message.splitlines()[0] == "the app failed to start in the local runtime: health check GET / answered 500"
     assert "noise" not in message and message.endswith("KeyError: 'X'")
@@ -84,8 +94,15 @@ def test_failure_message_starts_at_the_traceback() -> None:
 
 def test_worker_environment_is_built_not_inherited(tmp_path: Path) -> None:
     env = isolation.worker_environment(
-        function_name="demo-dev", handler="lw_handler.handler", task_root=tmp_path, runtime_dir=tmp_path / "rt",
-        runtime_api="127.0.0.1:1", memory_size=512, region="us-east-1", log_stream="s", python_version="3.11",
+        function_name="demo-dev",
+        handler="lw_handler.handler",
+        task_root=tmp_path,
+        runtime_dir=tmp_path / "rt",
+        runtime_api="127.0.0.1:1",
+        memory_size=512,
+        region="us-east-1",
+        log_stream="s",
+        python_version="3.11",
         source_env={"VIRTUAL_ENV": "/venv", "PYTHONPATH": "/venv/lib", "AWS_ACCESS_KEY_ID": "AKIA", "SECRET": "x"},
     )
     assert "VIRTUAL_ENV" not in env and "PYTHONPATH" not in env and "SECRET" not in env
@@ -140,9 +157,15 @@ def test_local_package_is_the_aws_package(tmp_path: Path) -> None:
     build = Build(root=tmp_path / "src", app_files=1, dependency_files=0)
     artifacts = []
     for provider, hook in (("local", plugin.lw_package), ("aws", aws_plugin.lw_package)):
-        app = AppModel(project_name="demo", stage="dev", provider=provider, project_dir=tmp_path,
-                       config_file=tmp_path / "lw.yml", app_function="app.app",
-                       runtime=f"python{deployer.RUNNING_PYTHON}")
+        app = AppModel(
+            project_name="demo",
+            stage="dev",
+            provider=provider,
+            project_dir=tmp_path,
+            config_file=tmp_path / "lw.yml",
+            app_function="app.app",
+            runtime=f"python{deployer.RUNNING_PYTHON}",
+        )
         ctx = Context(app=app, options={"package_out": str(tmp_path / f"{provider}.zip")})
         artifacts.append(hook(ctx=ctx, build=build))
     local, aws = artifacts

@@ -13,7 +13,7 @@ from lw.providers.local import isolation
 from lw.providers.local.pool import Pool
 from lw.providers.local.worker import WorkerSpec
 
-HANDLER = '''
+HANDLER = """
 import os, sys, time
 STARTED = time.time()
 
@@ -33,7 +33,7 @@ def handler(event, context):
         "AWS_LAMBDA_FUNCTION_NAME", "_HANDLER", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "LAMBDA_TASK_ROOT", "TZ",
         "AWS_REGION", "VIRTUAL_ENV")}, "remaining": context.get_remaining_time_in_millis(),
         "function": context.function_name}
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -43,14 +43,29 @@ def runtime_dir(tmp_path_factory) -> Path:
     return target
 
 
-def make_pool(tmp_path: Path, runtime_dir: Path, *, source: str = HANDLER, concurrency: int = 2,
-              timeout: float = 2.0, memory_size: int = 256) -> Pool:
+def make_pool(
+    tmp_path: Path,
+    runtime_dir: Path,
+    *,
+    source: str = HANDLER,
+    concurrency: int = 2,
+    timeout: float = 2.0,
+    memory_size: int = 256,
+) -> Pool:
     package = tmp_path / "package"
     package.mkdir()
     (package / "handler.py").write_text(source)
-    spec = WorkerSpec(handler="handler.handler", task_root=package, runtime_dir=runtime_dir, function_name="demo-dev",
-                      memory_size=memory_size, region="eu-west-1", python_version="3.11", timeout_seconds=timeout,
-                      init_timeout_seconds=20)
+    spec = WorkerSpec(
+        handler="handler.handler",
+        task_root=package,
+        runtime_dir=runtime_dir,
+        function_name="demo-dev",
+        memory_size=memory_size,
+        region="eu-west-1",
+        python_version="3.11",
+        timeout_seconds=timeout,
+        init_timeout_seconds=20,
+    )
     lines: list[str] = []
     pool = Pool(1, spec, concurrency, lambda source, text: lines.append(text))
     pool.lines = lines  # type: ignore[attr-defined]
@@ -118,8 +133,9 @@ def test_a_crashing_worker_fails_only_its_invocation(pool: Pool) -> None:
 
 def test_concurrency_runs_that_many_at_once(pool: Pool) -> None:
     results: list[str] = []
-    threads = [threading.Thread(target=lambda: results.append(call(pool, action="sleep", seconds=1)[0]))
-               for _ in range(2)]
+    threads = [
+        threading.Thread(target=lambda: results.append(call(pool, action="sleep", seconds=1)[0])) for _ in range(2)
+    ]
     for thread in threads:
         thread.start()
     both_busy = False
@@ -177,12 +193,16 @@ def test_log_has_cloudwatch_start_end_report_lines(pool: Pool) -> None:
 
 
 def test_going_over_memory_size_is_flagged(tmp_path, runtime_dir) -> None:
-    hungry = make_pool(tmp_path, runtime_dir, source="def handler(event, context):\n    return len(bytearray(64 << 20))\n",
-                       concurrency=1, memory_size=32)
+    hungry = make_pool(
+        tmp_path,
+        runtime_dir,
+        source="def handler(event, context):\n    return len(bytearray(64 << 20))\n",
+        concurrency=1,
+        memory_size=32,
+    )
     try:
         assert hungry.wait_ready() is None
         hungry.invoke(b"{}")
-        assert any("on Lambda this invocation would fail with Runtime.OutOfMemory" in line
-                   for line in hungry.lines)  # type: ignore[attr-defined]
+        assert any("on Lambda this invocation would fail with Runtime.OutOfMemory" in line for line in hungry.lines)  # type: ignore[attr-defined]
     finally:
         hungry.stop()

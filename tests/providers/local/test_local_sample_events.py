@@ -16,8 +16,15 @@ NOW = datetime(2026, 11, 26, 15, 0, tzinfo=timezone.utc)
 
 
 def app(*events: EventBinding) -> AppModel:
-    return AppModel(project_name="demo", stage="dev", provider="local", project_dir=Path("."),
-                    config_file=Path("lw.yml"), app_function="app.app", events=events)
+    return AppModel(
+        project_name="demo",
+        stage="dev",
+        provider="local",
+        project_dir=Path("."),
+        config_file=Path("lw.yml"),
+        app_function="app.app",
+        events=events,
+    )
 
 
 THUMBS = EventBinding(name="thumbs", function="t.make", kind="s3", source="arn:aws:s3:::upload-bucket")
@@ -34,8 +41,11 @@ def test_every_kind_builds() -> None:
 def test_s3_takes_the_bucket_from_the_stage_binding() -> None:
     record = make("s3", app=app(THUMBS), key="a.png", now=NOW)["Records"][0]
     assert record["eventSource"] == "aws:s3" and record["eventName"].startswith("ObjectCreated")
-    assert record["s3"]["bucket"] == {"name": "upload-bucket", "ownerIdentity": {"principalId": "EXAMPLE"},
-                                      "arn": "arn:aws:s3:::upload-bucket"}
+    assert record["s3"]["bucket"] == {
+        "name": "upload-bucket",
+        "ownerIdentity": {"principalId": "EXAMPLE"},
+        "arn": "arn:aws:s3:::upload-bucket",
+    }
     assert record["s3"]["object"]["key"] == "a.png"
 
 

@@ -21,14 +21,15 @@ def run_sandboxed(root: Path, code: str) -> subprocess.CompletedProcess[str]:
     """``code`` in a fresh interpreter after the worker's sandbox, package root ``root``."""
     prologue = f"import runpy; runpy.run_path({str(SANDBOX)!r})\n"
     env = {**os.environ, "LAMBDA_TASK_ROOT": str(root)}
-    return subprocess.run([sys.executable, "-I", "-c", prologue + code], cwd=root, env=env, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-I", "-c", prologue + code], cwd=root, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_every_kind_of_write_in_the_package_folder_fails_with_erofs(tmp_path: Path) -> None:
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "existing.txt").write_text("shipped")
-    code = '''
+    code = """
 import errno, os, shutil, pathlib
 attempts = {
     "open w": lambda: open("new.txt", "w"),
@@ -53,7 +54,7 @@ for name, attempt in attempts.items():
         result[name] = exc.errno
 print(json.dumps(result) if False else __import__("json").dumps(result))
 print(open("pkg/existing.txt").read())
-'''
+"""
     done = run_sandboxed(tmp_path, code)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.splitlines()[0])
@@ -67,13 +68,13 @@ def test_writes_outside_the_package_folder_still_work(tmp_path: Path) -> None:
     (tmp_path / "pkg").mkdir()
     elsewhere = tmp_path.parent / (tmp_path.name + "-outside")
     elsewhere.mkdir()
-    code = f'''
+    code = f"""
 import tempfile, os
 with tempfile.NamedTemporaryFile("w", delete=False) as handle:
     handle.write("ok")
 open({str(elsewhere / "f.txt")!r}, "w").write("ok")
 print("done")
-'''
+"""
     done = run_sandboxed(tmp_path / "pkg", code)
     assert done.returncode == 0 and done.stdout.strip() == "done", done.stderr
     assert done.stderr == ""
@@ -84,7 +85,7 @@ def test_sqlite_behaves_as_on_a_read_only_mount(tmp_path: Path) -> None:
         seed.execute("create table t (x)")
         seed.execute("insert into t values (1)")
     seed.close()
-    code = '''
+    code = """
 import sqlite3
 try:
     sqlite3.connect("instance/new.db")
@@ -97,15 +98,19 @@ try:
 except sqlite3.OperationalError as exc:
     print("write:", exc)
 print("memory:", sqlite3.connect(":memory:").execute("select 1").fetchone())
-'''
+"""
     done = run_sandboxed(tmp_path, code)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["new: unable to open database file", "read: [(1,)]",
-                                        "write: attempt to write a readonly database", "memory: (1,)"]
+    assert done.stdout.splitlines() == [
+        "new: unable to open database file",
+        "read: [(1,)]",
+        "write: attempt to write a readonly database",
+        "memory: (1,)",
+    ]
     assert "cannot create the SQLite database" in done.stderr
 
 
-APP = '''
+APP = """
 import json, logging, os, sqlite3, tempfile
 
 def app(environ, start_response):
@@ -132,7 +137,7 @@ def app(environ, start_response):
         answer = {}
     start_response("200 OK", [("Content-Type", "application/json")])
     return [json.dumps(answer).encode()]
-'''
+"""
 
 
 def test_a_deployed_worker_cannot_write_next_to_its_code_and_gets_a_private_tmp(tmp_path, deployment_of):

@@ -22,7 +22,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-LAUNCHER = r'''
+LAUNCHER = r"""
 import io, json, os, sys
 action_dir = sys.argv[1]
 sys.path.insert(0, action_dir)
@@ -58,7 +58,7 @@ for line in sys.stdin:
     except (TypeError, ValueError) as exc:
         protocol.write(json.dumps({"result": {"error": "The action did not return a dictionary or array: " + str(exc)}, "logs": captured.getvalue(), "developer_error": True}) + "\n")
     protocol.flush()
-'''
+"""
 
 
 RESULT_LIMIT = 1024 * 1024  # the invoker cuts /run responses above this many bytes
@@ -67,7 +67,9 @@ RESULT_LIMIT = 1024 * 1024  # the invoker cuts /run responses above this many by
 class Container:
     """One warm container for one zip and one set of init parameters."""
 
-    def __init__(self, code: bytes, env: dict[str, str], work_dir: Path, *, action_name: str = "/guest/pkg/app") -> None:
+    def __init__(
+        self, code: bytes, env: dict[str, str], work_dir: Path, *, action_name: str = "/guest/pkg/app"
+    ) -> None:
         digest = hashlib.sha256(code).hexdigest()[:16]
         self.dir = work_dir / f"action-{digest}"
         if not self.dir.exists():
@@ -78,7 +80,11 @@ class Container:
             if main.exists():
                 main.rename(self.dir / "main__.py")
         self.action_name = action_name
-        child_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONIOENCODING": "UTF-8", "__OW_API_HOST": "http://127.0.0.1:1"}
+        child_env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PYTHONIOENCODING": "UTF-8",
+            "__OW_API_HOST": "http://127.0.0.1:1",
+        }
         child_env.update(env)
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-S", "-c", LAUNCHER, str(self.dir)],
@@ -129,9 +135,11 @@ class Container:
             return result, reply["logs"]
         if reply["size"] > RESULT_LIMIT:
             self.last_status = "application error"
-            cut = json.dumps(result, ensure_ascii=False)[:RESULT_LIMIT // 1024]
-            message = (f"The action produced a response that exceeded the allowed length: {reply['size']} > {RESULT_LIMIT} bytes. "
-                       f"The truncated response was: {cut}")
+            cut = json.dumps(result, ensure_ascii=False)[: RESULT_LIMIT // 1024]
+            message = (
+                f"The action produced a response that exceeded the allowed length: {reply['size']} > {RESULT_LIMIT} bytes. "
+                f"The truncated response was: {cut}"
+            )
             return {"error": message}, reply["logs"]
         self.last_status = "application error" if isinstance(result, dict) and "error" in result else "success"
         return result, reply["logs"]

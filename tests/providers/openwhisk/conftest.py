@@ -57,5 +57,3 @@ def project(tmp_path: Path) -> Path:
     root.mkdir()
     shutil.copy(APP_SOURCE, root / "wsgi_app.py")
     return root
-
-

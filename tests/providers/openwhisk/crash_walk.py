@@ -48,11 +48,16 @@ def write_project(root: Path) -> Path:
     (root / "requirements.txt").write_text("")
     text = (root / "lw.yml").read_text()
     v3 = text.replace("  memory_size: 512\n", "  memory_size: 256\n  keep_warm: false\n")
-    v3 = v3.replace("expression: cron(0 3 * * ? *)", "expression: cron(0 4 * * ? *)\n"
-                    "  - function: thumbnailer.events.nightly_cleanup\n    name: hourly\n    expression: rate(1 hour)")
+    v3 = v3.replace(
+        "expression: cron(0 3 * * ? *)",
+        "expression: cron(0 4 * * ? *)\n"
+        "  - function: thumbnailer.events.nightly_cleanup\n    name: hourly\n    expression: rate(1 hour)",
+    )
     assert v3.rstrip().endswith("THUMBNAILER_STORAGE: local"), "the openwhisk block no longer ends the example's lw.yml"
     v3 = v3.rstrip() + "\n      THUMBNAIL_NOTE: v3\n"  # into the openwhisk block's environment
-    assert v3.count("hourly") == 1 and "keep_warm: false" in v3 and "THUMBNAIL_NOTE" in v3, "the example's lw.yml changed shape"
+    assert v3.count("hourly") == 1 and "keep_warm: false" in v3 and "THUMBNAIL_NOTE" in v3, (
+        "the example's lw.yml changed shape"
+    )
     (root / "lw-v3.yml").write_text(v3)
     return root
 
@@ -96,15 +101,21 @@ class Walk:
         """A fresh command context (so nothing read remotely is reused between runs);
         the parsed lw.yml and the plugin manager are the same for every run."""
         if config not in self._loaded:
-            self._loaded[config] = workflow.open_stage(config, stage="dev", provider="openwhisk", reporter=Reporter(stream=io.StringIO()))
+            self._loaded[config] = workflow.open_stage(
+                config, stage="dev", provider="openwhisk", reporter=Reporter(stream=io.StringIO())
+            )
         loaded = self._loaded[config]
-        return workflow.Session(ctx=Context(app=loaded.ctx.app, reporter=loaded.ctx.reporter), providers=loaded.providers)
+        return workflow.Session(
+            ctx=Context(app=loaded.ctx.app, reporter=loaded.ctx.reporter), providers=loaded.providers
+        )
 
     def _variant(self, name: str, config: Path) -> Variant:
         session = self._session(config)
         build_root = self.work / f"build-{name}"
         shutil.copytree(self.root / "thumbnailer", build_root / "thumbnailer")
-        ctx = Context(app=session.ctx.app, reporter=session.ctx.reporter, options={"package_out": str(self.work / f"{name}.zip")})
+        ctx = Context(
+            app=session.ctx.app, reporter=session.ctx.reporter, options={"package_out": str(self.work / f"{name}.zip")}
+        )
         artifact = plugin.lw_package(ctx=ctx, build=Build(root=build_root, app_files=5, dependency_files=0))
         bindings = frozenset(b.name for b in session.ctx.app.events_for("openwhisk")) | (
             {"keep-warm"} if session.ctx.app.keep_warm else set()
@@ -182,7 +193,9 @@ class Walk:
         return action
 
     def _variant_of(self, action: dict[str, Any]) -> str:
-        sha = hashlib.sha256(self.fake.deployed_code(*next(k for k, v in self.fake.actions.items() if v is action))).hexdigest()
+        sha = hashlib.sha256(
+            self.fake.deployed_code(*next(k for k, v in self.fake.actions.items() if v is action))
+        ).hexdigest()
         variant = self.bytes_by_sha.get(sha)
         if variant is None:
             return f"unknown code {sha[:12]}"
@@ -235,16 +248,30 @@ def normalized(fake: FakeOpenWhisk) -> dict[str, Any]:
         exec_ = dict(action["exec"])
         if "code" in exec_:
             exec_["code"] = hashlib.sha256(exec_["code"].encode()).hexdigest()
-        actions["/".join(key)] = {"exec": exec_, "limits": action["limits"], "parameters": action["parameters"], "annotations": annotations(action)}
-    return copy.deepcopy({  # a copy: the fake keeps mutating what it holds (rule links)
-        "packages": {n: {"annotations": annotations(p), "parameters": p["parameters"]} for n, p in fake.packages.items()},
-        "actions": actions,
-        "triggers": {n: {"annotations": annotations(t), "parameters": t["parameters"], "rules": t.get("rules")} for n, t in fake.triggers.items()},
-        "rules": {n: {k: r[k] for k in ("trigger", "action", "status")} | {"annotations": annotations(r)} for n, r in fake.rules.items()},
-        "alarms": fake.alarm_registrations,
-    })
+        actions["/".join(key)] = {
+            "exec": exec_,
+            "limits": action["limits"],
+            "parameters": action["parameters"],
+            "annotations": annotations(action),
+        }
+    return copy.deepcopy(
+        {  # a copy: the fake keeps mutating what it holds (rule links)
+            "packages": {
+                n: {"annotations": annotations(p), "parameters": p["parameters"]} for n, p in fake.packages.items()
+            },
+            "actions": actions,
+            "triggers": {
+                n: {"annotations": annotations(t), "parameters": t["parameters"], "rules": t.get("rules")}
+                for n, t in fake.triggers.items()
+            },
+            "rules": {
+                n: {k: r[k] for k in ("trigger", "action", "status")} | {"annotations": annotations(r)}
+                for n, r in fake.rules.items()
+            },
+            "alarms": fake.alarm_registrations,
+        }
+    )
 
 
 def one_line(message: str) -> bool:
     return bool(message) and "\n" not in message and "Traceback" not in message
-

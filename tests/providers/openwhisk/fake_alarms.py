@@ -21,8 +21,18 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 # Field name, lowest and highest value, as node-cron 1.x declares them.
-FIELDS = (("second", 0, 59), ("minute", 0, 59), ("hour", 0, 23), ("dayOfMonth", 1, 31), ("month", 0, 11), ("dayOfWeek", 0, 6))
-ALIASES = {name: i for i, name in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))}
+FIELDS = (
+    ("second", 0, 59),
+    ("minute", 0, 59),
+    ("hour", 0, 23),
+    ("dayOfMonth", 1, 31),
+    ("month", 0, 11),
+    ("dayOfWeek", 0, 6),
+)
+ALIASES = {
+    name: i
+    for i, name in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))
+}
 ALIASES.update({name: i for i, name in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))})
 _RANGE = re.compile(r"(\d+)(?:-(\d+))?(?:/(\d+))?")
 
@@ -102,7 +112,11 @@ def _date(value: Any, name: str, now_ms: int, start: Any = None) -> str | None:
     if now_ms >= moment:
         return f"{name} parameter '{value}' must be in the future"
     if start is not None:
-        start_ms = start if isinstance(start, (int, float)) else datetime.fromisoformat(str(start).replace("Z", "+00:00")).timestamp() * 1000
+        start_ms = (
+            start
+            if isinstance(start, (int, float))
+            else datetime.fromisoformat(str(start).replace("Z", "+00:00")).timestamp() * 1000
+        )
         if moment <= start_ms:
             return f"{name} parameter '{value}' must be greater than the startDate parameter '{start}'"
     return None
@@ -118,7 +132,9 @@ def _timezone_error(name: Any) -> str | None:
         return "Invalid timezone."
 
 
-def validate_create(feed: str, params: dict[str, Any], trigger_exists: Callable[[str, Any], bool], *, limit_cron_fields: bool = True) -> str | None:
+def validate_create(
+    feed: str, params: dict[str, Any], trigger_exists: Callable[[str, Any], bool], *, limit_cron_fields: bool = True
+) -> str | None:
     """The first error the alarms web action answers CREATE with, or ``None``.
 
     ``trigger_exists(name, auth_key)`` stands for the provider's GET of the trigger

@@ -56,7 +56,9 @@ class FaultPlan:
         index = self.seen
         self.seen += 1
         self.writes.append(f"{method} {path}")
-        hit = index == self.at if isinstance(self.at, int) else (not self.fired and f"{method} {path}".endswith(self.at))
+        hit = (
+            index == self.at if isinstance(self.at, int) else (not self.fired and f"{method} {path}".endswith(self.at))
+        )
         if not hit:
             return run()
         self.fired = True
@@ -106,7 +108,9 @@ class InProcessAdapter(requests.adapters.BaseAdapter):
         split = urlsplit(request.url or "")
         path = split.path + (f"?{split.query}" if split.query else "")
         raw = request.body or b""
-        status, body, headers = self.fake.handle(request.method or "GET", path, dict(request.headers), raw if isinstance(raw, bytes) else raw.encode())
+        status, body, headers = self.fake.handle(
+            request.method or "GET", path, dict(request.headers), raw if isinstance(raw, bytes) else raw.encode()
+        )
         response = requests.Response()
         response.status_code = status
         response._content = b"" if body is None else json.dumps(body).encode()

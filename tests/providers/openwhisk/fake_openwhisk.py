@@ -180,7 +180,16 @@ class FakeOpenWhisk:
 
     # ------------------------------------------------------------------ test helpers
 
-    def inject(self, method: str, path_regex: str, status: int, error: str = "injected", *, times: int = 1, headers: dict[str, str] | None = None) -> None:
+    def inject(
+        self,
+        method: str,
+        path_regex: str,
+        status: int,
+        error: str = "injected",
+        *,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         """Answer the next ``times`` matching requests with ``status`` (for retries and outages)."""
         self._injected.append(Injected(method, re.compile(path_regex), status, error, times, dict(headers or {})))
 
@@ -199,7 +208,9 @@ class FakeOpenWhisk:
 
     # ------------------------------------------------------------------ dispatch
 
-    def handle(self, method: str, raw_path: str, headers: dict[str, str], raw: bytes) -> tuple[int, Any, dict[str, str]]:
+    def handle(
+        self, method: str, raw_path: str, headers: dict[str, str], raw: bytes
+    ) -> tuple[int, Any, dict[str, str]]:
         split = urlsplit(raw_path)
         path = split.path
         query = parse_qs(split.query, keep_blank_values=True)
@@ -208,7 +219,9 @@ class FakeOpenWhisk:
         except ValueError:
             body = raw.decode("latin-1")
         with self._lock:
-            self._request_headers = {k: v for k, v in headers.items() if k.lower() not in ("content-length", "timeout-access")}
+            self._request_headers = {
+                k: v for k, v in headers.items() if k.lower() not in ("content-length", "timeout-access")
+            }
             record = Recorded(method, unquote(path), query, body)
             self.requests.append(record)
             run = lambda: self._handle(method, path, query, headers, raw, body)  # noqa: E731
@@ -235,7 +248,7 @@ class FakeOpenWhisk:
             return self._error(400, "The request content was malformed:\n" + "; ".join(problems))
         if headers.get("Authorization") != "Basic " + base64.b64encode(self.auth.encode()).decode():
             return self._error(401, "The supplied authentication is invalid")
-        parts = [unquote(p) for p in path[len("/api/v1/"):].split("/")]
+        parts = [unquote(p) for p in path[len("/api/v1/") :].split("/")]
         if parts == ["namespaces"]:
             return 200, [self.namespace], {}
         ns = parts[1]
@@ -261,13 +274,23 @@ class FakeOpenWhisk:
             "support": {"github": "https://github.com/apache/openwhisk/issues"},
             "api_paths": ["/api/v1"],
             "limits": {
-                "actions_per_minute": 120, "triggers_per_minute": 60, "concurrent_actions": 100,
-                "min_action_duration": 100, "max_action_duration": 300000,
-                "min_action_memory": 128 * MB, "max_action_memory": 512 * MB,
+                "actions_per_minute": 120,
+                "triggers_per_minute": 60,
+                "concurrent_actions": 100,
+                "min_action_duration": 100,
+                "max_action_duration": 300000,
+                "min_action_memory": 128 * MB,
+                "max_action_memory": 512 * MB,
             },
             "runtimes": {
                 "python": [
-                    {"kind": k, "default": k == self.kinds[0], "deprecated": False, "attached": True, "requireMain": False}
+                    {
+                        "kind": k,
+                        "default": k == self.kinds[0],
+                        "deprecated": False,
+                        "attached": True,
+                        "requireMain": False,
+                    }
                     for k in self.kinds
                 ]
             },
@@ -278,7 +301,13 @@ class FakeOpenWhisk:
         if old:
             major, minor, patch = (int(x) for x in old["version"].split("."))
             version = f"{major}.{minor}.{patch + 1}"
-        return {"namespace": self.namespace, "name": name, "version": version, "publish": False, "updated": int(time.time() * 1000)}
+        return {
+            "namespace": self.namespace,
+            "name": name,
+            "version": version,
+            "publish": False,
+            "updated": int(time.time() * 1000),
+        }
 
     def _packages(self, method, rest, query, body, flag):
         if not rest:
@@ -305,7 +334,10 @@ class FakeOpenWhisk:
                 raise ControllerError(404, "The requested resource does not exist.")
             contents = [k for k in self.actions if k[0] == name]
             if contents and not flag("force"):
-                raise ControllerError(409, f"Package not empty (contains {len(contents)} entity). Set force param or delete package contents.")
+                raise ControllerError(
+                    409,
+                    f"Package not empty (contains {len(contents)} entity). Set force param or delete package contents.",
+                )
             for key in contents:
                 del self.actions[key]
             del self.packages[name]
@@ -316,7 +348,8 @@ class FakeOpenWhisk:
         view = copy.deepcopy(entity)
         view["actions"] = [
             {"name": a["name"], "version": a["version"], "annotations": a["annotations"]}
-            for (pkg, _), a in sorted(self.actions.items()) if pkg == entity["name"]
+            for (pkg, _), a in sorted(self.actions.items())
+            if pkg == entity["name"]
         ]
         view["feeds"] = []
         return view
@@ -367,7 +400,10 @@ class FakeOpenWhisk:
         elif exec_:
             kind = exec_.get("kind")
             if kind not in self.kinds:
-                raise ControllerError(400, f"The specified runtime '{kind}' is not supported by this platform. Valid values are: {', '.join(self.kinds)}.")
+                raise ControllerError(
+                    400,
+                    f"The specified runtime '{kind}' is not supported by this platform. Valid values are: {', '.join(self.kinds)}.",
+                )
             code = exec_.get("code") or ""
             if len(code) > CODE_LIMIT:
                 raise ControllerError(413, f"exec larger than allowed: {len(code)} > {CODE_LIMIT} bytes.")
@@ -380,7 +416,9 @@ class FakeOpenWhisk:
         if not 128 <= limits["memory"] <= 512:
             raise ControllerError(400, f"memory {limits['memory']} MB exceeds allowed threshold of 512 MB")
         if not 100 <= limits["timeout"] <= 300000:
-            raise ControllerError(400, f"duration {limits['timeout']} milliseconds exceeds allowed threshold of 300000 milliseconds")
+            raise ControllerError(
+                400, f"duration {limits['timeout']} milliseconds exceeds allowed threshold of 300000 milliseconds"
+            )
         entity["limits"] = limits
         for param in body.get("parameters") or []:
             if "key" not in param:
@@ -426,23 +464,38 @@ class FakeOpenWhisk:
             return self.fire(name, body or {}, self._request_headers)
         raise ControllerError(405, "method not allowed")
 
-    def fire(self, trigger: str, payload: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, Any, dict[str, str]]:
+    def fire(
+        self, trigger: str, payload: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> tuple[int, Any, dict[str, str]]:
         """Fire as the controller does: rule actions get the trigger's parameters, the
         firing request's headers as ``__ow_headers`` and the payload (which wins).
         Without ``headers`` the fire looks like the alarms provider's, which sends the
         namespace owner's key."""
         entity = self.triggers[trigger]
         links = entity.get("rules") or {}
-        active = [self.rules[n.split("/", 1)[1]] for n, link in links.items() if link["status"] == "active" and n.split("/", 1)[1] in self.rules]
+        active = [
+            self.rules[n.split("/", 1)[1]]
+            for n, link in links.items()
+            if link["status"] == "active" and n.split("/", 1)[1] in self.rules
+        ]
         if not active:
             return 204, None, {}
         if headers is None:
-            headers = {"authorization": "Basic " + base64.b64encode(self.auth.encode()).decode(), "content-type": "application/json", "host": "controllers"}
+            headers = {
+                "authorization": "Basic " + base64.b64encode(self.auth.encode()).decode(),
+                "content-type": "application/json",
+                "host": "controllers",
+            }
         args = {p["key"]: p["value"] for p in entity.get("parameters", [])}
         args["__ow_headers"] = {name.lower(): value for name, value in headers.items()}
         args.update(payload)
         for rule in active:
-            target = self.actions.get((rule["action"]["path"].split("/", 1)[1] if "/" in rule["action"]["path"] else "", rule["action"]["name"]))
+            target = self.actions.get(
+                (
+                    rule["action"]["path"].split("/", 1)[1] if "/" in rule["action"]["path"] else "",
+                    rule["action"]["name"],
+                )
+            )
             if target is not None:
                 self._invoke(target, args, True, False)
         return 202, {"activationId": uuid.uuid4().hex}, {}
@@ -462,7 +515,9 @@ class FakeOpenWhisk:
             trigger = self._qualified(body.get("trigger", ""))
             action = self._qualified(body.get("action", ""))
             if trigger is None or action is None:
-                raise ControllerError(400, "The request content was malformed:\ntrigger and action must be fully qualified")
+                raise ControllerError(
+                    400, "The request content was malformed:\ntrigger and action must be fully qualified"
+                )
             if trigger[1] not in self.triggers:
                 raise ControllerError(400, f"trigger {body['trigger']} does not exist")
             pkg, _, action_name = action[1].rpartition("/")
@@ -511,7 +566,10 @@ class FakeOpenWhisk:
         """Rules are recorded on their trigger, as the controller does; a recreated
         trigger starts without links until its rules are PUT again."""
         trigger = self.triggers[rule["trigger"]["name"]]
-        trigger.setdefault("rules", {})[f"{self.namespace}/{rule['name']}"] = {"action": rule["action"], "status": rule["status"]}
+        trigger.setdefault("rules", {})[f"{self.namespace}/{rule['name']}"] = {
+            "action": rule["action"],
+            "status": rule["status"],
+        }
 
     def _rule_view(self, rule: dict[str, Any]) -> dict[str, Any]:
         view = copy.deepcopy(rule)
@@ -541,9 +599,22 @@ class FakeOpenWhisk:
         limit = int((query.get("limit") or [30])[0])
         skip = int((query.get("skip") or [0])[0])
         docs = (query.get("docs") or ["false"])[0] == "true"
-        rows = [a for a in reversed(self.activations) if a["start"] >= since and (wanted is None or a["qualified"] == wanted)]
-        rows = rows[skip:skip + limit]
-        return 200, [copy.deepcopy(a) if docs else {k: a[k] for k in ("namespace", "name", "version", "publish", "activationId", "start")} for a in rows], {}
+        rows = [
+            a
+            for a in reversed(self.activations)
+            if a["start"] >= since and (wanted is None or a["qualified"] == wanted)
+        ]
+        rows = rows[skip : skip + limit]
+        return (
+            200,
+            [
+                copy.deepcopy(a)
+                if docs
+                else {k: a[k] for k in ("namespace", "name", "version", "publish", "activationId", "start")}
+                for a in rows
+            ],
+            {},
+        )
 
     def _limits(self, method, rest, query, body, flag):
         return 200, {"concurrentInvocations": 100, "invocationsPerMinute": 120, "firesPerMinute": 60}, {}
@@ -552,8 +623,26 @@ class FakeOpenWhisk:
 
     def _system(self, method, collection, rest, body, flag):
         if collection == "packages" and method == "GET" and rest == ["alarms"] and self.alarms:
-            return 200, {**self._meta("alarms", None), "namespace": "whisk.system", "annotations": [], "parameters": [], "binding": {}, "actions": [{"name": f, "version": "0.0.1"} for f in ALARM_FEEDS]}, {}
-        if collection == "actions" and method == "POST" and self.alarms and len(rest) == 2 and rest[0] == "alarms" and rest[1] in ALARM_FEEDS:
+            return (
+                200,
+                {
+                    **self._meta("alarms", None),
+                    "namespace": "whisk.system",
+                    "annotations": [],
+                    "parameters": [],
+                    "binding": {},
+                    "actions": [{"name": f, "version": "0.0.1"} for f in ALARM_FEEDS],
+                },
+                {},
+            )
+        if (
+            collection == "actions"
+            and method == "POST"
+            and self.alarms
+            and len(rest) == 2
+            and rest[0] == "alarms"
+            and rest[1] in ALARM_FEEDS
+        ):
             return self._feed(rest[1], body or {})
         raise ControllerError(404, "The requested resource does not exist.")
 
@@ -575,18 +664,37 @@ class FakeOpenWhisk:
             # A second CREATE replaces the registration, as the alarms provider does.
             error = validate_create(feed, body, self._alarm_trigger_exists)
             if error is None:
-                self.alarm_registrations[trigger] = {"feed": feed, **{k: v for k, v in body.items() if k not in ("authKey", "lifecycleEvent", "triggerName")}}
+                self.alarm_registrations[trigger] = {
+                    "feed": feed,
+                    **{k: v for k, v in body.items() if k not in ("authKey", "lifecycleEvent", "triggerName")},
+                }
         elif event == "DELETE":
             if self.alarm_registrations.pop(trigger, None) is None:
                 error = f"could not find trigger {trigger} in the database"
         # The feed action answers a refusal as a rejected promise holding the web
         # action's body, so the activation result is {"error": {"error": message}}.
-        activation = self._record(f"whisk.system/alarms/{feed}", "alarms", feed, {"error": {"error": error}} if error else {"status": "success"}, [], error is None)
+        activation = self._record(
+            f"whisk.system/alarms/{feed}",
+            "alarms",
+            feed,
+            {"error": {"error": error}} if error else {"status": "success"},
+            [],
+            error is None,
+        )
         return (200 if error is None else 502), activation, {}
 
     # ------------------------------------------------------------------ invocations
 
-    def _record(self, qualified: str, package: str, name: str, result: Any, logs: list[str], success: bool, status: str | None = None) -> dict[str, Any]:
+    def _record(
+        self,
+        qualified: str,
+        package: str,
+        name: str,
+        result: Any,
+        logs: list[str],
+        success: bool,
+        status: str | None = None,
+    ) -> dict[str, Any]:
         start = int(time.time() * 1000)
         if self.activations:  # distinct, increasing start times, as on a real invoker
             start = max(start, self.activations[-1]["start"] + 1)
@@ -602,7 +710,12 @@ class FakeOpenWhisk:
             "end": start + 5,
             "duration": 5,
             "statusCode": _STATUS_CODES[status or ("success" if success else "application error")],
-            "response": {"status": status or ("success" if success else "application error"), "statusCode": _STATUS_CODES[status or ("success" if success else "application error")], "success": success, "result": result},
+            "response": {
+                "status": status or ("success" if success else "application error"),
+                "statusCode": _STATUS_CODES[status or ("success" if success else "application error")],
+                "success": success,
+                "result": result,
+            },
             "logs": logs,
             "annotations": [{"key": "path", "value": f"{self.namespace}/{qualified}"}],
         }
@@ -646,7 +759,9 @@ class FakeOpenWhisk:
         merged.update({a["key"]: a.get("value") for a in sent})
         return merged
 
-    def _updated_parameters(self, existing: dict[str, Any] | None, body: dict[str, Any], exec_: dict[str, Any]) -> list[dict[str, Any]]:
+    def _updated_parameters(
+        self, existing: dict[str, Any] | None, body: dict[str, Any], exec_: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         """Sent parameters replace the old list; omitted ones are kept. A sequence's only
         parameter is ``_actions`` (its components), and a sequence's parameters never
         leak into the action that replaces it."""
@@ -667,14 +782,18 @@ class FakeOpenWhisk:
         for component in components:
             qualified = self._qualified(str(component))
             if qualified is None:
-                raise ControllerError(400, "The request content was malformed:\nsequence components must be fully qualified")
+                raise ControllerError(
+                    400, "The request content was malformed:\nsequence components must be fully qualified"
+                )
             pkg, _, name = qualified[1].rpartition("/")
             if (pkg, name) not in self.actions:
                 raise ControllerError(400, "Sequence component does not exist.")
             resolved.append(f"/{self.namespace}/{qualified[1]}")
         return resolved
 
-    def _invoke_sequence(self, key: tuple[str, str], action: dict[str, Any], args: dict[str, Any], blocking: bool, result_only: bool):
+    def _invoke_sequence(
+        self, key: tuple[str, str], action: dict[str, Any], args: dict[str, Any], blocking: bool, result_only: bool
+    ):
         """Components are looked up when the sequence runs: updating a component changes
         what every sequence over it runs, at once."""
         result: Any = args
@@ -700,7 +819,6 @@ class FakeOpenWhisk:
         if not blocking:
             return 202, {"activationId": activation["activationId"]}, {}
         return (200 if success else 502), (result if result_only else activation), {}
-
 
     # ------------------------------------------------------------------ web actions (fake_web.py)
 

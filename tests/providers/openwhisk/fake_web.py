@@ -44,7 +44,9 @@ if TYPE_CHECKING:
     from fake_openwhisk import FakeOpenWhisk
 
 MIB = 1024 * 1024
-REGISTRY: dict[str, str] = json.loads((Path(__file__).parent / "data" / "pekko_media_types.json").read_text())["registry"]
+REGISTRY: dict[str, str] = json.loads((Path(__file__).parent / "data" / "pekko_media_types.json").read_text())[
+    "registry"
+]
 FRONT_DOOR_HOST = "controllers"  # what stock nginx sends upstream as Host
 _ILLEGAL = re.compile(r"[\[\]{}|^]")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -55,7 +57,14 @@ _PATH_KEEP = _UNRESERVED | set("!$&'()*+,;=:@")
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "te", "upgrade", "trailer"}
 _ENTITY_HEADERS = {"content-type", "content-length", "transfer-encoding", "timeout-access"}
 _BASE64 = re.compile(r"^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2}==)$")
-_CANONICAL_CHARSETS = {"utf-8": "UTF-8", "utf8": "UTF-8", "iso-8859-1": "ISO-8859-1", "latin1": "ISO-8859-1", "us-ascii": "US-ASCII", "utf-16": "UTF-16"}
+_CANONICAL_CHARSETS = {
+    "utf-8": "UTF-8",
+    "utf8": "UTF-8",
+    "iso-8859-1": "ISO-8859-1",
+    "latin1": "ISO-8859-1",
+    "us-ascii": "US-ASCII",
+    "utf-16": "UTF-16",
+}
 CORS = (
     ("Access-Control-Allow-Origin", "*"),
     ("Access-Control-Allow-Methods", "OPTIONS, GET, DELETE, POST, PUT, HEAD, PATCH"),
@@ -147,7 +156,7 @@ def _percent_decode(text: str, plus_is_space: bool) -> str:
     while i < len(text):
         char = text[i]
         if char == "%":
-            raw.append(int(text[i + 1:i + 3], 16))
+            raw.append(int(text[i + 1 : i + 3], 16))
             i += 3
             continue
         if char == "+" and plus_is_space:
@@ -215,7 +224,7 @@ class WebPath:
         if _ILLEGAL.search(target) or _BAD_ESCAPE.search(target) or not target.isascii():
             return WebReply(400, [("Content-Type", "text/plain; charset=UTF-8")], b"Illegal request-target")
         path, _, query = target.partition("?")
-        parts = path[len("/api/v1/web/"):].split("/", 3)
+        parts = path[len("/api/v1/web/") :].split("/", 3)
         if len(parts) < 3 or not all(parts[:3]):
             raise Rejected(404, "The requested resource does not exist.")
         namespace, package, action_segment = parts[:3]
@@ -259,7 +268,9 @@ class WebPath:
 
     # -------------------------------------------------------------- request -> arguments
 
-    def arguments(self, method: str, headers: list[tuple[str, str]], rest: str, query: str, body: bytes, *, raw_http: bool) -> dict[str, Any]:
+    def arguments(
+        self, method: str, headers: list[tuple[str, str]], rest: str, query: str, body: bytes, *, raw_http: bool
+    ) -> dict[str, Any]:
         seen: dict[str, str] = {}
         content_type = None
         for name, value in headers:
@@ -324,7 +335,11 @@ class WebPath:
         status = _status(projection.get("statusCode"))
         body = projection.get("body")
         content_type = next((v for k, v in header_list if k.lower() == "content-type"), None)
-        others = [(k, v) for k, v in header_list if k.lower() not in ("content-type", "content-length", "transfer-encoding", "date", "server")]
+        others = [
+            (k, v)
+            for k, v in header_list
+            if k.lower() not in ("content-type", "content-length", "transfer-encoding", "date", "server")
+        ]
         if body is None or body == "":
             return WebReply(status if status is not None else 204, others)
         code = status if status is not None else 200
@@ -344,7 +359,9 @@ class WebPath:
 
     def _string_entity(self, body: str, content_type: str | None) -> tuple[str, bytes]:
         media = self._media(content_type, "text/html")
-        if media.kind != "binary" and not (media.is_json_family() and _BASE64.match(body.strip()) and len(body.strip()) % 4 == 0):
+        if media.kind != "binary" and not (
+            media.is_json_family() and _BASE64.match(body.strip()) and len(body.strip()) % 4 == 0
+        ):
             return media.rendered(), body.encode("utf-8", "surrogatepass")
         try:
             return media.rendered(), base64.b64decode(body.strip(), validate=True)

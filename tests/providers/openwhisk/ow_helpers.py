@@ -18,7 +18,15 @@ HERE = Path(__file__).parent
 APP_SOURCE = HERE / "apps" / "wsgi_app.py"
 
 
-def make_app(project: Path, fake: FakeOpenWhisk | None = None, *, events: tuple[EventBinding, ...] = (), keep_warm: bool = False, block: dict[str, Any] | None = None, **fields: Any) -> AppModel:
+def make_app(
+    project: Path,
+    fake: FakeOpenWhisk | None = None,
+    *,
+    events: tuple[EventBinding, ...] = (),
+    keep_warm: bool = False,
+    block: dict[str, Any] | None = None,
+    **fields: Any,
+) -> AppModel:
     settings: dict[str, Any] = {"openwhisk": dict(block or {})}
     if fake is not None:
         settings["openwhisk"].setdefault("apihost", fake.url)

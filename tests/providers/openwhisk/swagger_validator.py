@@ -47,12 +47,14 @@ class SwaggerValidator:
                     continue
                 params = dict(shared)
                 params.update({(p["name"], p["in"]): p for p in op.get("parameters", [])})
-                self.operations.append(Operation(template, method.upper(), re.compile(f"^{pattern}$"), tuple(params.values())))
+                self.operations.append(
+                    Operation(template, method.upper(), re.compile(f"^{pattern}$"), tuple(params.values()))
+                )
 
     def match(self, method: str, path: str) -> tuple[Operation | None, dict[str, str], list[str]]:
         if not path.startswith(self.base_path):
             return None, {}, [f"{path} is outside basePath {self.base_path}"]
-        local = path[len(self.base_path):]
+        local = path[len(self.base_path) :]
         candidates = [(op, m) for op in self.operations if (m := op.regex.match(local))]
         if not candidates:
             return None, {}, [f"no path in the swagger matches {local}"]

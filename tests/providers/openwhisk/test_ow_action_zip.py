@@ -38,7 +38,9 @@ def web(fake: FakeOpenWhisk, project: Path, tmp_path: Path, runner: ActionRunner
     return container
 
 
-def call(container: Container, method: str, path: str = "", *, query: str = "", body: str = "", headers: dict | None = None) -> dict:
+def call(
+    container: Container, method: str, path: str = "", *, query: str = "", body: str = "", headers: dict | None = None
+) -> dict:
     args = {
         "__ow_method": method,
         "__ow_path": path,
@@ -75,7 +77,9 @@ def test_post_json(web: Container) -> None:
 
 
 def test_post_form(web: Container) -> None:
-    result = call(web, "post", "/form", body="name=a+b&x=%26", headers={"content-type": "application/x-www-form-urlencoded"})
+    result = call(
+        web, "post", "/form", body="name=a+b&x=%26", headers={"content-type": "application/x-www-form-urlencoded"}
+    )
     assert json.loads(body_bytes(result)) == {"name": "a b", "x": "&"}
 
 
@@ -103,7 +107,13 @@ def test_redirect_points_at_the_public_url(web: Container, fake: FakeOpenWhisk) 
 def test_trigger_fire_reaches_the_event_function(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
     events = (
         schedule("tick", "rate(5 minutes)"),
-        EventBinding(name="orders", function="wsgi_app.on_event", kind="trigger", source="orders", options={"parameters": {"region": "eu"}}),
+        EventBinding(
+            name="orders",
+            function="wsgi_app.on_event",
+            kind="trigger",
+            source="orders",
+            options={"parameters": {"region": "eu"}},
+        ),
     )
     deploy(make_ctx(make_app(project, fake, events=events, keep_warm=True)), tmp_path)
     for trigger in ("shop-dev-tick", "shop-dev-orders", "shop-dev-keep-warm"):
@@ -123,7 +133,9 @@ def test_invoke_runs_a_function_in_the_app_action(fake: FakeOpenWhisk, project: 
     assert result.result["result"] == {"echo": {"a": 1}}
     assert "echo called" in json.dumps(result.result) + result.logs
     call_ = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/actions/shop-dev/app")][-1]
-    assert call_.query == {"blocking": ["true"]} and call_.body == {"lw_command": {"function": "wsgi_app.echo", "payload": {"a": 1}}}
+    assert call_.query == {"blocking": ["true"]} and call_.body == {
+        "lw_command": {"function": "wsgi_app.echo", "payload": {"a": 1}}
+    }
 
     failed = plugin.lw_invoke(ctx=make_ctx(app), request=InvokeRequest(function="wsgi_app.missing"))
     assert failed.error

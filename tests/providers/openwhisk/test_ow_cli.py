@@ -102,7 +102,10 @@ def test_wrong_key_is_one_clear_line(cli_project: Path, fake: FakeOpenWhisk, mon
     monkeypatch.setenv("OW_AUTH", "23bc46b1-71f6-4ed5-8c54-816aa4f8c502:wrong")
     result = CliRunner().invoke(main, ["deploy"])
     assert result.exit_code == 1
-    assert result.output == f"error: authentication failed for namespace _ at {fake.url} (check the key from lw.yml openwhisk.auth)\n"
+    assert (
+        result.output
+        == f"error: authentication failed for namespace _ at {fake.url} (check the key from lw.yml openwhisk.auth)\n"
+    )
     assert "Traceback" not in result.output
 
 
@@ -113,7 +116,9 @@ def test_unreachable_host_as_a_real_subprocess(cli_project: Path, tmp_path: Path
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "OW_HOST": f"http://127.0.0.1:{port}"}
-    proc = subprocess.run([sys.executable, "-m", "lw", "status"], cwd=cli_project, env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "lw", "status"], cwd=cli_project, env=env, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert f"cannot reach OpenWhisk at http://127.0.0.1:{port}" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -121,7 +126,14 @@ def test_unreachable_host_as_a_real_subprocess(cli_project: Path, tmp_path: Path
 
 
 def test_dry_run_as_a_real_subprocess_writes_nothing(cli_project: Path, fake: FakeOpenWhisk) -> None:
-    proc = subprocess.run([sys.executable, "-m", "lw", "deploy", "--dry-run"], cwd=cli_project, env=dict(os.environ), capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "lw", "deploy", "--dry-run"],
+        cwd=cli_project,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "create action shop-dev/app" in proc.stdout
     assert fake.writes() == []

@@ -38,7 +38,9 @@ def make_client(**kw) -> tuple[OpenWhiskClient, list[float]]:
 @responses.activate
 def test_basic_auth_header_and_json() -> None:
     expected = "Basic " + base64.b64encode(AUTH.encode()).decode()
-    responses.get(f"{HOST}/api/v1/namespaces", json=["guest"], match=[matchers.header_matcher({"Authorization": expected})])
+    responses.get(
+        f"{HOST}/api/v1/namespaces", json=["guest"], match=[matchers.header_matcher({"Authorization": expected})]
+    )
     client, _ = make_client()
     assert client.request("GET", "/namespaces") == ["guest"]
 
@@ -46,7 +48,12 @@ def test_basic_auth_header_and_json() -> None:
 @responses.activate
 def test_429_is_retried_honoring_retry_after() -> None:
     url = f"{HOST}/api/v1/namespaces/guest/actions/p/a"
-    responses.put(url, status=429, json={"error": "Too many requests in the last minute (count: 121, allowed: 120).", "code": "t1"}, headers={"Retry-After": "7"})
+    responses.put(
+        url,
+        status=429,
+        json={"error": "Too many requests in the last minute (count: 121, allowed: 120).", "code": "t1"},
+        headers={"Retry-After": "7"},
+    )
     responses.put(url, status=503, json={"error": "busy", "code": "t2"})
     responses.put(url, json={"name": "a"})
     client, slept = make_client()
@@ -62,7 +69,10 @@ def test_retries_give_up_with_the_controller_message_and_transaction() -> None:
     client, slept = make_client()
     with pytest.raises(ControllerError) as caught:
         client.request("GET", "/namespaces/guest/triggers/t")
-    assert str(caught.value) == "OpenWhisk GET /api/v1/namespaces/guest/triggers/t failed: HTTP 503: Service Unavailable (transaction tx42)"
+    assert (
+        str(caught.value)
+        == "OpenWhisk GET /api/v1/namespaces/guest/triggers/t failed: HTTP 503: Service Unavailable (transaction tx42)"
+    )
     assert len(slept) == 4
 
 
@@ -82,7 +92,9 @@ def test_controller_errors_become_one_line() -> None:
 
 @responses.activate
 def test_wrong_key_names_namespace_and_host() -> None:
-    responses.get(f"{HOST}/api/v1/namespaces", status=401, json={"error": "The supplied authentication is invalid", "code": "x"})
+    responses.get(
+        f"{HOST}/api/v1/namespaces", status=401, json={"error": "The supplied authentication is invalid", "code": "x"}
+    )
     client, _ = make_client()
     with pytest.raises(ProviderError) as caught:
         client.request("GET", "/namespaces")
@@ -93,7 +105,11 @@ def test_wrong_key_names_namespace_and_host() -> None:
 
 @responses.activate
 def test_missing_ok_turns_404_into_none() -> None:
-    responses.get(f"{HOST}/api/v1/namespaces/guest/packages/p", status=404, json={"error": "The requested resource does not exist.", "code": "c"})
+    responses.get(
+        f"{HOST}/api/v1/namespaces/guest/packages/p",
+        status=404,
+        json={"error": "The requested resource does not exist.", "code": "c"},
+    )
     client, _ = make_client()
     assert client.request("GET", "/namespaces/guest/packages/p", missing_ok=True) is None
 
@@ -114,7 +130,10 @@ def test_unreachable_host_is_one_clear_line() -> None:
 def test_tls_failure_suggests_ca_bundle_or_insecure() -> None:
     responses.get(f"{HOST}/", body=requests.exceptions.SSLError("certificate verify failed: self-signed certificate"))
     client, _ = make_client()
-    with pytest.raises(ProviderError, match=r"TLS verification failed .*self-signed certificate \(for a self-signed certificate set openwhisk.ca_bundle"):
+    with pytest.raises(
+        ProviderError,
+        match=r"TLS verification failed .*self-signed certificate \(for a self-signed certificate set openwhisk.ca_bundle",
+    ):
         client.info()
 
 
@@ -130,9 +149,19 @@ def test_iam_api_key_gives_a_bearer_token_through_the_same_path() -> None:
     token = unsigned_jwt({"iat": int(time.time()), "exp": int(time.time()) + 3600})
     responses.post(
         "https://iam.cloud.ibm.com/identity/token",
-        json={"access_token": token, "refresh_token": "r", "token_type": "Bearer", "expires_in": 3600, "expiration": 4102444800},
+        json={
+            "access_token": token,
+            "refresh_token": "r",
+            "token_type": "Bearer",
+            "expires_in": 3600,
+            "expiration": 4102444800,
+        },
     )
-    responses.get(f"{HOST}/api/v1/namespaces", json=["ns-guid"], match=[matchers.header_matcher({"Authorization": f"Bearer {token}"})])
+    responses.get(
+        f"{HOST}/api/v1/namespaces",
+        json=["ns-guid"],
+        match=[matchers.header_matcher({"Authorization": f"Bearer {token}"})],
+    )
     creds = Credentials(apihost=HOST, auth=None, namespace="ns-guid", iam_api_key="my-iam-key")
     assert OpenWhiskClient(creds).request("GET", "/namespaces") == ["ns-guid"]
 
@@ -151,7 +180,11 @@ def test_failed_blocking_invoke_reports_the_action_error() -> None:
 
 @responses.activate
 def test_iam_token_failure_is_one_line() -> None:
-    responses.post("https://iam.cloud.ibm.com/identity/token", status=400, json={"errorMessage": "Provided API key could not be found"})
+    responses.post(
+        "https://iam.cloud.ibm.com/identity/token",
+        status=400,
+        json={"errorMessage": "Provided API key could not be found"},
+    )
     creds = Credentials(apihost=HOST, auth=None, namespace="ns-guid", iam_api_key="bad-key")
     with pytest.raises(ProviderError, match="could not get an IAM token") as caught:
         OpenWhiskClient(creds).request("GET", "/namespaces")

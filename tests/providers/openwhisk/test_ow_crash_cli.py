@@ -42,10 +42,20 @@ def test_process_killed_right_after_the_feed_create_is_finished_by_a_rerun(proje
     clean = normalized(fake)
     restore(fake, {name: {} for name in ("packages", "actions", "triggers", "rules", "alarm_registrations")})
 
-    proc = subprocess.Popen([sys.executable, "-m", "lw", "--provider", "openwhisk", "deploy"], cwd=project, env=dict(os.environ),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lw", "--provider", "openwhisk", "deploy"],
+        cwd=project,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     # the nightly schedule's alarm is registered, then lw dies before it records that
-    fake.faults = FaultPlan("kill", at="POST /api/v1/namespaces/whisk.system/actions/alarms/alarm", on_kill=lambda: os.kill(proc.pid, signal.SIGKILL))
+    fake.faults = FaultPlan(
+        "kill",
+        at="POST /api/v1/namespaces/whisk.system/actions/alarms/alarm",
+        on_kill=lambda: os.kill(proc.pid, signal.SIGKILL),
+    )
     try:
         proc.communicate(timeout=120)
     finally:
@@ -73,14 +83,23 @@ def test_undeploy_keeps_a_trigger_whose_feed_refuses_delete_and_exits_1(project:
     assert code == 1
     lines = out.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in out, out
-    assert "refused DELETE for trigger /guest/hybrid-thumbnailer-dev-nightly" in out and "kept until its feed lets go" in out
+    assert (
+        "refused DELETE for trigger /guest/hybrid-thumbnailer-dev-nightly" in out
+        and "kept until its feed lets go" in out
+    )
     # the trigger and its alarm stay together: nothing is orphaned
     assert f"{PACKAGE}-nightly" in fake.triggers and f"/guest/{PACKAGE}-nightly" in fake.alarm_registrations
     assert deployed["alarm_registrations"].keys() >= fake.alarm_registrations.keys()
 
     code, out = lw("undeploy", "-y")
     assert code == 0, out
-    assert fake.packages == {} and fake.actions == {} and fake.triggers == {} and fake.rules == {} and fake.alarm_registrations == {}
+    assert (
+        fake.packages == {}
+        and fake.actions == {}
+        and fake.triggers == {}
+        and fake.rules == {}
+        and fake.alarm_registrations == {}
+    )
     fake.reset_log()
     code, out = lw("undeploy", "-y")
     assert code == 0 and "nothing deployed" in out and fake.writes() == [], out

@@ -121,7 +121,9 @@ def test_fault_at_every_write(reference: Reference, walk: Walk, sequence: str, m
             failures.append(f"{where}: the rerun failed: {rerun}")
             continue
         if normalized(fake) != reference.after[sequence]:
-            failures.append(f"{where}: state after the rerun differs from a clean {sequence}: {diff(normalized(fake), reference.after[sequence])}")
+            failures.append(
+                f"{where}: state after the rerun differs from a clean {sequence}: {diff(normalized(fake), reference.after[sequence])}"
+            )
         fake.reset_log()
         third = walk.run(step)
         if third is not None or fake.writes():
@@ -139,7 +141,9 @@ def diff(got: dict, want: dict) -> str:
     return "; ".join(lines)[:2000]
 
 
-def test_the_four_sequences_end_alike_on_a_controller_that_merges_annotations(reference: Reference, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_four_sequences_end_alike_on_a_controller_that_merges_annotations(
+    reference: Reference, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Controllers 1.0.0 and later merge sent annotations into the old ones: the clean
     end state of every sequence is the same as where they are replaced."""
     import json
@@ -154,8 +158,14 @@ def test_the_four_sequences_end_alike_on_a_controller_that_merges_annotations(re
         for sequence in SEQUENCES:
             assert walk.run(STEPS[sequence][1]) is None
             # the URLs differ, and so do the configuration hashes of actions (lw_base_url)
-            got = re.sub(r'"lw:config": "\w+"', "", json.dumps(normalized(fake), sort_keys=True).replace(fake.url, "URL"))
-            want = re.sub(r'"lw:config": "\w+"', "", json.dumps(reference.after[sequence], sort_keys=True).replace(reference.walk.fake.url, "URL"))
+            got = re.sub(
+                r'"lw:config": "\w+"', "", json.dumps(normalized(fake), sort_keys=True).replace(fake.url, "URL")
+            )
+            want = re.sub(
+                r'"lw:config": "\w+"',
+                "",
+                json.dumps(reference.after[sequence], sort_keys=True).replace(reference.walk.fake.url, "URL"),
+            )
             assert got == want, sequence
     finally:
         fake.stop()

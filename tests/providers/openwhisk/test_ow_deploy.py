@@ -37,13 +37,20 @@ def test_first_deploy_creates_package_and_both_actions(fake: FakeOpenWhisk, proj
     assert "shop-dev" in fake.packages
     app = fake.actions[("shop-dev", "app")]
     ann = {a["key"]: a["value"] for a in app["annotations"]}
-    assert ann["web-export"] is True and ann["raw-http"] is True and ann["final"] is True and ann["web-custom-options"] is True
+    assert (
+        ann["web-export"] is True
+        and ann["raw-http"] is True
+        and ann["final"] is True
+        and ann["web-custom-options"] is True
+    )
     assert ann["lw:artifact"] == artifact.sha256
     assert app["exec"]["kind"] == "python:3.11" and app["exec"]["binary"] is True
     assert app["limits"]["memory"] == 256 and app["limits"]["timeout"] == 30000
     params = {p["key"]: p for p in app["parameters"]}
     assert params["GREETING"] == {"key": "GREETING", "value": "hi", "init": True}
-    assert params["lw_base_url"]["value"] == f"{fake.url}/api/v1/web/guest/shop-dev/app" and params["lw_base_url"]["init"]
+    assert (
+        params["lw_base_url"]["value"] == f"{fake.url}/api/v1/web/guest/shop-dev/app" and params["lw_base_url"]["init"]
+    )
     events = fake.actions[("shop-dev", "events")]
     assert {a["key"]: a["value"] for a in events["annotations"]}["web-export"] is False
     # events runs app's code: one upload, and one write switches both (issue #19)
@@ -53,10 +60,15 @@ def test_first_deploy_creates_package_and_both_actions(fake: FakeOpenWhisk, proj
     assert {a["key"]: a["value"] for a in release["annotations"]}["web-export"] is False
     # the app only goes live after everything it depends on; events needs app to exist
     puts = [r.path for r in fake.writes() if r.method == "PUT"]
-    assert puts[-2:] == ["/api/v1/namespaces/guest/actions/shop-dev/app", "/api/v1/namespaces/guest/actions/shop-dev/events"]
+    assert puts[-2:] == [
+        "/api/v1/namespaces/guest/actions/shop-dev/app",
+        "/api/v1/namespaces/guest/actions/shop-dev/events",
+    ]
 
 
-def test_unchanged_redeploy_reads_without_code_and_writes_nothing(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
+def test_unchanged_redeploy_reads_without_code_and_writes_nothing(
+    fake: FakeOpenWhisk, project: Path, tmp_path: Path
+) -> None:
     app = make_app(project, fake, events=(), keep_warm=True)
     deploy(make_ctx(app), tmp_path)
     fake.reset_log()
@@ -106,7 +118,13 @@ def test_releases_are_kept_pruned_and_rolled_back(fake: FakeOpenWhisk, project: 
     with pytest.raises(LwError, match="only 0 older release"):
         plugin.lw_rollback(ctx=make_ctx(make_app(project, fake)), target=RollbackTarget(steps=1))
     # rolling forward by version works, and an unknown version lists the known ones
-    apply_plan(Plan(changes=plugin.lw_rollback(ctx=make_ctx(make_app(project, fake)), target=RollbackTarget(version=shas[3][:8]))))
+    apply_plan(
+        Plan(
+            changes=plugin.lw_rollback(
+                ctx=make_ctx(make_app(project, fake)), target=RollbackTarget(version=shas[3][:8])
+            )
+        )
+    )
     assert fake.deployed_code("shop-dev", "app") == fake.deployed_code("shop-dev", f"app--{shas[3][:12]}")
     with pytest.raises(LwError, match="stored releases"):
         plugin.lw_rollback(ctx=make_ctx(make_app(project, fake)), target=RollbackTarget(version="deadbeef"))
@@ -120,24 +138,42 @@ def test_missing_kind_lists_what_the_cluster_offers(fake: FakeOpenWhisk, project
     assert fake.writes() == []
 
 
-def test_memory_outside_the_cluster_range_is_refused_before_writing(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
+def test_memory_outside_the_cluster_range_is_refused_before_writing(
+    fake: FakeOpenWhisk, project: Path, tmp_path: Path
+) -> None:
     ctx = make_ctx(make_app(project, fake, memory_size=2048))
     with pytest.raises(ConfigError, match=r"memory_size: 2048 MB is outside this cluster's range 128..512 MB"):
         plugin.lw_deploy(ctx=ctx, artifact=build_artifact(ctx, tmp_path))
 
 
-def test_oversized_code_is_refused_before_upload_naming_dependencies(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
+def test_oversized_code_is_refused_before_upload_naming_dependencies(
+    fake: FakeOpenWhisk, project: Path, tmp_path: Path
+) -> None:
     import dataclasses
 
     ctx = make_ctx(make_app(project, fake))
-    artifact = dataclasses.replace(build_artifact(ctx, tmp_path), size=37 * 1024 * 1024, largest_dependencies=(("numpy", 30_000_000), ("scipy", 5_000_000)))
-    with pytest.raises(PackagingError, match=r"over OpenWhisk's 48 MB code limit; largest dependencies: numpy 28.6 MB, scipy 4.8 MB"):
+    artifact = dataclasses.replace(
+        build_artifact(ctx, tmp_path),
+        size=37 * 1024 * 1024,
+        largest_dependencies=(("numpy", 30_000_000), ("scipy", 5_000_000)),
+    )
+    with pytest.raises(
+        PackagingError, match=r"over OpenWhisk's 48 MB code limit; largest dependencies: numpy 28.6 MB, scipy 4.8 MB"
+    ):
         plugin.lw_deploy(ctx=ctx, artifact=artifact)
     assert fake.writes() == []
 
 
 def test_foreign_package_with_the_same_name_is_not_touched(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
-    fake.packages["shop-dev"] = {"namespace": "guest", "name": "shop-dev", "version": "0.0.1", "publish": False, "annotations": [], "parameters": [], "binding": {}}
+    fake.packages["shop-dev"] = {
+        "namespace": "guest",
+        "name": "shop-dev",
+        "version": "0.0.1",
+        "publish": False,
+        "annotations": [],
+        "parameters": [],
+        "binding": {},
+    }
     ctx = make_ctx(make_app(project, fake))
     with pytest.raises(ProviderError, match="was not created by lw"):
         plugin.lw_deploy(ctx=ctx, artifact=build_artifact(ctx, tmp_path))
@@ -155,7 +191,14 @@ def test_undeploy_removes_everything_and_is_safe_to_rerun(fake: FakeOpenWhisk, p
     app = make_app(project, fake, events=events, keep_warm=True)
     deploy(make_ctx(app), tmp_path)
     # a user's own trigger sharing the prefix is left alone
-    fake.triggers["shop-dev-mine"] = {"namespace": "guest", "name": "shop-dev-mine", "version": "0.0.1", "publish": False, "annotations": [], "parameters": []}
+    fake.triggers["shop-dev-mine"] = {
+        "namespace": "guest",
+        "name": "shop-dev-mine",
+        "version": "0.0.1",
+        "publish": False,
+        "annotations": [],
+        "parameters": [],
+    }
     assert len(fake.alarm_registrations) == 2
     fake.reset_log()
 
@@ -167,11 +210,16 @@ def test_undeploy_removes_everything_and_is_safe_to_rerun(fake: FakeOpenWhisk, p
     assert fake.alarm_registrations == {}
     order = [(r.method, r.path.split("/")[5]) for r in fake.writes()]
     kinds = [kind for _, kind in order if kind in ("rules", "triggers", "actions", "packages")]
-    assert kinds == sorted(kinds, key=["rules", "actions", "triggers", "packages"].index) or kinds.index("packages") == len(kinds) - 1
+    assert (
+        kinds == sorted(kinds, key=["rules", "actions", "triggers", "packages"].index)
+        or kinds.index("packages") == len(kinds) - 1
+    )
     # (a feed trigger first loses its completion mark, so a stop between the DELETEs never leaves it looking done)
     first_trigger = next(i for i, r in enumerate(fake.writes()) if "/triggers/" in r.path and r.method == "DELETE")
     last_rule = max(i for i, r in enumerate(fake.writes()) if "/rules/" in r.path)
-    feed_deletes = [i for i, r in enumerate(fake.writes()) if "alarms/" in r.path and r.body["lifecycleEvent"] == "DELETE"]
+    feed_deletes = [
+        i for i, r in enumerate(fake.writes()) if "alarms/" in r.path and r.body["lifecycleEvent"] == "DELETE"
+    ]
     assert last_rule < min(feed_deletes) < first_trigger
     assert any(r.method == "POST" and "/rules/" in r.path and r.body == {"status": "inactive"} for r in fake.writes())
 
@@ -191,7 +239,9 @@ def test_interrupted_undeploy_finishes_on_rerun(fake: FakeOpenWhisk, project: Pa
     assert fake.packages == {} and fake.triggers == {}
 
 
-def test_status_shows_actions_triggers_rules_and_activations(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
+def test_status_shows_actions_triggers_rules_and_activations(
+    fake: FakeOpenWhisk, project: Path, tmp_path: Path
+) -> None:
     from ow_helpers import schedule
 
     app = make_app(project, fake, events=(schedule("tick", "rate(5 minutes)"),))
@@ -201,7 +251,9 @@ def test_status_shows_actions_triggers_rules_and_activations(fake: FakeOpenWhisk
     assert status.deployed and status.facts["version"] == artifact.sha256[:12]
     assert status.facts["url"].endswith("/api/v1/web/guest/shop-dev/app/")
     assert {a["name"] for a in status.sections["actions"]} >= {"app", "events"}
-    assert status.sections["triggers"] == [{"name": "shop-dev-tick", "feed": "/whisk.system/alarms/interval", "binding": "tick"}]
+    assert status.sections["triggers"] == [
+        {"name": "shop-dev-tick", "feed": "/whisk.system/alarms/interval", "binding": "tick"}
+    ]
     assert status.sections["rules"] == [{"name": "shop-dev-tick", "status": "active"}]
     assert status.sections["activations"][0]["status"] == "success"
     json.dumps(status.to_json())
@@ -232,7 +284,18 @@ def test_package_layout_for_the_python_runtime(fake: FakeOpenWhisk, project: Pat
 
 
 def test_busy_controller_is_retried_during_deploy(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
-    fake.inject("PUT", r"/actions/shop-dev/app$", 429, "Too many requests in the last minute (count: 121, allowed: 120).", times=2, headers={"Retry-After": "0"})
+    fake.inject(
+        "PUT",
+        r"/actions/shop-dev/app$",
+        429,
+        "Too many requests in the last minute (count: 121, allowed: 120).",
+        times=2,
+        headers={"Retry-After": "0"},
+    )
     deploy(make_ctx(make_app(project, fake)), tmp_path)
     assert ("shop-dev", "app") in fake.actions
-    assert [r.status for r in fake.requests if r.method == "PUT" and r.path.endswith("/shop-dev/app")] == [429, 429, 200]
+    assert [r.status for r in fake.requests if r.method == "PUT" and r.path.endswith("/shop-dev/app")] == [
+        429,
+        429,
+        200,
+    ]

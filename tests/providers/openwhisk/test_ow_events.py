@@ -17,7 +17,9 @@ deploy = deploy_app
 
 
 def test_schedule_creates_feed_trigger_and_rule(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
-    app = make_app(project, fake, events=(schedule("nightly", "cron(0 3 ? * MON-FRI *)", options={"kwargs": {"job": "cleanup"}}),))
+    app = make_app(
+        project, fake, events=(schedule("nightly", "cron(0 3 ? * MON-FRI *)", options={"kwargs": {"job": "cleanup"}}),)
+    )
     deploy(app, tmp_path)
 
     trigger = fake.triggers["shop-dev-nightly"]
@@ -39,7 +41,9 @@ def test_schedule_creates_feed_trigger_and_rule(fake: FakeOpenWhisk, project: Pa
     assert rule["trigger"] == {"path": "guest", "name": "shop-dev-nightly"}
 
 
-def test_rate_uses_the_interval_feed_and_keep_warm_is_an_alarm(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
+def test_rate_uses_the_interval_feed_and_keep_warm_is_an_alarm(
+    fake: FakeOpenWhisk, project: Path, tmp_path: Path
+) -> None:
     deploy(make_app(project, fake, events=(schedule("tick", "rate(2 hours)"),), keep_warm=True), tmp_path)
     assert fake.alarm_registrations["/guest/shop-dev-tick"] == {"feed": "interval", "minutes": 120}
     assert fake.alarm_registrations["/guest/shop-dev-keep-warm"] == {"feed": "interval", "minutes": 4}
@@ -63,20 +67,28 @@ def test_changed_schedule_recreates_the_feed(fake: FakeOpenWhisk, project: Path,
 
 
 def test_removed_event_is_pruned(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
-    deploy(make_app(project, fake, events=(schedule("tick", "rate(5 minutes)"), schedule("tock", "rate(7 minutes)"))), tmp_path)
+    deploy(
+        make_app(project, fake, events=(schedule("tick", "rate(5 minutes)"), schedule("tock", "rate(7 minutes)"))),
+        tmp_path,
+    )
     deploy(make_app(project, fake, events=(schedule("tick", "rate(5 minutes)"),)), tmp_path)
     assert set(fake.triggers) == {"shop-dev-tick"} and set(fake.rules) == {"shop-dev-tick"}
     assert list(fake.alarm_registrations) == ["/guest/shop-dev-tick"]
 
 
-def test_feed_failure_keeps_the_trigger_unfinished_and_says_why(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
+def test_feed_failure_keeps_the_trigger_unfinished_and_says_why(
+    fake: FakeOpenWhisk, project: Path, tmp_path: Path
+) -> None:
     fake.feed_failure = "cron pattern '0 3 * * *' is not allowed by this provider"
     app = make_app(project, fake, events=(schedule("nightly", "cron(0 3 * * ? *)"),))
     with pytest.raises(LwError) as caught:
         deploy(app, tmp_path)
     message = str(caught.value)
     assert "feed /whisk.system/alarms/alarm refused CREATE for trigger /guest/shop-dev-nightly" in message
-    assert "is not allowed by this provider" in message and "trigger shop-dev-nightly kept unfinished, deploy again" in message
+    assert (
+        "is not allowed by this provider" in message
+        and "trigger shop-dev-nightly kept unfinished, deploy again" in message
+    )
     assert "\n" not in message
     # kept (a lost answer may hide a registration) but without its completion mark, and unlinked
     assert "lw:config" not in {a["key"] for a in fake.triggers["shop-dev-nightly"]["annotations"]}
@@ -94,7 +106,9 @@ def test_cluster_without_alarms_is_named(project: Path, tmp_path: Path, runner) 
         app = make_app(project, fake, events=(schedule("nightly", "rate(1 day)"),))
         ctx = make_ctx(app)
         plugin.lw_deploy(ctx=ctx, artifact=build_artifact(ctx, tmp_path))
-        with pytest.raises(ProviderError, match=r"has no alarms package \(/whisk.system/alarms\), which schedules need: nightly"):
+        with pytest.raises(
+            ProviderError, match=r"has no alarms package \(/whisk.system/alarms\), which schedules need: nightly"
+        ):
             plugin.lw_event(ctx=ctx)
         # keep_warm alone is skipped with a warning rather than failing the deploy
         changes = plugin.lw_event(ctx=make_ctx(make_app(project, fake, keep_warm=True)))
@@ -107,7 +121,13 @@ def test_cluster_without_alarms_is_named(project: Path, tmp_path: Path, runner) 
 def test_generic_trigger_and_custom_feed(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
     events = (
         EventBinding(name="orders", function="wsgi_app.on_event", kind="trigger", source="orders"),
-        EventBinding(name="uploads", function="wsgi_app.on_event", kind="feed", source="/whisk.system/alarms/once", options={"parameters": {"date": "2030-01-01T00:00:00Z"}}),
+        EventBinding(
+            name="uploads",
+            function="wsgi_app.on_event",
+            kind="feed",
+            source="/whisk.system/alarms/once",
+            options={"parameters": {"date": "2030-01-01T00:00:00Z"}},
+        ),
     )
     deploy(make_app(project, fake, events=events), tmp_path)
     assert "feed" not in {a["key"] for a in fake.triggers["shop-dev-orders"]["annotations"]}
@@ -117,10 +137,14 @@ def test_generic_trigger_and_custom_feed(fake: FakeOpenWhisk, project: Path, tmp
 
 def test_aws_only_events_are_refused_at_plan_time_unless_scoped(fake: FakeOpenWhisk, project: Path) -> None:
     s3 = EventBinding(name="thumbs", function="wsgi_app.on_event", kind="s3", source="arn:aws:s3:::photos")
-    with pytest.raises(ConfigError, match=r"OpenWhisk cannot serve AWS-only events: wsgi_app.on_event \(s3 arn:aws:s3:::photos\)"):
+    with pytest.raises(
+        ConfigError, match=r"OpenWhisk cannot serve AWS-only events: wsgi_app.on_event \(s3 arn:aws:s3:::photos\)"
+    ):
         plugin.lw_event(ctx=make_ctx(make_app(project, fake, events=(s3,))))
     assert fake.writes() == []
-    scoped = EventBinding(name="thumbs", function="wsgi_app.on_event", kind="s3", source="arn:aws:s3:::photos", providers=("aws",))
+    scoped = EventBinding(
+        name="thumbs", function="wsgi_app.on_event", kind="s3", source="arn:aws:s3:::photos", providers=("aws",)
+    )
     assert plugin.lw_event(ctx=make_ctx(make_app(project, fake, events=(scoped,)))) != None  # noqa: E711
 
 
@@ -130,7 +154,14 @@ def test_inexpressible_cron_is_a_config_error(fake: FakeOpenWhisk, project: Path
 
 
 def test_foreign_trigger_with_our_name_is_refused(fake: FakeOpenWhisk, project: Path) -> None:
-    fake.triggers["shop-dev-tick"] = {"namespace": "guest", "name": "shop-dev-tick", "version": "0.0.1", "publish": False, "annotations": [], "parameters": []}
+    fake.triggers["shop-dev-tick"] = {
+        "namespace": "guest",
+        "name": "shop-dev-tick",
+        "version": "0.0.1",
+        "publish": False,
+        "annotations": [],
+        "parameters": [],
+    }
     with pytest.raises(ProviderError, match="trigger shop-dev-tick already exists .* not created by lw"):
         plugin.lw_event(ctx=make_ctx(make_app(project, fake, events=(schedule("tick", "rate(5 minutes)"),))))
 
@@ -141,7 +172,9 @@ def test_disabled_event_keeps_its_rule_inactive(fake: FakeOpenWhisk, project: Pa
     assert fake.rules["shop-dev-tick"]["status"] == "inactive"
 
 
-def test_trigger_whose_feed_failed_is_finished_by_the_next_deploy(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
+def test_trigger_whose_feed_failed_is_finished_by_the_next_deploy(
+    fake: FakeOpenWhisk, project: Path, tmp_path: Path
+) -> None:
     deploy(make_app(project, fake, events=(schedule("tick", "rate(5 minutes)"),)), tmp_path)
     fake.feed_failure = "provider database unavailable"
     with pytest.raises(LwError, match="provider database unavailable; trigger shop-dev-tick kept unfinished"):
@@ -159,9 +192,15 @@ def test_trigger_whose_feed_failed_is_finished_by_the_next_deploy(fake: FakeOpen
 
 
 def test_trigger_is_kept_while_its_feed_refuses_delete(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
-    deploy(make_app(project, fake, events=(schedule("tick", "rate(5 minutes)"), schedule("tock", "rate(7 minutes)"))), tmp_path)
+    deploy(
+        make_app(project, fake, events=(schedule("tick", "rate(5 minutes)"), schedule("tock", "rate(7 minutes)"))),
+        tmp_path,
+    )
     fake.inject("POST", r"/whisk.system/actions/alarms/interval$", 502, "alarms provider unavailable")
-    with pytest.raises(LwError, match="refused DELETE for trigger /guest/shop-dev-tock: alarms provider unavailable.*trigger shop-dev-tock kept"):
+    with pytest.raises(
+        LwError,
+        match="refused DELETE for trigger /guest/shop-dev-tock: alarms provider unavailable.*trigger shop-dev-tock kept",
+    ):
         deploy(make_app(project, fake, events=(schedule("tick", "rate(5 minutes)"),)), tmp_path)
     assert "shop-dev-tock" in fake.triggers and "/guest/shop-dev-tock" in fake.alarm_registrations
     assert "shop-dev-tock" not in fake.rules  # unlinked before the release

@@ -30,14 +30,24 @@ def test_a_code_release_is_one_write_that_events_follow(fake: FakeOpenWhisk, pro
     assert ran and ran[-1]["response"]["result"]["handled"] == "tick"  # app's (new) code ran the event
 
 
-def test_an_events_action_with_its_own_code_becomes_the_sequence_before_the_release(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
+def test_an_events_action_with_its_own_code_becomes_the_sequence_before_the_release(
+    fake: FakeOpenWhisk, project: Path, tmp_path: Path
+) -> None:
     app = make_app(project, fake, events=(schedule("tick", "rate(5 minutes)"),), keep_warm=False)
     deploy(app, tmp_path)
     old = fake.actions[("shop-dev", "app")]
-    fake.actions[("shop-dev", "events")] = {**old, "name": "events", "annotations": [a for a in old["annotations"] if a["key"] != "web-export"]}
+    fake.actions[("shop-dev", "events")] = {
+        **old,
+        "name": "events",
+        "annotations": [a for a in old["annotations"] if a["key"] != "web-export"],
+    }
     (project / "wsgi_app.py").write_text((project / "wsgi_app.py").read_text() + "\nRELEASE = 'B'\n")
     plan = deploy(app, tmp_path)
-    order = [(c.resource, c.phase) for c in plan.ordered() if c.mutating and c.resource.startswith("action shop-dev/") and "--" not in c.resource]
+    order = [
+        (c.resource, c.phase)
+        for c in plan.ordered()
+        if c.mutating and c.resource.startswith("action shop-dev/") and "--" not in c.resource
+    ]
     assert order == [("action shop-dev/events", "build"), ("action shop-dev/app", "release")]
     assert fake.actions[("shop-dev", "events")]["exec"] == {"kind": "sequence", "components": ["/guest/shop-dev/app"]}
     assert fake.actions[("shop-dev", "events")]["parameters"] == [{"key": "_actions", "value": ["/guest/shop-dev/app"]}]

@@ -25,15 +25,28 @@ def api(fake: FakeOpenWhisk):
 def test_validator_flags_what_the_swagger_forbids() -> None:
     v = SwaggerValidator()
     assert v.validate("GET", "/api/v1/namespaces/g/actions/p/a", {"code": ["false"]}, None) == []
-    assert v.validate("GET", "/api/v1/namespaces/g/actions/p/a", {"code": ["no"]}, None) == ["query code: 'no' is not a boolean"]
-    assert v.validate("GET", "/api/v1/namespaces/g/actions/p/a", {"verbose": ["1"]}, None)[0].startswith("query parameter 'verbose' is not declared")
-    assert v.validate("PATCH", "/api/v1/namespaces/g/rules/r", {}, None) == ["PATCH is not allowed on /namespaces/{namespace}/rules/{ruleName}"]
-    assert v.validate("GET", "/api/v1/namespaces/g/things", {}, None) == ["no path in the swagger matches /namespaces/g/things"]
-    assert v.validate("PUT", "/api/v1/namespaces/g/rules/r", {}, b'{"trigger": 3}') == ["body.trigger: expected string, got int"]
-    assert v.validate("PUT", "/api/v1/namespaces/g/actions/a", {}, b'{"exec": {"kind": "python:9"}}') == [
-        "body.exec.kind: 'python:9' is not one of " + str(v.spec["definitions"]["ActionExec"]["properties"]["kind"]["enum"])
+    assert v.validate("GET", "/api/v1/namespaces/g/actions/p/a", {"code": ["no"]}, None) == [
+        "query code: 'no' is not a boolean"
     ]
-    assert v.validate("PUT", "/api/v1/namespaces/g/triggers/t", {}, None) == ["PUT /namespaces/{namespace}/triggers/{triggerName} requires a body (trigger)"]
+    assert v.validate("GET", "/api/v1/namespaces/g/actions/p/a", {"verbose": ["1"]}, None)[0].startswith(
+        "query parameter 'verbose' is not declared"
+    )
+    assert v.validate("PATCH", "/api/v1/namespaces/g/rules/r", {}, None) == [
+        "PATCH is not allowed on /namespaces/{namespace}/rules/{ruleName}"
+    ]
+    assert v.validate("GET", "/api/v1/namespaces/g/things", {}, None) == [
+        "no path in the swagger matches /namespaces/g/things"
+    ]
+    assert v.validate("PUT", "/api/v1/namespaces/g/rules/r", {}, b'{"trigger": 3}') == [
+        "body.trigger: expected string, got int"
+    ]
+    assert v.validate("PUT", "/api/v1/namespaces/g/actions/a", {}, b'{"exec": {"kind": "python:9"}}') == [
+        "body.exec.kind: 'python:9' is not one of "
+        + str(v.spec["definitions"]["ActionExec"]["properties"]["kind"]["enum"])
+    ]
+    assert v.validate("PUT", "/api/v1/namespaces/g/triggers/t", {}, None) == [
+        "PUT /namespaces/{namespace}/triggers/{triggerName} requires a body (trigger)"
+    ]
 
 
 def test_violations_are_recorded_and_refused(fake: FakeOpenWhisk, api) -> None:
@@ -55,7 +68,12 @@ def test_controller_answers(fake: FakeOpenWhisk, api) -> None:
 
     assert api("PUT", "/namespaces/_/actions/p/app", json=action).status_code == 200
     assert api("PUT", "/namespaces/_/actions/p/app", json=action).status_code == 409
-    update = api("PUT", "/namespaces/_/actions/p/app", params={"overwrite": "true"}, json={"annotations": [{"key": "b", "value": 2}]})
+    update = api(
+        "PUT",
+        "/namespaces/_/actions/p/app",
+        params={"overwrite": "true"},
+        json={"annotations": [{"key": "b", "value": 2}]},
+    )
     assert update.status_code == 200
     anns = {a["key"]: a["value"] for a in update.json()["annotations"]}
     assert "a" not in anns and anns["b"] == 2 and anns["exec"] == "python"  # replaced, plus system annotations
@@ -78,14 +96,18 @@ def test_controller_answers(fake: FakeOpenWhisk, api) -> None:
 def test_wrong_key_and_foreign_namespace(fake: FakeOpenWhisk) -> None:
     wrong = requests.get(f"{fake.url}/api/v1/namespaces", auth=("x", "y"), timeout=10)
     assert wrong.status_code == 401 and wrong.json()["error"] == "The supplied authentication is invalid"
-    other = requests.get(f"{fake.url}/api/v1/namespaces/someone/packages", auth=tuple(GUEST_AUTH.split(":", 1)), timeout=10)
+    other = requests.get(
+        f"{fake.url}/api/v1/namespaces/someone/packages", auth=tuple(GUEST_AUTH.split(":", 1)), timeout=10
+    )
     assert other.status_code == 403
 
 
 def test_rule_update_takes_its_status_from_the_current_trigger(fake: FakeOpenWhisk, api) -> None:
     code = base64.b64encode(b"PK fake zip").decode()
     assert api("PUT", "/namespaces/_/packages/p", json={"name": "p"}).status_code == 200
-    assert api("PUT", "/namespaces/_/actions/p/a", json={"exec": {"kind": "python:3.11", "code": code}}).status_code == 200
+    assert (
+        api("PUT", "/namespaces/_/actions/p/a", json={"exec": {"kind": "python:3.11", "code": code}}).status_code == 200
+    )
     assert api("PUT", "/namespaces/_/triggers/t", json={"name": "t"}).status_code == 200
     rule = {"name": "r", "trigger": "/_/t", "action": "/_/p/a"}
     assert api("PUT", "/namespaces/_/rules/r", json=rule).json()["status"] == "active"
@@ -106,5 +128,7 @@ def test_lw_media_type_table_is_pekkos_registry() -> None:
     for mime, kind in REGISTRY.items():
         assert media_types.is_binary(mime) is (kind == "binary"), mime
         assert media_types.is_binary(mime + "; charset=utf-8") is (kind == "binary"), mime
-    assert media_types.is_binary("application/x-unregistered") and not media_types.is_binary("application/x-unregistered; charset=utf-8")
+    assert media_types.is_binary("application/x-unregistered") and not media_types.is_binary(
+        "application/x-unregistered; charset=utf-8"
+    )
     assert media_types.is_binary("multipart/x-anything; boundary=b")

@@ -85,7 +85,11 @@ def test_sequence_needs_existing_components_and_runs_them_when_invoked(fake: Fak
     assert stored["parameters"] == [{"key": "_actions", "value": ["/guest/p/app"]}]
     assert anns(stored)["exec"] == "sequence"
 
-    fake.runner = lambda action, params: ({"ran": action["exec"]["code"] == CODE, "got": params.get("x")}, ["line"], True)
+    fake.runner = lambda action, params: (
+        {"ran": action["exec"]["code"] == CODE, "got": params.get("x")},
+        ["line"],
+        True,
+    )
     answer = api("POST", "/actions/p/events", params={"blocking": "true"}, json={"x": 1}).json()
     assert answer["response"]["result"] == {"ran": True, "got": 1}
     component = next(a for a in fake.activations if a["name"] == "app")
@@ -94,7 +98,11 @@ def test_sequence_needs_existing_components_and_runs_them_when_invoked(fake: Fak
 
 
 def test_alarm_create_is_an_upsert_and_delete_of_an_unknown_trigger_fails(fake: FakeOpenWhisk, api) -> None:
-    api("PUT", "/triggers/t", json={"name": "t", "annotations": [{"key": "feed", "value": "/whisk.system/alarms/interval"}]})
+    api(
+        "PUT",
+        "/triggers/t",
+        json={"name": "t", "annotations": [{"key": "feed", "value": "/whisk.system/alarms/interval"}]},
+    )
     feed = f"{fake.url}/api/v1/namespaces/whisk.system/actions/alarms/interval"
     auth = tuple(GUEST_AUTH.split(":", 1))
 
@@ -126,4 +134,7 @@ def test_fault_at_one_write(fake: FakeOpenWhisk, api, mode: str) -> None:
     else:
         assert answer.status_code == 200 and applied and killed == [True]
     assert set(answer.json()) >= ({"error", "code"} if mode != "kill" else {"name"})
-    assert fake.faults.fired and fake.faults.writes == ["PUT /api/v1/namespaces/_/packages/p", "PUT /api/v1/namespaces/_/packages/q"]
+    assert fake.faults.fired and fake.faults.writes == [
+        "PUT /api/v1/namespaces/_/packages/p",
+        "PUT /api/v1/namespaces/_/packages/q",
+    ]

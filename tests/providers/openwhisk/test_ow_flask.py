@@ -15,7 +15,7 @@ from fake_openwhisk import GUEST_AUTH, FakeOpenWhisk
 
 from lw.cli import main
 
-FLASK_APP = '''\
+FLASK_APP = """\
 from flask import Flask, jsonify, make_response, redirect, request, url_for
 
 app = Flask(__name__)
@@ -42,7 +42,7 @@ def cookies():
 @app.get("/go")
 def go():
     return redirect(url_for("hello"))
-'''
+"""
 
 LW_YML = f"""\
 dev:
@@ -99,4 +99,7 @@ def test_flask_app_from_the_uploaded_zip(
     assert [c.split(";")[0] for c in cookies.raw.headers.getlist("Set-Cookie")] == ["a=1", "b=2"]
 
     moved = requests.get(f"{base}/go", timeout=30, allow_redirects=False)
-    assert moved.status_code == 302 and moved.headers["Location"] in (f"{base}/hello", "/api/v1/web/guest/flaskshop-dev/app/hello")
+    assert moved.status_code == 302 and moved.headers["Location"] in (
+        f"{base}/hello",
+        "/api/v1/web/guest/flaskshop-dev/app/hello",
+    )

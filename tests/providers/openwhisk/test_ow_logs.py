@@ -15,8 +15,22 @@ ACCESS = '2026-11-26T10:00:00.000Z stderr: 127.0.0.1 - - [26/Nov/2026:10:00:00 +
 
 
 def seed(fake: FakeOpenWhisk) -> None:
-    fake._record("shop-dev/app", "shop-dev", "app", {"statusCode": 200}, [ACCESS, "2026-11-26T10:00:00.001Z stdout: hello from app"], True)
-    fake._record("shop-dev/events", "shop-dev", "events", {"error": "boom: it broke\nsecond line"}, ["2026-11-26T10:00:01Z stderr: Traceback"], False)
+    fake._record(
+        "shop-dev/app",
+        "shop-dev",
+        "app",
+        {"statusCode": 200},
+        [ACCESS, "2026-11-26T10:00:00.001Z stdout: hello from app"],
+        True,
+    )
+    fake._record(
+        "shop-dev/events",
+        "shop-dev",
+        "events",
+        {"error": "boom: it broke\nsecond line"},
+        ["2026-11-26T10:00:01Z stderr: Traceback"],
+        False,
+    )
     fake._record("other-dev/app", "other-dev", "app", {}, ["2026-11-26T10:00:02Z stdout: not ours"], True)
 
 
@@ -35,7 +49,9 @@ def test_lines_of_both_actions_oldest_first_with_failures(fake: FakeOpenWhisk, p
 
 def test_filter_and_http_switches(fake: FakeOpenWhisk, project: Path) -> None:
     seed(fake)
-    assert [line for line in collect(fake, project, filter="hello")] == [line for line in collect(fake, project) if "hello" in line]
+    assert [line for line in collect(fake, project, filter="hello")] == [
+        line for line in collect(fake, project) if "hello" in line
+    ]
     only_http = collect(fake, project, http=True)
     assert len(only_http) == 1 and '"GET /items HTTP/1.1" 200' in only_http[0]
     assert not any("GET /items" in line for line in collect(fake, project, http=False))
@@ -47,7 +63,9 @@ def test_tail_keeps_polling_and_prints_each_activation_once(fake: FakeOpenWhisk,
 
     def sleep(seconds: float) -> None:
         naps.append(seconds)
-        fake._record("shop-dev/app", "shop-dev", "app", {}, [f"2026-11-26T10:00:0{len(naps) + 2}Z stdout: new {len(naps)}"], True)
+        fake._record(
+            "shop-dev/app", "shop-dev", "app", {}, [f"2026-11-26T10:00:0{len(naps) + 2}Z stdout: new {len(naps)}"], True
+        )
 
     stream = logs.lines(connect(make_ctx(make_app(project, fake))), LogQuery(tail=True), sleep=sleep)
     seen = [next(stream) for _ in range(6)]
@@ -61,12 +79,15 @@ def test_activations_are_read_page_by_page_until_the_window_is_exhausted() -> No
 
     from lw.providers.openwhisk import activations
 
-    records = {name: [{"activationId": f"{name}-{i}", "start": 10_000 - i} for i in range(450)] for name in ("p/app", "p/events")}
+    records = {
+        name: [{"activationId": f"{name}-{i}", "start": 10_000 - i} for i in range(450)]
+        for name in ("p/app", "p/events")
+    }
     calls: list[tuple[str, int, int]] = []
 
     def get(path: str, *, name: str, limit: int, skip: int, **params: object) -> list[dict]:
         calls.append((name, limit, skip))
-        return records[name][skip:skip + limit]
+        return records[name][skip : skip + limit]
 
     remote = SimpleNamespace(names=SimpleNamespace(package="p"), get=get)
     found = activations.recent(remote, since_ms=1, limit=activations.MAX_PER_ACTION)  # type: ignore[arg-type]

@@ -33,8 +33,9 @@ def wheel_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize(("make", "command", "expected"), CASES)
-def test_manage_prints_the_commands_output(tmp_path: Path, fake: FakeOpenWhisk, wheel_cache: Path,
-                                           monkeypatch: pytest.MonkeyPatch, make, command, expected) -> None:
+def test_manage_prints_the_commands_output(
+    tmp_path: Path, fake: FakeOpenWhisk, wheel_cache: Path, monkeypatch: pytest.MonkeyPatch, make, command, expected
+) -> None:
     project = make(tmp_path / "project", STAGE)
     monkeypatch.chdir(project)
     monkeypatch.setenv("OW_HOST", fake.url)

@@ -58,36 +58,44 @@ def test_months_and_weekdays_mean_what_aws_means(body: str, months: set[int], we
     assert fields["dayOfWeek"] == {d - 1 for d in weekdays}, pattern
 
 
-@pytest.mark.parametrize("body, minutes, hours, days", [
-    ("5/15 * 1 * ? *", {5, 20, 35, 50}, set(range(24)), {1}),
-    ("*/20 8-10 ? * * *", {0, 20, 40}, {8, 9, 10}, set(range(1, 32))),
-    ("0,30 0/6 10-12 * ? *", {0, 30}, {0, 6, 12, 18}, {10, 11, 12}),
-    ("0 12 2/10 * ? *", {0}, {12}, {2, 12, 22}),
-])
-def test_minutes_hours_and_days_keep_their_numbers(body: str, minutes: set[int], hours: set[int], days: set[int]) -> None:
+@pytest.mark.parametrize(
+    "body, minutes, hours, days",
+    [
+        ("5/15 * 1 * ? *", {5, 20, 35, 50}, set(range(24)), {1}),
+        ("*/20 8-10 ? * * *", {0, 20, 40}, {8, 9, 10}, set(range(1, 32))),
+        ("0,30 0/6 10-12 * ? *", {0, 30}, {0, 6, 12, 18}, {10, 11, 12}),
+        ("0 12 2/10 * ? *", {0}, {12}, {2, 12, 22}),
+    ],
+)
+def test_minutes_hours_and_days_keep_their_numbers(
+    body: str, minutes: set[int], hours: set[int], days: set[int]
+) -> None:
     fields = parse_cron(aws_cron_to_classic(body, "events.x", f"cron({body})"))
     assert (fields["minute"], fields["hour"], fields["dayOfMonth"]) == (minutes, hours, days)
 
 
-@pytest.mark.parametrize("body, message", [
-    ("0 0 L * ? *", "day-of-month 'L' (L, W or #)"),
-    ("0 0 15W * ? *", "day-of-month '15W' (L, W or #)"),
-    ("0 0 LW * ? *", "day-of-month 'LW' (L, W or #)"),
-    ("0 0 ? * 6L *", "day-of-week '6L' (L, W or #)"),
-    ("0 0 ? * 2#1 *", "day-of-week '2#1' (L, W or #)"),
-    ("0 0 1 13 ? *", "month '13': 13 is outside 1-12"),
-    ("0 0 1 0 ? *", "month '0': 0 is outside 1-12"),
-    ("0 0 ? * 0 *", "day-of-week '0': 0 is outside 1-7"),
-    ("0 0 ? * 8 *", "day-of-week '8': 8 is outside 1-7"),
-    ("0 0 1 DEC-FEB ? *", "the range DEC-FEB runs backwards"),
-    ("0 0 1 JANUARY ? *", "'JANUARY' is not a value (1-12 or JAN-DEC)"),
-    ("0 0 ? * MON-FUN *", "'FUN' is not a value (1-7 or SUN-SAT)"),
-    ("0 0 1 */0 ? *", "the step '0' must be a whole number of at least 1"),
-    ("60 0 1 * ? *", "minutes '60': 60 is outside 0-59"),
-    ("0 24 1 * ? *", "hours '24': 24 is outside 0-23"),
-    ("0 0 32 * ? *", "day-of-month '32': 32 is outside 1-31"),
-    ("0 0 1 * ? 2030", "cannot restrict the year (2030)"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("0 0 L * ? *", "day-of-month 'L' (L, W or #)"),
+        ("0 0 15W * ? *", "day-of-month '15W' (L, W or #)"),
+        ("0 0 LW * ? *", "day-of-month 'LW' (L, W or #)"),
+        ("0 0 ? * 6L *", "day-of-week '6L' (L, W or #)"),
+        ("0 0 ? * 2#1 *", "day-of-week '2#1' (L, W or #)"),
+        ("0 0 1 13 ? *", "month '13': 13 is outside 1-12"),
+        ("0 0 1 0 ? *", "month '0': 0 is outside 1-12"),
+        ("0 0 ? * 0 *", "day-of-week '0': 0 is outside 1-7"),
+        ("0 0 ? * 8 *", "day-of-week '8': 8 is outside 1-7"),
+        ("0 0 1 DEC-FEB ? *", "the range DEC-FEB runs backwards"),
+        ("0 0 1 JANUARY ? *", "'JANUARY' is not a value (1-12 or JAN-DEC)"),
+        ("0 0 ? * MON-FUN *", "'FUN' is not a value (1-7 or SUN-SAT)"),
+        ("0 0 1 */0 ? *", "the step '0' must be a whole number of at least 1"),
+        ("60 0 1 * ? *", "minutes '60': 60 is outside 0-59"),
+        ("0 24 1 * ? *", "hours '24': 24 is outside 0-23"),
+        ("0 0 32 * ? *", "day-of-month '32': 32 is outside 1-31"),
+        ("0 0 1 * ? 2030", "cannot restrict the year (2030)"),
+    ],
+)
 def test_inexpressible_or_invalid_fields_are_refused_clearly(body: str, message: str) -> None:
     with pytest.raises(ConfigError) as caught:
         to_alarm(f"cron({body})", "events.nightly")
@@ -105,7 +113,14 @@ def test_node_cron_model_refuses_what_the_provider_cannot_schedule() -> None:
 
 
 def test_december_schedule_reaches_the_feed_as_node_cron(fake: FakeOpenWhisk, project: Path, tmp_path: Path) -> None:
-    deploy_app(make_app(project, fake, events=(schedule("yearly", "cron(0 3 1 12 ? *)"), schedule("quarterly", "cron(0 0 1 1,4,7,10 ? *)"))), tmp_path)
+    deploy_app(
+        make_app(
+            project,
+            fake,
+            events=(schedule("yearly", "cron(0 3 1 12 ? *)"), schedule("quarterly", "cron(0 0 1 1,4,7,10 ? *)")),
+        ),
+        tmp_path,
+    )
     assert fake.alarm_registrations["/guest/shop-dev-yearly"]["cron"] == "0 3 1 11 *"
     assert fake.alarm_registrations["/guest/shop-dev-quarterly"]["cron"] == "0 0 1 0,3,6,9 *"
 
@@ -113,26 +128,53 @@ def test_december_schedule_reaches_the_feed_as_node_cron(fake: FakeOpenWhisk, pr
 def feed(fake: FakeOpenWhisk, **params) -> requests.Response:
     name = params.pop("feed", "alarm")
     body = {"lifecycleEvent": "CREATE", "triggerName": "/guest/t", "authKey": GUEST_AUTH, **params}
-    return requests.post(f"{fake.url}/api/v1/namespaces/whisk.system/actions/alarms/{name}",
-                         params={"blocking": "true"}, json=body, auth=tuple(GUEST_AUTH.split(":", 1)), timeout=10)
+    return requests.post(
+        f"{fake.url}/api/v1/namespaces/whisk.system/actions/alarms/{name}",
+        params={"blocking": "true"},
+        json=body,
+        auth=tuple(GUEST_AUTH.split(":", 1)),
+        timeout=10,
+    )
 
 
-@pytest.mark.parametrize("params, error", [
-    ({"cron": "0 3 1 12 *"}, "cron pattern '0 3 1 12 *' is not valid"),
-    ({"cron": "0 0 3 1 6 *"}, "cron pattern is limited to 5 fields with 1 minute as the finest granularity"),
-    ({"cron": "0 3 * * *", "timezone": "Mars/Olympus"}, "Invalid timezone."),
-    ({"cron": "0 3 * * *", "startDate": "2001-01-01T00:00:00Z"}, "startDate parameter '2001-01-01T00:00:00Z' must be in the future"),
-    ({"cron": "0 3 * * *", "stopDate": "2999-01-01T00:00:00Z", "maxTriggers": 3}, "maxTriggers is not allowed when the stopDate parameter is specified"),
-    ({"cron": "0 3 * * *", "startDate": "2999-01-02T00:00:00Z", "stopDate": "2999-01-01T00:00:00Z"}, "stopDate parameter '2999-01-01T00:00:00Z' must be greater than the startDate"),
-    ({"cron": "0 3 1 0 *", "stopDate": int(datetime.now(timezone.utc).timestamp() * 1000) + 120_000}, "the first scheduled trigger fire is not until after the stop date"),
-    ({"cron": "0 3 * * *", "authKey": "someone:else"}, "Trigger authentication request failed."),
-    ({"cron": "0 3 * * *", "triggerName": "/guest/missing"}, "Trigger authentication request failed."),
-    ({"feed": "interval", "minutes": 0}, "interval trigger feed is missing the minutes parameter"),
-    ({"feed": "interval", "minutes": "ten"}, "the minutes parameter must be an integer"),
-    ({"feed": "once"}, "alarms once trigger feed is missing the date parameter"),
-])
+@pytest.mark.parametrize(
+    "params, error",
+    [
+        ({"cron": "0 3 1 12 *"}, "cron pattern '0 3 1 12 *' is not valid"),
+        ({"cron": "0 0 3 1 6 *"}, "cron pattern is limited to 5 fields with 1 minute as the finest granularity"),
+        ({"cron": "0 3 * * *", "timezone": "Mars/Olympus"}, "Invalid timezone."),
+        (
+            {"cron": "0 3 * * *", "startDate": "2001-01-01T00:00:00Z"},
+            "startDate parameter '2001-01-01T00:00:00Z' must be in the future",
+        ),
+        (
+            {"cron": "0 3 * * *", "stopDate": "2999-01-01T00:00:00Z", "maxTriggers": 3},
+            "maxTriggers is not allowed when the stopDate parameter is specified",
+        ),
+        (
+            {"cron": "0 3 * * *", "startDate": "2999-01-02T00:00:00Z", "stopDate": "2999-01-01T00:00:00Z"},
+            "stopDate parameter '2999-01-01T00:00:00Z' must be greater than the startDate",
+        ),
+        (
+            {"cron": "0 3 1 0 *", "stopDate": int(datetime.now(timezone.utc).timestamp() * 1000) + 120_000},
+            "the first scheduled trigger fire is not until after the stop date",
+        ),
+        ({"cron": "0 3 * * *", "authKey": "someone:else"}, "Trigger authentication request failed."),
+        ({"cron": "0 3 * * *", "triggerName": "/guest/missing"}, "Trigger authentication request failed."),
+        ({"feed": "interval", "minutes": 0}, "interval trigger feed is missing the minutes parameter"),
+        ({"feed": "interval", "minutes": "ten"}, "the minutes parameter must be an integer"),
+        ({"feed": "once"}, "alarms once trigger feed is missing the date parameter"),
+    ],
+)
 def test_fake_alarm_feed_refuses_like_the_real_one(fake: FakeOpenWhisk, params: dict, error: str) -> None:
-    fake.triggers["t"] = {"namespace": "guest", "name": "t", "version": "0.0.1", "publish": False, "annotations": [], "parameters": []}
+    fake.triggers["t"] = {
+        "namespace": "guest",
+        "name": "t",
+        "version": "0.0.1",
+        "publish": False,
+        "annotations": [],
+        "parameters": [],
+    }
     reply = feed(fake, **params)
     assert reply.status_code == 502
     assert error in reply.json()["response"]["result"]["error"]["error"]
@@ -140,6 +182,13 @@ def test_fake_alarm_feed_refuses_like_the_real_one(fake: FakeOpenWhisk, params: 
 
 
 def test_fake_alarm_feed_accepts_a_valid_schedule(fake: FakeOpenWhisk) -> None:
-    fake.triggers["t"] = {"namespace": "guest", "name": "t", "version": "0.0.1", "publish": False, "annotations": [], "parameters": []}
+    fake.triggers["t"] = {
+        "namespace": "guest",
+        "name": "t",
+        "version": "0.0.1",
+        "publish": False,
+        "annotations": [],
+        "parameters": [],
+    }
     reply = feed(fake, cron="0 3 * * 1-5", timezone="Europe/Berlin", stopDate="2999-01-01T00:00:00Z")
     assert reply.status_code == 200 and reply.json()["response"]["result"] == {"status": "success"}

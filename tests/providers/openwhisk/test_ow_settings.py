@@ -34,7 +34,10 @@ def test_wsk_config_file_is_honored_and_defaults_apply(tmp_path: Path) -> None:
 
 
 def test_missing_host_or_key_names_every_place_looked(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"no OpenWhisk API host: set openwhisk.apihost, LW_OPENWHISK_APIHOST or APIHOST in .*\.wskprops"):
+    with pytest.raises(
+        ConfigError,
+        match=r"no OpenWhisk API host: set openwhisk.apihost, LW_OPENWHISK_APIHOST or APIHOST in .*\.wskprops",
+    ):
         resolve({}, {"HOME": str(tmp_path)})
     with pytest.raises(ConfigError, match="no OpenWhisk credentials"):
         resolve({"apihost": "h"}, {"HOME": str(tmp_path)})
@@ -45,8 +48,13 @@ def test_missing_host_or_key_names_every_place_looked(tmp_path: Path) -> None:
 def test_insecure_and_ca_bundle(tmp_path: Path) -> None:
     bundle = tmp_path / "ca.pem"
     bundle.write_text("pem")
-    assert resolve({"apihost": "h", "auth": "a:b", "ca_bundle": str(bundle)}, {"HOME": str(tmp_path)}).verify == str(bundle)
-    assert resolve({"apihost": "h", "auth": "a:b"}, {"HOME": str(tmp_path), "LW_OPENWHISK_INSECURE": "true"}).verify is False
+    assert resolve({"apihost": "h", "auth": "a:b", "ca_bundle": str(bundle)}, {"HOME": str(tmp_path)}).verify == str(
+        bundle
+    )
+    assert (
+        resolve({"apihost": "h", "auth": "a:b"}, {"HOME": str(tmp_path), "LW_OPENWHISK_INSECURE": "true"}).verify
+        is False
+    )
     with pytest.raises(ConfigError, match="CA bundle .* does not exist"):
         resolve({"apihost": "h", "auth": "a:b", "ca_bundle": str(tmp_path / "nope.pem")}, {"HOME": str(tmp_path)})
 
@@ -57,8 +65,16 @@ def test_iam_key_alone_is_enough(tmp_path: Path) -> None:
 
 
 INFO = {
-    "runtimes": {"python": [{"kind": "python:3.10", "default": True}, {"kind": "python:3.11"}], "nodejs": [{"kind": "nodejs:20"}]},
-    "limits": {"min_action_memory": 128 * 2**20, "max_action_memory": 512 * 2**20, "min_action_duration": 100, "max_action_duration": 300000},
+    "runtimes": {
+        "python": [{"kind": "python:3.10", "default": True}, {"kind": "python:3.11"}],
+        "nodejs": [{"kind": "nodejs:20"}],
+    },
+    "limits": {
+        "min_action_memory": 128 * 2**20,
+        "max_action_memory": 512 * 2**20,
+        "min_action_duration": 100,
+        "max_action_duration": 300000,
+    },
 }
 
 

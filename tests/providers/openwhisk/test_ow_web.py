@@ -24,7 +24,9 @@ from ow_helpers import deploy_app, make_app
 from lw.core.model import EventBinding
 
 HERE = Path(__file__).parent
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +90,9 @@ def test_text_in_another_charset_arrives_as_the_same_text(web: str) -> None:
     assert reply.content.decode("utf-8") == "café"
 
 
-@pytest.mark.parametrize("content_type", ["text/x-scriptsh", "text/x-scriptperl", "text/x-server-parsed-html", "text/x-setext"])
+@pytest.mark.parametrize(
+    "content_type", ["text/x-scriptsh", "text/x-scriptperl", "text/x-server-parsed-html", "text/x-setext"]
+)
 def test_registered_text_types_travel_as_text(web: str, content_type: str) -> None:
     echo = get(f"{web}/echo", method="POST", data=b"abcd", headers={"Content-Type": content_type}).json()
     assert bytes.fromhex(echo["body_hex"]) == b"abcd"
@@ -96,12 +100,15 @@ def test_registered_text_types_travel_as_text(web: str, content_type: str) -> No
     assert reply.content == b"abcd" and reply.headers["Content-Type"] == f"{content_type}; charset=UTF-8"
 
 
-@pytest.mark.parametrize("content_type", [
-    "message/rfc822; charset=utf-8",
-    "application/postscript; charset=utf-8",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document; charset=utf-8",
-    "image/png",
-])
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "message/rfc822; charset=utf-8",
+        "application/postscript; charset=utf-8",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document; charset=utf-8",
+        "image/png",
+    ],
+)
 def test_registered_binary_types_arrive_byte_exact_whatever_their_charset(web: str, content_type: str) -> None:
     reply = get(f"{web}/as", params={"type": content_type, "hex": PNG.hex()})
     assert reply.status_code == 200 and reply.content == PNG
@@ -144,16 +151,19 @@ def test_requests_reach_the_app_as_the_controller_builds_them(cluster: FakeOpenW
     assert args["__ow_method"] == "get" and args["__ow_path"] == "/echo" and args["__ow_body"] == ""
 
 
-@pytest.mark.parametrize("content_type, sent_as", [
-    ("application/json", "base64"),
-    ("application/json; charset=utf-8", "base64"),
-    ("application/json; profile=x", "text"),
-    ("text/plain", "text"),
-    ("text/javascript", "base64"),  # not registered and no charset: binary
-    ("text/javascript; charset=utf-8", "text"),
-    ("multipart/form-data; boundary=x", "base64"),
-    (None, "base64"),
-])
+@pytest.mark.parametrize(
+    "content_type, sent_as",
+    [
+        ("application/json", "base64"),
+        ("application/json; charset=utf-8", "base64"),
+        ("application/json; profile=x", "text"),
+        ("text/plain", "text"),
+        ("text/javascript", "base64"),  # not registered and no charset: binary
+        ("text/javascript; charset=utf-8", "text"),
+        ("multipart/form-data; boundary=x", "base64"),
+        (None, "base64"),
+    ],
+)
 def test_request_body_encoding(cluster: FakeOpenWhisk, web: str, content_type: str | None, sent_as: str) -> None:
     headers = {"Content-Type": content_type} if content_type else {}
     echo = get(f"{web}/echo", method="PUT", data=b"1234", headers=headers).json()
@@ -188,12 +198,12 @@ def test_responses_as_the_controller_shapes_them(web: str) -> None:
 # ---------------------------------------------------------------- the fake's result rules, with a bare action
 
 
-RESULTS_ACTION = '''
+RESULTS_ACTION = """
 import json
 RESULTS = json.loads(open("results.json").read())
 def main(args):
     return RESULTS[args["__ow_path"].strip("/")]
-'''
+"""
 
 RESULTS = {
     "ok": {"statusCode": "201", "headers": {"X-Many": ["a", 1, True]}, "body": "hi"},
@@ -217,28 +227,38 @@ def results_url(cluster: FakeOpenWhisk, tmp_path_factory: pytest.TempPathFactory
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("__main__.py", RESULTS_ACTION)
         zf.writestr("results.json", json.dumps(RESULTS))
-    body = {"exec": {"kind": "python:3.11", "code": base64.b64encode(archive.read_bytes()).decode()},
-            "annotations": [{"key": "web-export", "value": True}, {"key": "raw-http", "value": True}]}
-    reply = requests.put(f"{cluster.url}/api/v1/namespaces/_/actions/results", json=body, params={"overwrite": "true"},
-                         auth=tuple(GUEST_AUTH.split(":", 1)), timeout=30)
+    body = {
+        "exec": {"kind": "python:3.11", "code": base64.b64encode(archive.read_bytes()).decode()},
+        "annotations": [{"key": "web-export", "value": True}, {"key": "raw-http", "value": True}],
+    }
+    reply = requests.put(
+        f"{cluster.url}/api/v1/namespaces/_/actions/results",
+        json=body,
+        params={"overwrite": "true"},
+        auth=tuple(GUEST_AUTH.split(":", 1)),
+        timeout=30,
+    )
     assert reply.status_code == 200, reply.text
     return cluster.web_url("", "results")
 
 
-@pytest.mark.parametrize("case, status, body", [
-    ("ok", 201, b"hi"),
-    ("json-body", 200, b'{"a":1}'),
-    ("json-body-as-html", 400, "Response type in header did not match generated content type."),
-    ("bad-header", 400, "Response is not valid 'message/http'."),
-    ("bad-status", 400, "Response is not valid 'message/http'."),
-    ("bad-base64", 400, "Response type in header did not match generated content type."),
-    ("bad-type", 400, "Response did not specify a known content-type."),
-    ("app-error", 418, b"teapot"),
-    ("error-null", 400, "Response is not valid 'message/http'."),  # an application error whose error is null
-    ("json-looks-base64", 200, base64.b64decode("true")),
-    ("no-body", 200, b""),
-    ("not-an-object", 400, "Response is not valid 'message/http'."),
-])
+@pytest.mark.parametrize(
+    "case, status, body",
+    [
+        ("ok", 201, b"hi"),
+        ("json-body", 200, b'{"a":1}'),
+        ("json-body-as-html", 400, "Response type in header did not match generated content type."),
+        ("bad-header", 400, "Response is not valid 'message/http'."),
+        ("bad-status", 400, "Response is not valid 'message/http'."),
+        ("bad-base64", 400, "Response type in header did not match generated content type."),
+        ("bad-type", 400, "Response did not specify a known content-type."),
+        ("app-error", 418, b"teapot"),
+        ("error-null", 400, "Response is not valid 'message/http'."),  # an application error whose error is null
+        ("json-looks-base64", 200, base64.b64decode("true")),
+        ("no-body", 200, b""),
+        ("not-an-object", 400, "Response is not valid 'message/http'."),
+    ],
+)
 def test_fake_result_rules(results_url: str, case: str, status: int, body) -> None:
     reply = get(f"{results_url}/{case}")
     assert reply.status_code == status

@@ -113,11 +113,16 @@ def resolve_source(target: Target, binding: EventBinding) -> str:
 def read_mappings(target: Target) -> list[dict[str, Any]]:
     """The mappings of the alias (none when the function does not exist yet)."""
     client = target.aws.client("lambda")
-    return read_optional(
-        "list the event source mappings of",
-        f"function {target.function_name}:live",
-        lambda: paginate(client, "list_event_source_mappings", "EventSourceMappings", FunctionName=target.alias_arn),
-    ) or []
+    return (
+        read_optional(
+            "list the event source mappings of",
+            f"function {target.function_name}:live",
+            lambda: paginate(
+                client, "list_event_source_mappings", "EventSourceMappings", FunctionName=target.alias_arn
+            ),
+        )
+        or []
+    )
 
 
 def plan_mappings(target: Target, bindings: list[EventBinding]) -> list[Change]:
@@ -128,14 +133,35 @@ def plan_mappings(target: Target, bindings: list[EventBinding]) -> list[Change]:
         resource = f"{mapping.binding.kind} event source mapping {mapping.source}"
         current = live.pop(mapping.source, None)
         if current is None:
-            changes.append(Change("create", resource, f"new event {mapping.binding.name}", _create(target, mapping),
-                                  step="create event source mapping"))
+            changes.append(
+                Change(
+                    "create",
+                    resource,
+                    f"new event {mapping.binding.name}",
+                    _create(target, mapping),
+                    step="create event source mapping",
+                )
+            )
         elif mapping.needs_replacement(current):
-            changes.append(Change("update", resource, "starting_position changed (mapping recreated)",
-                                  _replace(target, str(current["UUID"]), mapping), step="recreate event source mapping"))
+            changes.append(
+                Change(
+                    "update",
+                    resource,
+                    "starting_position changed (mapping recreated)",
+                    _replace(target, str(current["UUID"]), mapping),
+                    step="recreate event source mapping",
+                )
+            )
         elif differences := mapping.differences(current):
-            changes.append(Change("update", resource, ", ".join(differences), _update(target, str(current["UUID"]), mapping),
-                                  step="update event source mapping"))
+            changes.append(
+                Change(
+                    "update",
+                    resource,
+                    ", ".join(differences),
+                    _update(target, str(current["UUID"]), mapping),
+                    step="update event source mapping",
+                )
+            )
         else:
             changes.append(Change("noop", resource, "up to date"))
     changes.extend(delete_changes(target, list(live.values())))
@@ -144,8 +170,13 @@ def plan_mappings(target: Target, bindings: list[EventBinding]) -> list[Change]:
 
 def delete_changes(target: Target, mappings: list[dict[str, Any]]) -> list[Change]:
     return [
-        Change("delete", f"event source mapping {m['EventSourceArn']} ({m['UUID']})", "event no longer configured",
-               _delete(target, str(m["UUID"])), step="delete event source mapping")
+        Change(
+            "delete",
+            f"event source mapping {m['EventSourceArn']} ({m['UUID']})",
+            "event no longer configured",
+            _delete(target, str(m["UUID"])),
+            step="delete event source mapping",
+        )
         for m in sorted(mappings, key=lambda m: str(m["EventSourceArn"]))
     ]
 
@@ -165,8 +196,12 @@ def _update(target: Target, uuid: str, mapping: WantedMapping) -> Any:
             params.pop(immutable, None)
         client = target.aws.client("lambda")
         wait_settled(target, uuid)
-        retry_while(lambda: client.update_event_source_mapping(UUID=uuid, **params), _busy_or_iam,
-                    progress=target.progress, budget=IAM_BUDGET_SECONDS)
+        retry_while(
+            lambda: client.update_event_source_mapping(UUID=uuid, **params),
+            _busy_or_iam,
+            progress=target.progress,
+            budget=IAM_BUDGET_SECONDS,
+        )
 
     return apply
 
@@ -181,8 +216,12 @@ def _delete(target: Target, uuid: str, *, wait_gone: bool = False) -> Any:
         if wait_settled(target, uuid) is None:
             return
         try:
-            retry_while(lambda: client.delete_event_source_mapping(UUID=uuid), resource_busy,
-                        progress=target.progress, budget=SETTLE_POLLS)
+            retry_while(
+                lambda: client.delete_event_source_mapping(UUID=uuid),
+                resource_busy,
+                progress=target.progress,
+                budget=SETTLE_POLLS,
+            )
         except botocore.exceptions.ClientError as exc:
             if not is_not_found(exc):
                 raise
@@ -207,8 +246,7 @@ def _replace(target: Target, uuid: str, mapping: WantedMapping) -> Any:
 
 def _read(target: Target, uuid: str) -> dict[str, Any] | None:
     client = target.aws.client("lambda")
-    return read_optional("read", f"event source mapping {uuid}",
-                         lambda: client.get_event_source_mapping(UUID=uuid))
+    return read_optional("read", f"event source mapping {uuid}", lambda: client.get_event_source_mapping(UUID=uuid))
 
 
 def wait_settled(target: Target, uuid: str) -> dict[str, Any] | None:
@@ -222,8 +260,9 @@ def wait_settled(target: Target, uuid: str) -> dict[str, Any] | None:
         if attempt == 0:
             target.progress(f"waiting for event source mapping {uuid} ({found.get('State')}) to settle")
         pause(1)
-    raise ProviderError(f"event source mapping {uuid} is still {found.get('State')} after {SETTLE_POLLS}s; "
-                        "run the deploy again later")
+    raise ProviderError(
+        f"event source mapping {uuid} is still {found.get('State')} after {SETTLE_POLLS}s; run the deploy again later"
+    )
 
 
 def wait_deleted(target: Target, uuid: str) -> None:
@@ -235,8 +274,9 @@ def wait_deleted(target: Target, uuid: str) -> None:
         if attempt == 0:
             target.progress(f"waiting for event source mapping {uuid} to be deleted")
         pause(1)
-    raise ProviderError(f"event source mapping {uuid} is still being deleted after {SETTLE_POLLS}s; "
-                        "run the deploy again later")
+    raise ProviderError(
+        f"event source mapping {uuid} is still being deleted after {SETTLE_POLLS}s; run the deploy again later"
+    )
 
 
 def _busy_or_iam(exc: BaseException) -> str | None:
@@ -259,8 +299,9 @@ def _kind_of(arn: str) -> str:
     return arn.split(":")[2] if arn.count(":") >= 2 else ""
 
 
-def _row(name: str, kind: str, function: str, source: str, mapping: dict[str, Any] | None,
-         orphan: bool = False) -> dict[str, Any]:
+def _row(
+    name: str, kind: str, function: str, source: str, mapping: dict[str, Any] | None, orphan: bool = False
+) -> dict[str, Any]:
     if mapping is None:
         state = "missing"
     elif orphan:

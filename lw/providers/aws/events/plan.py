@@ -107,8 +107,14 @@ def describe_events(ctx: Context, aws: AwsSession, function_name: str) -> list[d
 
 
 def _disabled_row(binding: EventBinding) -> dict[str, Any]:
-    return {"name": binding.name, "kind": binding.kind, "function": binding.function, "source": source_arn(binding),
-            "resource": "", "state": "disabled"}
+    return {
+        "name": binding.name,
+        "kind": binding.kind,
+        "function": binding.function,
+        "source": source_arn(binding),
+        "resource": "",
+        "state": "disabled",
+    }
 
 
 def _by_kind(bindings: list[EventBinding]) -> dict[str, list[EventBinding]]:

@@ -30,18 +30,26 @@ def check_visibility_timeouts(ctx: Context, aws: AwsSession, bindings: list[Even
         parsed = parse_source("sqs", source_arn(binding))
         if parsed is None:
             continue
-        queue = read_optional("find", f"SQS queue {parsed.name}", lambda: sqs.get_queue_url(
-            QueueName=parsed.name, QueueOwnerAWSAccountId=parsed.account))
+        queue = read_optional(
+            "find",
+            f"SQS queue {parsed.name}",
+            lambda: sqs.get_queue_url(QueueName=parsed.name, QueueOwnerAWSAccountId=parsed.account),
+        )
         if queue is None:
             continue
-        attributes = read_optional("read", f"SQS queue {parsed.name}", lambda: sqs.get_queue_attributes(
-            QueueUrl=queue["QueueUrl"], AttributeNames=["VisibilityTimeout"]))
+        attributes = read_optional(
+            "read",
+            f"SQS queue {parsed.name}",
+            lambda: sqs.get_queue_attributes(QueueUrl=queue["QueueUrl"], AttributeNames=["VisibilityTimeout"]),
+        )
         visibility = int(((attributes or {}).get("Attributes") or {}).get("VisibilityTimeout", timeout))
         if visibility < timeout:
-            problems.append(f"{label(binding)}: queue {parsed.name} has a visibility timeout of {visibility}s, less "
-                            f"than the function's timeout_seconds ({timeout}s); Lambda refuses to poll it. Raise "
-                            f"the queue's VisibilityTimeout to at least {timeout} (AWS advises 6x) or lower "
-                            "timeout_seconds")
+            problems.append(
+                f"{label(binding)}: queue {parsed.name} has a visibility timeout of {visibility}s, less "
+                f"than the function's timeout_seconds ({timeout}s); Lambda refuses to poll it. Raise "
+                f"the queue's VisibilityTimeout to at least {timeout} (AWS advises 6x) or lower "
+                "timeout_seconds"
+            )
     if problems:
         app = ctx.app
         raise ConfigError(f"{app.config_file.name}: stage '{app.stage}': " + "; ".join(problems))

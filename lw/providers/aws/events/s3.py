@@ -88,7 +88,9 @@ def read_configuration(target: Target, bucket: str) -> Configuration | None:
     """The bucket's notification configuration, or ``None`` when the bucket is gone."""
     client = target.aws.client("s3")
     response = read_optional(
-        "read the notifications of", f"bucket {bucket}", lambda: client.get_bucket_notification_configuration(Bucket=bucket)
+        "read the notifications of",
+        f"bucket {bucket}",
+        lambda: client.get_bucket_notification_configuration(Bucket=bucket),
     )
     if response is None:
         return None
@@ -118,7 +120,11 @@ def plan_s3(target: Target, bindings: list[EventBinding], grants: dict[str, Gran
 def buckets_in_grants(grants: dict[str, Grant]) -> list[str]:
     prefix = "s3:::"
     return sorted(
-        {g.source_arn.split(prefix, 1)[1] for g in grants.values() if g.principal == PRINCIPALS["s3"] and prefix in g.source_arn}
+        {
+            g.source_arn.split(prefix, 1)[1]
+            for g in grants.values()
+            if g.principal == PRINCIPALS["s3"] and prefix in g.source_arn
+        }
     )
 
 
@@ -135,8 +141,14 @@ def _bucket_change(target: Target, bucket: str, configured: list[EventBinding], 
         f"{what} {', '.join(ids)}" for what, ids in (("add", added), ("update", changed), ("remove", removed)) if ids
     )
     action: Action = "create" if not existing else "delete" if not wanted else "update"
-    return Change(action, resource, reason + " (other entries kept)", _merge(target, bucket, list(wanted.values())),
-                  step="write bucket notifications", phase="release" if added else "build")  # new: after the alias move
+    return Change(
+        action,
+        resource,
+        reason + " (other entries kept)",
+        _merge(target, bucket, list(wanted.values())),
+        step="write bucket notifications",
+        phase="release" if added else "build",
+    )  # new: after the alias move
 
 
 def _merge(target: Target, bucket: str, entries: list[Configuration]) -> Any:
@@ -158,8 +170,9 @@ def _merge(target: Target, bucket: str, entries: list[Configuration]) -> Any:
 _UNVALIDATED = "Unable to validate the following destination configurations"
 
 
-def write_notifications(target: Target, bucket: str, configuration: Configuration,
-                        foreign: list[Configuration]) -> None:
+def write_notifications(
+    target: Target, bucket: str, configuration: Configuration, foreign: list[Configuration]
+) -> None:
     """Write the merged configuration, waiting while S3 cannot yet validate lw's entry.
 
     S3 checks every destination of the configuration on each write. For lw's own
@@ -170,9 +183,11 @@ def write_notifications(target: Target, bucket: str, configuration: Configuratio
     from lw.providers.aws import backoff
 
     client = target.aws.client("s3")
-    owners = {str(e.get("LambdaFunctionArn") or e.get("QueueArn") or e.get("TopicArn") or ""): str(e.get("Id") or "")
-              for e in foreign + [e for key in ("QueueConfigurations", "TopicConfigurations")
-                                  for e in configuration.get(key) or []]}
+    owners = {
+        str(e.get("LambdaFunctionArn") or e.get("QueueArn") or e.get("TopicArn") or ""): str(e.get("Id") or "")
+        for e in foreign
+        + [e for key in ("QueueConfigurations", "TopicConfigurations") for e in configuration.get(key) or []]
+    }
 
     def transient(exc: BaseException) -> str | None:
         if _UNVALIDATED not in aws_message(exc):
@@ -182,12 +197,17 @@ def write_notifications(target: Target, bucket: str, configuration: Configuratio
             raise ProviderError(
                 f"S3 cannot validate the entry {owners[stale[0]]!r} "
                 f"({stale[0]}), which lw did not write: its destination is gone or no longer lets S3 invoke it. "
-                "S3 checks every entry on each write, so fix or remove that entry first") from exc
+                "S3 checks every entry on each write, so fix or remove that entry first"
+            ) from exc
         return "the new Lambda permission to reach S3"
 
-    backoff.retrying(lambda: client.put_bucket_notification_configuration(
-        Bucket=bucket, NotificationConfiguration=configuration), transient, backoff.S3_NOTIFICATION_DELAYS,
-        target.aws.progress, f"s3 notifications of bucket {bucket}")
+    backoff.retrying(
+        lambda: client.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=configuration),
+        transient,
+        backoff.S3_NOTIFICATION_DELAYS,
+        target.aws.progress,
+        f"s3 notifications of bucket {bucket}",
+    )
 
 
 def failed_destinations(exc: BaseException) -> list[str]:

@@ -104,8 +104,11 @@ def read_own_rules(target: Target) -> dict[str, dict[str, Any]]:
     """Rules named with the stage's prefix *and* tagged for this project and stage
     (``app-dev-`` is also the start of ``app-dev-eu-``'s rules), with their tags."""
     client = target.aws.client("events")
-    listed = read("list", f"EventBridge rules {target.prefix}-*",
-                  lambda: paginate(client, "list_rules", "Rules", NamePrefix=f"{target.prefix}-"))
+    listed = read(
+        "list",
+        f"EventBridge rules {target.prefix}-*",
+        lambda: paginate(client, "list_rules", "Rules", NamePrefix=f"{target.prefix}-"),
+    )
     own: dict[str, dict[str, Any]] = {}
     for rule in listed:
         tags = _tags(target, str(rule["Arn"]))
@@ -122,7 +125,9 @@ def _tags(target: Target, arn: str) -> dict[str, str]:
 
 def _targets(target: Target, name: str) -> list[dict[str, Any]]:
     client = target.aws.client("events")
-    return read("list the targets of", f"rule {name}", lambda: paginate(client, "list_targets_by_rule", "Targets", Rule=name))
+    return read(
+        "list the targets of", f"rule {name}", lambda: paginate(client, "list_targets_by_rule", "Targets", Rule=name)
+    )
 
 
 def plan_schedules(target: Target, bindings: list[EventBinding]) -> list[Change]:
@@ -134,13 +139,27 @@ def plan_schedules(target: Target, bindings: list[EventBinding]) -> list[Change]
         current = own.pop(rule.name, None)
         if current is None:
             _refuse_foreign(target, rule)
-            changes.append(Change("create", resource, f"new schedule {rule.binding.name}", _create(target, rule),
-                                  step="create schedule rule"))
+            changes.append(
+                Change(
+                    "create",
+                    resource,
+                    f"new schedule {rule.binding.name}",
+                    _create(target, rule),
+                    step="create schedule rule",
+                )
+            )
             continue
         differences = _differences(target, rule, current)
         if differences:
-            changes.append(Change("update", resource, ", ".join(differences), _update(target, rule, current),
-                                  step="update schedule rule"))
+            changes.append(
+                Change(
+                    "update",
+                    resource,
+                    ", ".join(differences),
+                    _update(target, rule, current),
+                    step="update schedule rule",
+                )
+            )
         else:
             changes.append(Change("noop", resource, "up to date"))
     changes.extend(delete_changes(target, sorted(own)))
@@ -179,8 +198,14 @@ def _differences(target: Target, rule: WantedRule, current: dict[str, Any]) -> l
 
 def _comparable_target(spec: dict[str, Any]) -> tuple[Any, ...]:
     transformer = spec.get("InputTransformer") or {}
-    return (spec.get("Id"), spec.get("Arn"), json.dumps(transformer.get("InputPathsMap") or {}, sort_keys=True),
-            transformer.get("InputTemplate"), spec.get("Input"), spec.get("InputPath"))
+    return (
+        spec.get("Id"),
+        spec.get("Arn"),
+        json.dumps(transformer.get("InputPathsMap") or {}, sort_keys=True),
+        transformer.get("InputTemplate"),
+        spec.get("Input"),
+        spec.get("InputPath"),
+    )
 
 
 def _create(target: Target, rule: WantedRule) -> Any:
@@ -201,15 +226,23 @@ def _create(target: Target, rule: WantedRule) -> Any:
 def put_targets(client: Any, rule: str, targets: list[dict[str, Any]]) -> None:
     """``PutTargets`` answers 200 even when an entry failed; the failure is only in
     ``FailedEntries``, so an unchecked call would leave the rule firing at nothing."""
-    _all_entries_done(lambda pending: client.put_targets(Rule=rule, Targets=pending), targets,
-                      lambda t: str(t["Id"]), f"eventbridge rule {rule}: cannot set target")
+    _all_entries_done(
+        lambda pending: client.put_targets(Rule=rule, Targets=pending),
+        targets,
+        lambda t: str(t["Id"]),
+        f"eventbridge rule {rule}: cannot set target",
+    )
 
 
 def remove_targets(client: Any, rule: str, ids: list[str]) -> None:
     """``RemoveTargets`` fails per entry in the same way; a target left behind keeps
     invoking the function and makes ``DeleteRule`` fail."""
-    _all_entries_done(lambda pending: client.remove_targets(Rule=rule, Ids=pending), ids, str,
-                      f"eventbridge rule {rule}: cannot remove target")
+    _all_entries_done(
+        lambda pending: client.remove_targets(Rule=rule, Ids=pending),
+        ids,
+        str,
+        f"eventbridge rule {rule}: cannot remove target",
+    )
 
 
 _TRANSIENT_ENTRY_ERRORS = ("ConcurrentModificationException", "InternalException", "ThrottlingException")
@@ -230,8 +263,10 @@ def _all_entries_done(call: Any, entries: list[Any], key: Any, what: str) -> Non
         transient = all(f.get("ErrorCode") in _TRANSIENT_ENTRY_ERRORS for f in failed.values())
         if delay is None or not transient or not failed:
             first_id, first = next(iter(failed.items()), ("?", {}))
-            raise ProviderError(f"{what} {first_id}: {first.get('ErrorCode') or 'failed'}: "
-                                f"{first.get('ErrorMessage') or 'no reason given'}")
+            raise ProviderError(
+                f"{what} {first_id}: {first.get('ErrorCode') or 'failed'}: "
+                f"{first.get('ErrorMessage') or 'no reason given'}"
+            )
         pending = [e for e in pending if key(e) in failed]
         backoff.pause(delay)
 
@@ -244,10 +279,13 @@ def _update(target: Target, rule: WantedRule, current: dict[str, Any]) -> Any:
         client = target.aws.client("events")
         arn = str(current["Arn"])
         if (current.get("ScheduleExpression"), current.get("State"), current.get("Description") or "") != (
-            rule.expression, rule.state, rule.description
+            rule.expression,
+            rule.state,
+            rule.description,
         ):
-            client.put_rule(Name=rule.name, ScheduleExpression=rule.expression, State=rule.state,
-                            Description=rule.description)
+            client.put_rule(
+                Name=rule.name, ScheduleExpression=rule.expression, State=rule.state, Description=rule.description
+            )
         wanted_tags, current_tags = rule.tags(target), dict(current.get("Tags") or {})
         if wanted_tags != current_tags:
             stale = sorted(set(current_tags) - set(wanted_tags))
@@ -266,8 +304,13 @@ def _update(target: Target, rule: WantedRule, current: dict[str, Any]) -> Any:
 
 def delete_changes(target: Target, names: list[str]) -> list[Change]:
     return [
-        Change("delete", f"eventbridge rule {name}", "schedule no longer configured", _delete(target, name),
-               step="delete schedule rule")
+        Change(
+            "delete",
+            f"eventbridge rule {name}",
+            "schedule no longer configured",
+            _delete(target, name),
+            step="delete schedule rule",
+        )
         for name in names
     ]
 
@@ -289,14 +332,30 @@ def describe_schedules(target: Target, bindings: list[EventBinding]) -> list[dic
     for rule in wanted_rules(target, bindings):
         current = own.pop(rule.name, None)
         state = str(current.get("State") or "").lower() if current else "missing"
-        rows.append(_row(rule.binding.name, rule.binding.kind, rule.binding.function, rule.expression, rule.name, state))
+        rows.append(
+            _row(rule.binding.name, rule.binding.kind, rule.binding.function, rule.expression, rule.name, state)
+        )
     for name, current in sorted(own.items()):
         tags = current.get("Tags") or {}
-        rows.append(_row(tags.get(BINDING_TAG, ""), "schedule", "", str(current.get("ScheduleExpression") or ""), name,
-                         "not configured"))
+        rows.append(
+            _row(
+                tags.get(BINDING_TAG, ""),
+                "schedule",
+                "",
+                str(current.get("ScheduleExpression") or ""),
+                name,
+                "not configured",
+            )
+        )
     return rows
 
 
 def _row(name: str, kind: str, function: str, expression: str, rule: str, state: str) -> dict[str, Any]:
-    return {"name": name, "kind": kind, "function": function, "source": expression, "resource": f"rule {rule}",
-            "state": state}
+    return {
+        "name": name,
+        "kind": kind,
+        "function": function,
+        "source": expression,
+        "resource": f"rule {rule}",
+        "state": state,
+    }

@@ -89,11 +89,21 @@ def plan_sns(target: Target, bindings: list[EventBinding], known_topics: list[st
         policy = filter_policy(binding)
         subscription = current.get(topic)
         if subscription is None:
-            changes.append(Change("create", resource, f"new event {binding.name}", _subscribe(target, topic, policy),
-                                  step="subscribe"))
+            changes.append(
+                Change(
+                    "create", resource, f"new event {binding.name}", _subscribe(target, topic, policy), step="subscribe"
+                )
+            )
         elif _current_filter(target, subscription) != policy:
-            changes.append(Change("update", resource, "filter policy changed", _set_filter(target, subscription, policy),
-                                  step="set filter policy"))
+            changes.append(
+                Change(
+                    "update",
+                    resource,
+                    "filter policy changed",
+                    _set_filter(target, subscription, policy),
+                    step="set filter policy",
+                )
+            )
         else:
             changes.append(Change("noop", resource, "up to date"))
     changes.extend(unsubscribe_changes(target, {t: s for t, s in current.items() if t not in wanted}))

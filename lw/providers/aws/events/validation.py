@@ -73,7 +73,11 @@ def _source_problems(binding: EventBinding, region: str) -> list[str]:
 def _s3_problems(binding: EventBinding) -> list[str]:
     problems: list[str] = []
     events = option(binding, "events", ["s3:ObjectCreated:*"])
-    if not isinstance(events, list) or not events or not all(isinstance(e, str) and e.startswith("s3:") for e in events):
+    if (
+        not isinstance(events, list)
+        or not events
+        or not all(isinstance(e, str) and e.startswith("s3:") for e in events)
+    ):
         problems.append(f"events: expected a list of S3 event names like 's3:ObjectCreated:*', got {events!r}")
     filters = option(binding, "key_filters", [])
     if not isinstance(filters, list):
@@ -115,11 +119,7 @@ def _mapping_problems(binding: EventBinding) -> list[str]:
     window = option(binding, "batch_window")
     if window is not None and not _int_between(window, 0, MAX_BATCH_WINDOW):
         problems.append(f"batch_window: expected seconds from 0 to {MAX_BATCH_WINDOW}, got {window!r}")
-    if (
-        binding.kind == "sqs"
-        and _int_between(batch_size, 11, high)
-        and not _int_between(window, 1, MAX_BATCH_WINDOW)
-    ):
+    if binding.kind == "sqs" and _int_between(batch_size, 11, high) and not _int_between(window, 1, MAX_BATCH_WINDOW):
         problems.append("batch_size above 10 needs batch_window of at least 1 second (an SQS rule)")
     if binding.kind in MAPPING_KINDS - {"sqs"}:
         position = option(binding, "starting_position", "LATEST")

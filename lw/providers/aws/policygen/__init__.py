@@ -62,8 +62,14 @@ class Call:
     resource: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "service": self.service, "operation": self.operation,
-                "action": self.action, "resource": self.resource}
+        return {
+            "file": self.file,
+            "line": self.line,
+            "service": self.service,
+            "operation": self.operation,
+            "action": self.action,
+            "resource": self.resource,
+        }
 
 
 @dataclass
@@ -96,8 +102,14 @@ def _parse(project_dir: Path, exclude: Sequence[str]) -> tuple[list[SourceModule
     return modules, warnings
 
 
-def analyse(project_dir: Path, *, exclude: Sequence[str] = (), account_id: str = "*",
-            region: str = "*", environment: Mapping[str, str] | None = None) -> Analysis:
+def analyse(
+    project_dir: Path,
+    *,
+    exclude: Sequence[str] = (),
+    account_id: str = "*",
+    region: str = "*",
+    environment: Mapping[str, str] | None = None,
+) -> Analysis:
     """Statically find the app's boto3 calls and the statements they need.
 
     ``exclude`` takes gitignore-style lines like the packaging ``exclude`` setting;
@@ -118,13 +130,19 @@ def analyse(project_dir: Path, *, exclude: Sequence[str] = (), account_id: str =
         if unknown:
             unknown_services.setdefault(raw.service, (raw.file, raw.line))
         pairs.extend(call_pairs)
-        calls.extend(Call(raw.file, raw.line, raw.service, raw.operation, action, resource)
-                     for action, resource in call_pairs)
+        calls.extend(
+            Call(raw.file, raw.line, raw.service, raw.operation, action, resource) for action, resource in call_pairs
+        )
     for service, (file, line) in sorted(unknown_services.items()):
-        warnings.append(f"{file}:{line}: lw does not know how to narrow {service} resources from the code; "
-                        f"its actions are granted on '*'")
-    return Analysis(statements=build_statements(pairs), warnings=sorted(set(warnings), key=_warning_order),
-                    calls=sorted(set(calls), key=lambda c: (c.file, c.line, c.action, c.resource)))
+        warnings.append(
+            f"{file}:{line}: lw does not know how to narrow {service} resources from the code; "
+            f"its actions are granted on '*'"
+        )
+    return Analysis(
+        statements=build_statements(pairs),
+        warnings=sorted(set(warnings), key=_warning_order),
+        calls=sorted(set(calls), key=lambda c: (c.file, c.line, c.action, c.resource)),
+    )
 
 
 def _warning_order(warning: str) -> tuple[str, int, str]:
@@ -166,8 +184,10 @@ def _event_statements(app: AppModel, account_id: str, region: str) -> tuple[list
     except ImportError:
         if not app.events_for("aws"):
             return [], []
-        return [], ["event sources: lw.providers.aws.events is not available, so the permissions the "
-                    "configured events need are not included"]
+        return [], [
+            "event sources: lw.providers.aws.events is not available, so the permissions the "
+            "configured events need are not included"
+        ]
     return [dict(s) for s in policy_statements(app, account_id, region) or []], []
 
 
@@ -175,8 +195,13 @@ def policy_report(app: AppModel, account_id: str = "*", region: str = "*") -> Po
     """The execution role's policy for ``app`` with the analysis behind it."""
     exclude = app.setting("exclude") or []
     exclude_lines = [str(e) for e in exclude] if isinstance(exclude, (list, tuple)) else []
-    analysis = analyse(app.project_dir, exclude=exclude_lines, account_id=account_id, region=region,
-                       environment=function_environment(app))
+    analysis = analyse(
+        app.project_dir,
+        exclude=exclude_lines,
+        account_id=account_id,
+        region=region,
+        environment=function_environment(app),
+    )
     events, event_warnings = _event_statements(app, account_id, region)
     config, config_warnings = config_statements(app, account_id, region)
     statements = [log_statement(app, account_id, region), *events, *config, *analysis.statements]

@@ -55,13 +55,18 @@ class Boto3Calls:
             identifiers.append((spec["target"], source_value))
         return ResourceValue(value.service, value.item_type, tuple(identifiers))
 
-    def make_service_object(self, node: ast.Call, kind: str, args: list[Value | None],
-                            kwargs: dict[str, Value | None]) -> Value | None:
+    def make_service_object(
+        self, node: ast.Call, kind: str, args: list[Value | None], kwargs: dict[str, Value | None]
+    ) -> Value | None:
         name_value = args[0] if args else kwargs.get("service_name")
         name = literal_of(name_value)
         if not isinstance(name, str):
-            self.s.warn(self.file, node.lineno, f"boto3 {kind}() with a service name that is not a literal: calls "
-                                                "made through it are not in the policy")
+            self.s.warn(
+                self.file,
+                node.lineno,
+                f"boto3 {kind}() with a service name that is not a literal: calls "
+                "made through it are not in the policy",
+            )
             return None
         if not models.is_service(name):
             self.s.warn(self.file, node.lineno, f"boto3 {kind}({name!r}): botocore knows no such service")
@@ -73,8 +78,9 @@ class Boto3Calls:
             return None
         return ResourceValue(name)
 
-    def method_call(self, node: ast.Call, receiver: Value, method: str, args: list[Value | None],
-                    kwargs: dict[str, Value | None]) -> Value | None:
+    def method_call(
+        self, node: ast.Call, receiver: Value, method: str, args: list[Value | None], kwargs: dict[str, Value | None]
+    ) -> Value | None:
         if isinstance(receiver, ClientValue):
             return self.client_call(node, receiver.service, method, args, kwargs)
         if isinstance(receiver, PaginatorValue):
@@ -91,8 +97,9 @@ class Boto3Calls:
             return self.collection_call(node, receiver, method, kwargs)
         return None
 
-    def client_call(self, node: ast.Call, service: str, method: str, args: list[Value | None],
-                    kwargs: dict[str, Value | None]) -> Value | None:
+    def client_call(
+        self, node: ast.Call, service: str, method: str, args: list[Value | None], kwargs: dict[str, Value | None]
+    ) -> Value | None:
         info = models.service(service)
         assert info is not None
         first = literal_of(args[0]) if args else None
@@ -100,24 +107,33 @@ class Boto3Calls:
             name = first if first is not None else literal_of(kwargs.get("operation_name"))
             operation = models.paginated_operation(service, name) if isinstance(name, str) else None
             if operation is None:
-                self.s.warn(self.file, node.lineno, f"{service} get_paginator() with an operation lw cannot read "
-                                                    "statically: not in the policy")
+                self.s.warn(
+                    self.file,
+                    node.lineno,
+                    f"{service} get_paginator() with an operation lw cannot read statically: not in the policy",
+                )
                 return None
             return PaginatorValue(service, operation)
         if method == "get_waiter":
             name = first if first is not None else literal_of(kwargs.get("waiter_name"))
             operation = models.waiter_operation(service, name) if isinstance(name, str) else None
             if operation is None:
-                self.s.warn(self.file, node.lineno, f"{service} get_waiter() with a waiter lw cannot read "
-                                                    "statically: not in the policy")
+                self.s.warn(
+                    self.file,
+                    node.lineno,
+                    f"{service} get_waiter() with a waiter lw cannot read statically: not in the policy",
+                )
                 return None
             return WaiterValue(service, operation)
         if method == "generate_presigned_url":
             name = first if first is not None else literal_of(kwargs.get("ClientMethod"))
             operation = info.operation(name) if isinstance(name, str) else None
             if operation is None:
-                self.s.warn(self.file, node.lineno, f"{service} generate_presigned_url() for a method lw cannot "
-                                                    "read statically: not in the policy")
+                self.s.warn(
+                    self.file,
+                    node.lineno,
+                    f"{service} generate_presigned_url() for a method lw cannot read statically: not in the policy",
+                )
                 return None
             params = literal_of(args[1] if len(args) > 1 else kwargs.get("Params"))
             self.record(node, service, operation, params if isinstance(params, dict) else {"**": True})
@@ -136,8 +152,14 @@ class Boto3Calls:
             self.s.warn(self.file, node.lineno, f"{method}() is not an operation of the {service} client")
         return None
 
-    def resource_call(self, node: ast.Call, resource: ResourceValue, method: str, args: list[Value | None],
-                      kwargs: dict[str, Value | None]) -> Value | None:
+    def resource_call(
+        self,
+        node: ast.Call,
+        resource: ResourceValue,
+        method: str,
+        args: list[Value | None],
+        kwargs: dict[str, Value | None],
+    ) -> Value | None:
         service = resource.service
         definition = models.resource_definition(service, resource.resource_type) or {}
         has = (definition.get("has") or {}).get(method)
@@ -159,7 +181,7 @@ class Boto3Calls:
             self.record(node, service, str(request["operation"]), self._request_params(resource, request, kwargs))
             return None
         if method.startswith("wait_until_"):
-            waiter = models.find_by_method(definition, "waiters", method[len("wait_until_"):])
+            waiter = models.find_by_method(definition, "waiters", method[len("wait_until_") :])
             if waiter is not None:
                 operation = models.waiter_operation(service, xform_name(waiter[1]["waiterName"]))
                 if operation is not None:
@@ -179,8 +201,9 @@ class Boto3Calls:
             self.s.warn(self.file, node.lineno, f"{method}() is not an action of {what}")
         return None
 
-    def _sub_resource(self, parent: ResourceValue, spec: Mapping[str, Any], args: list[Value | None],
-                      kwargs: dict[str, Value | None]) -> ResourceValue:
+    def _sub_resource(
+        self, parent: ResourceValue, spec: Mapping[str, Any], args: list[Value | None], kwargs: dict[str, Value | None]
+    ) -> ResourceValue:
         remaining = list(args)
         identifiers = []
         for ident in spec.get("identifiers") or []:
@@ -195,8 +218,9 @@ class Boto3Calls:
         return ResourceValue(parent.service, str(spec.get("type")), tuple(identifiers))
 
     @staticmethod
-    def _request_params(resource: ResourceValue, request: Mapping[str, Any],
-                        kwargs: dict[str, Value | None]) -> dict[str, Any]:
+    def _request_params(
+        resource: ResourceValue, request: Mapping[str, Any], kwargs: dict[str, Value | None]
+    ) -> dict[str, Any]:
         params: dict[str, Any] = {}
         for spec in request.get("params") or []:
             target = str(spec.get("target", ""))
@@ -209,15 +233,20 @@ class Boto3Calls:
         params.update(_params(kwargs))
         return params
 
-    def collection_call(self, node: ast.Call, collection: CollectionValue, method: str,
-                        kwargs: dict[str, Value | None]) -> Value | None:
+    def collection_call(
+        self, node: ast.Call, collection: CollectionValue, method: str, kwargs: dict[str, Value | None]
+    ) -> Value | None:
         definition = models.resource_definition(collection.service, collection.parent.resource_type) or {}
         entry = (definition.get("hasMany") or {}).get(collection.definition_key) or {}
         if method in _COLLECTION_METHODS:
             request = entry.get("request") or {}
             if request.get("operation"):
-                self.record(node, collection.service, str(request["operation"]),
-                            self._request_params(collection.parent, request, kwargs))
+                self.record(
+                    node,
+                    collection.service,
+                    str(request["operation"]),
+                    self._request_params(collection.parent, request, kwargs),
+                )
             return collection
         item_definition = models.resource_definition(collection.service, collection.item_type) or {}
         batch = models.find_by_method(item_definition, "batchActions", method)
@@ -225,12 +254,20 @@ class Boto3Calls:
             # A batch action first lists the collection, then acts on every page.
             listing = entry.get("request") or {}
             if listing.get("operation"):
-                self.record(node, collection.service, str(listing["operation"]),
-                            self._request_params(collection.parent, listing, {}))
+                self.record(
+                    node,
+                    collection.service,
+                    str(listing["operation"]),
+                    self._request_params(collection.parent, listing, {}),
+                )
             request = batch[1].get("request") or {}
-            self.record(node, collection.service, str(request["operation"]),
-                        self._request_params(collection.parent, {"params": []}, kwargs)
-                        | _parent_request_params(collection, listing))
+            self.record(
+                node,
+                collection.service,
+                str(request["operation"]),
+                self._request_params(collection.parent, {"params": []}, kwargs)
+                | _parent_request_params(collection, listing),
+            )
         return None
 
     def record(self, node: ast.Call, service: str, operation: str, params: Mapping[str, Any]) -> None:

@@ -40,20 +40,38 @@ def config_statements(app: AppModel, account_id: str, region: str) -> tuple[list
     remote = app.setting("remote_env")
     remote_arn = _remote_env_arn(remote, place) if remote else None
     if remote_arn:
-        statements.append({"Sid": "LwRemoteEnv", "Effect": "Allow", "Action": ["s3:GetObject"],
-                           "Resource": remote_arn})
-        warnings.append(f"remote_env: references inside {remote} are only known at run time; their "
-                        "ssm/secretsmanager reads are not in the policy")
+        statements.append({"Sid": "LwRemoteEnv", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": remote_arn})
+        warnings.append(
+            f"remote_env: references inside {remote} are only known at run time; their "
+            "ssm/secretsmanager reads are not in the policy"
+        )
     references = _references(variables)
-    parameters = sorted(ref if ref.startswith("arn:") else place.arn("ssm", "parameter/" + ref.lstrip("/"))
-                        for kind, ref in references if kind == "ssm")
-    secrets = sorted(ref if ref.startswith("arn:") else place.arn("secretsmanager", f"secret:{ref}-*")
-                     for kind, ref in references if kind == "secretsmanager")
+    parameters = sorted(
+        ref if ref.startswith("arn:") else place.arn("ssm", "parameter/" + ref.lstrip("/"))
+        for kind, ref in references
+        if kind == "ssm"
+    )
+    secrets = sorted(
+        ref if ref.startswith("arn:") else place.arn("secretsmanager", f"secret:{ref}-*")
+        for kind, ref in references
+        if kind == "secretsmanager"
+    )
     if parameters:
-        statements.append({"Sid": "LwSsmReferences", "Effect": "Allow", "Action": ["ssm:GetParameter"],
-                           "Resource": parameters[0] if len(parameters) == 1 else parameters})
+        statements.append(
+            {
+                "Sid": "LwSsmReferences",
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameter"],
+                "Resource": parameters[0] if len(parameters) == 1 else parameters,
+            }
+        )
     if secrets:
-        statements.append({"Sid": "LwSecretReferences", "Effect": "Allow",
-                           "Action": ["secretsmanager:GetSecretValue"],
-                           "Resource": secrets[0] if len(secrets) == 1 else secrets})
+        statements.append(
+            {
+                "Sid": "LwSecretReferences",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue"],
+                "Resource": secrets[0] if len(secrets) == 1 else secrets,
+            }
+        )
     return statements, warnings

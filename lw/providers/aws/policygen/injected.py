@@ -22,8 +22,14 @@ class InjectedMethod:
 
 _UPLOAD = ("PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload", "AbortMultipartUpload")
 _DOWNLOAD = ("HeadObject", "GetObject")
-_COPY = ("HeadObject", "CopyObject", "CreateMultipartUpload", "UploadPartCopy", "CompleteMultipartUpload",
-         "AbortMultipartUpload")
+_COPY = (
+    "HeadObject",
+    "CopyObject",
+    "CreateMultipartUpload",
+    "UploadPartCopy",
+    "CompleteMultipartUpload",
+    "AbortMultipartUpload",
+)
 
 CLIENT_METHODS: dict[str, dict[str, InjectedMethod]] = {
     "s3": {

@@ -64,8 +64,9 @@ def service(name: str) -> ServiceInfo | None:
     for op in model.operation_names:
         shape = model.operation_model(op).input_shape
         members[op] = frozenset(shape.members) if shape is not None else frozenset()
-    return ServiceInfo(name=name, signing_name=model.signing_name or model.endpoint_prefix, methods=methods,
-                       input_members=members)
+    return ServiceInfo(
+        name=name, signing_name=model.signing_name or model.endpoint_prefix, methods=methods, input_members=members
+    )
 
 
 @functools.cache

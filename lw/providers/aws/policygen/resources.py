@@ -48,15 +48,20 @@ def _is_text(value: Any) -> TypeGuard[str]:
 
 def _given_arn(params: Mapping[str, Any]) -> tuple[str, ...] | None:
     """Any ``...Arn`` parameter holding a literal ARN names the resource exactly."""
-    arns = tuple(sorted(v for k, v in params.items() if k.lower().endswith("arn") and _is_text(v)
-                        and v.startswith("arn:")))
+    arns = tuple(
+        sorted(v for k, v in params.items() if k.lower().endswith("arn") and _is_text(v) and v.startswith("arn:"))
+    )
     return arns or None
 
 
 def _s3(operation: str, action: str, params: Mapping[str, Any], members: frozenset[str], place: Place) -> Narrowed:
     object_level = "Key" in members or operation == "DeleteObjects"
-    if action.endswith(":GetObject") and operation in ("CopyObject", "UploadPartCopy") or \
-            operation == "HeadObject" and "CopySource" in params:
+    if (
+        action.endswith(":GetObject")
+        and operation in ("CopyObject", "UploadPartCopy")
+        or operation == "HeadObject"
+        and "CopySource" in params
+    ):
         return _s3_copy_source(params.get("CopySource"), place)
     if "Bucket" not in members:
         return Narrowed((WILDCARD,))
@@ -80,8 +85,9 @@ def _s3_copy_source(source: Any, place: Place) -> Narrowed:
     return Narrowed((f"arn:{place.partition}:s3:::{bucket}/*",))
 
 
-def _dynamodb(operation: str, action: str, params: Mapping[str, Any], members: frozenset[str],
-              place: Place) -> Narrowed:
+def _dynamodb(
+    operation: str, action: str, params: Mapping[str, Any], members: frozenset[str], place: Place
+) -> Narrowed:
     if "RequestItems" in members and "TableName" not in params:
         items = params.get("RequestItems")
         if isinstance(items, dict) and items and all(_is_text(k) for k in items):
@@ -118,8 +124,7 @@ def _sqs(operation: str, action: str, params: Mapping[str, Any], members: frozen
 def _named(param: str, resource: Callable[[str, Place], str]) -> Callable[..., Narrowed]:
     """A rule for services whose resource is named by one parameter (or given as an ARN)."""
 
-    def rule(operation: str, action: str, params: Mapping[str, Any], members: frozenset[str],
-             place: Place) -> Narrowed:
+    def rule(operation: str, action: str, params: Mapping[str, Any], members: frozenset[str], place: Place) -> Narrowed:
         if param not in members:
             return Narrowed(_given_arn(params) or (WILDCARD,))
         value = params.get(param)
@@ -175,8 +180,9 @@ RULES: dict[str, Rule] = {
 }
 
 
-def narrow(prefix: str, operation: str, action: str, params: Mapping[str, Any], members: frozenset[str],
-           place: Place) -> Narrowed | None:
+def narrow(
+    prefix: str, operation: str, action: str, params: Mapping[str, Any], members: frozenset[str], place: Place
+) -> Narrowed | None:
     """The resources for ``action`` of this call, or None when no rule knows the
     service (the caller then grants ``"*"`` and says so once per service)."""
     if params.get("**"):

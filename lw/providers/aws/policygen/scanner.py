@@ -67,6 +67,10 @@ class Scanner(ScanState):
             if candidates:
                 actions = ", ".join(describe(s, method) for s in candidates)
                 call = f"{ast.unparse(receiver)}.{method}(...)"
-                self.warn(file, line, f"{call} looks like a boto3 call ({actions}) on an object lw cannot trace "
-                                      "statically; it is not in the policy (add it to extra_permissions if the "
-                                      "app needs it)")
+                self.warn(
+                    file,
+                    line,
+                    f"{call} looks like a boto3 call ({actions}) on an object lw cannot trace "
+                    "statically; it is not in the policy (add it to extra_permissions if the "
+                    "app needs it)",
+                )

@@ -36,8 +36,9 @@ def grants(call: RawCall, place: Place) -> tuple[list[tuple[str, str]], list[str
             pairs.append((action, WILDCARD))
             continue
         if narrowed.widened:
-            warnings.append(f"{call.file}:{call.line}: {action} granted on '*': {narrowed.widened} is not a "
-                            "literal in the code")
+            warnings.append(
+                f"{call.file}:{call.line}: {action} granted on '*': {narrowed.widened} is not a literal in the code"
+            )
         pairs.extend((action, resource) for resource in narrowed.resources)
     return pairs, warnings, unknown_service
 
@@ -57,14 +58,18 @@ def build_statements(pairs: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
         remaining = actions if resource == WILDCARD else actions - everywhere
         if remaining:
             by_actions[tuple(sorted(remaining))].append(resource)
-    ordered = sorted(((sorted(resources), actions) for actions, resources in by_actions.items()),
-                     key=lambda item: (item[0] == [WILDCARD], item[0], item[1]))
+    ordered = sorted(
+        ((sorted(resources), actions) for actions, resources in by_actions.items()),
+        key=lambda item: (item[0] == [WILDCARD], item[0], item[1]),
+    )
     statements = []
     for index, (resources, granted) in enumerate(ordered, start=1):
-        statements.append({
-            "Sid": f"{SID_PREFIX}{index}",
-            "Effect": "Allow",
-            "Action": list(granted),
-            "Resource": resources[0] if len(resources) == 1 else resources,
-        })
+        statements.append(
+            {
+                "Sid": f"{SID_PREFIX}{index}",
+                "Effect": "Allow",
+                "Action": list(granted),
+                "Resource": resources[0] if len(resources) == 1 else resources,
+            }
+        )
     return statements

@@ -113,7 +113,20 @@ class Literal:
     value: Any
 
 
-Value: TypeAlias = (Boto3Module | Factory | SessionValue | ClientValue | ResourceValue | CollectionValue | PaginatorValue
-         | WaiterValue | BatchWriterValue | FunctionValue | ModuleRef | ImportedName | Literal)
+Value: TypeAlias = (
+    Boto3Module
+    | Factory
+    | SessionValue
+    | ClientValue
+    | ResourceValue
+    | CollectionValue
+    | PaginatorValue
+    | WaiterValue
+    | BatchWriterValue
+    | FunctionValue
+    | ModuleRef
+    | ImportedName
+    | Literal
+)
 
 Params = Mapping[str, Any]

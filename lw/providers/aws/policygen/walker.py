@@ -29,8 +29,12 @@ from lw.providers.aws.policygen.values import (
 
 _CONFLICT = None  # a parameter that receives different values from different callers
 # What ``boto3.<name>`` (or ``from boto3 import <name>``) is.
-_BOTO3_NAMES: dict[str, Value] = {"client": Factory("client"), "resource": Factory("resource"),
-                                  "Session": Factory("session"), "session": Boto3Module("boto3.session")}
+_BOTO3_NAMES: dict[str, Value] = {
+    "client": Factory("client"),
+    "resource": Factory("resource"),
+    "Session": Factory("session"),
+    "session": Boto3Module("boto3.session"),
+}
 
 
 def _scalar(value: Value | None) -> Any:
@@ -43,8 +47,9 @@ def _scalar(value: Value | None) -> Any:
 
 def _is_environ(node: ast.expr) -> bool:
     """``os.environ`` or ``environ`` (imported from os)."""
-    return (isinstance(node, ast.Name) and node.id == "environ") or \
-        (isinstance(node, ast.Attribute) and _attribute_key(node) == "os.environ")
+    return (isinstance(node, ast.Name) and node.id == "environ") or (
+        isinstance(node, ast.Attribute) and _attribute_key(node) == "os.environ"
+    )
 
 
 def _is_environ_getter(func: ast.expr) -> bool:
@@ -77,7 +82,6 @@ def _attribute_key(node: ast.Attribute) -> str | None:
         return None
     parts.append(current.id)
     return ".".join(reversed(parts))
-
 
 
 class Walker(Boto3Calls):
@@ -223,8 +227,11 @@ class Walker(Boto3Calls):
     def _absolute_module(self, node: ast.ImportFrom) -> str | None:
         if not node.level:
             return node.module
-        package = self.module.name.split(".") if self.module.rel_path.endswith("__init__.py") else \
-            self.module.name.split(".")[:-1]
+        package = (
+            self.module.name.split(".")
+            if self.module.rel_path.endswith("__init__.py")
+            else self.module.name.split(".")[:-1]
+        )
         if node.level - 1 > len(package):
             return None
         base = package[: len(package) - (node.level - 1)]
@@ -275,8 +282,9 @@ class Walker(Boto3Calls):
         if node is None:
             return None
         if isinstance(node, ast.Constant):
-            return Literal(node.value) if isinstance(node.value, (str, int)) and not isinstance(node.value, bool) \
-                else None
+            return (
+                Literal(node.value) if isinstance(node.value, (str, int)) and not isinstance(node.value, bool) else None
+            )
         if isinstance(node, ast.Name):
             return self.lookup(node.id)
         if isinstance(node, ast.Attribute):
@@ -284,8 +292,9 @@ class Walker(Boto3Calls):
         if isinstance(node, ast.Call):
             return self.call(node)
         if isinstance(node, ast.JoinedStr):
-            parts = [self.evaluate(v.value) if isinstance(v, ast.FormattedValue) else self.evaluate(v)
-                     for v in node.values]
+            parts = [
+                self.evaluate(v.value) if isinstance(v, ast.FormattedValue) else self.evaluate(v) for v in node.values
+            ]
             texts = [literal_of(p) for p in parts]
             return Literal("".join(str(t) for t in texts)) if all(t is not None for t in texts) else None
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
@@ -352,8 +361,9 @@ class Walker(Boto3Calls):
         func = node.func
         if _is_environ_getter(func):
             args, kwargs = self._arguments(node)
-            return self._environment_value(args[0] if args else kwargs.get("key"),
-                                           args[1] if len(args) > 1 else kwargs.get("default"))
+            return self._environment_value(
+                args[0] if args else kwargs.get("key"), args[1] if len(args) > 1 else kwargs.get("default")
+            )
         getattr_target = self._getattr_call(func)
         if getattr_target is not None:
             receiver_node, name_node = getattr_target
@@ -363,9 +373,13 @@ class Walker(Boto3Calls):
             if isinstance(receiver, (ClientValue, ResourceValue, CollectionValue)):
                 if isinstance(method, str):
                     return self.method_call(node, receiver, method, args, kwargs)
-                self.s.warn(self.file, node.lineno, f"getattr() with a method name that is not a literal on a "
-                                                    f"{kind_of(receiver)}: the operation is not known statically "
-                                                    "and is not in the policy")
+                self.s.warn(
+                    self.file,
+                    node.lineno,
+                    f"getattr() with a method name that is not a literal on a "
+                    f"{kind_of(receiver)}: the operation is not known statically "
+                    "and is not in the policy",
+                )
             return None
         if isinstance(func, ast.Attribute):
             receiver = self.evaluate(func.value)
@@ -384,8 +398,12 @@ class Walker(Boto3Calls):
 
     @staticmethod
     def _getattr_call(func: ast.expr) -> tuple[ast.expr, ast.expr] | None:
-        if isinstance(func, ast.Call) and isinstance(func.func, ast.Name) and func.func.id == "getattr" \
-                and len(func.args) >= 2:
+        if (
+            isinstance(func, ast.Call)
+            and isinstance(func.func, ast.Name)
+            and func.func.id == "getattr"
+            and len(func.args) >= 2
+        ):
             return func.args[0], func.args[1]
         return None
 
@@ -397,8 +415,9 @@ class Walker(Boto3Calls):
             kwargs[keyword.arg if keyword.arg is not None else "**"] = value
         return args, kwargs
 
-    def call_value(self, node: ast.Call, callee: Value | None, args: list[Value | None],
-                   kwargs: dict[str, Value | None]) -> Value | None:
+    def call_value(
+        self, node: ast.Call, callee: Value | None, args: list[Value | None], kwargs: dict[str, Value | None]
+    ) -> Value | None:
         if isinstance(callee, Factory):
             if callee.kind == "session":
                 return SessionValue()

@@ -21,9 +21,16 @@ SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 __all__ = ["FORMATS", "CodeLocation", "Format", "build_template"]
 
 
-def build_template(ctx: Context, aws: AwsSession, *, handler: str, code: CodeLocation, code_sha: str,
-                   fmt: Format = "cloudformation",
-                   layer: tuple[CodeLocation, str] | None = None) -> tuple[dict[str, Any], list[str]]:
+def build_template(
+    ctx: Context,
+    aws: AwsSession,
+    *,
+    handler: str,
+    code: CodeLocation,
+    code_sha: str,
+    fmt: Format = "cloudformation",
+    layer: tuple[CodeLocation, str] | None = None,
+) -> tuple[dict[str, Any], list[str]]:
     """The template and the notes about what it leaves out (reads only: account id
     and, for a DynamoDB table given by name, its stream). ``layer`` is where the
     dependency layer's zip is, and its hash, with ``dependency_layer: true``."""
@@ -51,8 +58,15 @@ def build_template(ctx: Context, aws: AwsSession, *, handler: str, code: CodeLoc
     if sam:
         template["Transform"] = SAM_TRANSFORM
     template["Description"] = f"lw {app.project_name} {app.stage}: exported by lw template ({fmt})"
-    template["Metadata"] = {"lw": {"project": app.project_name, "stage": app.stage, "region": aws.region,
-                                   "package_sha256": code_sha, "not_exported": list(parts.notes)}}
+    template["Metadata"] = {
+        "lw": {
+            "project": app.project_name,
+            "stage": app.stage,
+            "region": aws.region,
+            "package_sha256": code_sha,
+            "not_exported": list(parts.notes),
+        }
+    }
     template["Resources"] = parts.resources
     template["Outputs"] = parts.outputs
     return template, list(parts.notes)
@@ -65,11 +79,14 @@ def _not_exported(ctx: Context) -> list[str]:
     if app.setting("num_retained_versions"):
         notes.append("num_retained_versions is not exported: the stack keeps the versions it publishes")
     if app.setting("domain"):
-        notes.append(f"domain {app.setting('domain')!r} is not exported: run lw certify, or declare the "
-                     "certificate, custom domain and DNS records in your own stack")
+        notes.append(
+            f"domain {app.setting('domain')!r} is not exported: run lw certify, or declare the "
+            "certificate, custom domain and DNS records in your own stack"
+        )
     regions = app.setting("regions")
     if isinstance(regions, list) and len(regions) > 1:
-        notes.append(f"regions: this template is for one region ({ctx.option('region') or regions[0]}); export "
-                     "the others with --region, and let only one stack own the IAM role (IAM is global)")
+        notes.append(
+            f"regions: this template is for one region ({ctx.option('region') or regions[0]}); export "
+            "the others with --region, and let only one stack own the IAM role (IAM is global)"
+        )
     return notes
-

@@ -26,8 +26,10 @@ def run_template(inv: Invocation, fmt: str, output: str | None, s3_bucket: str |
     ctx = session.ctx
     app = ctx.app
     if app.provider != "aws":
-        raise UsageError(f"lw template exports AWS resources; stage '{app.stage}' uses provider {app.provider!r} "
-                         "(pass --provider aws)")
+        raise UsageError(
+            f"lw template exports AWS resources; stage '{app.stage}' uses provider {app.provider!r} "
+            "(pass --provider aws)"
+        )
     if no_upload and fmt != "sam":
         raise UsageError("--no-upload needs --format sam: plain CloudFormation can only take the package from S3")
     out = Path(output) if output else None
@@ -39,25 +41,35 @@ def run_template(inv: Invocation, fmt: str, output: str | None, s3_bucket: str |
     def located(zip_file: Artifact) -> CodeLocation:
         if no_upload:
             return CodeLocation(local_path=_local_reference(zip_file.path, out))
-        source = plan_s3_upload(ctx, aws, zip_file, code_sha256(zip_file.path),
-                                bucket=s3_bucket or app.setting("s3_bucket"),
-                                why="holds the package the template references")
+        source = plan_s3_upload(
+            ctx,
+            aws,
+            zip_file,
+            code_sha256(zip_file.path),
+            bucket=s3_bucket or app.setting("s3_bucket"),
+            why="holds the package the template references",
+        )
         upload.extend(source.changes)
         return CodeLocation(bucket=source.bucket, key=source.key)
 
     code = located(artifact)
     dependencies = getattr(artifact, "dependencies", None)  # dependency_layer: true
     layer = (located(dependencies), dependencies.sha256) if dependencies is not None else None
-    template, notes = build_template(ctx, aws, handler=artifact.handler, code=code, code_sha=artifact.sha256,
-                                     fmt=fmt, layer=layer)  # type: ignore[arg-type]
+    template, notes = build_template(
+        ctx, aws, handler=artifact.handler, code=code, code_sha=artifact.sha256, fmt=fmt, layer=layer
+    )  # type: ignore[arg-type]
     for change in upload.mutating:
         ctx.reporter.info(change.describe())
     apply_plan(upload)
     for note in notes:
         ctx.reporter.warn(note)
     text = render(template, out)
-    data: dict[str, Any] = {"format": fmt, "output": str(out) if out else None, "notes": notes,
-                            "code": {k: v for k, v in vars(code).items() if v}}
+    data: dict[str, Any] = {
+        "format": fmt,
+        "output": str(out) if out else None,
+        "notes": notes,
+        "code": {k: v for k, v in vars(code).items() if v},
+    }
     if out is not None:
         try:
             out.parent.mkdir(parents=True, exist_ok=True)

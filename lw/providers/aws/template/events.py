@@ -59,16 +59,24 @@ def add_events(ctx: Context, aws: AwsSession, parts: TemplateParts, function: st
 def _schedules(parts: TemplateParts, target: Target, bindings: list[EventBinding]) -> None:
     for rule in wanted_rules(target, bindings):
         rule_id = logical_id("Rule", rule.name)
-        parts.add(rule_id, "AWS::Events::Rule", {
-            "Name": rule.name,
-            "ScheduleExpression": rule.expression,
-            "State": rule.state,
-            "Description": rule.description,
-            "Targets": [rule.target_spec(target)],
-            "Tags": [{"Key": k, "Value": v} for k, v in sorted(rule.tags(target).items())],
-        })  # no DependsOn the alias: a rule may exist first, its permission may not
-        parts.permission(logical_id("RulePermission", rule.name), target.alias_arn,
-                         principal=PRINCIPALS["schedule"], source_arn={"Fn::GetAtt": [rule_id, "Arn"]})
+        parts.add(
+            rule_id,
+            "AWS::Events::Rule",
+            {
+                "Name": rule.name,
+                "ScheduleExpression": rule.expression,
+                "State": rule.state,
+                "Description": rule.description,
+                "Targets": [rule.target_spec(target)],
+                "Tags": [{"Key": k, "Value": v} for k, v in sorted(rule.tags(target).items())],
+            },
+        )  # no DependsOn the alias: a rule may exist first, its permission may not
+        parts.permission(
+            logical_id("RulePermission", rule.name),
+            target.alias_arn,
+            principal=PRINCIPALS["schedule"],
+            source_arn={"Fn::GetAtt": [rule_id, "Arn"]},
+        )
 
 
 def _sns(parts: TemplateParts, binding: EventBinding, alias_arn: str) -> None:
@@ -84,8 +92,9 @@ def _sns(parts: TemplateParts, binding: EventBinding, alias_arn: str) -> None:
     if policy:
         subscription["FilterPolicy"] = policy
     parts.add(logical_id("Subscription", binding.name), "AWS::SNS::Subscription", subscription, [parts.alias_id])
-    parts.permission(logical_id("SnsPermission", binding.name), alias_arn, principal=PRINCIPALS["sns"],
-                     source_arn=topic)
+    parts.permission(
+        logical_id("SnsPermission", binding.name), alias_arn, principal=PRINCIPALS["sns"], source_arn=topic
+    )
 
 
 def _mapping(parts: TemplateParts, target: Target, binding: EventBinding) -> None:

@@ -62,13 +62,17 @@ def add_role(ctx: Context, aws: AwsSession, parts: TemplateParts, function: str)
                 f"{app.config_file.name}: stage '{app.stage}': manage_roles is false, so set role_name or role_arn"
             )
         return names.role_arn(aws, role)
-    parts.add(ROLE_ID, "AWS::IAM::Role", {
-        "RoleName": role,
-        "Description": f"lw execution role for {function}",
-        "AssumeRolePolicyDocument": TRUST_POLICY,
-        "Policies": [{"PolicyName": names.POLICY_NAME, "PolicyDocument": _policy(ctx, aws, function)}],
-        "Tags": names.tag_list(app),
-    })
+    parts.add(
+        ROLE_ID,
+        "AWS::IAM::Role",
+        {
+            "RoleName": role,
+            "Description": f"lw execution role for {function}",
+            "AssumeRolePolicyDocument": TRUST_POLICY,
+            "Policies": [{"PolicyName": names.POLICY_NAME, "PolicyDocument": _policy(ctx, aws, function)}],
+            "Tags": names.tag_list(app),
+        },
+    )
     parts.output("RoleArn", {"Fn::GetAtt": [ROLE_ID, "Arn"]}, "The function's execution role")
     return {"Fn::GetAtt": [ROLE_ID, "Arn"]}
 
@@ -87,8 +91,9 @@ def lambda_configuration(ctx: Context, role: Any, handler: str, with_layer: bool
     """Deploy's desired configuration with the role (and the dependency layer) swapped
     for the template's references and default-valued keys dropped (CloudFormation
     applies the same defaults; fewer keys keep the template readable)."""
-    config = desired_configuration(ctx, _ROLE_PLACEHOLDER, handler,
-                                   extra_layers=(_LAYER_PLACEHOLDER,) if with_layer else ())
+    config = desired_configuration(
+        ctx, _ROLE_PLACEHOLDER, handler, extra_layers=(_LAYER_PLACEHOLDER,) if with_layer else ()
+    )
     config["Role"] = role
     config["Layers"] = [{"Ref": LAYER_ID} if x == _LAYER_PLACEHOLDER else x for x in config["Layers"]]
     if not config["Environment"]["Variables"]:
@@ -104,17 +109,28 @@ def add_dependency_layer(ctx: Context, parts: TemplateParts, code: CodeLocation,
     from lw.providers.aws import layer
 
     app = ctx.app
-    properties: dict[str, Any] = {"LayerName": layer.layer_name(ctx),
-                                  "Description": f"{layer.DESCRIPTION_PREFIX}{dependencies_sha}",
-                                  "CompatibleRuntimes": [app.runtime], "CompatibleArchitectures": [app.architecture]}
+    properties: dict[str, Any] = {
+        "LayerName": layer.layer_name(ctx),
+        "Description": f"{layer.DESCRIPTION_PREFIX}{dependencies_sha}",
+        "CompatibleRuntimes": [app.runtime],
+        "CompatibleArchitectures": [app.architecture],
+    }
     if parts.sam:
         parts.add(LAYER_ID, "AWS::Serverless::LayerVersion", {**properties, "ContentUri": code.sam()})
     else:
         parts.add(LAYER_ID, "AWS::Lambda::LayerVersion", {**properties, "Content": code.cloudformation()})
 
 
-def add_cloudformation_function(ctx: Context, parts: TemplateParts, function: str, role: Any, handler: str,
-                                code: CodeLocation, code_sha: str, with_layer: bool) -> None:
+def add_cloudformation_function(
+    ctx: Context,
+    parts: TemplateParts,
+    function: str,
+    role: Any,
+    handler: str,
+    code: CodeLocation,
+    code_sha: str,
+    with_layer: bool,
+) -> None:
     """Function, a version named after the package and configuration (a new logical id
     is what makes CloudFormation publish again), and the ``live`` alias on it."""
     app = ctx.app
@@ -146,16 +162,32 @@ def add_cloudformation_function(ctx: Context, parts: TemplateParts, function: st
     _function_outputs(parts)
 
 
-def sam_function_properties(ctx: Context, function: str, role: Any, handler: str,
-                            code: CodeLocation, with_layer: bool) -> dict[str, Any]:
+def sam_function_properties(
+    ctx: Context, function: str, role: Any, handler: str, code: CodeLocation, with_layer: bool
+) -> dict[str, Any]:
     """The same function as ``AWS::Serverless::Function``: SAM publishes a version and
     moves the ``live`` alias itself (``AutoPublishAlias``)."""
     app = ctx.app
     config = lambda_configuration(ctx, role, handler, with_layer)
-    properties: dict[str, Any] = {"FunctionName": function, "CodeUri": code.sam(), "PackageType": "Zip",
-                                  "Architectures": [app.architecture]}
-    for key in ("Runtime", "Role", "Handler", "MemorySize", "Timeout", "Description", "Environment",
-                "EphemeralStorage", "Layers", "SnapStart", "VpcConfig"):
+    properties: dict[str, Any] = {
+        "FunctionName": function,
+        "CodeUri": code.sam(),
+        "PackageType": "Zip",
+        "Architectures": [app.architecture],
+    }
+    for key in (
+        "Runtime",
+        "Role",
+        "Handler",
+        "MemorySize",
+        "Timeout",
+        "Description",
+        "Environment",
+        "EphemeralStorage",
+        "Layers",
+        "SnapStart",
+        "VpcConfig",
+    ):
         if key in config:
             properties[key] = config[key]
     properties["Tracing"] = config["TracingConfig"]["Mode"]

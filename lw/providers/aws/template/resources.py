@@ -23,8 +23,7 @@ class TemplateParts:
     notes: list[str] = field(default_factory=list)
     sam_events: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def add(self, logical_id: str, kind: str, properties: dict[str, Any],
-            depends_on: list[str] | None = None) -> None:
+    def add(self, logical_id: str, kind: str, properties: dict[str, Any], depends_on: list[str] | None = None) -> None:
         resource: dict[str, Any] = {"Type": kind}
         if depends_on:
             resource["DependsOn"] = sorted(set(depends_on))
@@ -34,9 +33,17 @@ class TemplateParts:
     def output(self, name: str, value: Any, description: str) -> None:
         self.outputs[name] = {"Description": description, "Value": value}
 
-    def permission(self, logical_id: str, alias_arn: str, *, principal: str, source_arn: Any = None,
-                   action: str = "lambda:InvokeFunction", extra: dict[str, Any] | None = None,
-                   depends_on: list[str] | None = None) -> None:
+    def permission(
+        self,
+        logical_id: str,
+        alias_arn: str,
+        *,
+        principal: str,
+        source_arn: Any = None,
+        action: str = "lambda:InvokeFunction",
+        extra: dict[str, Any] | None = None,
+        depends_on: list[str] | None = None,
+    ) -> None:
         """An invoke grant on the ``live`` alias, like the statements deploy adds
         (CloudFormation chooses the statement ids itself)."""
         properties: dict[str, Any] = {"FunctionName": alias_arn, "Action": action, "Principal": principal}

@@ -67,8 +67,13 @@ def lw_providers() -> Iterable[ProviderInfo]:
 @hookimpl
 def lw_package(ctx: Context, build: Build) -> Artifact:
     # Lambda-style entry point: lw's AWS runtime shim, built from the embedded settings.
-    module = entry_module("handler.py", runtime_module="aws", factory="handler_from_settings",
-                          attribute="handler", what="dirdeploy entry point")
+    module = entry_module(
+        "handler.py",
+        runtime_module="aws",
+        factory="handler_from_settings",
+        attribute="handler",
+        what="dirdeploy entry point",
+    )
     return write_zip(build, package_files(ctx, module), artifact_path(ctx, NAME), handler="handler.handler")
 
 
@@ -104,7 +109,9 @@ def lw_event(ctx: Context) -> list[Change]:
     wanted = sorted(e.name for e in ctx.app.events_for())
     if (_manifest(ctx) or {}).get("events", []) == wanted:
         return [Change("noop", "event bindings", "unchanged")]
-    return [Change("update", "event bindings", f"bind {len(wanted)} events", lambda _: _write_manifest(ctx, events=wanted))]
+    return [
+        Change("update", "event bindings", f"bind {len(wanted)} events", lambda _: _write_manifest(ctx, events=wanted))
+    ]
 
 
 @hookimpl

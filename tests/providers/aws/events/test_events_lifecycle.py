@@ -10,13 +10,17 @@ from events_helpers import ALIAS_ARN, FUNCTION, apply, make_ctx, mutating, s3_ev
 from lw.core.errors import ProviderError
 from lw.providers.aws.events import describe_events, plan_events, plan_events_removal
 
-FOREIGN = {"Id": "audit", "LambdaFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:audit",
-           "Events": ["s3:ObjectRemoved:*"]}
+FOREIGN = {
+    "Id": "audit",
+    "LambdaFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:audit",
+    "Events": ["s3:ObjectRemoved:*"],
+}
 
 
 def _add_foreign_notification(aws) -> None:
     aws.client("s3").put_bucket_notification_configuration(
-        Bucket="upload-bucket", NotificationConfiguration={"LambdaFunctionConfigurations": [FOREIGN]})
+        Bucket="upload-bucket", NotificationConfiguration={"LambdaFunctionConfigurations": [FOREIGN]}
+    )
 
 
 def _wired(aws, sources) -> dict[str, object]:
@@ -25,9 +29,12 @@ def _wired(aws, sources) -> dict[str, object]:
     notifications = s3.get_bucket_notification_configuration(Bucket="upload-bucket")
     return {
         "rules": sorted(r["Name"] for r in events.list_rules(NamePrefix="shop-dev-")["Rules"]),
-        "mappings": sorted(m["EventSourceArn"] for m in
-                           lam.list_event_source_mappings(FunctionName=ALIAS_ARN)["EventSourceMappings"]),
-        "subscriptions": [s["Endpoint"] for s in sns.list_subscriptions_by_topic(TopicArn=sources["topic"])["Subscriptions"]],
+        "mappings": sorted(
+            m["EventSourceArn"] for m in lam.list_event_source_mappings(FunctionName=ALIAS_ARN)["EventSourceMappings"]
+        ),
+        "subscriptions": [
+            s["Endpoint"] for s in sns.list_subscriptions_by_topic(TopicArn=sources["topic"])["Subscriptions"]
+        ],
         "notifications": sorted(c["Id"] for c in notifications.get("LambdaFunctionConfigurations") or []),
     }
 
@@ -46,18 +53,27 @@ def test_unchanged_redeploy_makes_zero_mutating_calls(aws, function, all_events,
 def test_changed_options_update_in_place(aws, function, sources, call_counter):
     from events_helpers import sns_event
 
-    before = [sqs_event(sources["queue"], batch_size=5), schedule_event("rate(1 hour)"),
-              sns_event(sources["topic"], filters={"kind": ["a"]})]
+    before = [
+        sqs_event(sources["queue"], batch_size=5),
+        schedule_event("rate(1 hour)"),
+        sns_event(sources["topic"], filters={"kind": ["a"]}),
+    ]
     apply(plan_events(make_ctx(before), aws, FUNCTION, function))
-    after = [sqs_event(sources["queue"], batch_size=7), schedule_event("rate(2 hours)"),
-             sns_event(sources["topic"], filters={"kind": ["b"]})]
+    after = [
+        sqs_event(sources["queue"], batch_size=7),
+        schedule_event("rate(2 hours)"),
+        sns_event(sources["topic"], filters={"kind": ["b"]}),
+    ]
 
     changes = mutating(plan_events(make_ctx(after), aws, FUNCTION, function))
     assert sorted(c.action for c in changes) == ["update", "update", "update"]
     call_counter.clear()
     apply(changes)
-    assert sorted(op for _, op in call_counter.mutating) == ["PutRule", "SetSubscriptionAttributes",
-                                                             "UpdateEventSourceMapping"]
+    assert sorted(op for _, op in call_counter.mutating) == [
+        "PutRule",
+        "SetSubscriptionAttributes",
+        "UpdateEventSourceMapping",
+    ]
     assert mutating(plan_events(make_ctx(after), aws, FUNCTION, function)) == []
     (mapping,) = aws.client("lambda").list_event_source_mappings(FunctionName=ALIAS_ARN)["EventSourceMappings"]
     assert mapping["BatchSize"] == 7
@@ -116,8 +132,12 @@ def test_other_stages_are_left_alone(aws, function, sources):
     apply(plan_events_removal(ours, aws, FUNCTION))
     rules = [r["Name"] for r in aws.client("events").list_rules(NamePrefix="shop-dev-")["Rules"]]
     assert rules == ["shop-dev-eu-nightly-schedule-eeeeee"]
-    ids = [c["Id"] for c in aws.client("s3").get_bucket_notification_configuration(
-        Bucket="upload-bucket")["LambdaFunctionConfigurations"]]
+    ids = [
+        c["Id"]
+        for c in aws.client("s3").get_bucket_notification_configuration(Bucket="upload-bucket")[
+            "LambdaFunctionConfigurations"
+        ]
+    ]
     assert ids == ["lw-shop-dev-eu-eu-s3-ffffff"]
 
 
@@ -152,8 +172,11 @@ def test_describe_events_reports_each_binding_state(aws, function, sources, all_
         ("schedule", "nightly-schedule-eeeeee"): "missing",
     }
     rows = describe_events(make_ctx([bindings[1]]), aws, FUNCTION)
-    assert {(r["kind"], r["state"]) for r in rows} == {("sns", "enabled"), ("s3", "not configured"),
-                                                       ("sqs", "not configured")}
+    assert {(r["kind"], r["state"]) for r in rows} == {
+        ("sns", "enabled"),
+        ("s3", "not configured"),
+        ("sqs", "not configured"),
+    }
     assert all(set(r) == {"name", "kind", "function", "source", "resource", "state"} for r in rows)
 
 
@@ -181,12 +204,15 @@ def test_missing_sources_are_named_at_plan_time(aws, function, call_counter):
     assert call_counter.mutating == []
 
 
-@pytest.mark.parametrize("service, operation, step", [
-    ("s3", "PutBucketNotificationConfiguration", "write bucket notifications"),
-    ("lambda", "CreateEventSourceMapping", "create event source mapping"),
-    ("events", "PutTargets", "create schedule rule"),
-    ("sns", "Subscribe", "subscribe"),
-])
+@pytest.mark.parametrize(
+    "service, operation, step",
+    [
+        ("s3", "PutBucketNotificationConfiguration", "write bucket notifications"),
+        ("lambda", "CreateEventSourceMapping", "create event source mapping"),
+        ("events", "PutTargets", "create schedule rule"),
+        ("sns", "Subscribe", "subscribe"),
+    ],
+)
 def test_a_failed_step_is_named_and_a_rerun_converges(aws, function, all_events, fault, service, operation, step):
     from lw.core.errors import ApplyError
 

@@ -15,8 +15,12 @@ class _FakeAws:
 
 
 def _target(project: str = "shop", stage: str = "dev") -> Target:
-    return Target(make_app(project=project, stage=stage), _FakeAws(), f"{project}-{stage}",  # type: ignore[arg-type]
-                  f"arn:aws:lambda:us-east-1:123456789012:function:{project}-{stage}:live")
+    return Target(
+        make_app(project=project, stage=stage),
+        _FakeAws(),
+        f"{project}-{stage}",  # type: ignore[arg-type]
+        f"arn:aws:lambda:us-east-1:123456789012:function:{project}-{stage}:live",
+    )
 
 
 def test_rule_names_are_deterministic_and_fit_64_characters():

@@ -14,9 +14,17 @@ from lw.providers.aws.events.schedules import input_transformer
 
 
 def _delivered(binding_name: str, rule: str) -> dict[str, Any]:
-    event = {"version": "0", "id": "1", "detail-type": "Scheduled Event", "source": "aws.events",
-             "account": "123456789012", "time": "2026-11-26T03:00:00Z", "region": "us-east-1",
-             "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{rule}"], "detail": {}}
+    event = {
+        "version": "0",
+        "id": "1",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-11-26T03:00:00Z",
+        "region": "us-east-1",
+        "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{rule}"],
+        "detail": {},
+    }
     transformer = input_transformer(binding_name)
     text = transformer["InputTemplate"]
     for key, path in transformer["InputPathsMap"].items():

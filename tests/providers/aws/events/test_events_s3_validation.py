@@ -23,13 +23,16 @@ STALE = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:deleted-long-ago"
 
 
 def _unvalidated(*arns: str) -> ClientError:
-    error: dict[str, Any] = {"Code": "InvalidArgument",
-                             "Message": "Unable to validate the following destination configurations"}
+    error: dict[str, Any] = {
+        "Code": "InvalidArgument",
+        "Message": "Unable to validate the following destination configurations",
+    }
     for n, arn in enumerate(arns, 1):
         error[f"ArgumentName{n}"] = arn
         error[f"ArgumentValue{n}"] = f"Not authorized to invoke function [{arn}]"
-    return ClientError({"Error": error, "ResponseMetadata": {"HTTPStatusCode": 400}},
-                       "PutBucketNotificationConfiguration")
+    return ClientError(
+        {"Error": error, "ResponseMetadata": {"HTTPStatusCode": 400}}, "PutBucketNotificationConfiguration"
+    )
 
 
 def test_notification_waits_for_the_permission_to_propagate(aws, function, sources, answer, no_sleep):
@@ -51,7 +54,8 @@ def test_notification_waits_for_the_permission_to_propagate(aws, function, sourc
 def test_a_stale_foreign_entry_is_named_not_waited_for(aws, function, sources, answer, no_sleep):
     stale = {"Id": "old-thumbnailer", "LambdaFunctionArn": STALE, "Events": ["s3:ObjectCreated:*"]}
     aws.client("s3").put_bucket_notification_configuration(
-        Bucket="upload-bucket", NotificationConfiguration={"LambdaFunctionConfigurations": [stale]})
+        Bucket="upload-bucket", NotificationConfiguration={"LambdaFunctionConfigurations": [stale]}
+    )
 
     def refuse(params: dict[str, Any], real: Any) -> Any:
         raise _unvalidated(STALE)
@@ -83,7 +87,8 @@ def test_queue_visibility_shorter_than_the_function_timeout_is_refused_while_pla
     ctx = dataclasses.replace(ctx, app=dataclasses.replace(ctx.app, timeout_seconds=60))
     with pytest.raises(ConfigError) as info:
         plan_events(ctx, aws, FUNCTION, function)
-    assert "queue jobs has a visibility timeout of 20s, less than the function's timeout_seconds (60s)" \
-        in str(info.value)
+    assert "queue jobs has a visibility timeout of 20s, less than the function's timeout_seconds (60s)" in str(
+        info.value
+    )
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "360"})
     plan_events(ctx, aws, FUNCTION, function)

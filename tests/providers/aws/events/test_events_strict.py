@@ -12,8 +12,12 @@ from events_helpers import ALIAS_ARN, FUNCTION, apply, make_ctx, mutating, sqs_e
 from lw.providers.aws.events import plan_events
 
 
-POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Action": ["sqs:ReceiveMessage", "dynamodb:GetRecords"], "Resource": "*"}]})
+POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["sqs:ReceiveMessage", "dynamodb:GetRecords"], "Resource": "*"}],
+    }
+)
 
 
 def _mappings(aws) -> list[dict]:
@@ -29,8 +33,9 @@ def test_starting_position_change_waits_until_the_old_mapping_is_deleted(aws, fu
     strict_aws.settle()
     (mapping,) = _mappings(aws)
     assert mapping["StartingPosition"] == "TRIM_HORIZON" and mapping["State"] == "Enabled"
-    refused = {code for _, op, code in strict_aws.errors()
-               if op.endswith("EventSourceMapping") and not op.startswith("Get")}
+    refused = {
+        code for _, op, code in strict_aws.errors() if op.endswith("EventSourceMapping") and not op.startswith("Get")
+    }
     assert refused <= {"InvalidParameterValueException"}, strict_aws.errors()
 
 
@@ -47,8 +52,14 @@ def test_update_and_delete_wait_out_creating_and_updating(aws, function, sources
 def test_mapping_create_and_update_retry_while_the_role_propagates(aws, function, sources, strict_aws):
     role = aws.client("lambda").get_function_configuration(FunctionName=FUNCTION)["Role"].rsplit("/", 1)[-1]
     aws.client("iam").put_role_policy(RoleName=role, PolicyName="events", PolicyDocument=POLICY)  # just changed
-    apply(plan_events(make_ctx([sqs_event(sources["queue"]), stream_event("dynamodb", sources["table_stream"])]),
-                      aws, FUNCTION, function))
+    apply(
+        plan_events(
+            make_ctx([sqs_event(sources["queue"]), stream_event("dynamodb", sources["table_stream"])]),
+            aws,
+            FUNCTION,
+            function,
+        )
+    )
     messages = [e for e in strict_aws.errors() if e[1] == "CreateEventSourceMapping"]
     assert messages and all(code == "InvalidParameterValueException" for _, _, code in messages)
     strict_aws.settle()
@@ -56,7 +67,13 @@ def test_mapping_create_and_update_retry_while_the_role_propagates(aws, function
 
     aws.client("iam").put_role_policy(RoleName=role, PolicyName="events", PolicyDocument=POLICY)
     strict_aws.journal.clear()
-    apply(plan_events(make_ctx([sqs_event(sources["queue"], batch_size=3),
-                                stream_event("dynamodb", sources["table_stream"])]), aws, FUNCTION, function))
+    apply(
+        plan_events(
+            make_ctx([sqs_event(sources["queue"], batch_size=3), stream_event("dynamodb", sources["table_stream"])]),
+            aws,
+            FUNCTION,
+            function,
+        )
+    )
     assert ("lambda", "UpdateEventSourceMapping", "InvalidParameterValueException") in strict_aws.errors()
     assert sorted(m["BatchSize"] for m in _mappings(aws)) == [3, 100]

@@ -39,9 +39,22 @@ def test_invalid_entries_are_all_reported_before_any_call(aws, call_counter):
     assert call_counter.calls == []
     problems = "\n".join(raised.value.problems)
     assert len(raised.value.problems) == 7
-    for expected in ("'wrong-kind'", "is not a sqs ARN", "'bad-rate'", "'minutes' with 5", "'five-field-cron'",
-                     "6 fields", "'other-region'", "eu-west-1", "'big-batch'", "batch_window",
-                     "'ow-trigger'", "cannot run on AWS", "'bad-filter'", "key_filters"):
+    for expected in (
+        "'wrong-kind'",
+        "is not a sqs ARN",
+        "'bad-rate'",
+        "'minutes' with 5",
+        "'five-field-cron'",
+        "6 fields",
+        "'other-region'",
+        "eu-west-1",
+        "'big-batch'",
+        "batch_window",
+        "'ow-trigger'",
+        "cannot run on AWS",
+        "'bad-filter'",
+        "key_filters",
+    ):
         assert expected in problems
     assert "lw.yml" in str(raised.value) and "'dev'" in str(raised.value)
 
@@ -53,14 +66,34 @@ def test_duplicate_sources_are_rejected(aws, call_counter):
     assert call_counter.calls == []
 
 
-@pytest.mark.parametrize("expression", ["rate(1 minute)", "rate(5 minutes)", "rate(2 days)", "cron(0 12 * * ? *)",
-                                        "cron(0/15 8-17 ? * MON-FRI *)", "cron(0 10 L * ? 2027)"])
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "rate(1 minute)",
+        "rate(5 minutes)",
+        "rate(2 days)",
+        "cron(0 12 * * ? *)",
+        "cron(0/15 8-17 ? * MON-FRI *)",
+        "cron(0 10 L * ? 2027)",
+    ],
+)
 def test_valid_expressions(expression):
     assert expression_problem(expression) is None
 
 
-@pytest.mark.parametrize("expression", ["rate(1 minutes)", "rate(0 minutes)", "rate(5 weeks)", "every day",
-                                        "cron(0 12 * * *)", "cron(0 12 1 * MON *)", "cron(0 12 * * ? * *)", 5])
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "rate(1 minutes)",
+        "rate(0 minutes)",
+        "rate(5 weeks)",
+        "every day",
+        "cron(0 12 * * *)",
+        "cron(0 12 1 * MON *)",
+        "cron(0 12 * * ? * *)",
+        5,
+    ],
+)
 def test_invalid_expressions(expression):
     assert expression_problem(expression)
 

@@ -30,13 +30,23 @@ def _policy(aws: Any) -> dict[str, dict[str, Any]]:
 def test_s3_notification_merges_with_foreign_entries_and_grants_s3(aws, function, sources):
     s3 = aws.client("s3")
     sqs_arn = sources["queue"]
-    foreign_lambda = {"Id": "someone-elses", "LambdaFunctionArn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:other",
-                      "Events": ["s3:ObjectRemoved:*"]}
+    foreign_lambda = {
+        "Id": "someone-elses",
+        "LambdaFunctionArn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:other",
+        "Events": ["s3:ObjectRemoved:*"],
+    }
     foreign_queue = {"Id": "audit-queue", "QueueArn": sqs_arn, "Events": ["s3:ObjectCreated:*"]}
-    s3.put_bucket_notification_configuration(Bucket="upload-bucket", NotificationConfiguration={
-        "LambdaFunctionConfigurations": [foreign_lambda], "QueueConfigurations": [foreign_queue]})
-    binding = s3_event(key_filters=[{"type": "prefix", "value": "in/"}, {"type": "suffix", "value": ".png"}],
-                       events=["s3:ObjectCreated:Put", "s3:ObjectCreated:Post"])
+    s3.put_bucket_notification_configuration(
+        Bucket="upload-bucket",
+        NotificationConfiguration={
+            "LambdaFunctionConfigurations": [foreign_lambda],
+            "QueueConfigurations": [foreign_queue],
+        },
+    )
+    binding = s3_event(
+        key_filters=[{"type": "prefix", "value": "in/"}, {"type": "suffix", "value": ".png"}],
+        events=["s3:ObjectCreated:Put", "s3:ObjectCreated:Post"],
+    )
 
     changes = plan_events(make_ctx([binding]), aws, FUNCTION, function)
     assert [c.action for c in mutating(changes)] == ["create", "create"]
@@ -101,21 +111,36 @@ def test_schedule_rules_carry_the_binding_in_their_input(aws, function):
 
     events = aws.client("events")
     rules = {r["Name"]: r for r in events.list_rules(NamePrefix="shop-dev-")["Rules"]}
-    assert set(rules) == {"shop-dev-nightly-schedule-eeeeee-1", "shop-dev-nightly-schedule-eeeeee-2",
-                          "shop-dev-keep-warm"}
+    assert set(rules) == {
+        "shop-dev-nightly-schedule-eeeeee-1",
+        "shop-dev-nightly-schedule-eeeeee-2",
+        "shop-dev-keep-warm",
+    }
     assert rules["shop-dev-nightly-schedule-eeeeee-1"]["ScheduleExpression"] == "rate(1 hour)"
     assert rules["shop-dev-nightly-schedule-eeeeee-2"]["ScheduleExpression"] == "cron(0 3 * * ? *)"
     assert rules["shop-dev-keep-warm"]["ScheduleExpression"] == "rate(4 minutes)"
-    tags = {t["Key"]: t["Value"] for t in
-            events.list_tags_for_resource(ResourceARN=rules["shop-dev-keep-warm"]["Arn"])["Tags"]}
+    tags = {
+        t["Key"]: t["Value"]
+        for t in events.list_tags_for_resource(ResourceARN=rules["shop-dev-keep-warm"]["Arn"])["Tags"]
+    }
     assert tags == {"lw:project": "shop", "lw:stage": "dev", "lw:binding": "keep-warm", "team": "web"}
 
     (target,) = events.list_targets_by_rule(Rule="shop-dev-nightly-schedule-eeeeee-2")["Targets"]
     assert target["Arn"] == ALIAS_ARN
-    rendered = _render(target["InputTransformer"], {
-        "version": "0", "id": "89d1a02d", "detail-type": "Scheduled Event", "source": "aws.events",
-        "account": ACCOUNT, "time": "2026-11-26T03:00:00Z", "region": "us-east-1",
-        "resources": ["arn:aws:events:us-east-1:123456789012:rule/shop-dev-nightly-schedule-eeeeee-2"], "detail": {}})
+    rendered = _render(
+        target["InputTransformer"],
+        {
+            "version": "0",
+            "id": "89d1a02d",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": ACCOUNT,
+            "time": "2026-11-26T03:00:00Z",
+            "region": "us-east-1",
+            "resources": ["arn:aws:events:us-east-1:123456789012:rule/shop-dev-nightly-schedule-eeeeee-2"],
+            "detail": {},
+        },
+    )
     assert rendered["lw_binding"] == "nightly-schedule-eeeeee"
     assert rendered["detail-type"] == "Scheduled Event" and rendered["resources"][0].endswith("eeeeee-2")
     assert rendered["detail"] == {} and rendered["time"] == "2026-11-26T03:00:00Z"

@@ -36,4 +36,3 @@ def scan(project: Callable[[dict[str, str]], Path]) -> Callable[..., Analysis]:
         return analyse(project(files), **kwargs)
 
     return run
-

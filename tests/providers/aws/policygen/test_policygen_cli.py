@@ -45,9 +45,14 @@ def test_human_output_is_the_document_and_warnings_go_to_stderr(project):
     document = json.loads(result.stdout)
     assert document["Statement"][0]["Resource"] == [
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/shop-dev",
-        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/shop-dev:*"]
-    assert {"Sid": "LwCode1", "Effect": "Allow", "Action": ["s3:PutObject"],
-            "Resource": "arn:aws:s3:::uploads/*"} in document["Statement"]
+        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/shop-dev:*",
+    ]
+    assert {
+        "Sid": "LwCode1",
+        "Effect": "Allow",
+        "Action": ["s3:PutObject"],
+        "Resource": "arn:aws:s3:::uploads/*",
+    } in document["Statement"]
     assert result.stderr.splitlines() == [
         "warning: app.py:7: s3:DeleteObject granted on '*': Bucket is not a literal in the code"
     ]
@@ -60,8 +65,14 @@ def test_json_output_has_policy_warnings_and_calls(project):
     assert set(data) == {"policy", "warnings", "calls"}
     assert data["policy"]["Statement"][0]["Resource"][0].startswith("arn:aws:logs:us-east-2:*:")
     assert data["warnings"] == ["app.py:7: s3:DeleteObject granted on '*': Bucket is not a literal in the code"]
-    assert data["calls"][0] == {"file": "app.py", "line": 6, "service": "s3", "operation": "PutObject",
-                                "action": "s3:PutObject", "resource": "arn:aws:s3:::uploads/*"}
+    assert data["calls"][0] == {
+        "file": "app.py",
+        "line": 6,
+        "service": "s3",
+        "operation": "PutObject",
+        "action": "s3:PutObject",
+        "resource": "arn:aws:s3:::uploads/*",
+    }
     assert result.stderr == ""
 
 

@@ -13,12 +13,21 @@ CODE = "import boto3\nboto3.resource('dynamodb').Table('orders').put_item(Item={
 
 
 def make_app(root: Path, events: tuple[EventBinding, ...] = (), settings: dict | None = None) -> AppModel:
-    return AppModel(project_name="shop", stage="dev", provider="aws", project_dir=root,
-                    config_file=root / "lw.yml", app_function="app.app", events=events, settings=settings or {})
+    return AppModel(
+        project_name="shop",
+        stage="dev",
+        provider="aws",
+        project_dir=root,
+        config_file=root / "lw.yml",
+        app_function="app.app",
+        events=events,
+        settings=settings or {},
+    )
 
 
-SQS_EVENT = EventBinding(name="jobs", function="app.handle", kind="sqs",
-                         source="arn:aws:sqs:eu-west-1:123456789012:jobs")
+SQS_EVENT = EventBinding(
+    name="jobs", function="app.handle", kind="sqs", source="arn:aws:sqs:eu-west-1:123456789012:jobs"
+)
 
 
 def test_document_has_logs_then_events_then_code(project, monkeypatch):
@@ -28,8 +37,9 @@ def test_document_has_logs_then_events_then_code(project, monkeypatch):
 
     def policy_statements(app, account_id, region):
         seen["args"] = (app.name, account_id, region)
-        return [{"Sid": "LwEventsSqs", "Effect": "Allow", "Action": ["sqs:ReceiveMessage"],
-                 "Resource": SQS_EVENT.source}]
+        return [
+            {"Sid": "LwEventsSqs", "Effect": "Allow", "Action": ["sqs:ReceiveMessage"], "Resource": SQS_EVENT.source}
+        ]
 
     fake.policy_statements = policy_statements  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "lw.providers.aws.events", fake)
@@ -41,8 +51,10 @@ def test_document_has_logs_then_events_then_code(project, monkeypatch):
         "Sid": "Logs",
         "Effect": "Allow",
         "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/shop-dev",
-                     "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/shop-dev:*"],
+        "Resource": [
+            "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/shop-dev",
+            "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/shop-dev:*",
+        ],
     }
     assert document["Statement"][2]["Resource"] == "arn:aws:dynamodb:eu-west-1:123456789012:table/orders"
 
@@ -74,12 +86,20 @@ def test_exclude_setting_is_honoured(project):
 def test_runtime_configuration_reads_are_granted_exactly(project):
     root = project({"app.py": "x = 1\n"})
     app = AppModel(
-        project_name="shop", stage="dev", provider="aws", project_dir=root, config_file=root / "lw.yml",
+        project_name="shop",
+        stage="dev",
+        provider="aws",
+        project_dir=root,
+        config_file=root / "lw.yml",
         app_function="app.app",
         environment_variables={"DB": "postgres://u:${secretsmanager:shop/db}@h/db", "PLAIN": "x"},
-        settings={"aws_environment_variables": {"KEY": "${ssm:/shop/api-key}",
-                                                "ARN": "${ssm:arn:aws:ssm:eu-west-1:1:parameter/x}"},
-                  "remote_env": "s3://config-bucket/shop/dev.json"},
+        settings={
+            "aws_environment_variables": {
+                "KEY": "${ssm:/shop/api-key}",
+                "ARN": "${ssm:arn:aws:ssm:eu-west-1:1:parameter/x}",
+            },
+            "remote_env": "s3://config-bucket/shop/dev.json",
+        },
     )
     report = policy_report(app, account_id="123456789012", region="eu-west-1")
     by_sid = {s["Sid"]: s for s in report.policy["Statement"]}
@@ -89,7 +109,9 @@ def test_runtime_configuration_reads_are_granted_exactly(project):
         "arn:aws:ssm:eu-west-1:1:parameter/x",
     ]
     assert by_sid["LwSecretReferences"] == {
-        "Sid": "LwSecretReferences", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
+        "Sid": "LwSecretReferences",
+        "Effect": "Allow",
+        "Action": ["secretsmanager:GetSecretValue"],
         "Resource": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/db-*",
     }
     assert any(w.startswith("remote_env: references inside s3://config-bucket/shop/dev.json") for w in report.warnings)
@@ -97,8 +119,15 @@ def test_runtime_configuration_reads_are_granted_exactly(project):
 
 def test_stage_environment_narrows_the_code_statements(project):
     root = project({"app.py": "import os, boto3\nboto3.client('s3').put_object(Bucket=os.environ['B'], Key='k')\n"})
-    app = AppModel(project_name="shop", stage="dev", provider="aws", project_dir=root, config_file=root / "lw.yml",
-                   app_function="app.app", environment_variables={"B": "uploads"},
-                   settings={"aws_environment_variables": {"B": "overridden", "SECRET": "${ssm:/x}"}})
+    app = AppModel(
+        project_name="shop",
+        stage="dev",
+        provider="aws",
+        project_dir=root,
+        config_file=root / "lw.yml",
+        app_function="app.app",
+        environment_variables={"B": "uploads"},
+        settings={"aws_environment_variables": {"B": "overridden", "SECRET": "${ssm:/x}"}},
+    )
     statements = policy_document(app)["Statement"]
     assert statements[-1]["Resource"] == "arn:aws:s3:::uploads/*"

@@ -22,27 +22,30 @@ def test_method_names_come_from_the_service_model():
     assert s3 is not None and s3.operation("list_objects_v2") == "ListObjectsV2"
 
 
-@pytest.mark.parametrize("operation, expected", [
-    ("ListObjectsV2", ("s3:ListBucket",)),
-    ("ListObjects", ("s3:ListBucket",)),
-    ("ListObjectVersions", ("s3:ListBucketVersions",)),
-    ("HeadObject", ("s3:GetObject",)),
-    ("HeadBucket", ("s3:ListBucket",)),
-    ("GetObject", ("s3:GetObject",)),
-    ("PutObject", ("s3:PutObject",)),
-    ("UploadPart", ("s3:PutObject",)),
-    ("ListParts", ("s3:ListMultipartUploadParts",)),
-    ("AbortMultipartUpload", ("s3:AbortMultipartUpload",)),
-])
+@pytest.mark.parametrize(
+    "operation, expected",
+    [
+        ("ListObjectsV2", ("s3:ListBucket",)),
+        ("ListObjects", ("s3:ListBucket",)),
+        ("ListObjectVersions", ("s3:ListBucketVersions",)),
+        ("HeadObject", ("s3:GetObject",)),
+        ("HeadBucket", ("s3:ListBucket",)),
+        ("GetObject", ("s3:GetObject",)),
+        ("PutObject", ("s3:PutObject",)),
+        ("UploadPart", ("s3:PutObject",)),
+        ("ListParts", ("s3:ListMultipartUploadParts",)),
+        ("AbortMultipartUpload", ("s3:AbortMultipartUpload",)),
+    ],
+)
 def test_s3_exceptions(operation, expected):
     assert iam_actions("s3", operation) == expected
 
 
 def test_prefixes_come_from_the_signing_name():
-    assert iam_prefix("stepfunctions") == "states"           # signing name, not the boto3 name
+    assert iam_prefix("stepfunctions") == "states"  # signing name, not the boto3 name
     assert iam_prefix("dynamodbstreams") == "dynamodb"
     assert iam_prefix("sagemaker-runtime") == "sagemaker"
-    assert iam_prefix("cloudwatch") == "cloudwatch"          # the documented exception (signs as monitoring)
+    assert iam_prefix("cloudwatch") == "cloudwatch"  # the documented exception (signs as monitoring)
     assert iam_actions("lambda", "Invoke") == ("lambda:InvokeFunction",)
     assert iam_actions("apigatewaymanagementapi", "PostToConnection") == ("execute-api:ManageConnections",)
 

@@ -254,9 +254,10 @@ def test_literal_names_through_constants_and_fstrings(scan):
 
 
 def test_calls_across_modules_helpers_and_arguments(scan):
-    analysis = scan({
-        "shop/__init__.py": "",
-        "shop/clients.py": """
+    analysis = scan(
+        {
+            "shop/__init__.py": "",
+            "shop/clients.py": """
             import boto3
 
             def get_table(name):
@@ -264,7 +265,7 @@ def test_calls_across_modules_helpers_and_arguments(scan):
 
             s3 = boto3.client("s3")
         """,
-        "shop/views.py": """
+            "shop/views.py": """
             from .clients import get_table, s3
             from . import clients
 
@@ -276,7 +277,8 @@ def test_calls_across_modules_helpers_and_arguments(scan):
                 get_table("orders").query(KeyConditionExpression="x")
                 clients.s3.head_bucket(Bucket="uploads")
         """,
-    })
+        }
+    )
     assert grants(analysis) == {
         ("s3:PutObject", OBJECTS_ARN),
         ("s3:ListBucket", BUCKET_ARN),
@@ -349,7 +351,7 @@ def test_environment_variables_set_by_the_stage_are_literals(scan):
     known = scan(source, environment={"UPLOADS": "uploads", "TABLE": "orders"})
     assert grants(known) == {
         ("s3:PutObject", OBJECTS_ARN),
-        ("s3:GetObject", "arn:aws:s3:::media-default/*"),   # unset: its literal default
+        ("s3:GetObject", "arn:aws:s3:::media-default/*"),  # unset: its literal default
         ("dynamodb:GetItem", TABLE_ARN),
         ("sqs:SendMessage", "*"),
     }

@@ -62,8 +62,9 @@ class ApiGatewayModel:
                     types.remove(value)
         return response
 
-    def rest_preflight(self, api_id: str, path: str, origin: str = "https://app.example.com",
-                       content_type: str | None = None) -> tuple[int, dict[str, str]]:
+    def rest_preflight(
+        self, api_id: str, path: str, origin: str = "https://app.example.com", content_type: str | None = None
+    ) -> tuple[int, dict[str, str]]:
         """What a CORS preflight to ``path`` gets from the deployed REST API: a status
         and headers, or ``(0, {})`` when it reached the Lambda proxy integration."""
         document = self._rest_docs.get(api_id)
@@ -83,8 +84,11 @@ class ApiGatewayModel:
             return 0, {}
         binary = self._rest_binary.get(api_id) or []
         payload_is_binary = any(t == "*/*" or (content_type and _media_matches(t, content_type)) for t in binary)
-        if payload_is_binary and integration.get("contentHandling") != "CONVERT_TO_TEXT" and \
-                integration.get("requestTemplates"):
+        if (
+            payload_is_binary
+            and integration.get("contentHandling") != "CONVERT_TO_TEXT"
+            and integration.get("requestTemplates")
+        ):
             # the request template cannot be applied to a binary payload:
             # "Execution failed due to configuration error: Unable to transform request"
             return 500, {"x-amzn-ErrorType": "InternalServerErrorException"}
@@ -94,8 +98,9 @@ class ApiGatewayModel:
             headers[key.rsplit(".", 1)[-1]] = str(value).strip("'")
         return int(response.get("statusCode") or 200), headers
 
-    def http_preflight(self, api_id: str, path: str, origin: str = "https://app.example.com",
-                       region: str = "us-east-1") -> tuple[int, str]:
+    def http_preflight(
+        self, api_id: str, path: str, origin: str = "https://app.example.com", region: str = "us-east-1"
+    ) -> tuple[int, str]:
         """What ``OPTIONS path`` (a preflight, so without credentials) gets from an HTTP
         API: ``(status, route key)``; 0 means it reached the integration."""
         import boto3
@@ -115,8 +120,6 @@ class ApiGatewayModel:
         if cors:
             return 204, str(route["RouteKey"])
         return 0, str(route["RouteKey"])
-
-
 
 
 def _media_matches(pattern: str, content_type: str) -> bool:

@@ -33,13 +33,23 @@ class LambdaModel:
         fn = self._function(client, name)
         now = self._now()
         if now < fn.pending_until:
-            raise self._error(client, operation, "ResourceConflictException",
-                              "The operation cannot be performed at this time. The function is currently in the "
-                              "following state: Pending", 409)
+            raise self._error(
+                client,
+                operation,
+                "ResourceConflictException",
+                "The operation cannot be performed at this time. The function is currently in the "
+                "following state: Pending",
+                409,
+            )
         if now < fn.updating_until:
-            raise self._error(client, operation, "ResourceConflictException",
-                              "The operation cannot be performed at this time. An update is in progress for "
-                              f"resource: {self._function_arn(client, name)}", 409)
+            raise self._error(
+                client,
+                operation,
+                "ResourceConflictException",
+                "The operation cannot be performed at this time. An update is in progress for "
+                f"resource: {self._function_arn(client, name)}",
+                409,
+            )
 
     def _role_of(self, client: Any, name: str) -> str:
         fn = self._function(client, name)
@@ -70,7 +80,7 @@ class LambdaModel:
                 "dlq-sns": "The provided execution role does not have permissions to call Publish on SNS",
                 "mapping-sqs": "The provided execution role does not have permissions to call ReceiveMessage on SQS",
                 "mapping-stream": "Cannot access stream. Please ensure the role can perform the GetRecords, "
-                                  "GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM.",
+                "GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM.",
             }[check]
         role["left"] -= 1
         raise self._error(client, operation, "InvalidParameterValueException", message, 400)
@@ -127,8 +137,12 @@ class LambdaModel:
         fn.versions_pending.clear()
         if params.get("Publish") and fn.snap_start and response.get("Version", "$LATEST") != "$LATEST":
             fn.versions_pending[str(response["Version"])] = now + self.delays.snapstart_pending
-        return {**response, "State": "Pending", "StateReason": "The function is being created.",
-                "StateReasonCode": "Creating"}
+        return {
+            **response,
+            "State": "Pending",
+            "StateReason": "The function is being created.",
+            "StateReasonCode": "Creating",
+        }
 
     def _lambda_UpdateFunctionCode(self, client: Any, params: dict[str, Any]) -> tuple[bool, Any]:
         self._refuse_while_changing(client, "UpdateFunctionCode", params["FunctionName"])
@@ -171,9 +185,14 @@ class LambdaModel:
     def _lambda_Invoke(self, client: Any, params: dict[str, Any]) -> tuple[bool, Any]:
         fn = self._function(client, params["FunctionName"])
         if self._now() < fn.pending_until:
-            raise self._error(client, "Invoke", "ResourceConflictException",
-                              "The operation cannot be performed at this time. The function is currently in the "
-                              "following state: Pending", 409)
+            raise self._error(
+                client,
+                "Invoke",
+                "ResourceConflictException",
+                "The operation cannot be performed at this time. The function is currently in the "
+                "following state: Pending",
+                409,
+            )
         return False, None
 
     def _state_of(self, client: Any, name: str, qualifier: str | None, config: dict[str, Any]) -> dict[str, Any]:
@@ -213,10 +232,15 @@ class LambdaModel:
         fn = self._function(client, params["FunctionName"])
         version = str(params.get("FunctionVersion") or "")
         if version and self._now() < fn.versions_pending.get(version, 0.0):
-            raise self._error(client, operation, "ResourceConflictException",
-                              f"Version {version} of {function_name(params['FunctionName'])} is Pending (its "
-                              "SnapStart snapshot is not ready): an alias on it could not be invoked "
-                              "[strict layer: AWS accepts the call, then fails every invocation]", 409)
+            raise self._error(
+                client,
+                operation,
+                "ResourceConflictException",
+                f"Version {version} of {function_name(params['FunctionName'])} is Pending (its "
+                "SnapStart snapshot is not ready): an alias on it could not be invoked "
+                "[strict layer: AWS accepts the call, then fails every invocation]",
+                409,
+            )
 
     def _lambda_CreateAlias(self, client: Any, params: dict[str, Any]) -> tuple[bool, Any]:
         self._pending_version(client, "CreateAlias", params)
@@ -229,7 +253,9 @@ class LambdaModel:
         previous = self._raw(client, "GetAlias", {"FunctionName": key[1], "Name": params["Name"]})
         if params.get("FunctionVersion") and previous.get("FunctionVersion") != params["FunctionVersion"]:
             self._alias_weights[(key[0], f"{key[1]}:{params['Name']}")] = (
-                self._now() + self.delays.alias_weights, str(previous.get("FunctionVersion")))
+                self._now() + self.delays.alias_weights,
+                str(previous.get("FunctionVersion")),
+            )
         self.alias_moves.append((len(self.journal), str(params.get("FunctionVersion"))))
         return False, None
 
@@ -247,10 +273,16 @@ class LambdaModel:
 
     def _lambda_PutProvisionedConcurrencyConfig(self, client: Any, params: dict[str, Any]) -> tuple[bool, Any]:
         if self._weights(client, params["FunctionName"], params["Qualifier"]):
-            raise self._error(client, "PutProvisionedConcurrencyConfig", "InvalidParameterValueException",
-                              "Alias with weights can not be used with Provisioned Concurrency", 400)
-        self._raw(client, "GetAlias", {"FunctionName": function_name(params["FunctionName"]),
-                                       "Name": params["Qualifier"]})
+            raise self._error(
+                client,
+                "PutProvisionedConcurrencyConfig",
+                "InvalidParameterValueException",
+                "Alias with weights can not be used with Provisioned Concurrency",
+                400,
+            )
+        self._raw(
+            client, "GetAlias", {"FunctionName": function_name(params["FunctionName"]), "Name": params["Qualifier"]}
+        )
         key = (client.meta.region_name, function_name(params["FunctionName"]), params["Qualifier"])
         self._provisioned[key] = int(params["ProvisionedConcurrentExecutions"])
         return True, {"RequestedProvisionedConcurrentExecutions": self._provisioned[key], "Status": "IN_PROGRESS"}
@@ -258,12 +290,20 @@ class LambdaModel:
     def _lambda_GetProvisionedConcurrencyConfig(self, client: Any, params: dict[str, Any]) -> tuple[bool, Any]:
         key = (client.meta.region_name, function_name(params["FunctionName"]), params["Qualifier"])
         if key not in self._provisioned:
-            raise self._error(client, "GetProvisionedConcurrencyConfig",
-                              "ProvisionedConcurrencyConfigNotFoundException",
-                              "No Provisioned Concurrency Config found for this function", 404)
+            raise self._error(
+                client,
+                "GetProvisionedConcurrencyConfig",
+                "ProvisionedConcurrencyConfigNotFoundException",
+                "No Provisioned Concurrency Config found for this function",
+                404,
+            )
         count = self._provisioned[key]
-        return True, {"RequestedProvisionedConcurrentExecutions": count, "AllocatedProvisionedConcurrentExecutions":
-                      count, "AvailableProvisionedConcurrentExecutions": count, "Status": "READY"}
+        return True, {
+            "RequestedProvisionedConcurrentExecutions": count,
+            "AllocatedProvisionedConcurrentExecutions": count,
+            "AvailableProvisionedConcurrentExecutions": count,
+            "Status": "READY",
+        }
 
     def _lambda_DeleteProvisionedConcurrencyConfig(self, client: Any, params: dict[str, Any]) -> tuple[bool, Any]:
         key = (client.meta.region_name, function_name(params["FunctionName"]), params["Qualifier"])
@@ -272,4 +312,3 @@ class LambdaModel:
 
     def provisioned(self, region: str, function: str, alias: str = "live") -> int | None:
         return self._provisioned.get((region, function, alias))
-

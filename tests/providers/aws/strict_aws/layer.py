@@ -77,9 +77,13 @@ class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel):
         finally:
             self._paused -= 1
 
-    def conflict(self, service: str, operation: str, times: int = 1,
-                 message: str = "Unable to complete operation due to concurrent modification. Please try again later."
-                 ) -> None:
+    def conflict(
+        self,
+        service: str,
+        operation: str,
+        times: int = 1,
+        message: str = "Unable to complete operation due to concurrent modification. Please try again later.",
+    ) -> None:
         """Answer the next ``times`` calls of ``operation`` with ``ConflictException``."""
         self._conflicts.append({"service": service, "operation": operation, "left": times, "message": message})
 
@@ -87,8 +91,13 @@ class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel):
         """Random latency (0..``latency`` s) on every call and throttling answers at the
         HTTP level on a ``throttle_rate`` share of attempts (never more than
         ``most_in_a_row`` for one call, so botocore's retries always get through)."""
-        self._chaos = {"random": random.Random(seed), "latency": latency, "rate": throttle_rate,
-                       "most": most_in_a_row, "throttled": 0}
+        self._chaos = {
+            "random": random.Random(seed),
+            "latency": latency,
+            "rate": throttle_rate,
+            "most": most_in_a_row,
+            "throttled": 0,
+        }
 
     def errors(self) -> list[tuple[str, str, str]]:
         return [entry for entry in self.journal if entry[2]]
@@ -163,8 +172,9 @@ class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel):
             roll = chaos["random"].random()
         if roll >= chaos["rate"] or getattr(self._local, "throttled", 0) >= chaos["most"]:
             return None
-        body, status, headers = throttling_answer(getattr(self._local, "protocol", ""),
-                                                   getattr(self._local, "service", ""))
+        body, status, headers = throttling_answer(
+            getattr(self._local, "protocol", ""), getattr(self._local, "service", "")
+        )
         if body is None:
             return None
         self._local.throttled = getattr(self._local, "throttled", 0) + 1
@@ -172,7 +182,6 @@ class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel):
         from botocore.awsrequest import AWSResponse
 
         return AWSResponse("https://strict.invalid/", status, headers, Raw(body))
-
 
     def _now(self) -> float:
         return time.monotonic()

@@ -27,19 +27,32 @@ class MappingModel:
         function = function_name(params["FunctionName"])
         for uuid, mapping in self._mappings.items():
             if mapping.source == source and function_name(mapping.function) == function and mapping.state == "Deleting":
-                raise self._error(client, "CreateEventSourceMapping", "ResourceConflictException",
-                                  f"The event source arn ({source}) and function ({function}) provided mapping "
-                                  f"already exists. Please update or delete the existing mapping with UUID {uuid}",
-                                  409)
+                raise self._error(
+                    client,
+                    "CreateEventSourceMapping",
+                    "ResourceConflictException",
+                    f"The event source arn ({source}) and function ({function}) provided mapping "
+                    f"already exists. Please update or delete the existing mapping with UUID {uuid}",
+                    409,
+                )
         self._refuse_while_changing(client, "CreateEventSourceMapping", params["FunctionName"])
-        self._iam_refusal(client, "CreateEventSourceMapping", self._role_of(client, params["FunctionName"]),
-                          self._mapping_checks(source))
+        self._iam_refusal(
+            client,
+            "CreateEventSourceMapping",
+            self._role_of(client, params["FunctionName"]),
+            self._mapping_checks(source),
+        )
         return False, None
 
     def _after_lambda_CreateEventSourceMapping(self, client: Any, params: dict[str, Any], response: Any) -> Any:
         final = "Enabled" if params.get("Enabled", True) else "Disabled"
-        self._mappings[response["UUID"]] = MappingState("Creating", self._now() + self.delays.mapping_transition, final,
-                                                    str(params["EventSourceArn"]), str(params["FunctionName"]))
+        self._mappings[response["UUID"]] = MappingState(
+            "Creating",
+            self._now() + self.delays.mapping_transition,
+            final,
+            str(params["EventSourceArn"]),
+            str(params["FunctionName"]),
+        )
         return {**response, "State": "Creating"}
 
     def _mapping_state(self, response: dict[str, Any]) -> dict[str, Any]:
@@ -58,16 +71,24 @@ class MappingModel:
             mapping.state = mapping.then
         if mapping.state in ("Creating", "Updating", "Enabling", "Disabling", "Deleting"):
             verb = "update" if operation.startswith("Update") else "delete"
-            raise self._error(client, operation, "ResourceInUseException",
-                              f"Cannot {verb} the event source mapping because it is in use (state {mapping.state}).",
-                              400)
+            raise self._error(
+                client,
+                operation,
+                "ResourceInUseException",
+                f"Cannot {verb} the event source mapping because it is in use (state {mapping.state}).",
+                400,
+            )
 
     def _lambda_UpdateEventSourceMapping(self, client: Any, params: dict[str, Any]) -> tuple[bool, Any]:
         self._busy_mapping(client, "UpdateEventSourceMapping", params["UUID"])
         mapping = self._mappings.get(params["UUID"])
         if mapping is not None:
-            self._iam_refusal(client, "UpdateEventSourceMapping", self._role_of(client, mapping.function),
-                              self._mapping_checks(mapping.source))
+            self._iam_refusal(
+                client,
+                "UpdateEventSourceMapping",
+                self._role_of(client, mapping.function),
+                self._mapping_checks(mapping.source),
+            )
         return False, None
 
     def _after_lambda_UpdateEventSourceMapping(self, client: Any, params: dict[str, Any], response: Any) -> Any:
@@ -83,8 +104,9 @@ class MappingModel:
         uuid = params["UUID"]
         self._busy_mapping(client, "DeleteEventSourceMapping", uuid)
         found = self._raw(client, "GetEventSourceMapping", {"UUID": uuid})
-        mapping = self._mappings.get(uuid) or MappingState("Enabled", 0.0, "Enabled", str(found["EventSourceArn"]),
-                                                       str(found["FunctionArn"]))
+        mapping = self._mappings.get(uuid) or MappingState(
+            "Enabled", 0.0, "Enabled", str(found["EventSourceArn"]), str(found["FunctionArn"])
+        )
         mapping.state, mapping.until, mapping.client = "Deleting", self._now() + self.delays.mapping_transition, client
         self._mappings[uuid] = mapping
         return True, {**found, "State": "Deleting"}
@@ -101,14 +123,20 @@ class MappingModel:
         return self._mapping_state(response)
 
     def _after_lambda_ListEventSourceMappings(self, client: Any, params: dict[str, Any], response: Any) -> Any:
-        return {**response, "EventSourceMappings": [self._mapping_state(m) for m in response.get("EventSourceMappings")
-                                                    or []]}
+        return {
+            **response,
+            "EventSourceMappings": [self._mapping_state(m) for m in response.get("EventSourceMappings") or []],
+        }
 
     def settle(self) -> None:
         """Let every transitional state run out (a test's "some time later")."""
-        longest = max(self.delays.function_pending, self.delays.update_in_progress, self.delays.snapstart_pending,
-                      self.delays.mapping_transition, self.delays.alias_weights)
+        longest = max(
+            self.delays.function_pending,
+            self.delays.update_in_progress,
+            self.delays.snapstart_pending,
+            self.delays.mapping_transition,
+            self.delays.alias_weights,
+        )
         time.sleep(longest + 0.005)
         with self._lock:
             self._finish_due_deletes()
-

@@ -35,8 +35,13 @@ class S3Model:
             if not self._s3_may_invoke(client, arn, bucket):
                 failing.append(arn)
         if failing:
-            raise self._error(client, "PutBucketNotificationConfiguration", "InvalidArgument",
-                              "Unable to validate the following destination configurations", 400)
+            raise self._error(
+                client,
+                "PutBucketNotificationConfiguration",
+                "InvalidArgument",
+                "Unable to validate the following destination configurations",
+                400,
+            )
         return False, None
 
     def _s3_may_invoke(self, client: Any, arn: str, bucket: str) -> bool:
@@ -65,4 +70,3 @@ class S3Model:
                     return False
                 return True
         return False
-

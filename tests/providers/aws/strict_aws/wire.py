@@ -27,8 +27,6 @@ def qualifier(params: dict[str, Any]) -> str | None:
     return None
 
 
-
-
 class Raw:
     def __init__(self, body: bytes) -> None:
         self._body = body
@@ -40,19 +38,40 @@ class Raw:
 def throttling_answer(protocol: str, service: str) -> tuple[bytes | None, int, dict[str, str]]:
     """The protocol's own throttling error, as AWS sends it."""
     if protocol == "json":
-        return (json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode(), 400,
-                {"x-amzn-RequestId": "strict", "Content-Type": "application/x-amz-json-1.1"})
+        return (
+            json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode(),
+            400,
+            {"x-amzn-RequestId": "strict", "Content-Type": "application/x-amz-json-1.1"},
+        )
     if protocol == "rest-json":
-        return (json.dumps({"message": "Rate exceeded"}).encode(), 429,
-                {"x-amzn-ErrorType": "TooManyRequestsException", "x-amzn-RequestId": "strict",
-                 "Content-Type": "application/json"})
+        return (
+            json.dumps({"message": "Rate exceeded"}).encode(),
+            429,
+            {
+                "x-amzn-ErrorType": "TooManyRequestsException",
+                "x-amzn-RequestId": "strict",
+                "Content-Type": "application/json",
+            },
+        )
     if protocol == "query":
-        return (b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message>"
-                b"</Error><RequestId>strict</RequestId></ErrorResponse>", 400, {"Content-Type": "text/xml"})
+        return (
+            b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message>"
+            b"</Error><RequestId>strict</RequestId></ErrorResponse>",
+            400,
+            {"Content-Type": "text/xml"},
+        )
     if protocol == "rest-xml" and service == "s3":
-        return (b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>"
-                b"<RequestId>strict</RequestId></Error>", 503, {"Content-Type": "application/xml"})
+        return (
+            b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>"
+            b"<RequestId>strict</RequestId></Error>",
+            503,
+            {"Content-Type": "application/xml"},
+        )
     if protocol == "rest-xml":
-        return (b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message>"
-                b"</Error><RequestId>strict</RequestId></ErrorResponse>", 400, {"Content-Type": "text/xml"})
+        return (
+            b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message>"
+            b"</Error><RequestId>strict</RequestId></ErrorResponse>",
+            400,
+            {"Content-Type": "text/xml"},
+        )
     return None, 0, {}

@@ -33,7 +33,9 @@ def app(environ, start_response):
         start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
         return ["é".encode() * count]
     if path == "/cookies":
-        start_response("200 OK", [("Content-Type", "text/plain"), ("Set-Cookie", "a=1; Path=/"), ("Set-Cookie", "b=2; Path=/")])
+        start_response(
+            "200 OK", [("Content-Type", "text/plain"), ("Set-Cookie", "a=1; Path=/"), ("Set-Cookie", "b=2; Path=/")]
+        )
         return [b"two cookies"]
     if path == "/empty":
         start_response("204 No Content", [("Content-Type", "text/html")])

@@ -14,7 +14,9 @@ def app(environ, start_response):
         start_response("302 Found", [("Location", wsgi_url(environ) + "/target")])
         return [b""]
     if path == "/cookies":
-        start_response("200 OK", [("Content-Type", "text/plain"), ("Set-Cookie", "a=1; Path=/"), ("Set-Cookie", "b=2; Path=/")])
+        start_response(
+            "200 OK", [("Content-Type", "text/plain"), ("Set-Cookie", "a=1; Path=/"), ("Set-Cookie", "b=2; Path=/")]
+        )
         return [b"cookies"]
     if path == "/binary":
         start_response("200 OK", [("Content-Type", "application/octet-stream")])
