@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -37,7 +37,7 @@ MAX_NUMBER_DIGITS = 100
 ALIAS_BUDGET = 10_000
 
 
-class _StrictLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _StrictLoader(_BaseLoader):  # type: ignore[misc]
     """A safe loader that refuses duplicate keys, unhashable keys and huge numbers."""
 
 
@@ -53,11 +53,11 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
         if key in seen:
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         seen[key] = True
-    return loader.construct_mapping(node, deep=deep)
+    return cast("dict[Any, Any]", loader.construct_mapping(node, deep=deep))
 
 
 def _kind(value: Any) -> str:
-    return {list: "list", dict: "mapping"}.get(type(value), type(value).__name__)
+    return cast("dict[type, str]", {list: "list", dict: "mapping"}).get(type(value), type(value).__name__)
 
 
 def _construct_int(loader: _StrictLoader, node: yaml.ScalarNode) -> int:

@@ -66,7 +66,9 @@ class AsgiBridge:
     its response (the app raised after sending all of it).
     """
 
-    def __init__(self, app: Callable, lifespan: str = "auto", report: Callable | None = None) -> None:
+    def __init__(
+        self, app: Callable[..., Any], lifespan: str = "auto", report: Callable[..., Any] | None = None
+    ) -> None:
         import asyncio
 
         self.app = app

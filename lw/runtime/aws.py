@@ -107,7 +107,7 @@ class AwsHandler:
         return batch_result(binding, result)
 
 
-def make_handler(app: Callable, **options: Any) -> Callable[..., Any]:
+def make_handler(app: Callable[..., Any], **options: Any) -> Callable[..., Any]:
     """Wrap a WSGI or ASGI app as a Lambda handler function, without the deployer.
 
     The function's ``shim`` attribute holds the app and options, and its ``lw_handler``

@@ -140,7 +140,7 @@ def user_arguments(args: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in args.items() if not key.startswith("__ow_")}
 
 
-def make_main(app: Callable, **options: Any) -> OpenWhiskMain:
+def make_main(app: Callable[..., Any], **options: Any) -> OpenWhiskMain:
     """Wrap a WSGI or ASGI app as an OpenWhisk ``main(args)``, without the deployer.
 
     Takes the same options as :func:`lw.runtime.aws.make_handler`.

@@ -97,7 +97,7 @@ def add_headers(environ: dict[str, Any], headers: dict[str, str]) -> None:
     _add_pairs(environ, headers.items())
 
 
-def add_multi_headers(environ: dict[str, Any], headers: dict[str, list[str]]) -> None:
+def add_multi_headers(environ: dict[str, Any], headers: dict[str, Any]) -> None:
     """Add a multi-value header mapping (API Gateway v1, ALB multi-value mode) to an
     environ that holds no header keys yet.
 
@@ -259,7 +259,13 @@ class _Responding(Response):
 
     __slots__ = ()
 
-    def start_response(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
+    # While the app runs, ``body`` holds what ``write()`` received (a list of chunks, or
+    # None); :func:`call_app` turns it into the ``bytes`` a :class:`Response` holds.
+    body: Any
+
+    def start_response(
+        self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], None]:
         if exc_info is not None and hasattr(self, "status_line"):
             # Headers are only "sent" when the adapter returns, so PEP 3333 allows
             # replacing them; re-raising keeps the original error for the 500 path.

@@ -9,7 +9,7 @@ when the command runs.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 import click
 
@@ -67,7 +67,9 @@ def lw_register_commands(cli: click.Group) -> None:
     @click.option("--s3-bucket", help="Bucket for the package the template references (default: s3_bucket).")
     @click.option("--no-upload", is_flag=True, help="SAM only: reference the local zip; sam deploy uploads it.")
     @command(provider="aws")
-    def template(inv: Any, fmt: str, output: str | None, s3_bucket: str | None, no_upload: bool) -> None:
+    def template(
+        inv: Any, fmt: Literal["cloudformation", "sam"], output: str | None, s3_bucket: str | None, no_upload: bool
+    ) -> None:
         """Export the stage as a CloudFormation or SAM template of the same resources,
         names and policy that lw deploy plans."""
         from lw.providers.aws.template.command import run_template

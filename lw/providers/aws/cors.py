@@ -11,11 +11,11 @@ the same ``cors`` setting (``lw.runtime.cors``).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from lw.core.context import Context
 from lw.core.errors import ConfigError
-from lw.core.plan import Action, Change, Outputs
+from lw.core.plan import Action, ApplyFn, Change, Outputs
 from lw.runtime.cors import CorsRules
 
 MAX_AGE_LIMIT = 86400  # HTTP APIs and Function URLs refuse more
@@ -249,7 +249,7 @@ def plan_http_preflight_routes(
                     "delete",
                     f"{resource} route {key}",
                     "no CORS with an authorizer any more",
-                    lambda o, rid=route_id: client.delete_route(ApiId=api_id, RouteId=rid),
+                    cast("ApplyFn", lambda o, rid=route_id: client.delete_route(ApiId=api_id, RouteId=rid)),
                     step="delete HTTP API preflight route",
                 )
             )

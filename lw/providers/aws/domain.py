@@ -16,11 +16,11 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from lw.core.context import Context
 from lw.core.errors import ConfigError, ProviderError
-from lw.core.plan import Change, Outputs
+from lw.core.plan import ApplyFn, Change, Outputs
 from lw.providers.aws import footprint, http_rest, http_v2, names
 from lw.providers.aws.errors import aws_call, read_or_none
 from lw.providers.aws.outputs import add_url
@@ -346,7 +346,7 @@ def mapping_changes(
                 "delete",
                 f"mapping {wanted.name}/{old.key}",
                 "base_path changed",
-                lambda o, old=old: _delete_mapping(aws, wanted.name, old),
+                cast("ApplyFn", lambda o, old=old: _delete_mapping(aws, wanted.name, old)),
                 step="delete domain mapping",
             )
         )
@@ -432,7 +432,7 @@ def removal_changes(ctx: Context, aws: AwsSession, apis: frozenset[str] = footpr
                     "delete",
                     f"mapping {name}/{mapping.key}",
                     "API of this stage",
-                    lambda o, m=mapping: _delete_mapping(aws, name, m),
+                    cast("ApplyFn", lambda o, m=mapping: _delete_mapping(aws, name, m)),
                     step="delete domain mapping",
                 )
             )

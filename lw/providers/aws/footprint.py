@@ -43,7 +43,7 @@ def _function_tags(aws: AwsSession, function: str) -> dict[str, str] | None:
         found = read_or_none(f"Lambda function {function}", lambda: lam.get_function(FunctionName=function))
         cached = None if found is None else dict(found.get("Tags") or {})
         aws.memo[key] = cached
-    return cached  # type: ignore[return-value]
+    return cached
 
 
 def parse(value: str | None) -> frozenset[str]:

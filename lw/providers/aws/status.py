@@ -8,7 +8,7 @@ versions) is read on its own: a deployer allowed to read Lambda but not CloudWat
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, TypeVar, cast
 
 from lw.core.context import Context
 from lw.core.errors import ProviderError
@@ -26,7 +26,7 @@ def describe(ctx: Context, aws: AwsSession) -> Status:
     if live is None:
         return Status(deployed=False, facts={"function": function, "region": aws.region})
     unavailable: dict[str, str] = {}
-    versions = _part(unavailable, "versions", lambda: published_versions(aws, function), [])
+    versions: list[dict[str, Any]] = _part(unavailable, "versions", lambda: published_versions(aws, function), [])
     released = live.released or live.latest
     facts: dict[str, Any] = {
         "function": function,
@@ -40,15 +40,20 @@ def describe(ctx: Context, aws: AwsSession) -> Status:
         "latest_version": max((int(v["Version"]) for v in versions), default=None),
         "last_deploy": released.get("LastModified"),
         "code_sha256": released.get("CodeSha256"),
-        "urls": _part(unavailable, "urls", lambda: routes.current_urls(ctx, aws), []),
+        "urls": _part(unavailable, "urls", lambda: routes.current_urls(ctx, aws), cast("list[str]", [])),
     }
     note = endpoint.url_note()
     if note and facts["urls"]:
         facts["urls_note"] = note
-    facts.update(_part(unavailable, "metrics", lambda: _metrics(aws, function), {}))
-    facts.update(_part(unavailable, "api_key", lambda: access.describe(ctx, aws), {}))
+    facts.update(_part(unavailable, "metrics", lambda: _metrics(aws, function), cast("dict[str, Any]", {})))
+    facts.update(_part(unavailable, "api_key", lambda: access.describe(ctx, aws), cast("dict[str, Any]", {})))
     sections = {
-        "events": _part(unavailable, "events", lambda: events_bridge.describe_events(ctx, aws, function), []),
+        "events": _part(
+            unavailable,
+            "events",
+            lambda: events_bridge.describe_events(ctx, aws, function),
+            cast("list[dict[str, Any]]", []),
+        ),
         "versions": [
             {
                 "version": v["Version"],

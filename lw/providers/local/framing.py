@@ -16,7 +16,7 @@ import time
 import zlib
 from dataclasses import dataclass
 from email.message import Message
-from typing import BinaryIO
+from io import BufferedIOBase
 
 # A chunk-size line is hex digits plus optional extensions; anything longer is abuse.
 _MAX_LINE = 4096
@@ -82,7 +82,7 @@ class DeadlineReader:
     what is left before each read), so a client that trickles bytes is cut as surely
     as one that sends nothing."""
 
-    def __init__(self, raw: BinaryIO, connection: socket.socket, seconds: float) -> None:
+    def __init__(self, raw: BufferedIOBase, connection: socket.socket, seconds: float) -> None:
         self.raw = raw
         self.connection = connection
         self.seconds = seconds
@@ -109,7 +109,7 @@ class DeadlineReader:
         return getattr(self.raw, name)
 
 
-def read_body(rfile: BinaryIO, framing: Framing, *, limit: int | None = None) -> bytes:
+def read_body(rfile: BufferedIOBase, framing: Framing, *, limit: int | None = None) -> bytes:
     """The complete body; raises BadRequest (malformed, too large) or OSError (the
     client went away or ran out of time)."""
     if not framing.chunked:
@@ -123,7 +123,7 @@ def read_body(rfile: BinaryIO, framing: Framing, *, limit: int | None = None) ->
     return body
 
 
-def _read_exactly(rfile: BinaryIO, size: int) -> bytes:
+def _read_exactly(rfile: BufferedIOBase, size: int) -> bytes:
     parts: list[bytes] = []
     remaining = size
     while remaining:
@@ -135,7 +135,7 @@ def _read_exactly(rfile: BinaryIO, size: int) -> bytes:
     return b"".join(parts)
 
 
-def _read_chunks(rfile: BinaryIO, limit: int | None) -> bytes:
+def _read_chunks(rfile: BufferedIOBase, limit: int | None) -> bytes:
     chunks: list[bytes] = []
     total = 0
     while True:
@@ -157,7 +157,7 @@ def _read_chunks(rfile: BinaryIO, limit: int | None) -> bytes:
             raise BadRequest(400, "a chunk is longer than its size")
 
 
-def _skip_trailers(rfile: BinaryIO) -> None:
+def _skip_trailers(rfile: BufferedIOBase) -> None:
     for _ in range(100):
         line = rfile.readline(_MAX_LINE + 1)
         if line in (b"\r\n", b"\n", b""):

@@ -27,6 +27,10 @@ import os
 import sys
 import threading
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 HINT = (
     "the package folder is read-only on Lambda (and so in the local runtime): write under /tmp "
     "(tempfile.gettempdir()) or to a database or bucket instead; see docs/local.md, "
@@ -68,7 +72,7 @@ class ReadOnlyPackage:
         if isinstance(path, int) or path is None:
             return None
         try:
-            text = os.fsdecode(os.fspath(path))  # type: ignore[arg-type]
+            text = os.fsdecode(os.fspath(path))  # type: ignore[call-overload]
         except TypeError:
             return None
         real = os.path.realpath(text)
@@ -133,7 +137,7 @@ def _read_only_sqlite(guard: ReadOnlyPackage) -> None:
         return
     original = sqlite3.connect
 
-    def connect(*args: object, **kwargs: object) -> object:
+    def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
         guard.local.read_only = False
         connection = original(*args, **kwargs)
         if guard.local.read_only:
@@ -142,7 +146,7 @@ def _read_only_sqlite(guard: ReadOnlyPackage) -> None:
         return connection
 
     connect.__doc__ = original.__doc__
-    sqlite3.connect = sqlite3.dbapi2.connect = connect
+    sqlite3.connect = sqlite3.dbapi2.connect = connect  # type: ignore[assignment]  # a wrapper, not each overload
 
 
 def _newline_terminated_log_sink() -> None:

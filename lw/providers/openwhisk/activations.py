@@ -56,6 +56,6 @@ def status_of(activation: dict[str, Any]) -> str:
     if isinstance(response, dict) and response.get("status"):
         return str(response["status"])
     return {0: "success", 1: "application error", 2: "action developer error", 3: "whisk internal error"}.get(
-        activation.get("statusCode"),
-        "unknown",  # type: ignore[arg-type]
+        activation.get("statusCode"),  # type: ignore[arg-type]
+        "unknown",
     )

@@ -11,7 +11,7 @@ from typing import Any
 
 from lw.core.artifact import Artifact
 from lw.core.errors import ConfigError, ProviderError
-from lw.core.plan import Change
+from lw.core.plan import Action, Change, Phase
 from lw.providers.openwhisk import actions, releases
 from lw.providers.openwhisk.names import ANN_ARTIFACT, APP_ACTION, EVENTS_ACTION, annotations_of
 from lw.providers.openwhisk.remote import Remote
@@ -79,7 +79,7 @@ def plan_actions(remote: Remote, artifact: Artifact) -> list[Change]:
             remote.call("PUT", "actions", names.package, APP_ACTION, body=full, overwrite=True)
             outputs["urls"] = [names.web_url]
 
-        verb = "create" if deployed_app is None else "update"
+        verb: Action = "create" if deployed_app is None else "update"
         # the release: this one write switches HTTP and (through the events sequence) events
         changes.append(
             Change(
@@ -99,7 +99,7 @@ def plan_actions(remote: Remote, artifact: Artifact) -> list[Change]:
         verb = "create" if deployed_events is None else "update"
         # A sequence needs its component: on a first deploy it follows app; otherwise it
         # goes before the release, pointing events at the app that is serving now.
-        phase = "release" if deployed_app is None else "build"
+        phase: Phase = "release" if deployed_app is None else "build"
         changes.append(Change(verb, resource, "runs the app action for events", put_events, phase, f"{verb} action"))
     keep = app.setting("keep_releases")
     keep = releases.DEFAULT_KEEP if keep is None else int(keep)

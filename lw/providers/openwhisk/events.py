@@ -126,6 +126,7 @@ def replace_trigger(remote: Remote, spec: TriggerSpec, old: Mapping[str, Any] | 
     old_feed = triggers.feed_of(old)
     pending = spec.body(names, complete=False)
     if old_feed:
+        assert old is not None  # a feed is read from a trigger
         if old_feed != spec.feed or annotations_of(old).get(ANN_CONFIG) is not None:
             # unfinished first, still naming the old feed: were lw to stop after the
             # DELETE, the trigger must not look done while it has no registration

@@ -260,6 +260,7 @@ def wait_settled(target: Target, uuid: str) -> dict[str, Any] | None:
         if attempt == 0:
             target.progress(f"waiting for event source mapping {uuid} ({found.get('State')}) to settle")
         pause(1)
+    assert found is not None  # the loop returned otherwise
     raise ProviderError(
         f"event source mapping {uuid} is still {found.get('State')} after {SETTLE_POLLS}s; run the deploy again later"
     )

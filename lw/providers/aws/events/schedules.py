@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from lw.core.errors import ProviderError
 from lw.core.model import EventBinding
@@ -262,7 +262,7 @@ def _all_entries_done(call: Any, entries: list[Any], key: Any, what: str) -> Non
             return
         transient = all(f.get("ErrorCode") in _TRANSIENT_ENTRY_ERRORS for f in failed.values())
         if delay is None or not transient or not failed:
-            first_id, first = next(iter(failed.items()), ("?", {}))
+            first_id, first = next(iter(failed.items()), ("?", cast("dict[str, Any]", {})))
             raise ProviderError(
                 f"{what} {first_id}: {first.get('ErrorCode') or 'failed'}: "
                 f"{first.get('ErrorMessage') or 'no reason given'}"

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from lw.plugin import Artifact, Invocation, PackagingError, Plan, UsageError, apply_plan, package
 
+if TYPE_CHECKING:
+    from lw.providers.aws.template.build import Format
 
-def run_template(inv: Invocation, fmt: str, output: str | None, s3_bucket: str | None, no_upload: bool) -> None:
+
+def run_template(inv: Invocation, fmt: Format, output: str | None, s3_bucket: str | None, no_upload: bool) -> None:
     from lw.providers.aws import regions
     from lw.providers.aws.code_upload import code_sha256, plan_s3_upload
     from lw.providers.aws.plugin import session_for
@@ -57,7 +60,7 @@ def run_template(inv: Invocation, fmt: str, output: str | None, s3_bucket: str |
     layer = (located(dependencies), dependencies.sha256) if dependencies is not None else None
     template, notes = build_template(
         ctx, aws, handler=artifact.handler, code=code, code_sha=artifact.sha256, fmt=fmt, layer=layer
-    )  # type: ignore[arg-type]
+    )
     for change in upload.mutating:
         ctx.reporter.info(change.describe())
     apply_plan(upload)
