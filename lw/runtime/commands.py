@@ -156,7 +156,7 @@ def project_function(dotted: str, project_root: str) -> Any:
     import inspect
     import types
 
-    from lw.runtime.settings import split_dotted
+    from lw.runtime.lookup import split_dotted
 
     module_name, attr_path = split_dotted(dotted)
     for part in (*module_name.split("."), *attr_path.split(".")):

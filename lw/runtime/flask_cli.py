@@ -40,14 +40,18 @@ def find_flask_app(settings_path: str | None = None) -> Any:
     The app module is already imported by the handler at init, so resolving
     ``app_function`` again returns the very object serving requests.
     """
-    from lw.runtime.settings import load_app, load_settings
+    import json
+
+    from lw.runtime.lookup import resolve  # not lw.runtime.settings: that would close an import cycle
 
     path = settings_path or os.path.join(package_root(), "lw_settings.json")
     try:
-        settings = load_settings(path)
-    except Exception as exc:
+        with open(path, encoding="utf-8") as handle:
+            settings = json.load(handle)
+    except (OSError, ValueError) as exc:
         raise NotAFlaskApp(f"lw manage cannot read the deployed settings ({exc})") from None
-    app = load_app(settings)
+    function = settings.get("app_function") if isinstance(settings, dict) else None
+    app: Any = resolve(str(function)) if function else None
     seen = 0
     while app is not None and seen < 4:
         if hasattr(app, "cli") and hasattr(app, "app_context"):

@@ -79,4 +79,5 @@ def test_from_lw_init_to_a_logged_in_writer(tmp_path, deployment_of, lw_env):
 
     unknown = deployment.lw("manage", "no-such-command")
     assert unknown.returncode == 1
-    assert "no command 'no-such-command'" in unknown.stderr and "init-db" in unknown.stderr
+    # refused by the stage's manage_commands before any lookup, naming what it allows
+    assert "'no-such-command' is not in this stage's manage_commands" in unknown.stderr and "init-db" in unknown.stderr

@@ -216,9 +216,6 @@ def _wired() -> dict[str, Any]:
 
 
 def test_events_added_changed_removed(project: Path, strict_aws: Any) -> None:
-    # S3 still checks that the permission exists; its propagation delay is finding 9's
-    # (lw's retry of PutBucketNotificationConfiguration), tested with the attempts on.
-    strict_aws.delays.s3_permission_attempts = 0
     sources = _event_sources(strict_aws)
     deploy_ok(project)
     strict_aws.journal.clear()
@@ -277,7 +274,6 @@ def _final_state(strict_aws: Any) -> dict[str, Any]:
 def test_random_latency_and_throttling_converge_to_the_same_state(
     project: Path, strict_aws: Any, fast_botocore_retries: None
 ) -> None:
-    strict_aws.delays.s3_permission_attempts = 0  # finding 9 (the other half of #11) retries S3 itself
     sources = _event_sources(strict_aws)
 
     def lifecycle() -> dict[str, Any]:

@@ -116,7 +116,7 @@ def test_alarm_create_is_an_upsert_and_delete_of_an_unknown_trigger_fails(fake: 
     assert lifecycle("DELETE").status_code == 200
     again = lifecycle("DELETE")
     assert again.status_code == 502
-    assert again.json()["response"]["result"]["error"] == "could not find trigger /guest/t in the database"
+    assert again.json()["response"]["result"]["error"]["error"] == "could not find trigger /guest/t in the database"
 
 
 @pytest.mark.parametrize("mode", ["5xx", "lost", "kill"])

@@ -156,7 +156,7 @@ def feed(fake: FakeOpenWhisk, **params) -> requests.Response:
             "stopDate parameter '2999-01-01T00:00:00Z' must be greater than the startDate",
         ),
         (
-            {"cron": "0 3 1 0 *", "stopDate": int(datetime.now(timezone.utc).timestamp() * 1000) + 120_000},
+            {"cron": "0 3 1 0 *", "stopDate": "in 2 minutes"},  # made concrete when the test runs
             "the first scheduled trigger fire is not until after the stop date",
         ),
         ({"cron": "0 3 * * *", "authKey": "someone:else"}, "Trigger authentication request failed."),
@@ -175,6 +175,8 @@ def test_fake_alarm_feed_refuses_like_the_real_one(fake: FakeOpenWhisk, params: 
         "annotations": [],
         "parameters": [],
     }
+    if params.get("stopDate") == "in 2 minutes":  # relative to the run, not to collection
+        params = {**params, "stopDate": int(datetime.now(timezone.utc).timestamp() * 1000) + 120_000}
     reply = feed(fake, **params)
     assert reply.status_code == 502
     assert error in reply.json()["response"]["result"]["error"]["error"]
