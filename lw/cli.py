@@ -177,7 +177,12 @@ def package(inv: Invocation, output: str | None) -> None:
 def deploy(inv: Invocation, dry_run: bool) -> None:
     """Package, plan and apply: create or update the stage."""
     session = inv.session(dry_run=dry_run)
-    result = workflow.deploy(session, dry_run=dry_run)
+    try:
+        result = workflow.deploy(session, dry_run=dry_run)
+    except KeyboardInterrupt:
+        if dry_run:
+            raise
+        raise _interrupted_deploy(session) from None
     urls = list(result.outputs.get("urls") or [])
     reporter = session.ctx.reporter
     if dry_run:
@@ -354,6 +359,30 @@ def _parse_payload(payload: str | None) -> Any:
         return json.loads(payload)
     except json.JSONDecodeError as exc:
         raise UsageError(f"PAYLOAD is not valid JSON: {exc.msg} at column {exc.colno}") from None
+
+
+class Interrupted(LwError):
+    """Ctrl-C during a deploy, told truthfully: what serves now, read from the stage."""
+
+    exit_code = 130
+
+
+def _interrupted_deploy(session: Any) -> Interrupted:
+    """Ctrl-C can land after the release already serves (between the last write and the
+    printed URL): then the deploy did complete, and saying only "interrupted" would be
+    false. Ask the provider, with a second Ctrl-C still honoured."""
+    try:
+        current = workflow.status(session)
+    except (Exception, KeyboardInterrupt):
+        return Interrupted("interrupted")
+    if not current.deployed:
+        return Interrupted("interrupted; nothing of this stage is serving")
+    urls = current.facts.get("urls") or ([current.facts["url"]] if current.facts.get("url") else [])
+    where = f" at {', '.join(str(u) for u in urls)}" if urls else ""
+    return Interrupted(
+        f"interrupted; the stage is deployed and serving{where}",
+        hint="lw status shows which release; lw deploy again finishes any step left",
+    )
 
 
 def _print_command_output(result: Any) -> None:

@@ -199,3 +199,26 @@ def test_impossible_durations_are_usage_errors(text: str) -> None:
 
     with pytest.raises(UsageError, match="--since"):
         cli.parse_duration(text)
+
+
+def test_ctrl_c_after_the_release_serves_says_the_stage_is_deployed(
+    provider: RecordingProvider, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C between the last write and the printed URL: the deploy did complete, and
+    the one line says so (issue 10, item 9), with exit 130."""
+    real_deploy = workflow.deploy
+
+    def deploy_then_ctrl_c(session: Any, *, dry_run: bool) -> Any:
+        real_deploy(session, dry_run=dry_run)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(workflow, "deploy", deploy_then_ctrl_c)
+    monkeypatch.setattr(workflow, "status", lambda session: Status(True, {"url": "http://example.test/"}))
+    late = run("deploy")
+    assert late.exit_code == 130
+    assert "interrupted; the stage is deployed and serving at http://example.test/" in late.output
+    assert "Traceback" not in late.output
+
+    monkeypatch.setattr(workflow, "status", lambda session: Status(False))
+    early = run("deploy")
+    assert early.exit_code == 130 and "nothing of this stage is serving" in early.output
