@@ -11,25 +11,15 @@ module's one job. Tests replace ``sleep`` to run instantly; ``LW_AWS_WAIT_SCALE`
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any, Callable, Iterable, TypeVar
 
 from lw.providers.aws.errors import aws_message, error_code
+from lw.providers.aws.waits import scale
 
 T = TypeVar("T")
 
-sleep: Callable[[float], None] = time.sleep
-SCALE_VARIABLE = "LW_AWS_WAIT_SCALE"
-
-
-def scale() -> float:
-    """The factor applied to every pause (1 unless ``LW_AWS_WAIT_SCALE`` says otherwise)."""
-    try:
-        value = float(os.environ.get(SCALE_VARIABLE) or 1)
-    except ValueError:
-        return 1.0
-    return value if value >= 0 else 1.0
+sleep: Callable[[float], None] = time.sleep  # tests replace it (the no_sleep fixture)
 
 
 def pause(seconds: float) -> None:
