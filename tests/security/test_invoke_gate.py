@@ -247,7 +247,7 @@ def test_allow_raw_invoke_lifts_the_gate(project: Path) -> None:
 
 @pytest.fixture(params=["aws", "openwhisk"])
 def manage(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Callable[..., dict[str, Any]]:
-    from tests.runtime.conftest import framework_app
+    from runtime.conftest import framework_app  # tests/ is on sys.path (tests/runtime is a package)
 
     app = framework_app("django")
 
