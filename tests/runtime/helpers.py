@@ -9,6 +9,23 @@ from typing import Any
 from .conftest import load_event
 
 SHAPES = ("v1", "v2", "alb", "alb_multi", "function_url")
+# Every top-level key an HTTP-shaped AWS event may carry (v1, v2, ALB, Function URL):
+# the fuzzers build events from these.
+HTTP_EVENT_KEYS = (
+    "httpMethod",
+    "path",
+    "headers",
+    "multiValueHeaders",
+    "body",
+    "isBase64Encoded",
+    "requestContext",
+    "version",
+    "rawPath",
+    "rawQueryString",
+    "cookies",
+    "queryStringParameters",
+    "multiValueQueryStringParameters",
+)
 
 
 def http_event(

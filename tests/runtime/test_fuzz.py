@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from lw.runtime.aws import make_handler
 from lw.runtime.openwhisk import make_main
 
-from .helpers import SHAPES, http_event
+from .helpers import HTTP_EVENT_KEYS, SHAPES, http_event
 
 
 def app(environ, start_response):
@@ -83,23 +83,7 @@ def test_mutated_aws_events_never_raise(case):
 @settings(max_examples=200, deadline=None)
 @given(
     st.dictionaries(
-        st.sampled_from(
-            [
-                "httpMethod",
-                "path",
-                "headers",
-                "multiValueHeaders",
-                "body",
-                "isBase64Encoded",
-                "requestContext",
-                "version",
-                "rawPath",
-                "rawQueryString",
-                "cookies",
-                "queryStringParameters",
-                "multiValueQueryStringParameters",
-            ]
-        ),
+        st.sampled_from(HTTP_EVENT_KEYS),
         json_values,
         min_size=1,
     )

@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 from lw.runtime.aws import make_handler
 from lw.runtime.aws_http import adapter_for
 from lw.runtime.openwhisk import make_main
+from runtime.helpers import HTTP_EVENT_KEYS  # tests/ is on sys.path (tests/runtime is a package)
 
 EVENTS = Path(__file__).resolve().parents[1] / "runtime" / "events"
 DEFAULT_EXAMPLES = 1_000
@@ -199,23 +200,7 @@ def check_openwhisk(args: dict[str, Any]) -> None:
 AWS_EVENTS = mutated(AWS_TEMPLATES, ("headers", "multiValueHeaders"))
 OW_ARGS = mutated(OW_TEMPLATES, ("__ow_headers",))
 RANDOM_AWS = st.dictionaries(
-    st.sampled_from(
-        [
-            "httpMethod",
-            "path",
-            "headers",
-            "multiValueHeaders",
-            "body",
-            "isBase64Encoded",
-            "requestContext",
-            "version",
-            "rawPath",
-            "rawQueryString",
-            "cookies",
-            "queryStringParameters",
-            "multiValueQueryStringParameters",
-        ]
-    ),
+    st.sampled_from(HTTP_EVENT_KEYS),
     json_values,
     min_size=1,
     max_size=6,
