@@ -8,9 +8,9 @@ direct invocations carrying ``lw_command``, and event-source/scheduled events.
 from __future__ import annotations
 
 from lw.runtime.aws_http import adapter_for
-from lw.runtime.events import WARM_RESULT, UnroutableEvent, batch_result, is_authorizer_event
+from lw.runtime.events import UnroutableEvent, batch_result, is_authorizer_event
 from lw.runtime.logs import log, log_exception, one_line
-from lw.runtime.shim import Shim
+from lw.runtime.api import Runtime
 from lw.runtime.wsgi import plain_response
 
 TYPE_CHECKING = False
@@ -25,7 +25,7 @@ class AwsHandler:
     ``make_handler`` returns; calling the object itself does the same."""
 
     def __init__(self, app: Any, **options: Any) -> None:
-        self.shim = Shim(app, **options)
+        self.shim = Runtime(app, **options)
         self.function = self._make_function()
 
     def __call__(self, event: Any, context: Any = None) -> Any:
@@ -95,16 +95,7 @@ class AwsHandler:
         except Exception as exc:
             log_exception("malformed event")
             return {"error": f"malformed event: {type(exc).__name__}: {exc}"}
-        if binding.kind == "keep_warm":
-            return dict(WARM_RESULT)
-        try:
-            function = shim.router.function(binding)
-            result = function(event, context)
-        except Exception as exc:
-            log_exception(f"event function {binding.function} failed for binding {binding.name}")
-            shim.report(exc, event, context)
-            raise
-        return batch_result(binding, result)
+        return batch_result(binding, shim.call_binding(binding, event, context))
 
 
 def make_handler(app: Callable[..., Any], **options: Any) -> Callable[..., Any]:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 import time
 
-from lw.runtime.events import WARM_RESULT, UnroutableEvent
+from lw.runtime.events import UnroutableEvent
 from lw.runtime.logs import log, log_exception, one_line, write_access_line
 from lw.runtime.openwhisk_http import bare_action_redirect, build_environ, build_result
-from lw.runtime.shim import Shim
+from lw.runtime.api import Runtime
 from lw.runtime.wsgi import http_method, plain_response
 
 TYPE_CHECKING = False
@@ -58,7 +58,7 @@ class OpenWhiskMain:
     """The action's ``main(args)``."""
 
     def __init__(self, app: Any, **options: Any) -> None:
-        self.shim = Shim(app, **options)
+        self.shim = Runtime(app, **options)
 
     def __call__(self, args: Any) -> dict[str, Any]:
         context = OpenWhiskContext()
@@ -116,13 +116,9 @@ class OpenWhiskMain:
         except UnroutableEvent as exc:
             log("ERROR", str(exc))
             return {"error": str(exc)}
-        if binding.kind == "keep_warm":
-            return dict(WARM_RESULT)
         try:
-            result = shim.router.function(binding)(args, context)
-        except Exception as exc:
-            log_exception(f"event function {binding.function} failed for binding {binding.name}")
-            shim.report(exc, args, context)
+            result = shim.call_binding(binding, args, context)
+        except Exception as exc:  # already logged and reported
             return {"error": f"{binding.function} failed: {type(exc).__name__}: {exc}".splitlines()[0]}
         # Any result object with an "error" key (even null) is an application error to
         # OpenWhisk: a returned document that has one is wrapped, never passed through.

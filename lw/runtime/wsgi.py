@@ -131,6 +131,13 @@ def add_multi_headers(environ: dict[str, Any], headers: dict[str, Any]) -> None:
     _add_pairs(environ, pairs)
 
 
+def add_header_pairs(environ: dict[str, Any], pairs: Iterable[tuple[str, Any]]) -> None:
+    """Add ``(name, value)`` request headers in order; repeats are folded as HTTP allows.
+
+    Raises ``ValueError`` when a value is not a string (the caller answers 400)."""
+    _add_pairs(environ, pairs)
+
+
 def _undo(environ: dict[str, Any], headers: dict[str, Any]) -> None:
     """Take back what a fast path that gave up had already added."""
     for name in headers:
@@ -378,6 +385,30 @@ class BodyPolicy:
             elif lowered == "content-encoding":
                 content_encoding = value
         return self.encode_typed(body, content_type, content_encoding)
+
+    def is_binary(self, headers: list[tuple[str, str]], body: bytes) -> bool:
+        """Whether :meth:`encode` would base64 this body (without encoding it)."""
+        if not body:
+            return False
+        content_type = content_encoding = ""
+        for name, value in headers:
+            lowered = name.lower()
+            if lowered == "content-type":
+                content_type = value
+            elif lowered == "content-encoding":
+                content_encoding = value
+        if content_encoding and content_encoding.strip().lower() != "identity":
+            return True
+        text = self._cache.get(content_type)
+        if text is None:
+            text = self.is_text_type(content_type)
+        if text or not self.binary_support:
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError:
+                return True
+            return False
+        return True
 
     def encode_typed(self, body: bytes, content_type: str, content_encoding: str) -> tuple[str, bool]:
         """As :meth:`encode`, when the caller already found the two headers."""
