@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
     WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
-# Filled once per request with ``dict.copy()``: cheaper than setting seven keys.
-BASE_ENVIRON: dict[str, Any] = {
+# Filled once per request with ``dict.copy()``: cheaper than setting each key.
+_TEMPLATE: dict[str, Any] = {
     "wsgi.version": (1, 0),
     "wsgi.errors": sys.stderr,
     "wsgi.multithread": False,
@@ -37,7 +37,34 @@ BASE_ENVIRON: dict[str, Any] = {
     "SCRIPT_NAME": "",
     "QUERY_STRING": "",
     "REMOTE_ADDR": "",
+    # Every adapter sets these three; present here so that their slots exist already.
+    "REQUEST_METHOD": "GET",
+    "PATH_INFO": "/",
+    "SERVER_NAME": "localhost",
 }
+
+
+def _roomy(template: dict[str, Any]) -> dict[str, Any]:
+    """``template`` in the next larger hash table, whose free slots ``copy()`` keeps.
+
+    A request adds some fifteen keys (headers, body, lw's own) to its copy; a copy of a
+    table sized for the template alone would grow (rehashing every key) on every
+    request. ``copy()`` clones a table as it is, free slots included, when at most a
+    third of its entries were deleted: placeholders grow the table and are deleted
+    again without crossing that line (a test checks the copy has room for 20 keys).
+    """
+    roomy = dict(template)
+    size = sys.getsizeof(roomy)
+    extra = 0
+    while sys.getsizeof(roomy) == size and extra < len(template) // 2:
+        roomy[f"lw.placeholder.{extra}"] = None
+        extra += 1
+    for index in range(extra):
+        del roomy[f"lw.placeholder.{index}"]
+    return roomy
+
+
+BASE_ENVIRON: dict[str, Any] = _roomy(_TEMPLATE)
 
 # ``""`` drops the header. Transfer-Encoding is hop-by-hop: the gateway already decoded
 # the chunks, and a framework that still sees ``chunked`` ignores CONTENT_LENGTH and
@@ -83,13 +110,16 @@ def add_headers(environ: dict[str, Any], headers: dict[str, str]) -> None:
     the adapter answers 400 rather than letting ``None`` reach the app or the log.
     """
     cache = _KEY_CACHE
+    isascii = str.isascii  # TypeError for anything but a str
     size = len(environ)
     try:
         # The common case, as one tight loop: every name seen before, no two spelling
-        # the same key, none to drop, every value an ASCII string (checked after).
+        # the same key, none to drop, every value an ASCII string.
         for name, value in headers.items():
+            if not isascii(value):
+                raise TypeError
             environ[cache[name]] = value
-        if len(environ) - size == len(headers) and "" not in environ and "".join(headers.values()).isascii():
+        if len(environ) - size == len(headers) and "" not in environ:
             return
     except (KeyError, TypeError):
         pass

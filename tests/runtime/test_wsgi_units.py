@@ -192,3 +192,17 @@ def test_access_line_escapes_control_characters_so_lines_cannot_be_forged():
     line = access_line(environ, 200, 5, 0.0)
     assert "\n" not in line and "\r" not in line
     assert "\\x0a1.2.3.4" in line and '\\"GET /admin' in line
+
+
+def test_the_environ_template_copies_with_room_for_a_request() -> None:
+    """A request's keys fit in the copy's table: it never grows (rehashes) per request."""
+    import sys
+
+    from lw.runtime.wsgi import BASE_ENVIRON
+
+    environ = BASE_ENVIRON.copy()
+    size = sys.getsizeof(environ)
+    for index in range(20):
+        environ[f"HTTP_X_{index}"] = "v"
+    assert sys.getsizeof(environ) == size
+    assert not any(key.startswith("lw.placeholder") for key in BASE_ENVIRON)
