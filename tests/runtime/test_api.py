@@ -23,14 +23,18 @@ BINDINGS = [
     {"name": "keep-warm", "function": "", "kind": "keep_warm", "source": None},
 ]
 
-_RUNTIMES: dict[str, Runtime] = {}
 
+@pytest.fixture
+def runtime(aws_handler: Any) -> Any:
+    """``runtime("flask")``: the Runtime inside the session's cached AWS handler, so that
+    an ASGI app's lifespan runs once per test session, as once per container."""
 
-def runtime(framework: str) -> Runtime:
-    """One runtime per framework for the module (an ASGI app's lifespan runs once)."""
-    if framework not in _RUNTIMES:
-        _RUNTIMES[framework] = Runtime(framework_app(framework), log_requests=False)
-    return _RUNTIMES[framework]
+    def get(framework: str) -> Runtime:
+        found = aws_handler(framework).shim
+        assert isinstance(found, Runtime)
+        return found
+
+    return get
 
 
 def echo(response: HttpResponse) -> dict[str, Any]:
@@ -39,7 +43,7 @@ def echo(response: HttpResponse) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("framework", ["flask", "fastapi"])
-def test_a_neutral_request_reaches_the_app_whole(framework: str) -> None:
+def test_a_neutral_request_reaches_the_app_whole(framework: str, runtime: Any) -> None:
     context = FakeContext()
     request = HttpRequest(
         "POST",
@@ -63,25 +67,25 @@ def test_a_neutral_request_reaches_the_app_whole(framework: str) -> None:
     assert body["has_event"] is True
 
 
-def test_root_path_is_kept_in_the_urls_the_app_builds() -> None:
+def test_root_path_is_kept_in_the_urls_the_app_builds(runtime: Any) -> None:
     request = HttpRequest("GET", "/url", root_path="/api/", headers=[("Host", "x.example")], scheme="http")
     response = runtime("flask").handle_http(request)
     assert response.body == b"http://x.example/api/echo/x"
 
 
-def test_host_replaces_the_host_header_and_sets_the_port() -> None:
+def test_host_replaces_the_host_header_and_sets_the_port(runtime: Any) -> None:
     request = HttpRequest("GET", "/echo/p", headers=[("Host", "internal:8080")], host="public.example:8443")
     assert echo(runtime("flask").handle_http(request))["url"] == "https://public.example:8443/echo/p"
 
 
-def test_an_asgi_app_runs_with_its_lifespan_state() -> None:
+def test_an_asgi_app_runs_with_its_lifespan_state(runtime: Any) -> None:
     body = echo(runtime("fastapi").handle_http(HttpRequest("GET", "/echo/x", headers=[("host", "h")])))
     assert body["state"] == "hi from lifespan"
     assert body["path"] == "/echo/x"
 
 
 @pytest.mark.parametrize("framework", ["flask", "fastapi"])
-def test_a_binary_response_is_binary_and_text_is_not(framework: str) -> None:
+def test_a_binary_response_is_binary_and_text_is_not(framework: str, runtime: Any) -> None:
     from rt_common import PNG
 
     png = runtime(framework).handle_http(HttpRequest("GET", "/png"))
@@ -109,7 +113,7 @@ def test_a_binary_request_body_arrives_byte_exact() -> None:
 
 
 @pytest.mark.parametrize("framework", ["flask", "fastapi"])
-def test_repeated_set_cookie_headers_stay_separate_pairs(framework: str) -> None:
+def test_repeated_set_cookie_headers_stay_separate_pairs(framework: str, runtime: Any) -> None:
     from rt_common import COOKIES
 
     response = runtime(framework).handle_http(HttpRequest("GET", "/cookies"))
@@ -144,7 +148,7 @@ def test_an_app_crash_is_a_500_reported_with_the_platform_objects(capsys: pytest
     ],
     ids=["method", "path", "header-value", "body-type", "scheme"],
 )
-def test_a_request_lw_cannot_serve_is_a_400_not_a_crash(request_: HttpRequest) -> None:
+def test_a_request_lw_cannot_serve_is_a_400_not_a_crash(request_: HttpRequest, runtime: Any) -> None:
     assert runtime("flask").handle_http(request_).status == 400
 
 
