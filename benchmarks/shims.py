@@ -1,6 +1,7 @@
 """Benchmark lw's AWS shim against a direct WSGI call and the peer shims, in one process.
 
 Run:  python benchmarks/shims.py [--quick] [--imports] [--json] [--wall-clock]
+      python benchmarks/shims.py --instructions   (needs valgrind; see below)
 
 Prints three tables:
 
@@ -24,6 +25,12 @@ Prints three tables:
 "lw + access log" writes lw's default access line to a pipe read by another process,
 block-buffered as Python buffers stdout on a pipe; "lw + log, flushed" flushes after
 every line, as the Lambda runtime's stdout wrapper (awslambdaric) does.
+
+``--instructions`` prints a fourth table instead of the first three: CPU instructions per
+event (minimal app), counted by valgrind's cachegrind as the difference between a process
+that handles the event N times and one that handles it once. The count does not depend
+on what else the machine is doing, so it settles a ratio that timings on a shared
+machine leave in doubt; it weighs every instruction alike (no cache or branch effects).
 
 Needs the ``bench`` extra (apig-wsgi, serverless-wsgi, mangum, flask).
 """
@@ -442,8 +449,74 @@ def run_imports(quick: bool) -> dict[str, tuple[float, float, int]]:
     return results
 
 
+INSTRUCTION_SHIMS = ("floor", "lw", "lw + access log", "apig-wsgi")
+
+
+def instructions_child(shim: str, event_name: str, count: int) -> None:
+    """Handle one event ``count`` times (and once before, as warm-up), for cachegrind."""
+    import apig_wsgi
+
+    from lw.runtime.aws import make_handler
+
+    event = EVENTS[event_name]()
+    if shim == "floor":
+        handler = floor_call(minimal_app, event)
+    elif shim == "lw":
+        handler = make_handler(minimal_app, log_requests=False)
+    elif shim == "lw + access log":
+        handler = make_handler(minimal_app)
+        # What stdout is on a pipe or file: a block-buffered text stream.
+        sys.stdout = io.TextIOWrapper(open("/dev/null", "wb"), encoding="utf-8")  # noqa: SIM115
+    else:
+        handler = apig_wsgi.make_lambda_handler(minimal_app, binary_support=True)
+    context = Context()
+    for _ in range(count + 1):
+        handler(event, context)
+
+
+def run_instructions(quick: bool) -> None:
+    import re
+    import shutil
+
+    if shutil.which("valgrind") is None:
+        sys.exit("--instructions needs valgrind on PATH")
+    count = 500 if quick else 2000
+
+    def instructions(shim: str, event_name: str, n: int) -> int:
+        out = subprocess.run(
+            ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+            + [sys.executable, __file__, "--instructions-child", shim, event_name, str(n)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stderr
+        found = re.search(r"I\s+refs:\s+([\d,]+)", out)
+        assert found, out
+        return int(found.group(1).replace(",", ""))
+
+    print(f"\nCPU instructions per event, minimal app ({count} events, cachegrind)\n")
+    print(f"{'event':8} " + " ".join(f"{name:>16}" for name in INSTRUCTION_SHIMS) + f" {'lw/apig':>8} {'+ log':>6}")
+    for event_name in EVENTS:
+        per_event = {
+            shim: (instructions(shim, event_name, count) - instructions(shim, event_name, 0)) / count
+            for shim in INSTRUCTION_SHIMS
+        }
+        floor = per_event["floor"]
+        peer = per_event["apig-wsgi"] - floor
+        plain = (per_event["lw"] - floor) / peer
+        logged = (per_event["lw + access log"] - floor) / peer
+        cells = " ".join(f"{per_event[name]:16,.0f}" for name in INSTRUCTION_SHIMS)
+        print(f"{event_name:8} {cells} {plain:8.2f} {logged:6.2f}")
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--instructions-child"]:
+        instructions_child(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        return
     quick = "--quick" in sys.argv
+    if "--instructions" in sys.argv:
+        run_instructions(quick)
+        return
     print(f"python {sys.version.split()[0]} on {sys.platform}; {'quick' if quick else 'full'} run")
     imports_only = "--imports" in sys.argv
     rows = [] if imports_only else run_requests(quick)
