@@ -61,11 +61,10 @@ def ignored_keys(
 
 def ignored_message(config_label: str, stage: str, provider: str, key: str, scoped_to: tuple[str, ...]) -> str:
     """One line naming the key, the provider that ignores it and how to silence it."""
-    where = f" (it applies to {', '.join(scoped_to)}; set it under '{scoped_to[0]}:' for that provider only)"
-    return (
-        f"{config_label}: stage '{stage}': {key} is not honoured by provider '{provider}' and has no effect there"
-        + (where if scoped_to and "." not in key else "")
-    )
+    message = f"{config_label}: stage '{stage}': {key} is not honoured by provider '{provider}' and has no effect there"
+    if scoped_to and "." not in key:
+        message += f" (it applies to {', '.join(scoped_to)}; set it under '{scoped_to[0]}:' for that provider only)"
+    return message
 
 
 def honoured_settings(*, without: tuple[str, ...] = (), plus: tuple[str, ...] = ()) -> tuple[str, ...]:
