@@ -22,7 +22,9 @@ _ECHOED_SECRETS = "String measured:"
 _URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/\s@:]+:[^/\s@]+@")
 _AUTH_HEADER = re.compile(r"(?i)\b(authorization|x-api-key|api-key)(\s*[:=]\s*)(basic|bearer|token)?\s*[^\s,;'\")\]}]+")
 # An OpenWhisk-style key: a UUID, a colon, 64 characters.
-_UUID_KEY = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}:[A-Za-z0-9]{20,}")
+_UUID_KEY = re.compile(
+    r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}:[A-Za-z0-9]{20,}"
+)
 _MIN_SECRET = 4  # shorter values would redact ordinary words
 
 

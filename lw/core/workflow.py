@@ -15,9 +15,9 @@ from typing import Any, Iterator, Mapping
 from lw.core.artifact import Artifact, Target
 from lw.core.context import Context, Reporter
 from lw.core.errors import ConfigError, UsageError
+from lw.core.model import AppModel
 from lw.core.plan import Change, Plan, apply_plan
 from lw.core.plugins import Providers, make_plugin_manager
-from lw.core.model import AppModel
 from lw.core.provider import InvokeRequest, InvokeResult, LogQuery, ProviderInfo, RollbackTarget, Status
 
 
@@ -154,8 +154,7 @@ def check_ignored_settings(session: Session, *, strict: bool = False) -> list[st
     scoped = {spec.name: spec.providers for spec in CORE_SETTINGS}
     label = display_path(app.config_file)
     messages = [
-        scope.ignored_message(label, app.stage, app.provider, key, scoped.get(key, ()))
-        for key in app.ignored_settings
+        scope.ignored_message(label, app.stage, app.provider, key, scoped.get(key, ())) for key in app.ignored_settings
     ]
     if strict:
         keys = ", ".join(app.ignored_settings)

@@ -30,7 +30,7 @@ from lw.core.plugins import Providers, make_plugin_manager
 from lw.core.workflow import Session, open_stage, package, plan_deploy
 
 # A standard-library WSGI app: a project written with it packages without pip.
-HELLO_APP = '''\
+HELLO_APP = """\
 def app(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [b"hello from " + environ.get("PATH_INFO", "/").encode()]
@@ -38,7 +38,7 @@ def app(environ, start_response):
 
 def tick(event, context):
     return {"ticked": True}
-'''
+"""
 
 __all__ = [
     "HELLO_APP",
@@ -135,11 +135,11 @@ def _providers_for_commands(plugins: Sequence[object]) -> Iterator[None]:
     def load(pm: Any = None) -> Providers:
         return Providers(pm) if pm is not None else providers_with(plugins)
 
-    workflow.load_providers = load  # type: ignore[assignment]
+    workflow.load_providers = load
     try:
         yield
     finally:
-        workflow.load_providers = original  # type: ignore[assignment]
+        workflow.load_providers = original
 
 
 def run_cli(

@@ -16,7 +16,7 @@ def test_redact_hides_given_secrets_and_well_known_shapes() -> None:
     assert redact("GET https://bob:hunter2@host/x failed") == "GET https://[redacted]@host/x failed"
     assert redact("sent Authorization: Basic dXNlcjpwYXNz") == "sent Authorization: [redacted]"
     assert redact(f"auth {UUID_KEY} refused") == "auth [redacted] refused"
-    assert redact("too large. String measured: {\"A\":\"secret\"}") == "too large. String measured: [redacted]"
+    assert redact('too large. String measured: {"A":"secret"}') == "too large. String measured: [redacted]"
     assert redact("short ab", ["ab"]) == "short ab"  # too short to be a secret: words stay readable
 
 

@@ -243,9 +243,7 @@ def write_zip(
     ``handler=`` is the former, Lambda-named spelling of ``entry_point``: it still works
     and warns (``DeprecationWarning``)."""
     if handler is not None:
-        _warnings.warn(
-            "write_zip(handler=...) is deprecated; use entry_point=...", DeprecationWarning, stacklevel=2
-        )
+        _warnings.warn("write_zip(handler=...) is deprecated; use entry_point=...", DeprecationWarning, stacklevel=2)
         entry_point = entry_point or handler
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -304,6 +302,4 @@ def write_dependency_zip(
         bytecode=False,
         dependency_sizes=build.dependency_sizes,
     )
-    return write_zip(
-        dependencies, (), out, size_limits=size_limits, omit=(DEPENDENCIES_MARKER,), prefix=prefix
-    )
+    return write_zip(dependencies, (), out, size_limits=size_limits, omit=(DEPENDENCIES_MARKER,), prefix=prefix)

@@ -30,5 +30,5 @@ def package(ctx: Context, build: Build) -> Artifact:
     files = entry.package_files(ctx, entry_module())
     out = entry.artifact_path(ctx, "aws")
     if layer.enabled(ctx):
-        return layer.package_split(ctx, build, files, out, entry_point=HANDLER)
+        return layer.package_split(ctx, build, files, out, handler=HANDLER)
     return packaging.write_zip(build, files, out, entry_point=HANDLER, size_limits=LIMITS)

@@ -58,7 +58,9 @@ def make_auth(credentials: Credentials) -> SdkCoreAuth:
         return SdkCoreAuth(BasicAuthenticator(uuid, key))
     except ValueError as exc:
         reason = redact(str(exc), (credentials.auth, key, credentials.iam_api_key))
-        raise ProviderError(f"OpenWhisk auth from {credentials.source or 'configuration'} is invalid: {reason}") from None
+        raise ProviderError(
+            f"OpenWhisk auth from {credentials.source or 'configuration'} is invalid: {reason}"
+        ) from None
 
 
 class OpenWhiskClient:

@@ -23,8 +23,8 @@ from lw.plugin import (
     Status,
     artifact_path,
     entry_module,
-    hookimpl,
     honoured_settings,
+    hookimpl,
     package_files,
     write_zip,
 )

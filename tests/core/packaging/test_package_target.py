@@ -38,7 +38,9 @@ def test_default_target_keeps_lambdas_tags_and_providers_can_replace_them() -> N
 def test_package_target_comes_from_the_provider(tmp_path: Path) -> None:
     app = make_app(write_project(tmp_path, "", {"app.py": ""}))
     builtin = package_target(app, ProviderInfo("aws", "", provided_packages=("boto3",)))
-    assert builtin == Target(python_version=app.python_version, architecture=app.architecture, exclude_packages=("boto3",))
+    assert builtin == Target(
+        python_version=app.python_version, architecture=app.architecture, exclude_packages=("boto3",)
+    )
     declared = PackageTarget(python_version="3.12", dependency_folder=".python_packages/lib/site-packages")
     target = package_target(app, ProviderInfo("azure", "", package_target=declared))
     assert target.python_version == "3.12" and target.dependency_folder == ".python_packages/lib/site-packages"
@@ -46,7 +48,11 @@ def test_package_target_comes_from_the_provider(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
-    [("archive_format", "tar.gz", "only 'zip'"), ("dependency_folder", "/abs", "relative"), ("dependency_folder", "a/../b", "relative")],
+    [
+        ("archive_format", "tar.gz", "only 'zip'"),
+        ("dependency_folder", "/abs", "relative"),
+        ("dependency_folder", "a/../b", "relative"),
+    ],
 )
 def test_package_target_refuses_what_the_engine_cannot_do(field: str, value: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -58,7 +64,11 @@ def _fake_build(root: Path, folder: str) -> Build:
     (root / "dep" / "__init__.py").write_text("X = 1\n")
     (root / "app.py").write_text("app = None\n")
     return Build(
-        root=root, app_files=1, dependency_files=1, dependency_paths=frozenset({"dep/__init__.py"}), dependency_folder=folder
+        root=root,
+        app_files=1,
+        dependency_files=1,
+        dependency_paths=frozenset({"dep/__init__.py"}),
+        dependency_folder=folder,
     )
 
 

@@ -190,7 +190,11 @@ class LambdaModel:
         except client.exceptions.ResourceNotFoundException:
             target = params["FunctionName"] + (f":{params['Qualifier']}" if params.get("Qualifier") else "")
             raise self._error(
-                client, "Invoke", "ResourceNotFoundException", f"Function not found: {self._function_arn(client, target)}", 404
+                client,
+                "Invoke",
+                "ResourceNotFoundException",
+                f"Function not found: {self._function_arn(client, target)}",
+                404,
             ) from None
         fn = self._function(client, params["FunctionName"])
         if self._now() < fn.pending_until:
