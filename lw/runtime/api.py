@@ -33,9 +33,7 @@ release. Like all of ``lw.runtime``, this module imports only the standard libra
 
 from __future__ import annotations
 
-import os
 import sys
-import time
 from io import BytesIO
 
 from lw.runtime.events import WARM_RESULT, UnroutableEvent
@@ -368,6 +366,8 @@ _loaded: dict[str, Runtime] = {}
 
 def default_settings_path() -> str:
     """``lw_settings.json`` at the package root: the folder holding the ``lw/`` folder."""
+    import os
+
     package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     return os.path.join(package_root, SETTINGS_FILE)
 
@@ -380,10 +380,10 @@ def load(settings_path: str | None = None) -> Runtime:
     ``settings_path`` defaults to :data:`SETTINGS_FILE` at the package root, where the
     deployer writes it.
     """
+    import os
+
     path = os.path.abspath(settings_path or default_settings_path())
     runtime = _loaded.get(path)
     if runtime is None:
-        started = time.perf_counter()
         runtime = _loaded[path] = Runtime.from_settings(path)
-        log("DEBUG", f"runtime loaded from {path} in {(time.perf_counter() - started) * 1000:.0f} ms")
     return runtime

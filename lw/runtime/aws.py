@@ -7,10 +7,10 @@ direct invocations carrying ``lw_command``, and event-source/scheduled events.
 
 from __future__ import annotations
 
+from lw.runtime.api import Runtime
 from lw.runtime.aws_http import adapter_for
 from lw.runtime.events import UnroutableEvent, batch_result, is_authorizer_event
 from lw.runtime.logs import log, log_exception, one_line
-from lw.runtime.api import Runtime
 from lw.runtime.wsgi import plain_response
 
 TYPE_CHECKING = False

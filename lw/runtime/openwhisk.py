@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 import time
 
+from lw.runtime.api import Runtime
 from lw.runtime.events import UnroutableEvent
 from lw.runtime.logs import log, log_exception, one_line, write_access_line
 from lw.runtime.openwhisk_http import bare_action_redirect, build_environ, build_result
-from lw.runtime.api import Runtime
 from lw.runtime.wsgi import http_method, plain_response
 
 TYPE_CHECKING = False
