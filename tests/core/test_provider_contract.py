@@ -47,3 +47,65 @@ class TestDirdeployContract(ProviderContract):
     @pytest.fixture
     def remote_state(self, tmp_path: Path) -> Callable[[], Any]:
         return lambda: _listing(tmp_path / "releases")
+
+
+def test_the_example_plugins_own_entry_module_serves_the_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The released package, run by its own entry module on lw.runtime.api: HTTP with
+    repeated Set-Cookie, an event by binding, and ``lw invoke`` through the command gate."""
+    import json
+    import subprocess
+    import zipfile
+
+    from lw.testing import run_cli
+
+    monkeypatch.setenv("LW_CACHE_DIR", str(tmp_path / "cache"))
+    app = (
+        "def app(environ, start_response):\n"
+        "    start_response('201 Created', [('Content-Type', 'text/plain'), ('Set-Cookie', 'a=1'), ('Set-Cookie', 'b=2')])\n"
+        "    return [environ['PATH_INFO'].encode() + b'?' + environ['QUERY_STRING'].encode()]\n"
+        "def tick(event, context):\n"
+        "    return {'ticked': event}\n"
+    )
+    project = write_project(
+        tmp_path / "proj",
+        f"""\
+        dev:
+          app_function: app.app
+          provider: dirdeploy
+          dirdeploy:
+            root: {tmp_path / "releases"}
+          events:
+          - name: hourly
+            function: app.tick
+            expression: rate(1 hour)
+        """,
+        app=app,
+    )
+    deployed = run_cli(project, "deploy", "--json", plugins=(lw_dirdeploy,))
+    assert deployed.exit_code == 0, deployed.stderr
+    release = next((tmp_path / "releases").rglob("releases/*.zip"))
+    unpacked = tmp_path / "unpacked"
+    with zipfile.ZipFile(release) as archive:
+        names = set(archive.namelist())
+        archive.extractall(unpacked)
+    assert {"dirdeploy_entry.py", "lw/runtime/api.py", "lw_settings.json", "app.py"} <= names
+
+    def run(message: dict) -> dict:
+        ran = subprocess.run(
+            [sys.executable, "-I", str(unpacked / "dirdeploy_entry.py")],
+            input=json.dumps(message),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert ran.returncode == 0, ran.stderr
+        return json.loads(ran.stdout.strip().splitlines()[-1])
+
+    answer = run({"http": {"method": "GET", "path": "/shop", "query": "q=1"}})
+    assert answer["status"] == 201 and answer["body"] == "/shop?q=1"
+    assert [v for k, v in answer["headers"] if k == "Set-Cookie"] == ["a=1", "b=2"]
+    assert run({"binding": "hourly", "payload": {"n": 1}}) == {"result": {"ticked": {"n": 1}}}
+
+    invoked = run_cli(project, "invoke", "app.tick", '{"n": 2}', "--json", plugins=(lw_dirdeploy,))
+    assert invoked.exit_code == 0, invoked.stderr
+    assert json.loads(invoked.stdout)["result"]["result"] == {"ticked": {"n": 2}}
