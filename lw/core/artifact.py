@@ -95,7 +95,7 @@ class Artifact:
     size: int
     unpacked_size: int
     file_count: int
-    handler: str
+    handler: str = ""  # what the platform calls; ``entry_point`` is its neutral name
     largest_dependencies: tuple[tuple[str, int], ...] = ()
     warnings: tuple[str, ...] = field(default_factory=tuple)
     notes: tuple[str, ...] = field(default_factory=tuple)

@@ -109,3 +109,23 @@ def test_the_example_plugins_own_entry_module_serves_the_app(tmp_path: Path, mon
     invoked = run_cli(project, "invoke", "app.tick", '{"n": 2}', "--json", plugins=(lw_dirdeploy,))
     assert invoked.exit_code == 0, invoked.stderr
     assert json.loads(invoked.stdout)["result"]["result"] == {"ticked": {"n": 2}}
+
+
+def test_testing_helpers_load_a_stage_call_a_hook_and_capture_the_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lw.testing import call_hook, capture_plan, open_session
+
+    monkeypatch.setenv("LW_CACHE_DIR", str(tmp_path / "cache"))
+    project = write_project(
+        tmp_path / "proj",
+        f"dev:\n  app_function: app.app\n  provider: dirdeploy\n  dirdeploy:\n    root: {tmp_path / 'rel'}\n",
+    )
+    session = open_session(project, plugins=(lw_dirdeploy,), entry_points=False)
+    assert session.ctx.app.name == "proj-dev" and session.ctx.provider == "dirdeploy"
+    assert call_hook(session, "lw_status").deployed is False
+    plan, artifact = capture_plan(session)
+    assert artifact.entry_point == "dirdeploy_entry.py"
+    assert [c.action for c in plan.mutating] == ["create", "create"]
+    assert plan.known_outputs()["urls"][0].startswith("file://")
+    assert not (tmp_path / "rel").exists()
