@@ -282,7 +282,8 @@ def _row(spec: SettingSpec, default_providers: str, infos: Sequence[ProviderInfo
 
         honouring = [p.name for p in infos if honours(p, spec)]
         everyone = not spec.providers and len(honouring) == len(infos)
-        providers = default_providers if everyone else ", ".join(honouring)
+        # A key no listed provider honours still says where it applies (its scope).
+        providers = default_providers if everyone else ", ".join(honouring or spec.providers)
     else:
         providers = ", ".join(spec.providers) or default_providers
     doc = spec.doc.replace("|", "\\|")
