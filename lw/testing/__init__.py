@@ -146,8 +146,10 @@ def run_cli(
     project: Path, *args: str, plugins: Sequence[object] = (), env: Mapping[str, str] | None = None
 ) -> CliResult:
     """``lw *args`` run in-process from ``project`` (the current directory is restored),
-    with ``plugins`` loaded as if they were installed. An unexpected exception is
-    returned in ``exception``, never raised, so a test can assert on it."""
+    with ``plugins`` loaded as if they were installed (their hooks; the options and
+    commands a plugin adds need it pip-installed, as ``lw`` builds its command line
+    once). An unexpected exception is returned in ``exception``, never raised, so a
+    test can assert on it."""
     from click.testing import CliRunner
 
     from lw.cli import main
