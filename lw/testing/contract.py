@@ -42,7 +42,7 @@ from typing import Any, Callable, ClassVar
 
 import pytest
 
-from lw.testing import CliResult, run_cli
+from lw.testing import CliResult, run_cli, write_project
 
 __all__ = ["ProviderContract"]
 
@@ -79,6 +79,21 @@ class ProviderContract:
         raise NotImplementedError("define the remote_state fixture: a comparable view of what is deployed")
 
     # -- helpers ------------------------------------------------------------------
+
+    def write_contract_project(self, folder: Path, extra: str = "") -> Path:
+        """The project the contract deploys: the standard-library app (``app.app``) with
+        one schedule (``app.tick``), for this provider; ``extra`` is added to the stage
+        (``"  myprovider:\n    endpoint: ...\n"``)."""
+        stage = (
+            "dev:\n"
+            "  project_name: contract\n"
+            "  app_function: app.app\n"
+            f"  provider: {self.provider}\n"
+            "  events:\n"
+            "  - function: app.tick\n"
+            "    expression: rate(1 hour)\n"
+        )
+        return write_project(folder, stage + extra)
 
     def lw(self, project: Path, *args: str) -> CliResult:
         """``lw *args --provider <provider>`` in ``project``."""

@@ -30,19 +30,7 @@ class TestDirdeployContract(ProviderContract):
     @pytest.fixture
     def contract_project(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.setenv("LW_CACHE_DIR", str(tmp_path / "cache"))
-        return write_project(
-            tmp_path / "proj",
-            f"""\
-            dev:
-              project_name: demo
-              app_function: app.app
-              dirdeploy:
-                root: {tmp_path / "releases"}
-              events:
-              - function: app.tick
-                expression: rate(1 hour)
-            """,
-        )
+        return self.write_contract_project(tmp_path / "proj", f"  dirdeploy:\n    root: {tmp_path / 'releases'}\n")
 
     @pytest.fixture
     def remote_state(self, tmp_path: Path) -> Callable[[], Any]:

@@ -8,7 +8,6 @@ from typing import Any, Callable
 
 import pytest
 
-from lw.testing import write_project
 from lw.testing.contract import ProviderContract
 
 
@@ -21,18 +20,7 @@ class TestAwsContract(ProviderContract):
     ) -> Path:
         monkeypatch.setenv("LW_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "lw-cache"))
         monkeypatch.setenv("CI", "1")
-        return write_project(
-            tmp_path / "proj",
-            """\
-            dev:
-              project_name: contract
-              app_function: app.app
-              apigateway: http
-              events:
-              - function: app.tick
-                expression: rate(1 hour)
-            """,
-        )
+        return self.write_contract_project(tmp_path / "proj", "  apigateway: http\n")
 
     @pytest.fixture
     def remote_state(self, call_counter: Any) -> Callable[[], Any]:

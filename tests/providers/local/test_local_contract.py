@@ -11,7 +11,6 @@ from typing import Any, Callable, Iterator
 import pytest
 from localrun import Deployment
 
-from lw.testing import write_project
 from lw.testing.contract import ProviderContract
 
 
@@ -36,17 +35,7 @@ class TestLocalContract(ProviderContract):
     ) -> Iterator[Path]:
         for key, value in lw_env.items():
             monkeypatch.setenv(key, value)
-        project = write_project(
-            tmp_path / "proj",
-            """\
-            dev:
-              project_name: contract
-              app_function: app.app
-              events:
-              - function: app.tick
-                expression: rate(1 hour)
-            """,
-        )
+        project = self.write_contract_project(tmp_path / "proj")
         yield project
         Deployment(project=project, env=dict(os.environ)).cleanup()  # nothing left running
 

@@ -9,7 +9,6 @@ from typing import Any, Callable
 import pytest
 from fake_openwhisk import GUEST_AUTH, FakeOpenWhisk
 
-from lw.testing import write_project
 from lw.testing.contract import ProviderContract
 
 
@@ -21,17 +20,7 @@ class TestOpenWhiskContract(ProviderContract):
         monkeypatch.setenv("LW_CACHE_DIR", str(tmp_path / "cache"))
         monkeypatch.setenv("LW_OPENWHISK_APIHOST", fake.url)
         monkeypatch.setenv("LW_OPENWHISK_AUTH", GUEST_AUTH)
-        return write_project(
-            tmp_path / "proj",
-            """\
-            dev:
-              project_name: contract
-              app_function: app.app
-              events:
-              - function: app.tick
-                expression: rate(1 hour)
-            """,
-        )
+        return self.write_contract_project(tmp_path / "proj")
 
     @pytest.fixture
     def remote_state(self, fake: FakeOpenWhisk) -> Callable[[], Any]:
