@@ -114,6 +114,20 @@ class ProviderInfo:
     honours: tuple[str, ...] | None = None
     package_target: PackageTarget = field(default_factory=PackageTarget)
 
+    def honours_setting(self, spec: SettingSpec) -> bool:
+        """Whether this provider acts on the top-level key ``spec`` (see ``honours``)."""
+        if spec.name in CORE_HANDLED or any(own.name == spec.name for own in self.settings):
+            return True
+        if self.honours is not None:
+            return spec.name in self.honours
+        return not spec.providers or self.name in spec.providers
+
+
+# Keys the core itself acts on, whatever the provider: choosing the stage and provider,
+# naming resources, the events list (each event has its own ``providers`` scope), and
+# which files are packaged.
+CORE_HANDLED = frozenset({"provider", "extends", "project_name", "events", "include", "exclude"})
+
 
 @dataclass(frozen=True)
 class InvokeRequest:

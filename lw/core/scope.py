@@ -11,12 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from lw.core.provider import ProviderInfo, SettingSpec
-
-# Keys the core itself acts on, whatever the provider: choosing the stage and provider,
-# naming resources, the events list (each event has its own ``providers`` scope), and
-# which files are packaged.
-CORE_HANDLED = frozenset({"provider", "extends", "project_name", "events", "include", "exclude"})
+from lw.core.provider import CORE_HANDLED, ProviderInfo, SettingSpec
+from lw.core.settings_schema import CORE_SETTINGS
 
 # Keys the neutral build needs a value for even where the provider ignores them: the
 # dependency target falls back on them when the provider declares none.
@@ -29,13 +25,7 @@ def honours(info: ProviderInfo | None, spec: SettingSpec) -> bool:
     A provider that is not installed (``None``) is taken to honour everything: the
     caller reports it missing, and nothing should be guessed about it meanwhile.
     """
-    if info is None or spec.name in CORE_HANDLED:
-        return True
-    if any(own.name == spec.name for own in info.settings):
-        return True
-    if info.honours is not None:
-        return spec.name in info.honours
-    return not spec.providers or info.name in spec.providers
+    return info is None or info.honours_setting(spec)
 
 
 def generic_settings(table: Mapping[str, SettingSpec]) -> tuple[str, ...]:
@@ -75,8 +65,6 @@ def honoured_settings(*, without: tuple[str, ...] = (), plus: tuple[str, ...] = 
     provider that does everything general except pinging its function. A name that is
     not a core setting raises ``ValueError``, so a typo fails when the plugin loads.
     """
-    from lw.core.settings_schema import CORE_SETTINGS
-
     table = {spec.name: spec for spec in CORE_SETTINGS}
     unknown = [name for name in (*without, *plus) if name not in table]
     if unknown:

@@ -278,9 +278,7 @@ def _cell(value: Any) -> str:
 
 def _row(spec: SettingSpec, default_providers: str, infos: Sequence[ProviderInfo] = ()) -> str:
     if infos:  # the providers that honour the key (ProviderInfo.honours), not only its scope
-        from lw.core.scope import honours
-
-        honouring = [p.name for p in infos if honours(p, spec)]
+        honouring = [p.name for p in infos if p.honours_setting(spec)]
         everyone = not spec.providers and len(honouring) == len(infos)
         # A key no listed provider honours still says where it applies (its scope).
         providers = default_providers if everyone else ", ".join(honouring or spec.providers)
