@@ -173,10 +173,11 @@ def package(inv: Invocation, output: str | None) -> None:
 
 @main.command()
 @click.option("--dry-run", is_flag=True, help="Print the plan and change nothing.")
+@click.option("--strict", is_flag=True, help="Refuse settings the provider does not honour (else a warning).")
 @lw_command
-def deploy(inv: Invocation, dry_run: bool) -> None:
+def deploy(inv: Invocation, dry_run: bool, strict: bool) -> None:
     """Package, plan and apply: create or update the stage."""
-    session = inv.session(dry_run=dry_run)
+    session = inv.session(dry_run=dry_run, strict=strict)
     try:
         result = workflow.deploy(session, dry_run=dry_run)
     except KeyboardInterrupt:

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 _SOURCES = {
     "lw.core.artifact": ("Artifact", "Build", "Target"),
     "lw.core.context": ("Context", "Reporter"),
-    "lw.core.entry": ("artifact_path", "entry_module", "package_files", "runtime_files", "settings_json"),
+    "lw.core.credentials": ("ProviderCredentials", "env_prefix", "redact", "resolve_credentials"),
+    "lw.core.entry": ("artifact_path", "entry_file", "entry_module", "package_files", "runtime_files", "settings_json"),
     "lw.core.errors": ("ApplyError", "ConfigError", "LwError", "PackagingError", "ProviderError", "UsageError"),
     "lw.core.hookspecs": ("hookimpl",),
     "lw.core.invocation": ("Invocation", "command"),
@@ -30,11 +31,13 @@ _SOURCES = {
         "InvokeResult",
         "LogQuery",
         "OptionSpec",
+        "PackageTarget",
         "ProviderInfo",
         "RollbackTarget",
         "SettingSpec",
         "Status",
     ),
+    "lw.core.scope": ("honoured_settings",),
     "lw.core.workflow": ("Session", "package", "provider_hook"),
 }
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
@@ -42,7 +45,8 @@ _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in nam
 if TYPE_CHECKING:
     from lw.core.artifact import Artifact, Build, Target
     from lw.core.context import Context, Reporter
-    from lw.core.entry import artifact_path, entry_module, package_files, runtime_files, settings_json
+    from lw.core.credentials import ProviderCredentials, env_prefix, redact, resolve_credentials
+    from lw.core.entry import artifact_path, entry_file, entry_module, package_files, runtime_files, settings_json
     from lw.core.errors import ApplyError, ConfigError, LwError, PackagingError, ProviderError, UsageError
     from lw.core.hookspecs import hookimpl
     from lw.core.invocation import Invocation, command
@@ -55,11 +59,13 @@ if TYPE_CHECKING:
         InvokeResult,
         LogQuery,
         OptionSpec,
+        PackageTarget,
         ProviderInfo,
         RollbackTarget,
         SettingSpec,
         Status,
     )
+    from lw.core.scope import honoured_settings
     from lw.core.workflow import Session, package, provider_hook
 
 
@@ -99,9 +105,11 @@ __all__ = [
     "LwError",
     "OptionSpec",
     "Outputs",
+    "PackageTarget",
     "PackagingError",
     "Phase",
     "Plan",
+    "ProviderCredentials",
     "ProviderError",
     "ProviderInfo",
     "Providers",
@@ -117,12 +125,17 @@ __all__ = [
     "artifact_path",
     "build_neutral",
     "command",
+    "entry_file",
+    "env_prefix",
     "entry_module",
     "hookimpl",
+    "honoured_settings",
     "make_plugin_manager",
     "package",
     "package_files",
     "provider_hook",
+    "redact",
+    "resolve_credentials",
     "runtime_files",
     "settings_json",
     "write_dependency_zip",

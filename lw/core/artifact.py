@@ -14,21 +14,42 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Target:
-    """The platform the package's dependencies are installed for."""
+    """The platform the package is built for (the stage's ``runtime`` and
+    ``architecture``, refined by the provider's ``PackageTarget``).
+
+    ``platform_tags`` replaces the Lambda-shaped default tags; ``pure_python`` allows
+    only ``py3-none-any`` wheels; ``dependency_folder`` is where dependencies go inside
+    the archive (``write_zip`` follows it); ``ships_runtime`` whether lw's runtime goes
+    into the package (``package_files`` follows it).
+    """
 
     python_version: str = "3.11"
     architecture: str = "x86_64"
     exclude_packages: tuple[str, ...] = ()
+    platform_tags: tuple[str, ...] = ()
+    pure_python: bool = False
+    dependency_folder: str = ""
+    ships_runtime: bool = True
+
+    @property
+    def platform_label(self) -> str:
+        """How messages name the platform: ``manylinux2014_x86_64`` or ``pure Python``."""
+        return "pure Python" if self.pure_python else self.platforms[0]
 
     @property
     def platforms(self) -> tuple[str, ...]:
         """pip ``--platform`` tags the target's C library can load.
 
-        Lambda's python3.11 and older run on Amazon Linux 2 (glibc 2.26): a wheel built
+        A provider's own ``platform_tags`` win; ``pure_python`` gives ``any``, which
+        only pure-Python wheels match. Otherwise, Lambda's rules: Lambda's python3.11 and older run on Amazon Linux 2 (glibc 2.26): a wheel built
         for glibc 2.28 would install fine and fail at import, so only manylinux2014
         (glibc 2.17) is accepted there. python3.12 and newer run on Amazon Linux 2023
         (glibc 2.34).
         """
+        if self.pure_python:
+            return ("any",)
+        if self.platform_tags:
+            return self.platform_tags
         machine = "aarch64" if self.architecture == "arm64" else "x86_64"
         tags = [f"manylinux2014_{machine}", f"manylinux_2_17_{machine}"]
         if _version_tuple(self.python_version) >= (3, 12):
@@ -60,6 +81,9 @@ class Build:
     # from the code (an AWS Lambda layer) zips the one and omits the other.
     dependency_dir: Path | None = None
     dependency_paths: frozenset[str] = frozenset()
+    # Where ``write_zip`` puts ``dependency_paths`` inside the archive (the target's
+    # ``dependency_folder``); empty: beside the app, at the root.
+    dependency_folder: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,12 +95,18 @@ class Artifact:
     size: int
     unpacked_size: int
     file_count: int
-    handler: str
+    handler: str = ""  # what the platform calls; ``entry_point`` is its neutral name
     largest_dependencies: tuple[tuple[str, int], ...] = ()
     warnings: tuple[str, ...] = field(default_factory=tuple)
     notes: tuple[str, ...] = field(default_factory=tuple)
     # The dependencies zipped on their own, when the provider ships them separately.
     dependencies: Artifact | None = None
+
+    @property
+    def entry_point(self) -> str:
+        """What the platform calls (``handler.handler`` on Lambda, ``main`` on OpenWhisk);
+        the same value as ``handler``, under a name that is not Lambda's."""
+        return self.handler
 
     def to_json(self) -> dict[str, object]:
         extra: dict[str, object] = {"dependencies": self.dependencies.to_json()} if self.dependencies else {}

@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from lw.core import scope
 from lw.core.config_env import interpolate
 from lw.core.config_events import load_events
 from lw.core.config_file import display_path, read_config
@@ -323,14 +324,26 @@ def load_app(
     project_dir = config_path.resolve().parent
     project_name = _project_name(problems, settings, project_dir, stage_name)
 
+    info = next((p for p in providers if p.name == provider_name), None)
+
+    def default(key: str) -> Any:
+        """A key's default applies only where the provider honours the key (keep_warm)."""
+        spec = table[key]
+        return spec.default if key in scope.BUILD_INPUTS or scope.honours(info, spec) else None
+
     def get(key: str) -> Any:
-        return _effective(settings, block, key, table[key].default)
+        return _effective(settings, block, key, default(key))
+
+    def typed(key: str) -> Any:
+        """A typed field of the model keeps a value of its type where the key is ignored."""
+        value = get(key)
+        return table[key].default if value is None else value
 
     _cross_checks(problems, settings, {k: get(k) for k in ("app_function", "django_settings")})
     problems.raise_if_any()
 
     _restore_text(settings, interpolated.typed_paths)
-    full = {name: copy.deepcopy(spec.default) for name, spec in table.items()}
+    full = {name: copy.deepcopy(default(name)) for name in table}
     full.update(settings)
     full.pop("extends", None)
     full["provider"] = provider_name
@@ -345,14 +358,15 @@ def load_app(
         django_settings=get("django_settings"),
         runtime=get("runtime"),
         architecture=get("architecture"),
-        memory_size=get("memory_size"),
-        timeout_seconds=get("timeout_seconds"),
+        memory_size=typed("memory_size"),
+        timeout_seconds=typed("timeout_seconds"),
         environment_variables={str(k): str(v) for k, v in _merged(settings, block, "environment_variables").items()},
         events=events,
-        keep_warm=get("keep_warm"),
-        keep_warm_expression=get("keep_warm_expression"),
-        binary_support=get("binary_support"),
+        keep_warm=bool(get("keep_warm")),
+        keep_warm_expression=typed("keep_warm_expression"),
+        binary_support=typed("binary_support"),
         exception_handler=get("exception_handler"),
-        log_level=get("log_level"),
+        log_level=typed("log_level"),
         settings=full,
+        ignored_settings=scope.ignored_keys(settings, table, info),
     )

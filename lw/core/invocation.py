@@ -193,7 +193,12 @@ def _quiet_exit_on_closed_stdout() -> None:
 
 
 def fail(inv: Invocation, message: str, code: int, hint: str | None = None) -> None:
-    """Print ``message`` as lw's one-line error (JSON too with ``--json``) and exit."""
+    """Print ``message`` as lw's one-line error (JSON too with ``--json``) and exit.
+    Every message goes through ``redact``: a provider that echoed a URL with a
+    password or an ``Authorization`` header does not put it in a CI log."""
+    from lw.core.credentials import redact
+
+    message = redact(message)
     if inv.verbose:
         traceback.print_exc()
     if inv.json_mode:

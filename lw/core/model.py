@@ -67,6 +67,8 @@ class AppModel:
     exception_handler: str | None = None
     log_level: str = "INFO"
     settings: Mapping[str, Any] = field(default_factory=dict)
+    # Keys the stage sets that its provider does not honour (``lw.core.scope``).
+    ignored_settings: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:

@@ -54,13 +54,56 @@ class OptionSpec:
 
 
 @dataclass(frozen=True)
+class PackageTarget:
+    """What a provider's platform runs, so that the packaging engine builds for it.
+
+    ``platforms``: pip ``--platform`` tags the platform's C library loads
+    (``("manylinux2014_x86_64",)``); empty: the tags of the stage's ``architecture``
+    and ``runtime`` on Linux/glibc, as Lambda needs them. ``pure_python``: only
+    pure-Python wheels (``py3-none-any``), for a platform that loads no compiled code.
+    ``python_version`` (``"3.11"``): the one version the platform runs; empty: the
+    stage's ``runtime``. ``dependency_folder``: where dependencies go inside the
+    archive (Azure Functions: ``.python_packages/lib/site-packages``); empty: the
+    archive's root, next to the app. ``ships_runtime``: whether lw's runtime
+    (``lw/runtime``) goes into the package; a provider whose entry module does not use
+    it says ``False``. ``archive_format``: ``"zip"`` (the only format the engine writes
+    so far; any other value is refused when the provider is loaded).
+    """
+
+    platforms: tuple[str, ...] = ()
+    pure_python: bool = False
+    python_version: str = ""
+    dependency_folder: str = ""
+    ships_runtime: bool = True
+    archive_format: str = "zip"
+
+    def __post_init__(self) -> None:
+        if self.archive_format != "zip":
+            raise ValueError(f"archive_format {self.archive_format!r}: lw writes only 'zip' archives")
+        folder = self.dependency_folder.replace("\\", "/").strip("/")
+        if folder != self.dependency_folder or ".." in folder.split("/"):
+            raise ValueError(
+                f"dependency_folder {self.dependency_folder!r}: expected a relative folder such as "
+                "'.python_packages/lib/site-packages', without leading or trailing '/' or '..'"
+            )
+
+
+@dataclass(frozen=True)
 class ProviderInfo:
     """A provider a plugin offers. ``settings`` are the keys of its stage block
     (``aws:``, ``openwhisk:``, …) and any top-level keys only it honors.
 
     ``provided_packages`` are distributions the provider's runtime already ships (boto3
     on Lambda); the packaging engine leaves them out of the artifact. ``options`` are
-    the command-line options the provider honours (see ``OptionSpec``)."""
+    the command-line options the provider honours (see ``OptionSpec``).
+
+    ``honours`` names the core settings (``docs/configuration.md``'s top-level keys)
+    the provider acts on. ``None`` (the default) means every core setting not scoped to
+    other providers (``SettingSpec.providers``). A stage that sets a key its provider
+    does not honour gets a plan-time warning naming it (an error with ``--strict``),
+    and that key's default does not apply. The provider's own ``settings`` and
+    ``block_settings`` are always honoured. ``package_target`` says what the platform
+    runs (see ``PackageTarget``)."""
 
     name: str
     description: str
@@ -68,6 +111,22 @@ class ProviderInfo:
     block_settings: tuple[SettingSpec, ...] = ()
     provided_packages: tuple[str, ...] = ()
     options: tuple[OptionSpec, ...] = ()
+    honours: tuple[str, ...] | None = None
+    package_target: PackageTarget = field(default_factory=PackageTarget)
+
+    def honours_setting(self, spec: SettingSpec) -> bool:
+        """Whether this provider acts on the top-level key ``spec`` (see ``honours``)."""
+        if spec.name in CORE_HANDLED or any(own.name == spec.name for own in self.settings):
+            return True
+        if self.honours is not None:
+            return spec.name in self.honours
+        return not spec.providers or self.name in spec.providers
+
+
+# Keys the core itself acts on, whatever the provider: choosing the stage and provider,
+# naming resources, the events list (each event has its own ``providers`` scope), and
+# which files are packaged.
+CORE_HANDLED = frozenset({"provider", "extends", "project_name", "events", "include", "exclude"})
 
 
 @dataclass(frozen=True)

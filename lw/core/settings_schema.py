@@ -276,17 +276,23 @@ def _cell(value: Any) -> str:
     return f"`{value}`"
 
 
-def _row(spec: SettingSpec, default_providers: str) -> str:
-    providers = ", ".join(spec.providers) or default_providers
+def _row(spec: SettingSpec, default_providers: str, infos: Sequence[ProviderInfo] = ()) -> str:
+    if infos:  # the providers that honour the key (ProviderInfo.honours), not only its scope
+        honouring = [p.name for p in infos if p.honours_setting(spec)]
+        everyone = not spec.providers and len(honouring) == len(infos)
+        # A key no listed provider honours still says where it applies (its scope).
+        providers = default_providers if everyone else ", ".join(honouring or spec.providers)
+    else:
+        providers = ", ".join(spec.providers) or default_providers
     doc = spec.doc.replace("|", "\\|")
     if spec.choices:
         doc += " One of: " + ", ".join(_cell(c) for c in spec.choices) + "."
     return f"| `{spec.name}` | {spec.type_name} | {_cell(spec.default)} | {providers} | {doc} |"
 
 
-def _table(specs: Iterable[SettingSpec], default_providers: str) -> list[str]:
+def _table(specs: Iterable[SettingSpec], default_providers: str, infos: Sequence[ProviderInfo] = ()) -> list[str]:
     lines = ["| key | type | default | providers | meaning |", "|---|---|---|---|---|"]
-    lines.extend(_row(spec, default_providers) for spec in specs)
+    lines.extend(_row(spec, default_providers, infos) for spec in specs)
     return lines
 
 
@@ -320,6 +326,9 @@ def render_markdown(providers: Sequence[ProviderInfo]) -> str:
         "The block of a provider that is not installed where lw runs is kept but not checked, so one file "
         "serves every machine.",
         "- The provider is `--provider`/`LW_PROVIDER`, else the stage's `provider`, else `aws`.",
+        '- The "providers" column names the providers that honour a key. A key\'s default applies only '
+        "there, and a stage that sets a key its provider ignores gets a warning when `lw deploy` plans "
+        "(an error with `--strict`).",
         "- Every problem is reported at once, naming the file, stage and key; the exit status is 2.",
         "- `lw init` writes a first `lw.yml` for a Flask, FastAPI or Django project; "
         "`lw init --from-zappa zappa_settings.json` converts a Zappa project (same key names; "
@@ -329,7 +338,7 @@ def render_markdown(providers: Sequence[ProviderInfo]) -> str:
         "",
         "## Top-level keys",
         "",
-        *_table(all_top_level_settings(ordered).values(), "all"),
+        *_table(all_top_level_settings(ordered).values(), "all", ordered),
         "",
         "## Events",
         "",

@@ -14,10 +14,11 @@ from typing import Any, Iterator, Mapping
 
 from lw.core.artifact import Artifact, Target
 from lw.core.context import Context, Reporter
-from lw.core.errors import UsageError
+from lw.core.errors import ConfigError, UsageError
+from lw.core.model import AppModel
 from lw.core.plan import Change, Plan, apply_plan
 from lw.core.plugins import Providers, make_plugin_manager
-from lw.core.provider import InvokeRequest, InvokeResult, LogQuery, RollbackTarget, Status
+from lw.core.provider import InvokeRequest, InvokeResult, LogQuery, ProviderInfo, RollbackTarget, Status
 
 
 @dataclass
@@ -79,11 +80,7 @@ def package(session: Session, *, out: Path | None = None) -> Artifact:
     ctx = session.ctx
     app = ctx.app
     info = session.providers.get(ctx.provider).info
-    target = Target(
-        python_version=app.python_version,
-        architecture=app.architecture,
-        exclude_packages=tuple(info.provided_packages),
-    )
+    target = package_target(app, info)
     build = packaging.build_neutral(
         app,
         target,
@@ -99,7 +96,7 @@ def package(session: Session, *, out: Path | None = None) -> Artifact:
         ctx.reporter.warn(f"not packaged (a symbolic link to outside the project): {link}")
     for note in build.notes:
         ctx.reporter.info(note)
-    options = {**ctx.options, "extra_package_files": extra_package_files(session)}
+    options = {**ctx.options, "extra_package_files": extra_package_files(session), "package_target": target}
     if out is not None:
         options["package_out"] = str(out)
     ctx = Context(app=app, reporter=ctx.reporter, options=options, providers=session.providers)
@@ -108,6 +105,22 @@ def package(session: Session, *, out: Path | None = None) -> Artifact:
     for warning in artifact.warnings:
         ctx.reporter.warn(warning)
     return artifact
+
+
+def package_target(app: AppModel, info: ProviderInfo) -> Target:
+    """The stage's target as its provider declares it (``ProviderInfo.package_target``):
+    the provider's Python version and platform tags where it fixes them, else the
+    stage's ``runtime`` and ``architecture``."""
+    declared = info.package_target
+    return Target(
+        python_version=declared.python_version or app.python_version,
+        architecture=app.architecture,
+        exclude_packages=tuple(info.provided_packages),
+        platform_tags=tuple(declared.platforms),
+        pure_python=declared.pure_python,
+        dependency_folder=declared.dependency_folder,
+        ships_runtime=declared.ships_runtime,
+    )
 
 
 def provider_hook(ctx: Context, provider: str, hook_name: str) -> Any:
@@ -128,7 +141,34 @@ def plan_deploy(session: Session, artifact: Artifact) -> Plan:
     return plan
 
 
+def check_ignored_settings(session: Session, *, strict: bool = False) -> list[str]:
+    """Warn about each key the stage sets that its provider does not honour; with
+    ``strict``, refuse the deploy instead (one line naming every such key, exit 2)."""
+    from lw.core import scope
+    from lw.core.config_file import display_path
+    from lw.core.settings_schema import CORE_SETTINGS
+
+    app = session.ctx.app
+    if not app.ignored_settings:
+        return []
+    scoped = {spec.name: spec.providers for spec in CORE_SETTINGS}
+    label = display_path(app.config_file)
+    messages = [
+        scope.ignored_message(label, app.stage, app.provider, key, scoped.get(key, ())) for key in app.ignored_settings
+    ]
+    if strict:
+        keys = ", ".join(app.ignored_settings)
+        raise ConfigError(
+            f"{label}: stage '{app.stage}': provider '{app.provider}' does not honour {keys} "
+            "(--strict refuses settings that would have no effect)"
+        )
+    for message in messages:
+        session.ctx.reporter.warn(message)
+    return messages
+
+
 def deploy(session: Session, *, dry_run: bool) -> DeployResult:
+    check_ignored_settings(session, strict=bool(session.ctx.option("strict")))
     artifact = package(session)
     plan = plan_deploy(session, artifact)
     if dry_run:

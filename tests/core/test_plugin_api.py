@@ -41,6 +41,22 @@ def test_every_public_name_is_documented() -> None:
     assert not missing, f"docs/plugins.md does not document lw.plugin names: {missing}"
 
 
+def test_every_testing_helper_is_documented() -> None:
+    import lw.testing
+
+    text = (ROOT / "docs" / "plugins.md").read_text()
+    section = text[text.index("## Testing your provider") : text.index("## The public API: `lw.plugin`")]
+    missing = [name for name in lw.testing.__all__ if f"`{name}`" not in section and f"`{name}(" not in section]
+    assert not missing, f"docs/plugins.md does not document lw.testing names: {missing}"
+    assert "`ProviderContract`" in section or "ProviderContract`" in section
+
+
+def test_example_plugins_entry_module_uses_only_the_public_runtime_api() -> None:
+    entry = EXAMPLE_PLUGIN.parent / "entry.py"
+    from_lw = {m for m in _imports(entry) if m == "lw" or m.startswith("lw.")}
+    assert from_lw and all(m == "lw.runtime.api" or m.startswith("lw.runtime.api.") for m in from_lw), from_lw
+
+
 def test_all_lists_exactly_the_public_names() -> None:
     lazy = set(lw.plugin._MODULE_OF)
     assert lazy | {"API_VERSION"} == set(lw.plugin.__all__)

@@ -15,6 +15,7 @@ import math
 import os
 import stat
 import tempfile
+import warnings as _warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -226,21 +227,34 @@ def write_zip(
     extra_files: Iterable[tuple[str, bytes]],
     out: Path,
     *,
-    handler: str,
+    entry_point: str = "",
     size_limits: SizeLimits | None = None,
     omit: Iterable[str] = (),
     prefix: str = "",
+    handler: str | None = None,
 ) -> Artifact:
     """Write ``build`` plus ``extra_files`` (which win over build files of the same
-    path) to ``out`` as a deterministic zip, and describe it. ``omit`` lists build paths
-    to leave out; ``prefix`` is put before every path in the zip (a layer's ``python/``)."""
+    path) to ``out`` as a deterministic zip, and describe it. ``entry_point`` is what
+    the platform calls (recorded as ``Artifact.entry_point``). ``omit`` lists build paths
+    to leave out; ``prefix`` is put before every path in the zip (a layer's ``python/``).
+    The build's dependencies go under its ``dependency_folder`` (the provider's
+    ``PackageTarget``), the app and ``extra_files`` at the root.
+
+    ``handler=`` is the former, Lambda-named spelling of ``entry_point``: it still works
+    and warns (``DeprecationWarning``)."""
+    if handler is not None:
+        _warnings.warn("write_zip(handler=...) is deprecated; use entry_point=...", DeprecationWarning, stacklevel=2)
+        entry_point = entry_point or handler
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     on_disk, extras = _entries(build, extra_files, omit)
+    if build.dependency_folder:
+        folder = build.dependency_folder.strip("/") + "/"
+        on_disk = {(folder + rel if rel in build.dependency_paths else rel): path for rel, path in on_disk.items()}
     if prefix:
         on_disk = {prefix + rel: path for rel, path in on_disk.items()}
         extras = {prefix + rel: data for rel, data in extras.items()}
-    manifest = _manifest_hash(on_disk, extras, handler)
+    manifest = _manifest_hash(on_disk, extras, entry_point)
     record = _reusable(build, out, manifest)
     if record is None:
         if build.bytecode:
@@ -266,7 +280,7 @@ def write_zip(
         size=size,
         unpacked_size=unpacked_size,
         file_count=int(record["file_count"]),  # type: ignore[call-overload]
-        handler=handler,
+        handler=entry_point,
         largest_dependencies=largest,
         warnings=tuple(warnings),
         notes=tuple(build.notes),
@@ -288,6 +302,4 @@ def write_dependency_zip(
         bytecode=False,
         dependency_sizes=build.dependency_sizes,
     )
-    return write_zip(
-        dependencies, (), out, handler="", size_limits=size_limits, omit=(DEPENDENCIES_MARKER,), prefix=prefix
-    )
+    return write_zip(dependencies, (), out, size_limits=size_limits, omit=(DEPENDENCIES_MARKER,), prefix=prefix)

@@ -231,6 +231,7 @@ def build_neutral(
         dependency_sizes=tuple((str(n), int(s)) for n, s in info.get("sizes", [])),
         dependency_dir=deps_dir,
         dependency_paths=frozenset(linked - set(pycs.values())),
+        dependency_folder=target.dependency_folder,
     )
 
 

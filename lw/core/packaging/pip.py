@@ -110,7 +110,7 @@ def build_wheel(
             args += ["--no-binary", ":all:"]
         result = _run([*args, spec], cwd)
         wheels = sorted(Path(scratch).glob("*.whl"))
-        platform = target.platforms[0]
+        platform = target.platform_label
         output = result.stdout + result.stderr
         if result.returncode != 0 and "No matching distribution found" in output:
             raise PackagingError(
@@ -182,7 +182,7 @@ def install_requirements(
     try:
         for _ in range(_MAX_SDIST_BUILDS):
             shutil.rmtree(dest, ignore_errors=True)
-            reporter.progress(f"installing dependencies for {target.platforms[0]}, Python {target.python_version}")
+            reporter.progress(f"installing dependencies for {target.platform_label}, Python {target.python_version}")
             args = _install_args(target, dest, requirements_file, cache_dir, built_dir)
             reporter.debug(" ".join(args))
             result = _run(args, project_dir)

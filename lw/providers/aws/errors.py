@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, TypeVar
 
+from lw.core.credentials import redact
 from lw.core.errors import ProviderError
 
 T = TypeVar("T")
@@ -39,9 +40,6 @@ def is_not_found(exc: BaseException) -> bool:
     )
 
 
-_ECHOED_SECRETS = "String measured:"
-
-
 def aws_message(exc: BaseException) -> str:
     """The first line of AWS's message, with anything Lambda echoes back removed: its
     "environment variables too large" error quotes every variable (secrets included)
@@ -50,9 +48,7 @@ def aws_message(exc: BaseException) -> str:
     lines = str((response.get("Error") or {}).get("Message") or "").strip().splitlines()
     if not lines:
         return ""
-    first = lines[0]
-    cut = first.find(_ECHOED_SECRETS)
-    return first if cut < 0 else first[: cut + len(_ECHOED_SECRETS)] + " [redacted]"
+    return redact(lines[0])
 
 
 def to_provider_error(action: str, resource: str, exc: BaseException) -> ProviderError:

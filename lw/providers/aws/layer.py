@@ -63,7 +63,7 @@ def package_split(ctx: Context, build: Build, files: list[tuple[str, bytes]], ou
     if dependencies is None:
         dependencies = packaging.write_dependency_zip(build, deps_out, prefix=LAYER_PATH, size_limits=LIMITS)
         _remember_dependency_zip(build, dependencies)
-    code = packaging.write_zip(build, files, out, handler=handler, size_limits=LIMITS, omit=build.dependency_paths)
+    code = packaging.write_zip(build, files, out, entry_point=handler, size_limits=LIMITS, omit=build.dependency_paths)
     limit = LIMITS.unpacked_bytes or 0
     total = code.unpacked_size + dependencies.unpacked_size
     if limit and total > limit:

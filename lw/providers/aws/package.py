@@ -31,4 +31,4 @@ def package(ctx: Context, build: Build) -> Artifact:
     out = entry.artifact_path(ctx, "aws")
     if layer.enabled(ctx):
         return layer.package_split(ctx, build, files, out, handler=HANDLER)
-    return packaging.write_zip(build, files, out, handler=HANDLER, size_limits=LIMITS)
+    return packaging.write_zip(build, files, out, entry_point=HANDLER, size_limits=LIMITS)

@@ -240,7 +240,8 @@ def plan_route(ctx: Context) -> list[Change]:
     current = running.state.get("payload_format")
     if current not in (None, wanted):
         return [Change("update", resource, f"{label} at {running.url}", apply=publish, step="route")]
-    return [Change("noop", resource, f"{label} at {running.url}")]
+    # The URL rides on the no-op change, so that an unchanged redeploy still prints it.
+    return [Change("noop", resource, f"{label} at {running.url}", outputs={"urls": [running.url]})]
 
 
 def plan_events(ctx: Context) -> list[Change]:

@@ -41,6 +41,7 @@ def lw_providers() -> Iterable[ProviderInfo]:
             block_settings=settings.BLOCK_SETTINGS,
             provided_packages=settings.PROVIDED_PACKAGES,
             options=settings.OPTIONS,
+            honours=settings.HONOURS,
         )
     ]
 

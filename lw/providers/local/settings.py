@@ -6,6 +6,7 @@ from typing import Any
 
 from lw.core.model import AppModel
 from lw.core.provider import OptionSpec, SettingSpec
+from lw.core.scope import honoured_settings
 
 LOCAL = ("local",)
 
@@ -42,6 +43,13 @@ BLOCK_SETTINGS: tuple[SettingSpec, ...] = (
         "Seconds a client has to send a whole request to the local URL; slower clients are cut off.",
         LOCAL,
     ),
+)
+
+# The core settings local acts on: the AWS package and the front doors it emulates;
+# nothing pings a local function (keep_warm) and nothing here takes tags.
+HONOURS = honoured_settings(
+    without=("keep_warm", "keep_warm_expression", "tags"),
+    plus=("apigateway", "function_url", "authorizer", "aws_region", "remote_env", "dependency_layer"),
 )
 
 # Command-line options of every lw command, for this provider (``ctx.option(name)``).

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import requests
 
+from lw.core.credentials import redact
 from lw.core.errors import ProviderError
 from lw.providers.openwhisk.credentials import Credentials
 
@@ -56,7 +57,10 @@ def make_auth(credentials: Credentials) -> SdkCoreAuth:
     try:
         return SdkCoreAuth(BasicAuthenticator(uuid, key))
     except ValueError as exc:
-        raise ProviderError(f"OpenWhisk auth from {credentials.source or 'configuration'} is invalid: {exc}") from None
+        reason = redact(str(exc), (credentials.auth, key, credentials.iam_api_key))
+        raise ProviderError(
+            f"OpenWhisk auth from {credentials.source or 'configuration'} is invalid: {reason}"
+        ) from None
 
 
 class OpenWhiskClient:

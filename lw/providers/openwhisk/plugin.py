@@ -23,6 +23,7 @@ from lw.plugin import (
     Status,
     artifact_path,
     entry_module,
+    honoured_settings,
     hookimpl,
     package_files,
     write_zip,
@@ -98,6 +99,8 @@ def lw_providers() -> Iterable[ProviderInfo]:
             name=PROVIDER,
             description="Apache OpenWhisk: web actions for HTTP, triggers, rules and feeds for events",
             block_settings=BLOCK_SETTINGS,
+            # Everything general but tags (actions take annotations, not tags).
+            honours=honoured_settings(without=("tags",)),
         )
     ]
 
@@ -109,7 +112,7 @@ def lw_package(ctx: Context, build: Build) -> Artifact:
     omit = [name for name in RUNTIME_MISREADS if (build.root / name).is_file()]
     for name in omit:
         ctx.reporter.debug(f"{name} left out of the OpenWhisk package: {RUNTIME_MISREADS[name]}")
-    return write_zip(build, files, out, handler="main", size_limits=LIMITS, omit=omit)
+    return write_zip(build, files, out, entry_point="main", size_limits=LIMITS, omit=omit)
 
 
 @hookimpl

@@ -3,14 +3,22 @@
 It "deploys" a stage into a folder: the artifact becomes ``<root>/<project>-<stage>/
 releases/<sha256>.zip`` and ``current.json`` says which release serves and which events
 are bound. Small as it is, it follows every rule a real provider follows: it declares
-its settings, plans from what is "remote" (the folder) and writes only inside
-``Change.apply``, so ``--dry-run`` and no-op redeploys come for free.
+its settings and the core settings it honours, packages for its own target with its
+own entry module (``entry.py``, written against the public ``lw.runtime.api``), plans
+from what is "remote" (the folder) and writes only inside ``Change.apply``, so
+``--dry-run`` and no-op redeploys come for free. ``lw invoke`` runs the serving release
+for real. It passes the provider contract (``lw.testing.contract``).
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from importlib import resources
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -22,17 +30,21 @@ from lw.plugin import (
     InvokeRequest,
     InvokeResult,
     LogQuery,
+    PackageTarget,
+    ProviderError,
     ProviderInfo,
     SettingSpec,
     Status,
     artifact_path,
-    entry_module,
+    entry_file,
     hookimpl,
+    honoured_settings,
     package_files,
     write_zip,
 )
 
 NAME = "dirdeploy"
+ENTRY = "dirdeploy_entry.py"
 
 
 def _stage_dir(ctx: Context) -> Path:
@@ -60,21 +72,22 @@ def lw_providers() -> Iterable[ProviderInfo]:
             name=NAME,
             description="Example provider: deploys into a local folder",
             block_settings=(SettingSpec("root", (str,), None, "Folder that receives the releases."),),
+            # It runs the app with this machine's Python, on request: no pings, no tags,
+            # no memory or time limits, whatever the architecture.
+            honours=honoured_settings(
+                without=("keep_warm", "keep_warm_expression", "tags", "memory_size", "timeout_seconds", "architecture")
+            ),
+            # Pure-Python dependencies, kept apart from the app in site-packages/.
+            package_target=PackageTarget(pure_python=True, dependency_folder="site-packages"),
         )
     ]
 
 
 @hookimpl
 def lw_package(ctx: Context, build: Build) -> Artifact:
-    # Lambda-style entry point: lw's AWS runtime shim, built from the embedded settings.
-    module = entry_module(
-        "handler.py",
-        runtime_module="aws",
-        factory="handler_from_settings",
-        attribute="handler",
-        what="dirdeploy entry point",
-    )
-    return write_zip(build, package_files(ctx, module), artifact_path(ctx, NAME), handler="handler.handler")
+    # Its own entry module, on the public runtime API (see entry.py).
+    module = entry_file(ENTRY, resources.files(__package__).joinpath("entry.py").read_bytes())
+    return write_zip(build, package_files(ctx, module), artifact_path(ctx, NAME), entry_point=ENTRY)
 
 
 @hookimpl
@@ -137,4 +150,21 @@ def lw_logs(ctx: Context, query: LogQuery) -> Iterator[str]:
 
 @hookimpl
 def lw_invoke(ctx: Context, request: InvokeRequest) -> InvokeResult:
-    return InvokeResult(result={"would_send": request.to_command()})
+    """Run the serving release's entry module once, in a fresh Python, as the platform would."""
+    current = _manifest(ctx)
+    if not current:
+        raise ProviderError(f"{ctx.app.name}: not deployed (run lw deploy --provider {NAME})")
+    release = _stage_dir(ctx) / "releases" / f"{current['sha256']}.zip"
+    with tempfile.TemporaryDirectory(prefix="dirdeploy-") as scratch:
+        with zipfile.ZipFile(release) as archive:
+            archive.extractall(scratch)
+        ran = subprocess.run(
+            [sys.executable, "-I", str(Path(scratch) / ENTRY)],
+            input=json.dumps(request.to_command()),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    if ran.returncode != 0:
+        return InvokeResult(result=None, logs=ran.stderr, error=f"the function exited {ran.returncode}")
+    return InvokeResult(result=json.loads(ran.stdout.strip().splitlines()[-1]), logs=ran.stderr)

@@ -183,6 +183,19 @@ class LambdaModel:
         return response
 
     def _lambda_Invoke(self, client: Any, params: dict[str, Any]) -> tuple[bool, Any]:
+        # moto without Docker answers an invocation of a function that does not exist by
+        # echoing the payload; AWS refuses it (404 ResourceNotFoundException).
+        try:
+            self._raw(client, "GetFunction", {k: v for k, v in params.items() if k in ("FunctionName", "Qualifier")})
+        except client.exceptions.ResourceNotFoundException:
+            target = params["FunctionName"] + (f":{params['Qualifier']}" if params.get("Qualifier") else "")
+            raise self._error(
+                client,
+                "Invoke",
+                "ResourceNotFoundException",
+                f"Function not found: {self._function_arn(client, target)}",
+                404,
+            ) from None
         fn = self._function(client, params["FunctionName"])
         if self._now() < fn.pending_until:
             raise self._error(
