@@ -513,17 +513,26 @@ def shared_domains(monkeypatch: pytest.MonkeyPatch) -> None:
     with AWS's checks: the domain, the REST API and its stage must exist. (moto's v1
     already refuses a base path holding '/', as AWS does.)"""
     from moto.apigateway.models import apigateway_backends
-    from moto.apigatewayv2.exceptions import BadRequestException
+    from moto.apigatewayv2.exceptions import APIGatewayV2Error, BadRequestException
     from moto.apigatewayv2.models import ApiGatewayV2Backend, ApiMapping
 
     original = ApiGatewayV2Backend.create_api_mapping
 
     def create(self: Any, api_id: str, api_mapping_key: str, domain_name: str, stage: str) -> Any:
         v1 = apigateway_backends[self.account_id][self.region_name]
-        if domain_name in self.domain_names or domain_name not in v1.domain_names or api_id in self.apis:
+        if domain_name in self.domain_names or domain_name not in v1.domain_names:
             return original(self, api_id, api_mapping_key, domain_name, stage)
-        if api_id not in v1.apis or stage not in v1.apis[api_id].stages:
+        if api_id in self.apis:  # an HTTP API mapped on the same (REGIONAL) domain
+            if stage not in self.apis[api_id].stages:
+                raise BadRequestException("Invalid API or stage")
+        elif api_id not in v1.apis or stage not in v1.apis[api_id].stages:
             raise BadRequestException("Invalid API or stage")
+        if any(
+            m.domain_name == domain_name and m.api_mapping_key == api_mapping_key for m in self.api_mappings.values()
+        ):
+            conflict = APIGatewayV2Error("ConflictException", f"ApiMapping key {api_mapping_key} already exists")
+            conflict.code = 409
+            raise conflict
         mapping_id = self._generate_api_maping_id(api_mapping_key=api_mapping_key, stage=stage, domain_name=domain_name)
         mapping = ApiMapping(
             domain_name=domain_name,
@@ -584,3 +593,31 @@ def test_multi_segment_base_path_on_an_edge_domain_is_a_config_error(aws_env: st
     refused = lw_run(project, "deploy", "--dry-run")
     assert refused.exit_code == 2
     assert "base_path 'api/v1' has several segments" in refused.stderr and "REGIONAL" in refused.stderr
+
+
+def test_an_http_apis_mapping_at_the_same_key_is_not_taken_over(shop: Path, shared_domains: None, call_counter) -> None:
+    """A REGIONAL domain's v2 listing holds HTTP APIs' mappings too: one at the stage's
+    key belongs to a live HTTP API, even though no REST API has its id."""
+    _set_base_path(shop, "v1", "api/v1")
+    make_zone()
+    ok(lw_run(shop, "deploy"))
+    ok(lw_run(shop, "certify"))
+    v2 = boto3.client("apigatewayv2")
+    [ours] = v2.get_api_mappings(DomainName=DOMAIN)["Items"]
+    v2.delete_api_mapping(DomainName=DOMAIN, ApiMappingId=ours["ApiMappingId"])
+    theirs = v2.create_api(Name="not-lw", ProtocolType="HTTP")["ApiId"]
+    v2.create_stage(ApiId=theirs, StageName="$default")
+    v2.create_api_mapping(DomainName=DOMAIN, ApiId=theirs, Stage="$default", ApiMappingKey="api/v1")
+
+    call_counter.clear()
+    refused = lw_run(shop, "deploy")
+    assert refused.exit_code == 1, refused.stderr
+    assert f"custom domain api.example.com already maps /api/v1 to API {theirs}" in refused.stderr
+    assert ("apigatewayv2", "DeleteApiMapping") not in call_counter.mutating
+    [kept] = v2.get_api_mappings(DomainName=DOMAIN)["Items"]
+    assert (kept["ApiId"], kept["ApiMappingKey"]) == (theirs, "api/v1")
+
+    v2.delete_api(ApiId=theirs)  # once that API is gone, its mapping is stale: lw takes the key
+    ok(lw_run(shop, "deploy"))
+    [mapped] = v2.get_api_mappings(DomainName=DOMAIN)["Items"]
+    assert (mapped["ApiId"], mapped["ApiMappingKey"]) == (rest_api_id(), "api/v1")
