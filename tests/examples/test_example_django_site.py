@@ -43,6 +43,8 @@ def test_admin_login_from_a_browser_after_lw_init(tmp_path, deployment_of, lw_en
         deployed.stderr + deployed.stdout
     )
     assert not (project / "staticfiles").exists()
+    port = deployment.url.rstrip("/").rsplit(":", 1)[1]
+    assert f"Django: ALLOWED_HOSTS=127.0.0.1 CSRF_TRUSTED_ORIGINS=http://127.0.0.1:{port}" in deployed.stderr
     migrated = deployment.lw("manage", "migrate", "--noinput")
     assert migrated.returncode == 0, migrated.stderr
     assert "Applying auth.0001_initial... OK" in migrated.stdout and not migrated.stdout.startswith("{")
