@@ -15,7 +15,10 @@ def test_api_gateway_custom_domain_and_local_urls() -> None:
     )
     assert found is not None
     assert found.allowed_hosts == ("abc123.execute-api.us-east-1.amazonaws.com", "api.example.com")
-    assert found.csrf_trusted_origins == ("https://abc123.execute-api.us-east-1.amazonaws.com", "https://api.example.com")
+    assert found.csrf_trusted_origins == (
+        "https://abc123.execute-api.us-east-1.amazonaws.com",
+        "https://api.example.com",
+    )
     local = django_hosts.for_urls(["http://127.0.0.1:8123/"])
     assert local is not None and local.to_json() == {
         "ALLOWED_HOSTS": ["127.0.0.1"],

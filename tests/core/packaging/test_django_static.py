@@ -77,6 +77,8 @@ def test_what_cannot_be_collected_is_said(tmp_path: Path, extra: str, note: str 
 
 
 def test_a_failing_collectstatic_stops_the_build(tmp_path: Path) -> None:
-    project = _project(tmp_path, 'STATICFILES_DIRS = [BASE_DIR / "missing"]\nSTATICFILES_FINDERS = ["no.such.Finder"]\n')
+    project = _project(
+        tmp_path, 'STATICFILES_DIRS = [BASE_DIR / "missing"]\nSTATICFILES_FINDERS = ["no.such.Finder"]\n'
+    )
     with pytest.raises(PackagingError, match=r"collectstatic \(mysite.settings\) failed while packaging: .*"):
         _collect(project, tmp_path / "work")

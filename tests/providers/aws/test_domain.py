@@ -588,6 +588,14 @@ def test_multi_segment_rest_base_path_is_a_v2_api_mapping(shop: Path, shared_dom
     assert [x for x in leftovers(NAME, "shop", "dev") if ":certificate/" not in x] == []  # ACM keeps renewing it
 
 
+def test_multi_segment_rest_base_path_under_the_strict_layer(
+    shop: Path, shared_domains: None, strict_aws: Any, call_counter
+) -> None:
+    """The layer refuses a '/' in a v1 base path and a multi-level key on an EDGE
+    domain, as API Gateway does (finding 8: lw used CreateBasePathMapping for api/v1)."""
+    test_multi_segment_rest_base_path_is_a_v2_api_mapping(shop, shared_domains, call_counter)
+
+
 def test_multi_segment_base_path_on_an_edge_domain_is_a_config_error(aws_env: str, tmp_path: Path) -> None:
     project = write_project(tmp_path, domain=DOMAIN, base_path="api/v1", domain_endpoint_type="EDGE")
     refused = lw_run(project, "deploy", "--dry-run")

@@ -150,6 +150,7 @@ class LambdaModel:
 
     def _after_lambda_UpdateFunctionCode(self, client: Any, params: dict[str, Any], response: Any) -> Any:
         self._function(client, params["FunctionName"]).updating_until = self._now() + self.delays.update_in_progress
+        self._limits_after_update(client, params)
         return {**response, "LastUpdateStatus": "InProgress"}
 
     def _lambda_UpdateFunctionConfiguration(self, client: Any, params: dict[str, Any]) -> tuple[bool, Any]:
@@ -165,6 +166,7 @@ class LambdaModel:
     def _after_lambda_UpdateFunctionConfiguration(self, client: Any, params: dict[str, Any], response: Any) -> Any:
         fn = self._function(client, params["FunctionName"])
         fn.updating_until = self._now() + self.delays.update_in_progress
+        self._limits_after_update(client, params)
         if "Role" in params:
             fn.role = str(params["Role"])
         if "SnapStart" in params:
@@ -209,6 +211,8 @@ class LambdaModel:
             config.update(State="Pending", StateReasonCode="Creating", StateReason="The function is being created.")
         elif now < fn.updating_until:
             config.update(LastUpdateStatus="InProgress", LastUpdateStatusReasonCode="", State="Active")
+        else:
+            config = self._limits_failed_state(client, name, config)
         return config
 
     def _after_lambda_GetFunctionConfiguration(self, client: Any, params: dict[str, Any], response: Any) -> Any:
