@@ -22,7 +22,7 @@ from lw.core.artifact import Build, Target
 from lw.core.context import Reporter
 from lw.core.errors import PackagingError
 from lw.core.model import AppModel
-from lw.core.packaging import bytecode, content_scan, django_static, dists
+from lw.core.packaging import bytecode, content_scan, dists, django_static
 from lw.core.packaging.archive import files_under
 from lw.core.packaging.pip import install_requirements
 from lw.core.packaging.requirements import Requirements, read_requirements
