@@ -185,3 +185,25 @@ def test_a_stale_foreign_s3_entry_is_named_and_not_waited_for(project: Path, str
     assert len(refusals) == 1  # named at once, not waited for
     assert "Traceback" not in failed.stderr
     assert leftovers(NAME, "flask-hello", "dev")  # the function stays deployed: nothing lost
+
+
+# --------------------------------------------------------------------------- finding 11: VPC interfaces
+
+
+def test_undeploy_of_a_vpc_function_leaves_no_interface_behind(project: Path, strict_aws: Any) -> None:
+    """Lambda releases a deleted function's interfaces later, with the role: deleting the
+    role at once (lw before the fix) strands them, in use, for good."""
+    with strict_aws.paused():
+        ec2 = boto3.client("ec2")
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+        group = ec2.create_security_group(GroupName="fn", Description="fn", VpcId=vpc)["GroupId"]
+    configure(project, vpc_config={"SubnetIds": [subnet], "SecurityGroupIds": [group]})
+    deploy_ok(project)
+    mine = {"Name": "description", "Values": [f"AWS Lambda VPC ENI-{NAME}-*"]}
+    assert len(ec2.describe_network_interfaces(Filters=[mine])["NetworkInterfaces"]) == 1
+    removed = lw_run(project, "undeploy", "--yes")
+    assert removed.exit_code == 0, removed.stderr
+    assert strict_aws.stranded_interfaces() == []  # lw waited for them before deleting the role
+    assert ec2.describe_network_interfaces(Filters=[mine])["NetworkInterfaces"] == []
+    assert leftovers(NAME, "flask-hello", "dev") == []

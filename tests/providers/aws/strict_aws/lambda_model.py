@@ -135,6 +135,7 @@ class LambdaModel:
         fn.role = str(params.get("Role") or "")
         fn.snap_start = (params.get("SnapStart") or {}).get("ApplyOn") == "PublishedVersions"
         fn.versions_pending.clear()
+        self._vpc_function_created(client, params, response)
         if params.get("Publish") and fn.snap_start and response.get("Version", "$LATEST") != "$LATEST":
             fn.versions_pending[str(response["Version"])] = now + self.delays.snapstart_pending
         return {
@@ -167,6 +168,8 @@ class LambdaModel:
         fn = self._function(client, params["FunctionName"])
         fn.updating_until = self._now() + self.delays.update_in_progress
         self._limits_after_update(client, params)
+        if (params.get("VpcConfig") or {}).get("SubnetIds") and not self._has_interface(client, params["FunctionName"]):
+            self._vpc_function_created(client, {**params, "Role": params.get("Role") or fn.role}, response)
         if "Role" in params:
             fn.role = str(params["Role"])
         if "SnapStart" in params:
@@ -226,6 +229,7 @@ class LambdaModel:
         if not params.get("Qualifier"):
             region, name = client.meta.region_name, function_name(params["FunctionName"])
             self._functions.pop((region, name), None)
+            self._vpc_function_deleted(client, name)
             for key in [k for k in self._provisioned if k[0] == region and k[1] == name]:
                 del self._provisioned[key]
         return response

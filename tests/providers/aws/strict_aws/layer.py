@@ -21,11 +21,12 @@ from .lambda_model import LambdaModel
 from .limits import LimitsModel
 from .mappings import MappingModel
 from .s3 import S3Model
+from .vpc import VpcModel
 from .state import Delays, FunctionState, MappingState
 from .wire import Raw, throttling_answer
 
 
-class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel, LimitsModel):
+class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel, LimitsModel, VpcModel):
     """The model and the hooks; ``install`` puts them in front of moto."""
 
     def __init__(self, delays: Delays | None = None) -> None:
@@ -48,6 +49,7 @@ class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel, LimitsModel
         self._failed_updates: dict[tuple[str, str], tuple[str, str]] = {}
         self._reserved: dict[tuple[str, str], int] = {}
         self._key_types: dict[str, str] = {}
+        self._enis: dict[str, dict[str, Any]] = {}
         self._paused = 0
         self._lock = threading.RLock()
         self._chaos: dict[str, Any] | None = None
@@ -126,6 +128,7 @@ class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel, LimitsModel
         self._local.throttled = 0
         with self._lock:
             self._finish_due_deletes()
+            self._finish_due_enis()
         try:
             handler = getattr(self, f"_{service.replace('-', '_')}_{operation}", None)
             with self._lock:
