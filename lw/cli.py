@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from lw import DISTRIBUTION, __version__
-from lw.core import workflow
+from lw.core import django_hosts, workflow
 from lw.core.errors import LwError, UsageError
 from lw.core.invocation import add_provider_options, core_options
 from lw.core.provider import InvokeRequest, LogQuery, RollbackTarget
@@ -205,6 +205,10 @@ def deploy(inv: Invocation, dry_run: bool, strict: bool) -> None:
     if urls and result.outputs.get("urls_note"):  # e.g. AWS's URLs while AWS_ENDPOINT_URL points elsewhere
         reporter.warn(str(result.outputs["urls_note"]))
         data["urls_note"] = result.outputs["urls_note"]
+    django = django_hosts.for_urls(urls) if session.ctx.app.django_settings and not dry_run else None
+    if django is not None:
+        reporter.info(django.describe())
+        data["django"] = django.to_json()
     if result.outputs.get("api_key"):  # set only by the deploy that created the key: shown this once
         reporter.info(f"API key (shown only now, store it safely): {result.outputs['api_key']}")
         data["api_key"] = result.outputs["api_key"]

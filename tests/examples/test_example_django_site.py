@@ -38,6 +38,13 @@ def test_admin_login_from_a_browser_after_lw_init(tmp_path, deployment_of, lw_en
     deployment = deployment_of(project)
     deployed = deployment.deploy()
     assert deployed.returncode == 0, deployed.stderr
+    # STATIC_ROOT is set: lw ran collectstatic into the package, not into the project
+    assert "collectstatic: " in deployed.stderr + deployed.stdout and "at staticfiles/ (STATIC_ROOT)" in (
+        deployed.stderr + deployed.stdout
+    )
+    assert not (project / "staticfiles").exists()
+    port = deployment.url.rstrip("/").rsplit(":", 1)[1]
+    assert f"Django: ALLOWED_HOSTS=127.0.0.1 CSRF_TRUSTED_ORIGINS=http://127.0.0.1:{port}" in deployed.stderr
     migrated = deployment.lw("manage", "migrate", "--noinput")
     assert migrated.returncode == 0, migrated.stderr
     assert "Applying auth.0001_initial... OK" in migrated.stdout and not migrated.stdout.startswith("{")
@@ -64,7 +71,7 @@ def test_admin_login_from_a_browser_after_lw_init(tmp_path, deployment_of, lw_en
     assert browser.cookie("sessionid")
     notes = browser.get("/admin/notes/note/")
     assert notes.status == 200 and "Select note to change" in notes.text
-    css = browser.get("/static/admin/css/base.css")
+    css = browser.get("/static/admin/css/base.css")  # served from STATIC_ROOT: collected files only
     assert css.status == 200 and css.headers["Content-Type"].startswith("text/css")
     site_css = browser.get("/static/site.css")
     assert site_css.status == 200 and b"font-family" in site_css.body

@@ -1,8 +1,10 @@
 """Settings for the example site, written for a serverless home.
 
 Lambda's code folder is read-only and only /tmp is writable, so the SQLite database
-lives in /tmp (per container: use RDS or Aurora for real data) and static files are
-served from the package by the staticfiles ``serve`` view (use S3 or a CDN in production).
+lives in /tmp (per container: use RDS or Aurora for real data). Static files are
+collected into ``STATIC_ROOT`` by lw at package time and served from the package (by
+WhiteNoise in a real project; by ``django.views.static.serve`` here, to need no
+extra dependency; S3 or a CDN in production).
 """
 
 import os
@@ -62,4 +64,5 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"  # filled by `collectstatic`, which lw runs when packaging
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -22,7 +22,7 @@ from lw.core.artifact import Build, Target
 from lw.core.context import Reporter
 from lw.core.errors import PackagingError
 from lw.core.model import AppModel
-from lw.core.packaging import bytecode, content_scan, dists
+from lw.core.packaging import bytecode, content_scan, dists, django_static
 from lw.core.packaging.archive import files_under
 from lw.core.packaging.pip import install_requirements
 from lw.core.packaging.requirements import Requirements, read_requirements
@@ -203,6 +203,12 @@ def build_neutral(
     if shadowed:
         notes.append(f"app files replace dependency files: {', '.join(shadowed[:5])}")
     wanted.update(sources.files)
+    if app.django_settings:
+        static = django_static.collect(
+            project_dir, deps_dir, work_dir, app.django_settings, sources.files, app.environment_variables
+        )
+        notes += static.notes
+        wanted.update(static.files)
     pycs: dict[str, str] = {}
     if precompile:
         pycs = {rel: importlib.util.cache_from_source(rel) for rel in sources.files if rel.endswith(".py")}

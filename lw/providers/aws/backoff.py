@@ -1,33 +1,21 @@
-"""Waiting out AWS answers that resolve on their own, beyond botocore's own retries.
+"""The schedules for AWS answers that outlast botocore's own retries, and the API
+Gateway client that waits out its control plane's quotas.
 
 botocore's ``standard`` mode retries throttling a few times within seconds. Some AWS
 refusals last longer than that: API Gateway's control plane allows about one
 ``DeleteRestApi`` or ``CreateDomainName`` per 30 seconds per account, and S3 refuses a
 bucket notification until the Lambda permission written just before it has
-propagated. Those need a slower, bounded backoff with progress shown, which is this
-module's one job. Tests replace ``sleep`` to run instantly; ``LW_AWS_WAIT_SCALE``
-(a test knob: the strict AWS double runs lw with 0.001) shrinks every pause.
+propagated. This module says how long to wait for each and which answers pass; the
+waiting itself is ``waits.retry_while``, lw's one retry primitive (tests replace
+``waits.sleep``; ``LW_AWS_WAIT_SCALE`` shrinks every pause).
 """
 
 from __future__ import annotations
 
-import time
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable
 
 from lw.providers.aws.errors import aws_message, error_code
-from lw.providers.aws.waits import scale
-
-T = TypeVar("T")
-
-sleep: Callable[[float], None] = time.sleep  # tests replace it (the no_sleep fixture)
-
-
-def pause(seconds: float) -> None:
-    """Sleep ``seconds``, scaled."""
-    amount = seconds * scale()
-    if amount > 0:
-        sleep(amount)
-
+from lw.providers.aws.waits import retry_while
 
 # About three minutes in all: long enough for a 30-second quota window to pass
 # several times over (other tools and deploys share the account's quota).
@@ -52,30 +40,6 @@ def api_gateway_transient(exc: BaseException) -> str | None:
     return None
 
 
-def retrying(
-    call: Callable[[], T],
-    transient: Callable[[BaseException], str | None],
-    delays: Iterable[float],
-    progress: Callable[[str], None] | None,
-    what: str,
-) -> T:
-    """Run ``call``; while it fails with a ``transient`` error, wait the next delay and
-    try again. The last failure is raised as it came."""
-    import botocore.exceptions
-
-    for delay in (*delays, None):
-        try:
-            return call()
-        except botocore.exceptions.ClientError as exc:
-            reason = transient(exc)
-            if reason is None or delay is None:
-                raise
-            if progress is not None:
-                progress(f"{what}: waiting {delay:g}s for {reason} ({error_code(exc)})")
-            pause(delay)
-    raise AssertionError("unreachable")
-
-
 class QuotaAwareClient:
     """An API Gateway client whose operations wait out the control plane's quotas.
 
@@ -94,12 +58,12 @@ class QuotaAwareClient:
             return attribute
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            return retrying(
+            return retry_while(
                 lambda: attribute(*args, **kwargs),
                 api_gateway_transient,
-                API_GATEWAY_DELAYS,
-                self._progress,
-                f"API Gateway {self._client.meta.method_to_api_mapping[name]}",
+                delays=API_GATEWAY_DELAYS,
+                progress=self._progress,
+                what=f"API Gateway {self._client.meta.method_to_api_mapping[name]}",
             )
 
         return call

@@ -287,16 +287,28 @@ def _stage(ctx: Context, kind: str) -> str:
     return ctx.app.stage if kind == "rest" else HTTP_STAGE
 
 
-def _api_is_replaceable(ctx: Context, aws: AwsSession, kind: str, api_id: str) -> bool:
+def _api_is_replaceable(ctx: Context, aws: AwsSession, kind: str, mapping: Mapping) -> bool:
     """A mapping may be taken over only from an API that is gone or is lw's for this
-    stage (an earlier incarnation of it); never from someone else's API."""
-    if kind == "rest":
-        client = aws.client("apigateway")
-        api = read_or_none(f"REST API {api_id}", lambda: client.get_rest_api(restApiId=api_id))
-        return api is None or names.owns(api.get("tags"), ctx.app)
-    v2 = aws.client("apigatewayv2")
-    found = read_or_none(f"HTTP API {api_id}", lambda: v2.get_api(ApiId=api_id))
-    return found is None or names.owns(found.get("Tags"), ctx.app)
+    stage (an earlier incarnation of it); never from someone else's API.
+
+    The mapping's API is looked up as both flavours (the stage's own first): on a
+    REGIONAL domain v2's listing holds REST APIs' and HTTP APIs' mappings alike, so an
+    id that names no REST API may well be a live HTTP API (and the reverse). Calling
+    it gone after one lookup handed someone else's key to this stage. A v1 base path
+    mapping always names a REST API."""
+    apigw, v2 = aws.client("apigateway"), aws.client("apigatewayv2")
+    lookups = {
+        "rest": lambda: read_or_none(
+            f"REST API {mapping.api_id}", lambda: apigw.get_rest_api(restApiId=mapping.api_id)
+        ),
+        "http": lambda: read_or_none(f"HTTP API {mapping.api_id}", lambda: v2.get_api(ApiId=mapping.api_id)),
+    }
+    order = ["rest"] if mapping.api == footprint.V1 else sorted(lookups, key=lambda k: k != kind)
+    for flavour in order:
+        found = lookups[flavour]()
+        if found is not None:
+            return names.owns(found.get("tags" if flavour == "rest" else "Tags"), ctx.app)
+    return True
 
 
 def _create_mapping(aws: AwsSession, name: str, api: str, key: str, api_id: str, stage: str) -> None:
@@ -353,7 +365,7 @@ def mapping_changes(
     if same_key and api_id and same_key.api_id == api_id and same_key.stage == stage:
         changes.append(Change("noop", resource, wanted.url, outputs=url_outputs))
         return changes
-    if same_key and same_key.api_id != api_id and not _api_is_replaceable(ctx, aws, kind, same_key.api_id):
+    if same_key and same_key.api_id != api_id and not _api_is_replaceable(ctx, aws, kind, same_key):
         raise ProviderError(
             f"custom domain {wanted.name} already maps {label} to API {same_key.api_id}, which "
             f"lw did not make for stage '{ctx.app.stage}'; set another base_path"

@@ -52,10 +52,10 @@ def wait_change(ctx: Context, aws: AwsSession, function: str) -> list[Change]:
 
 
 def wait_released(ctx: Context, aws: AwsSession, function: str) -> None:
-    from lw.providers.aws import backoff
+    from lw.providers.aws import waits
 
     ec2 = aws.client("ec2")
-    deadline = clock() + TIMEOUT_SECONDS * backoff.scale()
+    deadline = clock() + TIMEOUT_SECONDS * waits.scale()
     while True:
         left = _interfaces(ec2, function)
         if not left:
@@ -67,7 +67,7 @@ def wait_released(ctx: Context, aws: AwsSession, function: str) -> None:
                 "run lw undeploy again later"
             )
         ctx.reporter.progress(f"waiting for Lambda to release {len(left)} network interface(s) of {function}")
-        backoff.pause(POLL_SECONDS)
+        waits.pause(POLL_SECONDS)
 
 
 def _interfaces(ec2: Any, function: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""Waiting for AWS's eventual consistency: one place for every pause and retry budget.
+"""Waiting for AWS's eventual consistency: the one place for every pause and retry.
 
 AWS answers some calls with "not yet" (a role IAM created seconds ago, a function whose
 update is still in progress, a mapping still being deleted). lw waits those out with
@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterator, Sequence, TypeVar
+
+from lw.providers.aws.errors import error_code
 
 T = TypeVar("T")
 
@@ -62,25 +64,35 @@ def retry_while(
     call: Callable[[], T],
     transient: Callable[[BaseException], str | None],
     *,
+    delays: Sequence[float] | None = None,
     progress: Callable[[str], None] | None = None,
+    what: str = "",
     budget: float = 120.0,
     first: float = 1.0,
     most: float = 15.0,
 ) -> T:
-    """Run ``call``; while it fails with an error ``transient`` explains (it returns the
-    reason to show, or ``None`` for an error that is final), wait and try again, for at
-    most ``budget`` planned seconds. The last error is raised unchanged."""
-    delays = backoff(first=first, most=most, budget=budget)
+    """lw's one retry primitive. Run ``call``; while it fails with an error
+    ``transient`` explains (it returns the reason to show, or ``None`` for an error that
+    is final; it may also raise a better error itself), pause and try again. The pauses
+    are ``delays`` when given (a fixed schedule, e.g. API Gateway's quota window), else
+    the ``backoff`` of ``first``/``most`` spending ``budget`` planned seconds. Each wait
+    is reported through ``progress`` (prefixed with ``what``); when the pauses run out
+    the last error is raised unchanged."""
+    schedule = tuple(delays) if delays is not None else tuple(backoff(first=first, most=most, budget=budget))
+    total = sum(schedule)
+    prefix = f"{what}: " if what else ""
     spent = 0.0
-    while True:
+    for delay in (*schedule, None):
         try:
             return call()
         except Exception as exc:
             reason = transient(exc)
-            delay = next(delays, None) if reason else None
-            if delay is None:
+            if reason is None or delay is None:
                 raise
             spent += delay
             if progress is not None:
-                progress(f"{reason}; retrying in {delay:g}s ({spent:g}s of {budget:g}s)")
+                code = error_code(exc)
+                detail = f" ({code})" if code else ""
+                progress(f"{prefix}{reason}{detail}; retrying in {delay:g}s ({spent:g}s of {total:g}s)")
             pause(delay)
+    raise AssertionError("unreachable: the last delay is None")

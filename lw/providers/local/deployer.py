@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import sys
 import zipfile
 from pathlib import Path
@@ -19,7 +18,7 @@ from lw.core.artifact import Artifact
 from lw.core.context import Context
 from lw.core.errors import ProviderError, UsageError
 from lw.core.plan import Change, Outputs
-from lw.providers.local import client, gateway, isolation
+from lw.providers.local import client, gateway, isolation, readonly
 from lw.providers.local.client import Running
 from lw.providers.local.layout import Layout, layout_for
 from lw.providers.local.settings import local_setting
@@ -143,9 +142,15 @@ def _prepare(ctx: Context, artifact: Artifact, spec: dict[str, Any]) -> None:
     target = Path(spec["package_dir"])
     if not target.exists():
         partial = target.with_name(target.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
+        readonly.remove(partial)
         _unpack(artifact.path, partial)
         partial.rename(target)
+        readonly.protect(target)  # as Lambda's /var/task: see readonly.py
+    if readonly.mechanism() == readonly.AUDIT_HOOK_ONLY:
+        ctx.reporter.warn(
+            "running as root without a usable `unshare`: only Python-level writes next to the code are "
+            "refused locally, not those of subprocesses or C code (see docs/local.md, 'Read-only package folder')"
+        )
     missing = isolation.build_runtime_dir(where.runtime_dir)
     if "awslambdaric" in missing:
         raise ProviderError("the local provider needs awslambdaric: pip install awslambdaric")
@@ -188,7 +193,7 @@ def _create(ctx: Context, artifact: Artifact, spec: dict[str, Any], out: Outputs
         with client.sigint_deferred():  # a second Ctrl-C must not stop the clean-up half way
             if state is not None:
                 client.stop_supervisor(state)
-            shutil.rmtree(where.packages_dir, ignore_errors=True)
+            readonly.remove(where.packages_dir)
         raise
 
 
@@ -198,7 +203,7 @@ def _swap(ctx: Context, artifact: Artifact, spec: dict[str, Any], running: Runni
         _deploy_to(ctx, running.state, spec, out)
     except ProviderError:
         if spec["package_dir"] != running.state.get("package_dir"):
-            shutil.rmtree(spec["package_dir"], ignore_errors=True)
+            readonly.remove(spec["package_dir"])
         raise
 
 
@@ -315,6 +320,6 @@ def plan_undeploy(ctx: Context) -> list[Change]:
             client.stop_supervisor(running.state)
         elif state and client.is_supervisor_of(int(state.get("pid") or 0), where):
             client.stop_supervisor(state, grace_seconds=1.0)
-        shutil.rmtree(where.root, ignore_errors=True)
+        readonly.remove(where.root)
 
     return [Change("delete", f"{WEB_MARK} {ctx.app.name}", reason, apply=remove, step="stop")]

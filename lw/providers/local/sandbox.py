@@ -112,7 +112,9 @@ class ReadOnlyPackage:
         if not isinstance(database, (str, os.PathLike)):
             return
         text = os.fspath(database)
-        if not text or text == ":memory:" or text.startswith("file:"):
+        if text.startswith("file:"):
+            text = _uri_path(text)
+        if not text or text == ":memory:":
             return
         real = self.inside(text)
         if real is None:
@@ -124,6 +126,18 @@ class ReadOnlyPackage:
                 sys.stderr.flush()
             raise sys.modules["sqlite3"].OperationalError("unable to open database file")
         self.local.read_only = True
+
+
+def _uri_path(uri: str) -> str:
+    """The file a ``file:`` URI opens ("" for an in-memory or read-only one, which
+    cannot write): ``file:instance/app.db?mode=rwc`` names ``instance/app.db``."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    parts = urlsplit(uri)
+    mode = (parse_qs(parts.query).get("mode") or [""])[0]
+    if mode in ("memory", "ro"):
+        return ""
+    return unquote(parts.path)
 
 
 def _read_only_sqlite(guard: ReadOnlyPackage) -> None:

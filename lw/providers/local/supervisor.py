@@ -14,7 +14,6 @@ import hmac
 import json
 import os
 import secrets
-import shutil
 import signal
 import sys
 import threading
@@ -24,7 +23,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-from lw.providers.local import front, gateway
+from lw.providers.local import front, gateway, readonly
 from lw.providers.local.layout import ADMIN_TOKEN_HEADER, Layout, write_json
 from lw.providers.local.logfile import LogSink
 from lw.providers.local.pool import Pool, PoolClosed
@@ -262,7 +261,7 @@ class Supervisor:
         self._draining.remove(pool)
         old_dir = pool.spec.task_root
         if str(old_dir) != self.spec.get("package_dir") and old_dir.is_relative_to(self.layout.packages_dir):
-            shutil.rmtree(old_dir, ignore_errors=True)
+            readonly.remove(old_dir)
         self.emit("[lw]", f"previous package stopped ({'drained' if drained else 'drain timed out'})")
 
     # -------------------------------------------------------------- invocations

@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable, Protocol
 
-from lw.providers.local import framing, isolation
+from lw.providers.local import framing, isolation, readonly
 
 API_PREFIX = "/2018-06-01/runtime"
 
@@ -132,7 +132,7 @@ class Worker:
             tmp_dir=self.tmp_dir,
         )
         self.process = subprocess.Popen(
-            isolation.worker_command(self.spec.handler),
+            readonly.wrap_command(isolation.worker_command(self.spec.handler), self.spec.task_root),
             cwd=self.spec.task_root,
             env=env,
             stdin=subprocess.DEVNULL,

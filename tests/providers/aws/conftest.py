@@ -202,11 +202,12 @@ def fast_botocore_retries(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The waits of ``lw.providers.aws.backoff``, recorded instead of slept."""
-    from lw.providers.aws import backoff
+    """lw's AWS waits (``lw.providers.aws.waits``), recorded instead of slept."""
+    from lw.providers.aws import waits
 
     slept: list[float] = []
-    monkeypatch.setattr(backoff, "sleep", slept.append)
+    monkeypatch.delenv(waits.SCALE_VARIABLE, raising=False)
+    monkeypatch.setattr(waits, "sleep", slept.append)
     return slept
 
 

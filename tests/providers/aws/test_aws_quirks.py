@@ -47,7 +47,10 @@ def test_api_gateway_quota_is_waited_out_beyond_botocores_attempts(aws_env: str,
     apigw.delete_rest_api(restApiId=api)
     assert boto3.client("apigateway").get_rest_apis()["items"] == []
     assert no_sleep == list(backoff.API_GATEWAY_DELAYS[:4])
-    assert "API Gateway DeleteRestApi: waiting 2s for API Gateway's control-plane rate limit" in progress[0]
+    assert progress[0] == (
+        "API Gateway DeleteRestApi: API Gateway's control-plane rate limit (TooManyRequestsException); "
+        "retrying in 2s (2s of 187s)"
+    )
 
 
 def test_a_real_api_gateway_conflict_is_not_retried(aws_env: str, fault, no_sleep) -> None:
@@ -472,7 +475,7 @@ def test_undeploy_keeps_the_role_until_lambda_released_its_network_interfaces(
         if len(waits) == 2:
             ec2.delete_network_interface(NetworkInterfaceId=eni["NetworkInterfaceId"])
 
-    monkeypatch.setattr(backoff, "sleep", lambda_releases_later)
+    monkeypatch.setattr("lw.providers.aws.waits.sleep", lambda_releases_later)
     call_counter.clear()
     undeploy(make_context(make_app(tmp_path, **settings)))
     calls = call_counter.calls
@@ -497,7 +500,7 @@ def test_undeploy_stops_before_the_role_when_interfaces_outlast_the_wait(
     ec2.create_network_interface(SubnetId=subnet, Description="AWS Lambda VPC ENI-demo-dev-stuck")
     now = [0.0]
     monkeypatch.setattr(vpc_release, "clock", lambda: now[0])
-    monkeypatch.setattr(backoff, "sleep", lambda s: now.__setitem__(0, now[0] + s))
+    monkeypatch.setattr("lw.providers.aws.waits.sleep", lambda s: now.__setitem__(0, now[0] + s))
     with pytest.raises(LwError, match="still held by Lambda after 40 minutes; the execution role is kept"):
         undeploy(make_context(make_app(tmp_path, **settings)))
     assert boto3.client("iam").get_role(RoleName="demo-dev")

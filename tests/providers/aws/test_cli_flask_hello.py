@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -195,16 +194,37 @@ def test_missing_credentials_is_one_line_exit_1(project: Path, monkeypatch: pyte
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_cli_as_subprocess(project: Path) -> None:
-    """The installed entry point, in a real process, deploys and reports status."""
-    env = {**os.environ}
+def test_cli_as_subprocess_behind_the_strict_layer(project: Path, tmp_path: Path) -> None:
+    """The installed entry point, each command a real process, against moto behind the
+    strict layer (loaded in the child through strict_aws/boot/sitecustomize.py): deploy,
+    status, a code-only redeploy, a no-op redeploy and undeploy."""
+    from strict_aws.process import environment, read_journal
+
+    journal = tmp_path / "strict-journal.jsonl"
+    env = environment(journal)
     cmd = [sys.executable, "-m", "lw", "--config", str(project / "lw.yml"), "--provider", "aws"]
-    deployed = subprocess.run([*cmd, "deploy"], env=env, capture_output=True, text=True, timeout=300)
-    assert deployed.returncode == 0, deployed.stderr
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run([*cmd, *args], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, (args, done.stderr)
+        return done
+
+    deployed = run("deploy")
     assert deployed.stdout.strip().startswith("https://")
-    status = subprocess.run([*cmd, "status", "--json"], env=env, capture_output=True, text=True, timeout=120)
-    assert status.returncode == 0, status.stderr
-    assert json.loads(status.stdout)["alias_version"] == "1"
+    calls = read_journal(journal)
+    # the child was behind the layer: the new role could not be used at once, lw waited
+    assert ("iam", "CreateRole", "") in calls
+    assert any(c[1] == "CreateFunction" and c[2] == "InvalidParameterValueException" for c in calls)
+    assert json.loads(run("status", "--json").stdout)["alias_version"] == "1"
+
+    (project / "app.py").write_text((project / "app.py").read_text() + "\n# v2\n")
+    run("deploy")
+    assert _alias_version() == "2"
+    journal.unlink()
+    assert "no changes" in run("deploy").stderr
+    assert [c for c in read_journal(journal) if not c[1].startswith(("Get", "List", "Describe", "Head"))] == []
+    run("undeploy", "--yes")
+    assert leftovers(NAME, "flask-hello", "dev") == []
 
 
 def test_package_holds_runtime_entry_and_settings_but_not_boto3(project: Path, tmp_path: Path) -> None:

@@ -513,17 +513,26 @@ def shared_domains(monkeypatch: pytest.MonkeyPatch) -> None:
     with AWS's checks: the domain, the REST API and its stage must exist. (moto's v1
     already refuses a base path holding '/', as AWS does.)"""
     from moto.apigateway.models import apigateway_backends
-    from moto.apigatewayv2.exceptions import BadRequestException
+    from moto.apigatewayv2.exceptions import APIGatewayV2Error, BadRequestException
     from moto.apigatewayv2.models import ApiGatewayV2Backend, ApiMapping
 
     original = ApiGatewayV2Backend.create_api_mapping
 
     def create(self: Any, api_id: str, api_mapping_key: str, domain_name: str, stage: str) -> Any:
         v1 = apigateway_backends[self.account_id][self.region_name]
-        if domain_name in self.domain_names or domain_name not in v1.domain_names or api_id in self.apis:
+        if domain_name in self.domain_names or domain_name not in v1.domain_names:
             return original(self, api_id, api_mapping_key, domain_name, stage)
-        if api_id not in v1.apis or stage not in v1.apis[api_id].stages:
+        if api_id in self.apis:  # an HTTP API mapped on the same (REGIONAL) domain
+            if stage not in self.apis[api_id].stages:
+                raise BadRequestException("Invalid API or stage")
+        elif api_id not in v1.apis or stage not in v1.apis[api_id].stages:
             raise BadRequestException("Invalid API or stage")
+        if any(
+            m.domain_name == domain_name and m.api_mapping_key == api_mapping_key for m in self.api_mappings.values()
+        ):
+            conflict = APIGatewayV2Error("ConflictException", f"ApiMapping key {api_mapping_key} already exists")
+            conflict.code = 409
+            raise conflict
         mapping_id = self._generate_api_maping_id(api_mapping_key=api_mapping_key, stage=stage, domain_name=domain_name)
         mapping = ApiMapping(
             domain_name=domain_name,
@@ -579,8 +588,44 @@ def test_multi_segment_rest_base_path_is_a_v2_api_mapping(shop: Path, shared_dom
     assert [x for x in leftovers(NAME, "shop", "dev") if ":certificate/" not in x] == []  # ACM keeps renewing it
 
 
+def test_multi_segment_rest_base_path_under_the_strict_layer(
+    shop: Path, shared_domains: None, strict_aws: Any, call_counter
+) -> None:
+    """The layer refuses a '/' in a v1 base path and a multi-level key on an EDGE
+    domain, as API Gateway does (finding 8: lw used CreateBasePathMapping for api/v1)."""
+    test_multi_segment_rest_base_path_is_a_v2_api_mapping(shop, shared_domains, call_counter)
+
+
 def test_multi_segment_base_path_on_an_edge_domain_is_a_config_error(aws_env: str, tmp_path: Path) -> None:
     project = write_project(tmp_path, domain=DOMAIN, base_path="api/v1", domain_endpoint_type="EDGE")
     refused = lw_run(project, "deploy", "--dry-run")
     assert refused.exit_code == 2
     assert "base_path 'api/v1' has several segments" in refused.stderr and "REGIONAL" in refused.stderr
+
+
+def test_an_http_apis_mapping_at_the_same_key_is_not_taken_over(shop: Path, shared_domains: None, call_counter) -> None:
+    """A REGIONAL domain's v2 listing holds HTTP APIs' mappings too: one at the stage's
+    key belongs to a live HTTP API, even though no REST API has its id."""
+    _set_base_path(shop, "v1", "api/v1")
+    make_zone()
+    ok(lw_run(shop, "deploy"))
+    ok(lw_run(shop, "certify"))
+    v2 = boto3.client("apigatewayv2")
+    [ours] = v2.get_api_mappings(DomainName=DOMAIN)["Items"]
+    v2.delete_api_mapping(DomainName=DOMAIN, ApiMappingId=ours["ApiMappingId"])
+    theirs = v2.create_api(Name="not-lw", ProtocolType="HTTP")["ApiId"]
+    v2.create_stage(ApiId=theirs, StageName="$default")
+    v2.create_api_mapping(DomainName=DOMAIN, ApiId=theirs, Stage="$default", ApiMappingKey="api/v1")
+
+    call_counter.clear()
+    refused = lw_run(shop, "deploy")
+    assert refused.exit_code == 1, refused.stderr
+    assert f"custom domain api.example.com already maps /api/v1 to API {theirs}" in refused.stderr
+    assert ("apigatewayv2", "DeleteApiMapping") not in call_counter.mutating
+    [kept] = v2.get_api_mappings(DomainName=DOMAIN)["Items"]
+    assert (kept["ApiId"], kept["ApiMappingKey"]) == (theirs, "api/v1")
+
+    v2.delete_api(ApiId=theirs)  # once that API is gone, its mapping is stale: lw takes the key
+    ok(lw_run(shop, "deploy"))
+    [mapped] = v2.get_api_mappings(DomainName=DOMAIN)["Items"]
+    assert (mapped["ApiId"], mapped["ApiMappingKey"]) == (rest_api_id(), "api/v1")

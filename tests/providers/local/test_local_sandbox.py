@@ -14,6 +14,7 @@ from pathlib import Path
 
 from localrun import http
 
+from lw.providers.local import readonly
 from lw.providers.local.isolation import SANDBOX
 
 
@@ -127,6 +128,27 @@ def app(environ, start_response):
         existed = os.path.exists(marker)
         open(marker, "w").write(str(os.getpid()))
         answer = {"pid": os.getpid(), "tmp": tempfile.gettempdir(), "existed": existed}
+    elif path == "/flaskr-init-db":  # flaskr: the app factory's instance folder, then init-db
+        instance = os.path.join(os.path.dirname(os.path.abspath(__file__)), "instance")
+        try:
+            os.makedirs(instance)
+        except OSError:
+            pass  # flaskr ignores it too
+        try:
+            sqlite3.connect(os.path.join(instance, "flaskr.sqlite")).executescript("create table post (id)")
+            answer = {"created": True}
+        except sqlite3.OperationalError as exc:
+            answer = {"error": str(exc)}
+    elif path == "/subprocess":
+        import subprocess
+        done = subprocess.run(["/bin/sh", "-c", "echo x > from-shell.txt"], capture_output=True, text=True)
+        answer = {"returncode": done.returncode, "stderr": done.stderr}
+    elif path == "/c-write":
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.fopen.restype = ctypes.c_void_p
+        handle = libc.fopen(b"from-c.txt", b"w")
+        answer = {"opened": bool(handle), "errno": ctypes.get_errno()}
     elif path == "/boom":
         try:
             raise ValueError("no such table: post")
@@ -153,6 +175,19 @@ def test_a_deployed_worker_cannot_write_next_to_its_code_and_gets_a_private_tmp(
     assert refused["errno"] == 30 and "Read-only file system" in refused["error"]
     assert not list(project.glob(".lw/local/*/packages/*/notes.txt"))
 
+    flaskr = http(deployment.url + "/flaskr-init-db").json()
+    assert flaskr == {"error": "unable to open database file"}  # as on Lambda: no instance/, no DB
+
+    # Writes the audit hook never sees: a subprocess, and C code calling fopen().
+    expected = readonly.mechanism()
+    assert expected != readonly.AUDIT_HOOK_ONLY, "this machine should have unshare (root) or be non-root"
+    message, code = ("Read-only file system", 30) if expected == readonly.MOUNT_NAMESPACE else ("Permission denied", 13)
+    shell = http(deployment.url + "/subprocess").json()
+    assert shell["returncode"] != 0 and message in shell["stderr"]
+    assert http(deployment.url + "/c-write").json() == {"opened": False, "errno": code}
+    package = next(project.glob(".lw/local/*/packages/*/app.py")).parent
+    assert sorted(p.name for p in package.iterdir() if p.name.startswith(("from-", "instance"))) == []
+
     # Two workers, two /tmp folders: hold both busy at once so each answers once.
     seen: dict[int, dict[str, object]] = {}
     deadline = time.monotonic() + 20
@@ -168,6 +203,54 @@ def test_a_deployed_worker_cannot_write_next_to_its_code_and_gets_a_private_tmp(
     time.sleep(0.3)
     logs = deployment.lw("logs").stdout
     assert "refused a write to" in logs and "docs/local.md" in logs
+    assert "cannot create the SQLite database" in logs and "instance/flaskr.sqlite" in logs
     last = next(line for line in logs.splitlines() if "ValueError: no such table: post" in line)
     assert last.rstrip().endswith("no such table: post")  # nothing ran into it
     assert '"GET /?after=boom HTTP/1.1" 200' in logs
+
+
+def test_sqlite_uri_databases_are_checked_too(tmp_path: Path) -> None:
+    code = """
+import sqlite3
+for uri in ("file:instance/app.db", "file:instance/app.db?mode=rwc", "file:ok.db?mode=memory&cache=shared"):
+    try:
+        sqlite3.connect(uri, uri=True).execute("select 1")
+        print(uri, "opened")
+    except sqlite3.OperationalError as exc:
+        print(uri, exc)
+"""
+    done = run_sandboxed(tmp_path, code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "file:instance/app.db unable to open database file",
+        "file:instance/app.db?mode=rwc unable to open database file",
+        "file:ok.db?mode=memory&cache=shared opened",
+    ]
+
+
+def test_without_root_the_package_loses_its_write_bits_and_comes_back_for_removal(tmp_path: Path, monkeypatch) -> None:
+    package = tmp_path / "pkg"
+    (package / "app").mkdir(parents=True)
+    (package / "app" / "views.py").write_text("x = 1\n")
+    (package / "run.sh").write_text("#!/bin/sh\n")
+    (package / "run.sh").chmod(0o755)
+    readonly.protect(package)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in (package, package / "app", package / "app" / "views.py")}
+    assert modes == {"pkg": 0o555, "app": 0o555, "views.py": 0o444}
+    assert (package / "run.sh").stat().st_mode & 0o777 == 0o555  # still executable, as Lambda keeps it
+    monkeypatch.setattr(readonly.os, "geteuid", lambda: 1000)
+    assert readonly.mechanism() == readonly.PERMISSIONS
+    assert readonly.wrap_command(["python"], package) == ["python"]
+    readonly.remove(package)
+    assert not package.exists()
+
+
+def test_as_root_the_worker_runs_in_a_read_only_mount_or_deploy_says_it_cannot(monkeypatch) -> None:
+    readonly._mount_namespace_works.cache_clear()
+    monkeypatch.setattr(readonly.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(readonly.shutil, "which", lambda name: None)  # no unshare here
+    try:
+        assert readonly.mechanism() == readonly.AUDIT_HOOK_ONLY
+        assert readonly.wrap_command(["python"], Path("/pkg")) == ["python"]
+    finally:
+        readonly._mount_namespace_works.cache_clear()

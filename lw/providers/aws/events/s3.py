@@ -181,6 +181,7 @@ def write_notifications(
     not own (a stale entry on a shared bucket: its function deleted or its permission
     revoked) waiting cannot help, and the error must say whose entry it is."""
     from lw.providers.aws import backoff
+    from lw.providers.aws.waits import retry_while
 
     client = target.aws.client("s3")
     owners = {
@@ -201,12 +202,12 @@ def write_notifications(
             ) from exc
         return "the new Lambda permission to reach S3"
 
-    backoff.retrying(
+    retry_while(
         lambda: client.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=configuration),
         transient,
-        backoff.S3_NOTIFICATION_DELAYS,
-        target.aws.progress,
-        f"s3 notifications of bucket {bucket}",
+        delays=backoff.S3_NOTIFICATION_DELAYS,
+        progress=target.aws.progress,
+        what=f"s3 notifications of bucket {bucket}",
     )
 
 

@@ -252,7 +252,7 @@ ENTRY_RETRY_DELAYS: tuple[float, ...] = (1, 2, 4)
 def _all_entries_done(call: Any, entries: list[Any], key: Any, what: str) -> None:
     """Resend the entries that failed for a passing reason; any other failure (or one
     that outlasts the retries) is an error naming the entry and EventBridge's reason."""
-    from lw.providers.aws import backoff
+    from lw.providers.aws import waits
 
     pending = list(entries)
     for delay in (*ENTRY_RETRY_DELAYS, None):
@@ -268,7 +268,7 @@ def _all_entries_done(call: Any, entries: list[Any], key: Any, what: str) -> Non
                 f"{first.get('ErrorMessage') or 'no reason given'}"
             )
         pending = [e for e in pending if key(e) in failed]
-        backoff.pause(delay)
+        waits.pause(delay)
 
 
 def _update(target: Target, rule: WantedRule, current: dict[str, Any]) -> Any:

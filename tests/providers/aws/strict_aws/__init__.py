@@ -41,6 +41,12 @@ small model of the states AWS goes through, with short configurable delays:
   seconds; ``PutProvisionedConcurrencyConfig`` meanwhile is refused ("Alias with
   weights can not be used with Provisioned Concurrency"). moto lacks the provisioned
   concurrency API, so the layer implements it.
+* AWS's validations and limits moto skips (``limits.py``: base paths, page sizes,
+  policy size, queue visibility, unreserved concurrency, SnapStart runtimes, ECDSA
+  certificates, EventBridge partial failures, failed updates, ``deny()``), and Lambda's
+  VPC interfaces, released after the function only while its role exists (``vpc.py``).
+* ``process.py`` + ``boot/sitecustomize.py``: the same layer in an ``lw`` CLI run as a
+  separate process (``environment()``, ``read_journal()``).
 * ``chaos()``: random latency on every call and HTTP-level throttling answers (the
   protocol's own throttling error, so botocore's retry handler sees and retries them
   as it would AWS's), for convergence tests.

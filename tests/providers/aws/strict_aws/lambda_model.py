@@ -135,6 +135,7 @@ class LambdaModel:
         fn.role = str(params.get("Role") or "")
         fn.snap_start = (params.get("SnapStart") or {}).get("ApplyOn") == "PublishedVersions"
         fn.versions_pending.clear()
+        self._vpc_function_created(client, params, response)
         if params.get("Publish") and fn.snap_start and response.get("Version", "$LATEST") != "$LATEST":
             fn.versions_pending[str(response["Version"])] = now + self.delays.snapstart_pending
         return {
@@ -150,6 +151,7 @@ class LambdaModel:
 
     def _after_lambda_UpdateFunctionCode(self, client: Any, params: dict[str, Any], response: Any) -> Any:
         self._function(client, params["FunctionName"]).updating_until = self._now() + self.delays.update_in_progress
+        self._limits_after_update(client, params)
         return {**response, "LastUpdateStatus": "InProgress"}
 
     def _lambda_UpdateFunctionConfiguration(self, client: Any, params: dict[str, Any]) -> tuple[bool, Any]:
@@ -165,6 +167,9 @@ class LambdaModel:
     def _after_lambda_UpdateFunctionConfiguration(self, client: Any, params: dict[str, Any], response: Any) -> Any:
         fn = self._function(client, params["FunctionName"])
         fn.updating_until = self._now() + self.delays.update_in_progress
+        self._limits_after_update(client, params)
+        if (params.get("VpcConfig") or {}).get("SubnetIds") and not self._has_interface(client, params["FunctionName"]):
+            self._vpc_function_created(client, {**params, "Role": params.get("Role") or fn.role}, response)
         if "Role" in params:
             fn.role = str(params["Role"])
         if "SnapStart" in params:
@@ -222,6 +227,8 @@ class LambdaModel:
             config.update(State="Pending", StateReasonCode="Creating", StateReason="The function is being created.")
         elif now < fn.updating_until:
             config.update(LastUpdateStatus="InProgress", LastUpdateStatusReasonCode="", State="Active")
+        else:
+            config = self._limits_failed_state(client, name, config)
         return config
 
     def _after_lambda_GetFunctionConfiguration(self, client: Any, params: dict[str, Any], response: Any) -> Any:
@@ -235,6 +242,7 @@ class LambdaModel:
         if not params.get("Qualifier"):
             region, name = client.meta.region_name, function_name(params["FunctionName"])
             self._functions.pop((region, name), None)
+            self._vpc_function_deleted(client, name)
             for key in [k for k in self._provisioned if k[0] == region and k[1] == name]:
                 del self._provisioned[key]
         return response

@@ -18,13 +18,15 @@ import pytest
 
 from .apigateway import ApiGatewayModel
 from .lambda_model import LambdaModel
+from .limits import LimitsModel
 from .mappings import MappingModel
 from .s3 import S3Model
+from .vpc import VpcModel
 from .state import Delays, FunctionState, MappingState
 from .wire import Raw, throttling_answer
 
 
-class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel):
+class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel, LimitsModel, VpcModel):
     """The model and the hooks; ``install`` puts them in front of moto."""
 
     def __init__(self, delays: Delays | None = None) -> None:
@@ -41,6 +43,13 @@ class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel):
         self._conflicts: list[dict[str, Any]] = []
         self._rest_docs: dict[str, dict[str, Any]] = {}
         self._rest_binary: dict[str, list[str]] = {}
+        self._denied: set[str] = set()
+        self._entry_failures: list[dict[str, Any]] = []
+        self._update_failures: dict[tuple[str, str], tuple[str, str]] = {}
+        self._failed_updates: dict[tuple[str, str], tuple[str, str]] = {}
+        self._reserved: dict[tuple[str, str], int] = {}
+        self._key_types: dict[str, str] = {}
+        self._enis: dict[str, dict[str, Any]] = {}
         self._paused = 0
         self._lock = threading.RLock()
         self._chaos: dict[str, Any] | None = None
@@ -119,10 +128,15 @@ class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel):
         self._local.throttled = 0
         with self._lock:
             self._finish_due_deletes()
+            self._finish_due_enis()
         try:
             handler = getattr(self, f"_{service.replace('-', '_')}_{operation}", None)
             with self._lock:
+                self._check_denied(client, service, operation)
                 self._check_conflict(client, service, operation)
+                limits = getattr(self, f"_limits_{operation}", None) if service == "lambda" else None
+                if limits is not None:
+                    limits(client, params)
                 if handler is not None:
                     handled, value = handler(client, params)
                     if handled:

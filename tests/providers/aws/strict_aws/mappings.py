@@ -140,3 +140,4 @@ class MappingModel:
         time.sleep(longest + 0.005)
         with self._lock:
             self._finish_due_deletes()
+            self._finish_due_enis()

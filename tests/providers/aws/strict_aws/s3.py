@@ -35,13 +35,17 @@ class S3Model:
             if not self._s3_may_invoke(client, arn, bucket):
                 failing.append(arn)
         if failing:
-            raise self._error(
+            error = self._error(
                 client,
                 "PutBucketNotificationConfiguration",
                 "InvalidArgument",
                 "Unable to validate the following destination configurations",
                 400,
             )
+            for n, arn in enumerate(failing, 1):  # S3 names each failing destination
+                error.response["Error"][f"ArgumentName{n}"] = arn  # type: ignore[attr-defined]
+                error.response["Error"][f"ArgumentValue{n}"] = f"Not authorized to invoke function [{arn}]"  # type: ignore[attr-defined]
+            raise error
         return False, None
 
     def _s3_may_invoke(self, client: Any, arn: str, bucket: str) -> bool:

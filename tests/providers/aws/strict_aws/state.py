@@ -18,6 +18,7 @@ class Delays:
     iam_attempts: int = 2
     s3_permission_attempts: int = 2
     apigw_quota_window: float = 0.05
+    eni_release: float = 1.0  # Lambda takes minutes; longer than an undeploy runs, however busy the machine
 
 
 @dataclass
