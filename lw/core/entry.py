@@ -53,6 +53,9 @@ def runtime_settings(app: AppModel, **extra: Any) -> dict[str, Any]:
     if app.setting("manage_commands") is not None:  # else the runtime's default list
         settings["manage_commands"] = [str(c) for c in app.setting("manage_commands")]
     _add_front_door_settings(settings, app)
+    tasks = task_settings(app)
+    if tasks:
+        settings["tasks"] = tasks
     settings.update(extra)
     return settings
 
@@ -70,6 +73,19 @@ def _add_front_door_settings(settings: dict[str, Any], app: AppModel) -> None:
     authorizer = app.setting("authorizer")
     if isinstance(authorizer, dict) and authorizer.get("function"):
         settings["authorizer"] = str(authorizer["function"])
+
+
+def task_settings(app: AppModel) -> dict[str, Any]:
+    """Where ``lw.tasks`` sends tasks and keeps results on AWS, when not the default (an
+    asynchronous Invoke, no result table), so other stages' packages keep their bytes."""
+    if app.provider != "aws":
+        return {}
+    tasks: dict[str, Any] = {}
+    if app.setting("async_source", "lambda") == "sns":
+        tasks["source"] = "sns"
+    if app.setting("async_response_table"):
+        tasks["table"] = f"{app.project_name}-{app.stage}-tasks"
+    return tasks
 
 
 KEEP_WARM_BINDING = "keep-warm"
