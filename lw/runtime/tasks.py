@@ -92,8 +92,9 @@ def run_task(
     task_id, dotted = envelope["id"], envelope["function"]
     try:
         target = project_function(dotted, project_root or default_project_root())
-    except (Refused, ImportError, AttributeError, ValueError) as exc:
-        log("WARNING", f"refused task {task_id} for {dotted!r}: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # Refused, a bad path, or an import that failed: never retried
+        kind = "refused" if isinstance(exc, Refused) else "cannot run"
+        log("WARNING", f"{kind} task {task_id} for {dotted[:200]!r}: {type(exc).__name__}: {exc}")
         return {"error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
     # A function decorated with @task would schedule itself again: run its original.
     function = target.sync if getattr(target, "lw_task", None) and callable(getattr(target, "sync", None)) else target
