@@ -55,6 +55,12 @@ def test_a_fire_and_forget_task_logs_its_output(demo: Deployment):
     assert "running work.announce" in logs.stdout
 
 
+def test_status_shows_the_task_wiring(demo: Deployment):
+    result = demo.lw("status")
+    assert result.returncode == 0, result.stderr
+    assert "tasks: local asynchronous invoke (two retries)" in result.stdout
+
+
 def test_lw_invoke_task_runs_it_in_the_function(demo: Deployment):
     result = demo.lw("invoke", "--task", "work.digest", '{"text": "x", "rounds": 1}')
     assert result.returncode == 0, result.stderr

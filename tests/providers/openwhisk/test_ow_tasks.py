@@ -63,6 +63,11 @@ def test_a_task_is_a_non_blocking_invoke_of_the_events_action(
     # The app action gets the key only because the app starts tasks.
     assert _annotation(fake.actions[("shop-dev", "app")], "provide-api-key") is True
     assert _annotation(fake.actions[("shop-dev", "events")], "provide-api-key") is False
+    from lw.providers.openwhisk import plugin
+    from ow_helpers import make_ctx
+
+    status = plugin.lw_status(ctx=make_ctx(make_app(project, fake)))
+    assert status.facts["tasks"] == "non-blocking invoke of shop-dev/events"
 
     fake.reset_log()
     handle = jobs.crunch(21)
