@@ -28,6 +28,7 @@ from lw.core.plan import Change, Outputs
 from lw.core.task_sources import uses_tasks
 from lw.providers.aws import names
 from lw.providers.aws.errors import aws_call, read_or_none
+from lw.providers.aws.propagation import reporter_progress, retry_iam
 from lw.providers.aws.session import AwsSession
 from lw.providers.aws.waits import pause
 
@@ -405,11 +406,16 @@ def _plan_destination(ctx: Context, aws: AwsSession, function: str, wired: TaskW
             "create" if current is None else "update",
             resource,
             f"failed tasks go to {wanted}",
-            lambda o: client.put_function_event_invoke_config(
-                FunctionName=function,
-                Qualifier=names.ALIAS,
-                MaximumRetryAttempts=RETRY_ATTEMPTS,
-                DestinationConfig={"OnFailure": {"Destination": wanted}},
+            # Lambda checks that the role may reach the destination: a grant just added
+            # to the role is not visible to it for a while.
+            lambda o: retry_iam(
+                lambda: client.put_function_event_invoke_config(
+                    FunctionName=function,
+                    Qualifier=names.ALIAS,
+                    MaximumRetryAttempts=RETRY_ATTEMPTS,
+                    DestinationConfig={"OnFailure": {"Destination": wanted}},
+                ),
+                reporter_progress(ctx),
             ),
             step="set failure destination",
         )

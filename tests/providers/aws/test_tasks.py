@@ -298,3 +298,40 @@ def test_arguments_over_the_async_limit_are_refused_at_the_call(monkeypatch: pyt
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", NAME)
     with pytest.raises(TaskTooLarge, match="over the 256 KB"):
         lw.tasks.run(json.dumps, "x" * (256 * 1024))
+
+
+def test_task_resources_under_the_strict_layer(
+    aws_env: str, strict_aws: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wheel_cache: Path
+) -> None:
+    """The table is CREATING for a while and the role's new permission on the failure
+    destination is not visible to Lambda at once: lw waits both out, then an unchanged
+    redeploy makes no write and undeploy removes everything."""
+    monkeypatch.setenv("LW_CACHE_DIR", str(wheel_cache))
+    with strict_aws.paused():
+        sqs = boto3.client("sqs")
+        url = sqs.create_queue(QueueName="failed-tasks")["QueueUrl"]
+        queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    project = _project(tmp_path / "strict", "")
+    first = lw_run(project, "deploy")
+    assert first.exit_code == 0, first.stderr + first.stdout
+    assert ("dynamodb", "DescribeTable", "") in strict_aws.journal  # waited for ACTIVE
+    ttl = boto3.client("dynamodb").describe_time_to_live(TableName=f"{NAME}-tasks")["TimeToLiveDescription"]
+    assert ttl["TimeToLiveStatus"] == "ENABLED"
+
+    # Adding the destination changes the role's policy, which Lambda does not see at once.
+    with (project / "lw.yml").open("a") as config:
+        config.write(f"  async_failure_destination: {queue}\n")
+    second = lw_run(project, "deploy")
+    assert second.exit_code == 0, second.stderr + second.stdout
+    assert ("lambda", "PutFunctionEventInvokeConfig", "InvalidParameterValueException") in strict_aws.errors()
+    config = boto3.client("lambda").get_function_event_invoke_config(FunctionName=NAME, Qualifier="live")
+    assert config["DestinationConfig"]["OnFailure"]["Destination"] == queue
+
+    strict_aws.journal.clear()
+    again = lw_run(project, "deploy")
+    assert again.exit_code == 0 and "no changes" in again.stderr
+    assert [e for e in strict_aws.journal if not e[1].startswith(("Get", "List", "Describe"))] == []
+
+    assert lw_run(project, "undeploy", "--yes").exit_code == 0
+    strict_aws.settle()
+    assert leftovers(NAME, "tasks", "dev") == []

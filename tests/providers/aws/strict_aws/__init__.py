@@ -41,6 +41,9 @@ small model of the states AWS goes through, with short configurable delays:
   seconds; ``PutProvisionedConcurrencyConfig`` meanwhile is refused ("Alias with
   weights can not be used with Provisioned Concurrency"). moto lacks the provisioned
   concurrency API, so the layer implements it.
+* DynamoDB tables are ``CREATING`` for ``table_creating`` seconds (TTL and deletion
+  refused meanwhile); ``PutFunctionEventInvokeConfig`` checks the role may reach the
+  on-failure destination, with IAM's propagation delay.
 * ``chaos()``: random latency on every call and HTTP-level throttling answers (the
   protocol's own throttling error, so botocore's retry handler sees and retries them
   as it would AWS's), for convergence tests.

@@ -20,11 +20,12 @@ from .apigateway import ApiGatewayModel
 from .lambda_model import LambdaModel
 from .mappings import MappingModel
 from .s3 import S3Model
+from .tasks_model import TasksModel
 from .state import Delays, FunctionState, MappingState
 from .wire import Raw, throttling_answer
 
 
-class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel):
+class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel, TasksModel):
     """The model and the hooks; ``install`` puts them in front of moto."""
 
     def __init__(self, delays: Delays | None = None) -> None:
@@ -35,6 +36,7 @@ class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel):
         self._roles: dict[str, dict[str, Any]] = {}
         self._mappings: dict[str, MappingState] = {}
         self._s3_grants: dict[tuple[str, str], int] = {}
+        self._tables: dict[tuple[str, str], float] = {}  # (region, table) -> end of CREATING
         self._alias_weights: dict[tuple[str, str], tuple[float, str]] = {}
         self._provisioned: dict[tuple[str, str, str], int] = {}
         self._quota_last: dict[tuple[str, str], float] = {}

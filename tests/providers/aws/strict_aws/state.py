@@ -18,6 +18,7 @@ class Delays:
     iam_attempts: int = 2
     s3_permission_attempts: int = 2
     apigw_quota_window: float = 0.05
+    table_creating: float = 0.03
 
 
 @dataclass
