@@ -369,10 +369,14 @@ def _invoke_task(inv: Invocation, dotted: str, payload: str | None) -> None:
     from lw.tasks.envelope import make_envelope, new_task_id
 
     value = _parse_payload(payload)
-    args, kwargs = (value, {}) if isinstance(value, list) else ([], value) if isinstance(value, dict) else (
-        [] if value is None else [value],
-        {},
-    )
+    # A list is the positional arguments, an object the keyword arguments, anything
+    # else the one argument.
+    args: list[Any] = [] if value is None else [value]
+    kwargs: dict[str, Any] = {}
+    if isinstance(value, list):
+        args = value
+    elif isinstance(value, dict):
+        args, kwargs = [], value
     try:
         envelope = make_envelope(dotted, args, kwargs, task_id=new_task_id(), capture=False)
     except TypeError as exc:

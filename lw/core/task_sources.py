@@ -15,7 +15,9 @@ from typing import Iterator, Sequence
 from lw.core.packaging.sources import collect_sources
 
 LW_TASKS_IMPORT = re.compile(r"^\s*(?:from\s+lw\.tasks(?:\.zappa)?\s+import\b|import\s+lw\.tasks\b)", re.M)
-ZAPPA_TASKS_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+zappa\.asynchronous[ \t]+import\b|import[ \t]+zappa\.asynchronous\b)")
+ZAPPA_TASKS_IMPORT = re.compile(
+    r"^[ \t]*(?:from[ \t]+zappa\.asynchronous[ \t]+import\b|import[ \t]+zappa\.asynchronous\b)"
+)
 # Folders that hold installed code even when a project keeps them inside its tree.
 _INSTALLED = ("site-packages/", "dist-packages/", "node_modules/", "__pypackages__/")
 

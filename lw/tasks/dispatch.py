@@ -66,7 +66,9 @@ def dispatch(path: str, function: Callable[..., Any], args: Any, kwargs: Any, *,
         ).start()
         return handle
     if path.startswith("__main__."):
-        raise TypeError(f"{path}: a task must live in an importable module of the app, not in the script run as __main__")
+        raise TypeError(
+            f"{path}: a task must live in an importable module of the app, not in the script run as __main__"
+        )
     if capture:
         from lw.tasks.results import check_capture
 

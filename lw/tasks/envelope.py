@@ -78,7 +78,9 @@ def make_envelope(path: str, args: Any, kwargs: Any, *, task_id: str, capture: b
         check_json(arg, f"{path}: argument {index + 1}")
     for name, arg in kwargs.items():
         check_json(arg, f"{path}: argument {name}=")
-    return {ENVELOPE_KEY: {"function": path, "args": list(args), "kwargs": dict(kwargs), "id": task_id, "capture": capture}}
+    return {
+        ENVELOPE_KEY: {"function": path, "args": list(args), "kwargs": dict(kwargs), "id": task_id, "capture": capture}
+    }
 
 
 def encode(envelope: dict[str, Any], backend: str) -> bytes:

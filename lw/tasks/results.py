@@ -42,9 +42,7 @@ def failure_text(exc: BaseException) -> str:
     return text.splitlines()[0][:1000] if text else type(exc).__name__
 
 
-def run_here(
-    function: Callable[..., Any], args: Any, kwargs: Any, task_id: str | None, *, raise_errors: bool
-) -> None:
+def run_here(function: Callable[..., Any], args: Any, kwargs: Any, task_id: str | None, *, raise_errors: bool) -> None:
     """Run the task in this process (``sync``/``thread``), keeping its result if asked."""
     from lw.tasks.envelope import check_json
 
@@ -223,7 +221,11 @@ def _activation_result(activation_id: str) -> dict[str, Any] | None:
     response = activation.get("response") or {}
     result = response.get("result")
     if isinstance(result, dict) and "lw_task" in result:
-        return {"status": result.get("status", "complete"), "result": result.get("result"), "error": result.get("error")}
+        return {
+            "status": result.get("status", "complete"),
+            "result": result.get("result"),
+            "error": result.get("error"),
+        }
     if isinstance(result, dict) and "error" in result:
         return {"status": "failed", "error": str(result["error"])}
     return {"status": "failed" if not response.get("success", True) else "complete", "result": result}

@@ -164,7 +164,11 @@ def test_the_deployed_shim_sets_the_backend(monkeypatch: pytest.MonkeyPatch) -> 
     for key in ("LW_TASKS_BACKEND", "LW_TASKS_TOPIC", "LW_TASKS_TABLE", "LW_TASKS_ACTION", "LW_TASKS_QUALIFIER"):
         monkeypatch.setenv(key, "")
     configure({"provider": "aws", "project_name": "shop", "stage": "dev"})
-    assert (lw_env("LW_TASKS_BACKEND"), lw_env("LW_TASKS_QUALIFIER"), lw_env("LW_TASKS_TABLE")) == ("lambda", "live", "")
+    assert (lw_env("LW_TASKS_BACKEND"), lw_env("LW_TASKS_QUALIFIER"), lw_env("LW_TASKS_TABLE")) == (
+        "lambda",
+        "live",
+        "",
+    )
     configure({"provider": "aws", "project_name": "shop", "stage": "dev", "tasks": {"source": "sns", "table": "t"}})
     assert (lw_env("LW_TASKS_BACKEND"), lw_env("LW_TASKS_TOPIC"), lw_env("LW_TASKS_TABLE")) == (
         "sns",

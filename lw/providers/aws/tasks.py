@@ -273,7 +273,9 @@ def _subscription(aws: AwsSession, topic: str, alias_arn: str) -> str | None:
         params: dict[str, Any] = {"TopicArn": topic}
         if token:
             params["NextToken"] = token
-        page = aws_call("list the subscriptions of", f"SNS topic {topic}", lambda: client.list_subscriptions_by_topic(**params))
+        page = aws_call(
+            "list the subscriptions of", f"SNS topic {topic}", lambda: client.list_subscriptions_by_topic(**params)
+        )
         for sub in page.get("Subscriptions") or []:
             if sub.get("Protocol") == "lambda" and sub.get("Endpoint") == alias_arn:
                 arn = str(sub.get("SubscriptionArn") or "")

@@ -28,8 +28,8 @@ from lw.providers.local import front, gateway
 from lw.providers.local.layout import ADMIN_TOKEN_HEADER, Layout, write_json
 from lw.providers.local.logfile import LogSink
 from lw.providers.local.pool import Pool, PoolClosed
-from lw.providers.local.tasks import TaskBoard
 from lw.providers.local.schedule import Schedule, next_fire, parse_expression
+from lw.providers.local.tasks import TaskBoard
 from lw.providers.local.worker import Invocation, QuietServer, WorkerSpec, read_body
 
 CLOCK_SCALE_ENV = "LW_LOCAL_CLOCK_SCALE"

@@ -77,9 +77,14 @@ class TaskBoard:
         self._emit("[tasks]", f"{name} failed {attempts} times; giving up (request {request_id})")
 
     def keep(self, task_id: str, document: Any) -> tuple[int, dict[str, Any]]:
-        if not _valid_id(task_id) or not isinstance(document, dict) or document.get("status") not in (
-            "complete",
-            "failed",
+        if (
+            not _valid_id(task_id)
+            or not isinstance(document, dict)
+            or document.get("status")
+            not in (
+                "complete",
+                "failed",
+            )
         ):
             return 400, {"error": "expected a task id and a result document"}
         now = time.monotonic()

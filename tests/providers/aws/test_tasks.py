@@ -23,7 +23,7 @@ ALIAS_ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{NAME}:live"
 TABLE_ARN = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{NAME}-tasks"
 TOPIC_ARN = f"arn:aws:sns:us-east-1:{ACCOUNT}:{NAME}-tasks"
 
-APP = '''
+APP = """
 import json
 
 import lw.tasks
@@ -43,9 +43,9 @@ def app(environ, start_response):
         body = {"status": "running"}
         start_response("202 Accepted", [("Content-Type", "application/json")])
     return [json.dumps(body).encode()]
-'''
+"""
 
-JOBS = '''
+JOBS = """
 from lw.tasks import task
 
 
@@ -53,7 +53,7 @@ from lw.tasks import task
 def crunch(n):
     print("crunching", n)
     return {"double": n * 2}
-'''
+"""
 
 TASK_KEYS = ("LW_TASKS_BACKEND", "LW_TASKS_QUALIFIER", "LW_TASKS_TABLE", "LW_TASKS_TOPIC", "AWS_LAMBDA_FUNCTION_NAME")
 
