@@ -208,6 +208,10 @@ def test_a_task_is_an_async_invoke_of_the_alias_and_the_role_allows_exactly_that
     assert _get(handler, f"/result/{started['body']['task']}") == {"status": 200, "body": {"result": {"double": 42}}}
     assert _get(handler, "/result/0123456789abcdef")["status"] == 202
 
+    invoked = lw_run(project, "invoke", "--task", "shop_jobs.crunch", "[5]")
+    assert invoked.exit_code == 0, invoked.stderr
+    assert json.loads(invoked.stdout)["result"] == {"double": 10}
+
     status = json.loads(lw_run(project, "status", "--json").stdout)
     assert status["tasks"] == f"asynchronous Invoke of {ALIAS_ARN}"
     assert status["task_results"] == f"DynamoDB table {NAME}-tasks (active)"
@@ -312,6 +316,9 @@ def test_task_resources_under_the_strict_layer(
         url = sqs.create_queue(QueueName="failed-tasks")["QueueUrl"]
         queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     project = _project(tmp_path / "strict", "")
+    plan = lw_run(project, "deploy", "--dry-run")
+    assert plan.exit_code == 0, plan.stderr
+    assert f"DynamoDB table {NAME}-tasks" in plan.stdout + plan.stderr
     first = lw_run(project, "deploy")
     assert first.exit_code == 0, first.stderr + first.stdout
     assert ("dynamodb", "DescribeTable", "") in strict_aws.journal  # waited for ACTIVE
