@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     F = TypeVar("F", bound=Callable[..., Any])
 
-__all__ = ["task", "run", "result", "TaskHandle", "TaskFailed", "TaskPending", "TaskTooLarge"]
+__all__ = ["task", "run", "result", "check_json", "TaskHandle", "TaskFailed", "TaskPending", "TaskTooLarge"]
 
 
 def task(fn: Any = None, *, capture_response: bool = False) -> Any:
@@ -82,6 +82,3 @@ def result(handle: str, wait: float = 0.0) -> Any:
     from lw.tasks.results import wait_for
 
     return wait_for(str(handle), float(wait))
-
-
-__all__ += ["check_json"]
