@@ -266,6 +266,11 @@ def logs(inv: Invocation, since: str, filter_pattern: str | None, tail: bool, ht
 @click.option("--key", help="With --event s3: the object key.")
 @click.option("--body", help="With --event sqs/sns: the message body.")
 @click.option("--source", help="With --event: the source ARN (or binding name for schedule).")
+@click.option(
+    "--task",
+    "task_function",
+    help="Run module.fn as a task runs (PAYLOAD: a JSON list of arguments or an object of keyword arguments).",
+)
 @lw_command
 def invoke(
     inv: Invocation,
@@ -277,11 +282,17 @@ def invoke(
     key: str | None,
     body: str | None,
     source: str | None,
+    task_function: str | None,
 ) -> None:
-    """Invoke a function of the deployed app, a raw command or a sample event."""
+    """Invoke a function of the deployed app, a raw command, a task or a sample event."""
+    if task_function:
+        if payload is not None or raw or event_kind:
+            raise UsageError("invoke --task takes MODULE.FN and at most one JSON PAYLOAD")
+        _invoke_task(inv, task_function, function)
+        return
     given = [x for x in (function, raw, event_kind) if x]
     if len(given) != 1:
-        raise UsageError("invoke needs exactly one of FUNCTION, --raw CODE or --event KIND")
+        raise UsageError("invoke needs exactly one of FUNCTION, --raw CODE, --task FN or --event KIND")
     session = inv.session()
     if event_kind:
         from lw.core import sample_events
@@ -355,6 +366,34 @@ def parse_duration(text: str) -> int:
     if seconds <= 0:
         raise UsageError(f"--since: expected a duration such as 30s, 15m, 1h or 2d, got {text!r}")
     return seconds
+
+
+def _invoke_task(inv: Invocation, dotted: str, payload: str | None) -> None:
+    """Send the deployed function the envelope a task call would send, synchronously, so
+    the task's result, output and errors come back here (``lw.tasks`` sends it async)."""
+    from lw.tasks.envelope import make_envelope, new_task_id
+
+    value = _parse_payload(payload)
+    # A list is the positional arguments, an object the keyword arguments, anything
+    # else the one argument.
+    args: list[Any] = [] if value is None else [value]
+    kwargs: dict[str, Any] = {}
+    if isinstance(value, list):
+        args = value
+    elif isinstance(value, dict):
+        args, kwargs = [], value
+    try:
+        envelope = make_envelope(dotted, args, kwargs, task_id=new_task_id(), capture=False)
+    except TypeError as exc:
+        raise UsageError(f"PAYLOAD: {exc}") from None
+    session = inv.session()
+    result = workflow.invoke(session, InvokeRequest(event=envelope))
+    reply = result.result
+    if isinstance(reply, dict) and reply.get("error") and not result.error:
+        if result.logs:
+            click.echo(result.logs.rstrip(), err=True)
+        raise LwError(f"the task was refused: {reply['error']}")
+    _print_invoke(inv, result)
 
 
 def _parse_payload(payload: str | None) -> Any:

@@ -364,6 +364,7 @@ KEY_CHECKS: dict[str, Check] = {
     "extra_permissions": _statements,
     "remote_env": _remote_env,
     "dead_letter_arn": _arn_of("sns", "sqs"),
+    "async_failure_destination": _arn_of("sns", "sqs"),
     "role_arn": _arn_of("iam"),
     "certificate_arn": _arn_of("acm"),
     "cognito_user_pool": _arn_of("cognito-idp"),

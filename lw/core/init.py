@@ -348,6 +348,7 @@ def run_init(
 
         source = _resolve(project_dir, Path(from_zappa))
         config, notes = convert_with_notes(source)
+        notes += zappa_task_notes(project_dir)
         comments = [
             f"Converted from {source.name} by lw init --from-zappa. Keys: docs/configuration.md",
             *(f"note: {note}" for note in notes),
@@ -365,6 +366,17 @@ def run_init(
     written = write_config(project_dir, answers, force=force, config_path=target)
     say(ignore_work_folder(project_dir))
     return written
+
+
+def zappa_task_notes(project_dir: Path) -> list[str]:
+    """One note per ``zappa.asynchronous`` import in the app, with its lw replacement:
+    ``lw.tasks.zappa`` takes Zappa's names, so the change is that one line."""
+    from lw.core.task_sources import lw_replacement, zappa_task_imports
+
+    return [
+        f"{path}:{line}: {text!r} -> {lw_replacement(text)!r} (lw runs the tasks; see docs/tasks.md)"
+        for path, line, text in zappa_task_imports(project_dir)
+    ]
 
 
 WORK_FOLDER_LINE = ".lw/"

@@ -137,6 +137,40 @@ CORE_SETTINGS: tuple[SettingSpec, ...] = (
         "ARN of an SNS topic or SQS queue receiving failed asynchronous invocations.",
         AWS,
     ),
+    SettingSpec(
+        "async_source",
+        (str,),
+        "lambda",
+        "How `lw.tasks` starts a task on AWS: `lambda` (an asynchronous Invoke of the function's "
+        "`live` alias) or `sns` (a message to the topic `<project>-<stage>-tasks`, subscribed to "
+        "the function). See docs/tasks.md.",
+        AWS,
+        choices=("lambda", "sns"),
+    ),
+    SettingSpec(
+        "async_resources",
+        (bool,),
+        True,
+        "Create (and remove with the stage) the task topic and result table; `false`: they "
+        "exist already under lw's names and lw only grants and wires them.",
+        AWS,
+    ),
+    SettingSpec(
+        "async_response_table",
+        (bool,),
+        False,
+        "Keep `@task(capture_response=True)` results in the DynamoDB table `<project>-<stage>-tasks` "
+        "(on-demand, items expire after a day through its TTL) for `lw.tasks.result`.",
+        AWS,
+    ),
+    SettingSpec(
+        "async_failure_destination",
+        (str,),
+        None,
+        "ARN of an SQS queue or SNS topic that gets the task events that still fail after Lambda's "
+        "two retries (the `live` alias's on-failure destination).",
+        AWS,
+    ),
     SettingSpec("xray_tracing", (bool,), False, "Enable AWS X-Ray active tracing.", AWS),
     SettingSpec("layers", (list,), [], "ARNs of Lambda layers to attach.", AWS),
     SettingSpec(

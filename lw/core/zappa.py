@@ -28,10 +28,6 @@ NOT_SUPPORTED_YET: dict[str, str] = {
     "slim_handler": "lw cannot yet load dependencies from S3 at start-up; the package must fit Lambda's 250 MB "
     "unzipped limit as it is (lw package prints its size): trim it with exclude, "
     "or keep this app on Zappa until lw supports big apps",
-    "async_source": "lw has no equivalent of Zappa's asynchronous @task yet; code calling zappa.asynchronous "
-    "still needs Zappa: send that work to an SQS queue handled by an sqs event of this stage instead",
-    "async_resources": "lw has no equivalent of Zappa's asynchronous @task yet, so it creates no SNS topic "
-    "for it: send that work to an SQS queue handled by an sqs event of this stage instead",
     "alb_enabled": "lw serves HTTP through API Gateway (apigateway) or a Function URL (function_url), not an "
     "Application Load Balancer yet: keep one of those, or put your own ALB in front of the function",
     "alb_vpc_config": "lw does not create an Application Load Balancer yet (see alb_enabled)",
@@ -57,6 +53,8 @@ DROPPED_BECAUSE: dict[str, str] = {
     "lets_encrypt_key": "use an ACM certificate (certificate_arn)",
     "assume_policy": "lw's managed role trusts Lambda only",
     "aws_endpoint_urls": "set AWS_ENDPOINT_URL in the environment instead",
+    "async_response_table_read_capacity": "lw's task table bills on demand",
+    "async_response_table_write_capacity": "lw's task table bills on demand",
 }
 
 Converter = Callable[[Any], "dict[str, Any] | None"]
@@ -154,6 +152,18 @@ def _convert_events(stage: str, events: Any, notes: list[str]) -> list[Any]:
     return kept
 
 
+def _async_response_table(stage: str, settings: Mapping[str, Any], value: Any, notes: list[str]) -> bool:
+    """Zappa names the result table; lw's is always ``<project>-<stage>-tasks``."""
+    if isinstance(value, str) and value:
+        project = slugify(str(settings.get("project_name") or "<project>"))
+        notes.append(
+            f"stage '{stage}': async_response_table: Zappa's table {value!r} became async_response_table: true; "
+            f"lw keeps task results in its own table {project}-{stage}-tasks (results in {value!r} are not read)"
+        )
+        return True
+    return bool(value)
+
+
 def _convert_stage(stage: str, settings: Mapping[str, Any], notes: list[str]) -> dict[str, Any]:
     converted: dict[str, Any] = {"provider": "aws"}
     remote_parts: dict[str, Any] = {}
@@ -170,6 +180,8 @@ def _convert_stage(stage: str, settings: Mapping[str, Any], notes: list[str]) ->
                     "(lowercase letters, digits and '-'); remote resource names change"
                 )
             converted["project_name"] = slug
+        elif key == "async_response_table":
+            converted[key] = _async_response_table(stage, settings, value, notes)
         elif key in RENAMED:
             for new_key, new_value in (RENAMED[key](value) or {}).items():
                 if new_key == "exclude":

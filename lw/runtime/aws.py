@@ -7,6 +7,8 @@ direct invocations carrying ``lw_command``, and event-source/scheduled events.
 
 from __future__ import annotations
 
+import os
+
 from lw.runtime.api import Runtime
 from lw.runtime.aws_http import adapter_for
 from lw.runtime.events import UnroutableEvent, batch_result, is_authorizer_event
@@ -26,6 +28,8 @@ class AwsHandler:
 
     def __init__(self, app: Any, **options: Any) -> None:
         self.shim = Runtime(app, **options)
+        # The SNS topic tasks arrive on (``async_source: sns``), set at cold start.
+        self.task_topic = os.environ.get("LW_TASKS_TOPIC", "") if os.environ.get("LW_TASKS_BACKEND") == "sns" else ""
         self.function = self._make_function()
 
     def __call__(self, event: Any, context: Any = None) -> Any:
@@ -57,6 +61,8 @@ class AwsHandler:
                         return unshapeable(adapter)
                 if "lw_command" in event and "Records" not in event and "lw_binding" not in event:
                     return shim.run_command(event["lw_command"], context)
+                if "lw_task" in event and "Records" not in event and "lw_binding" not in event:
+                    return shim.run_task(event["lw_task"], context)
             return other_event(event, context)
 
         handler.shim = shim  # type: ignore[attr-defined]
@@ -85,6 +91,12 @@ class AwsHandler:
         Lambda's retries, DLQs and failure destinations work as configured; an event no
         binding matches returns ``{"error": ...}`` because retrying it cannot help."""
         shim = self.shim
+        if type(event) is dict and self.task_topic and "Records" in event:
+            from lw.runtime.tasks import sns_envelope
+
+            envelope = sns_envelope(event, self.task_topic)
+            if envelope is not None:
+                return shim.run_task(envelope["lw_task"], context)
         try:
             if type(event) is not dict:
                 raise UnroutableEvent(f"unrecognised event of type {type(event).__name__}")

@@ -70,7 +70,19 @@ class OpenWhiskMain:
             # Only an authenticated API invoke arrives without the headers the controller
             # adds to web and trigger activations: that is `lw invoke`.
             return self.shim.run_command(args["lw_command"], context)
+        if "lw_task" in args and "__ow_headers" not in args and "lw_binding" not in args:
+            return self.task(args["lw_task"], context)
         return self.event(args, context)
+
+    def task(self, envelope: Any, context: Any) -> dict[str, Any]:
+        """A task started by ``lw.tasks`` (a non-blocking invoke with the namespace's key):
+        a failure is an application error, which the activation record keeps."""
+        from lw.runtime.tasks import TaskRaised
+
+        try:
+            return self.shim.run_task(envelope, context)
+        except TaskRaised as exc:
+            return {"error": str(exc)}
 
     def http(self, args: dict[str, Any], context: Any) -> dict[str, Any]:
         shim = self.shim

@@ -158,6 +158,9 @@ def prepare(settings_path: str) -> tuple[Any, dict[str, Any]]:
     options["project_root"] = os.path.dirname(os.path.abspath(settings_path))
     set_level(settings.get("log_level"))
     try:
+        from lw.runtime.tasks import configure as configure_tasks
+
+        configure_tasks(settings)
         apply_environment(settings)
     except Exception as exc:
         log_exception(f"lw cannot prepare the environment: {exc}")

@@ -187,6 +187,13 @@ class Shim:
             return base, path[len(base) :] or "/"
         return "", path
 
+    def run_task(self, envelope: Any, context: Any) -> dict[str, Any]:
+        """Run a task another invocation started (``lw.tasks``), through the same gate as
+        ``run_command``'s functions."""
+        from lw.runtime.tasks import run_task
+
+        return run_task(envelope, context, project_root=self.project_root, report=self.report)
+
     def run_command(self, command: Any, context: Any) -> dict[str, Any]:
         from lw.runtime.commands import run_command
 

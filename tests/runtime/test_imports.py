@@ -76,3 +76,21 @@ def test_runtime_files_are_what_the_packager_ships():
 
     shipped = {name for name, _ in runtime_files()}
     assert {f"lw/runtime/{p.relative_to(RUNTIME).as_posix()}" for p in RUNTIME.rglob("*.py")} <= shipped
+
+
+def test_lw_tasks_imports_only_the_standard_library_and_ships_with_the_runtime():
+    code = (
+        "import sys; sys.path.insert(0, %r); before = set(sys.modules);"
+        "import lw.tasks, lw.tasks.zappa;"
+        "added = sorted(set(sys.modules) - before); import json; print(json.dumps(added))" % str(REPO)
+    )
+    output = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True).stdout
+    added = json.loads(output)
+    assert [m for m in added if m.split(".")[0] not in sys.stdlib_module_names and m.split(".")[0] != "lw"] == []
+    assert not {"json", "boto3", "botocore", "urllib.request", "uuid", "lw.runtime"} & set(added)
+
+    from lw.core.entry import runtime_files
+
+    shipped = {name for name, _ in runtime_files()}
+    tasks = RUNTIME.parent / "tasks"
+    assert {f"lw/tasks/{p.relative_to(tasks).as_posix()}" for p in tasks.rglob("*.py")} <= shipped

@@ -19,6 +19,7 @@ from lw.providers.aws import names
 from lw.providers.aws.errors import aws_call, read_or_none
 from lw.providers.aws.events_bridge import policy_statements as event_statements
 from lw.providers.aws.session import AwsSession
+from lw.providers.aws.tasks import role_statements as task_statements
 
 TRUST_POLICY: dict[str, Any] = {
     "Version": "2012-10-17",
@@ -59,6 +60,7 @@ def execution_policy(ctx: Context, aws: AwsSession, function: str) -> dict[str, 
             *_runtime_reads(ctx, aws),
         ]
     statements += _feature_statements(ctx)
+    statements += task_statements(ctx, aws, function)
     extra = app.setting("extra_permissions") or []
     if not isinstance(extra, list) or not all(isinstance(s, dict) for s in extra):
         raise ConfigError(

@@ -81,13 +81,16 @@ def lw_route(ctx: Context) -> list[Change]:
 
 @hookimpl
 def lw_event(ctx: Context) -> list[Change]:
-    from lw.providers.aws import events_bridge, names
+    from lw.providers.aws import events_bridge, names, tasks
 
     if regions.is_global(ctx):
         return readable_changes(regions.plan_events(ctx))
     aws = session_for(ctx)
     function = names.function_name(ctx.app)
-    return readable_changes(events_bridge.plan_events(ctx, aws, function, names.alias_arn(aws, function)))
+    alias = names.alias_arn(aws, function)
+    changes = events_bridge.plan_events(ctx, aws, function, alias)
+    changes += tasks.plan_tasks(ctx, aws, function, alias)
+    return readable_changes(changes)
 
 
 @hookimpl

@@ -157,12 +157,15 @@ def plan_routes(ctx: Context) -> list[Change]:
 
 
 def plan_events(ctx: Context) -> list[Change]:
-    from lw.providers.aws import events_bridge
+    from lw.providers.aws import events_bridge, tasks
 
     function = names.function_name(ctx.app)
-    return for_each_region(
-        ctx, lambda aws: events_bridge.plan_events(ctx, aws, function, names.alias_arn(aws, function))
-    )
+
+    def plan_region(aws: AwsSession) -> list[Change]:
+        alias = names.alias_arn(aws, function)
+        return [*events_bridge.plan_events(ctx, aws, function, alias), *tasks.plan_tasks(ctx, aws, function, alias)]
+
+    return for_each_region(ctx, plan_region)
 
 
 def plan_undeploy(ctx: Context, keep_logs: bool) -> list[Change]:

@@ -13,7 +13,7 @@ from typing import Any, Callable, TypeVar, cast
 from lw.core.context import Context
 from lw.core.errors import ProviderError
 from lw.core.provider import Status
-from lw.providers.aws import access, endpoint, events_bridge, names, routes
+from lw.providers.aws import access, endpoint, events_bridge, names, routes, tasks
 from lw.providers.aws.errors import read_or_none
 from lw.providers.aws.function import read_live
 from lw.providers.aws.session import AwsSession
@@ -47,6 +47,7 @@ def describe(ctx: Context, aws: AwsSession) -> Status:
         facts["urls_note"] = note
     facts.update(_part(unavailable, "metrics", lambda: _metrics(aws, function), cast("dict[str, Any]", {})))
     facts.update(_part(unavailable, "api_key", lambda: access.describe(ctx, aws), cast("dict[str, Any]", {})))
+    facts.update(_part(unavailable, "tasks", lambda: tasks.describe(ctx, aws, function), cast("dict[str, Any]", {})))
     sections = {
         "events": _part(
             unavailable,

@@ -21,6 +21,7 @@ from lw.providers.aws import (
     iam,
     layer,
     names,
+    tasks,
     vpc_release,
 )
 from lw.providers.aws.code_upload import delete_artifacts_changes
@@ -45,6 +46,8 @@ def plan_regional_undeploy(ctx: Context, aws: AwsSession, keep_logs: bool) -> li
         return _front_door_changes(ctx, aws, function)
     changes: list[Change] = []
     changes += events_bridge.plan_events_removal(ctx, aws, function)
+    if ctx.app.setting("async_resources", True):
+        changes += tasks.plan_tasks_removal(ctx, aws)
     # Deleting the function drops its resource policy and URL config with it, so
     # only the APIs themselves need deleting here.
     changes += _front_door_changes(ctx, aws, function)

@@ -121,6 +121,12 @@ def lw_status(ctx: Context) -> Status:
         "workers": f"{sum(1 for w in workers if w.get('state') == 'ready')}/{len(workers)} ready",
         "folder": str(where.root),
     }
+    tasks = health.get("tasks")
+    if isinstance(tasks, dict):
+        facts["tasks"] = (
+            f"local asynchronous invoke (two retries): {tasks.get('started', 0)} started, "
+            f"{tasks.get('failed', 0)} failed, {tasks.get('results_kept', 0)} results kept"
+        )
     sections = {"workers": workers, "schedules": list(health.get("schedules") or [])}
     return Status(deployed=True, facts=facts, sections=sections)
 

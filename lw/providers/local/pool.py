@@ -10,7 +10,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from typing import Callable
+from typing import Any, Callable
 
 from lw.providers.local.worker import Invocation, Worker, WorkerSpec
 
@@ -20,8 +20,16 @@ class PoolClosed(Exception):
 
 
 class Pool:
-    def __init__(self, generation: int, spec: WorkerSpec, concurrency: int, emit: Callable[[str, str], None]) -> None:
+    def __init__(
+        self,
+        generation: int,
+        spec: WorkerSpec,
+        concurrency: int,
+        emit: Callable[[str, str], None],
+        tasks: Any = None,
+    ) -> None:
         self.generation = generation
+        self.tasks = tasks  # the supervisor's TaskBoard: where this pool's workers send tasks
         self.spec = spec
         self.emit = emit
         self._queue: queue.Queue[Invocation] = queue.Queue()

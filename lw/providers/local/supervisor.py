@@ -28,6 +28,7 @@ from lw.providers.local.layout import ADMIN_TOKEN_HEADER, Layout, write_json
 from lw.providers.local.logfile import LogSink
 from lw.providers.local.pool import Pool, PoolClosed
 from lw.providers.local.schedule import Schedule, next_fire, parse_expression
+from lw.providers.local.tasks import TaskBoard
 from lw.providers.local.worker import Invocation, QuietServer, WorkerSpec, read_body
 
 CLOCK_SCALE_ENV = "LW_LOCAL_CLOCK_SCALE"
@@ -130,6 +131,7 @@ class Supervisor:
         self.port = self.front.server_address[1]
         self.url = f"http://{host}:{self.port}"
         self.scheduler = Scheduler(self, Clock(float(os.environ.get(CLOCK_SCALE_ENV) or 1)))
+        self.tasks = TaskBoard(self.dispatch, self.emit)
 
     # -------------------------------------------------------------- bookkeeping
 
@@ -178,6 +180,7 @@ class Supervisor:
             "workers": pool.describe() if pool else [],
             "draining": len(self._draining),
             "schedules": self.scheduler.describe(),
+            "tasks": self.tasks.describe(),
         }
 
     # -------------------------------------------------------------- deploy / swap
@@ -199,7 +202,7 @@ class Supervisor:
                 init_timeout_seconds=float(spec.get("init_timeout_seconds", 60)),
                 tmp_root=self.layout.tmp_dir,
             )
-            pool = Pool(self.generation, worker_spec, int(spec["concurrency"]), self.emit)
+            pool = Pool(self.generation, worker_spec, int(spec["concurrency"]), self.emit, tasks=self.tasks)
             self.emit("[lw]", f"starting {len(pool.workers)} worker(s) on package {spec['package_sha256'][:12]}")
             self._starting = pool
             if self._stopping:

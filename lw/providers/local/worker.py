@@ -20,9 +20,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
-from lw.providers.local import framing, isolation, readonly
+from lw.providers.local import framing, isolation, readonly, tasks
 
 API_PREFIX = "/2018-06-01/runtime"
 
@@ -71,6 +71,7 @@ class InvocationQueue(Protocol):
     does not import the pool that imports it."""
 
     generation: int
+    tasks: Any  # the supervisor's TaskBoard (``lw.providers.local.tasks``), or None
 
     def next_invocation(self, wait: float) -> Invocation | None: ...
 
@@ -339,7 +340,17 @@ def _handler_class(worker: Worker) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
+        def _task_call(self, method: str, body: bytes = b"") -> bool:
+            """The local provider's asynchronous invoke for ``lw.tasks`` (not Lambda's API)."""
+            answer = tasks.handle(worker.pool.tasks, method, self.path, body)
+            if answer is None:
+                return False
+            self._reply(answer[0], json.dumps(answer[1]).encode())
+            return True
+
         def do_GET(self) -> None:  # noqa: N802 - http.server naming
+            if self._task_call("GET"):
+                return
             if self.path != f"{API_PREFIX}/invocation/next":
                 self._reply(404, b'{"errorMessage":"unknown path"}')
                 return
@@ -363,6 +374,8 @@ def _handler_class(worker: Worker) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # noqa: N802 - http.server naming
             body = read_body(self)
             path = self.path
+            if self._task_call("POST", body):
+                return
             if path == f"{API_PREFIX}/init/error":
                 worker.init_error = _error_text(body)
                 self._reply(202)

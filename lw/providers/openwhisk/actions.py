@@ -59,7 +59,9 @@ def desired_action(app: AppModel, names: Names, kind: str, *, web: bool) -> dict
     annotations = (
         [{"key": k, "value": v} for k, v in WEB_ANNOTATIONS] if web else [{"key": "web-export", "value": False}]
     )
-    annotations.append(dict(NO_API_KEY))
+    # ``lw.tasks`` starts a task with the controller credentials the platform then gives
+    # the action (__OW_API_KEY); an app that starts none does not get the key.
+    annotations.append({"key": "provide-api-key", "value": True} if app_uses_tasks(app) else dict(NO_API_KEY))
     return {
         "exec": {"kind": kind, "main": "main", "binary": True},
         "limits": limits(app),
@@ -67,6 +69,13 @@ def desired_action(app: AppModel, names: Names, kind: str, *, web: bool) -> dict
         "annotations": annotations + names.tags(),
         "publish": False,
     }
+
+
+def app_uses_tasks(app: AppModel) -> bool:
+    """Whether the app's sources import ``lw.tasks`` (read from them at each deploy)."""
+    from lw.core.task_sources import uses_tasks
+
+    return uses_tasks(app.project_dir, tuple(app.settings.get("exclude") or ()))
 
 
 def config_hash(body: Mapping[str, Any]) -> str:

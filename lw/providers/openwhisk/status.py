@@ -31,6 +31,10 @@ def describe(remote: Remote, *, recent: int = 10) -> Status:
             "kind": (app.get("exec") or {}).get("kind"),
             "memory_mb": (app.get("limits") or {}).get("memory"),
             "timeout_ms": (app.get("limits") or {}).get("timeout"),
+            # lw.tasks: the app action can start tasks only when it holds the namespace's key.
+            "tasks": f"non-blocking invoke of {names.package}/events"
+            if annotations_of(app).get("provide-api-key") is True
+            else "run in the caller (the app does not import lw.tasks)",
         }
     )
     action_rows = []

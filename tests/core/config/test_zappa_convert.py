@@ -150,7 +150,7 @@ def test_unknown_zappa_keys_are_dropped_with_a_note(project):
     assert notes == ["stage 'dev': cors_everything: dropped (lw has no such setting)"]
 
 
-@pytest.mark.parametrize("key", ["slim_handler", "async_source", "alb_enabled"])
+@pytest.mark.parametrize("key", ["slim_handler", "alb_enabled"])
 def test_unsupported_zappa_features_are_named_as_such(project, key):
     """Not "small enough" or "no such setting": lw lacks the feature, and the note says
     what to do until it has it."""
@@ -159,6 +159,54 @@ def test_unsupported_zappa_features_are_named_as_such(project, key):
     _, notes = convert_with_notes(path)
     assert len(notes) == 1 and notes[0].startswith(f"stage 'dev': {key}: dropped, not supported yet (")
     assert "small enough" not in notes[0] and "no such setting" not in notes[0]
+
+
+def test_zappas_async_task_keys_are_converted(project):
+    path = project / "zappa_settings.json"
+    zappa = {
+        "dev": {
+            "app_function": "a.b",
+            "project_name": "shop",
+            "async_source": "sns",
+            "async_resources": True,
+            "async_response_table": "shop-zappa-async",
+            "async_response_table_read_capacity": 1,
+        },
+        "prod": {"app_function": "a.b", "async_source": "lambda", "async_response_table": ""},
+    }
+    path.write_text(json.dumps(zappa))
+    config, notes = convert_with_notes(path)
+    assert config["dev"] == {
+        "provider": "aws",
+        "app_function": "a.b",
+        "project_name": "shop",
+        "async_source": "sns",
+        "async_resources": True,
+        "async_response_table": True,
+    }
+    assert config["prod"]["async_source"] == "lambda" and config["prod"]["async_response_table"] is False
+    assert any("'shop-zappa-async'" in n and "shop-dev-tasks" in n for n in notes)
+    assert any("async_response_table_read_capacity: dropped (lw's task table bills on demand)" in n for n in notes)
+    dev = load(run_init(project, yes=True, from_zappa=path, prompt=lambda q, d: d), stage="dev")
+    assert dev.settings["async_source"] == "sns" and dev.settings["async_response_table"] is True
+
+
+def test_init_from_zappa_reports_zappa_task_imports_with_their_replacement(project):
+    (project / "jobs").mkdir()
+    (project / "jobs" / "work.py").write_text(
+        "import os\nfrom zappa.asynchronous import task, get_async_response\n\n@task\ndef go():\n    pass\n"
+    )
+    (project / "not_an_import.py").write_text("text = 'from zappa.asynchronous import task'\n")
+    path = project / "zappa_settings.json"
+    path.write_text(json.dumps({"dev": {"app_function": "a.b"}}))
+    said: list[str] = []
+    written = run_init(project, yes=True, from_zappa=path, prompt=lambda q, d: d, report=said.append)
+    expected = (
+        "jobs/work.py:2: 'from zappa.asynchronous import task, get_async_response' -> "
+        "'from lw.tasks.zappa import task, get_async_response'"
+    )
+    assert [n for n in said if "zappa.asynchronous" in n] == [expected + " (lw runs the tasks; see docs/tasks.md)"]
+    assert expected in written.read_text()
 
 
 def test_written_config_ends_with_one_newline(project):

@@ -47,6 +47,9 @@ small model of the states AWS goes through, with short configurable delays:
   VPC interfaces, released after the function only while its role exists (``vpc.py``).
 * ``process.py`` + ``boot/sitecustomize.py``: the same layer in an ``lw`` CLI run as a
   separate process (``environment()``, ``read_journal()``).
+* DynamoDB tables are ``CREATING`` for ``table_creating`` seconds (TTL and deletion
+  refused meanwhile); ``PutFunctionEventInvokeConfig`` checks the role may reach the
+  on-failure destination, with IAM's propagation delay.
 * ``chaos()``: random latency on every call and HTTP-level throttling answers (the
   protocol's own throttling error, so botocore's retry handler sees and retries them
   as it would AWS's), for convergence tests.

@@ -78,6 +78,10 @@ class LambdaModel:
                 "vpc": "The provided execution role does not have permissions to call CreateNetworkInterface on EC2",
                 "dlq-sqs": "The provided execution role does not have permissions to call SendMessage on SQS",
                 "dlq-sns": "The provided execution role does not have permissions to call Publish on SNS",
+                "destination-sqs": "The function's execution role does not have permissions to call SendMessage "
+                "on the destination",
+                "destination-sns": "The function's execution role does not have permissions to call Publish "
+                "on the destination",
                 "mapping-sqs": "The provided execution role does not have permissions to call ReceiveMessage on SQS",
                 "mapping-stream": "Cannot access stream. Please ensure the role can perform the GetRecords, "
                 "GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM.",

@@ -21,12 +21,13 @@ from .lambda_model import LambdaModel
 from .limits import LimitsModel
 from .mappings import MappingModel
 from .s3 import S3Model
-from .vpc import VpcModel
 from .state import Delays, FunctionState, MappingState
+from .tasks_model import TasksModel
+from .vpc import VpcModel
 from .wire import Raw, throttling_answer
 
 
-class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel, LimitsModel, VpcModel):
+class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel, LimitsModel, VpcModel, TasksModel):
     """The model and the hooks; ``install`` puts them in front of moto."""
 
     def __init__(self, delays: Delays | None = None) -> None:
@@ -37,6 +38,7 @@ class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel, LimitsModel
         self._roles: dict[str, dict[str, Any]] = {}
         self._mappings: dict[str, MappingState] = {}
         self._s3_grants: dict[tuple[str, str], int] = {}
+        self._tables: dict[tuple[str, str], float] = {}  # (region, table) -> end of CREATING
         self._alias_weights: dict[tuple[str, str], tuple[float, str]] = {}
         self._provisioned: dict[tuple[str, str, str], int] = {}
         self._quota_last: dict[tuple[str, str], float] = {}
