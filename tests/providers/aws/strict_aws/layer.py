@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from .apigateway import ApiGatewayModel
+from .elbv2 import Elbv2Model
 from .lambda_model import LambdaModel
 from .mappings import MappingModel
 from .s3 import S3Model
@@ -24,7 +25,7 @@ from .state import Delays, FunctionState, MappingState
 from .wire import Raw, throttling_answer
 
 
-class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel):
+class StrictAws(LambdaModel, MappingModel, Elbv2Model, S3Model, ApiGatewayModel):
     """The model and the hooks; ``install`` puts them in front of moto."""
 
     def __init__(self, delays: Delays | None = None) -> None:
@@ -35,6 +36,7 @@ class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel):
         self._roles: dict[str, dict[str, Any]] = {}
         self._mappings: dict[str, MappingState] = {}
         self._s3_grants: dict[tuple[str, str], int] = {}
+        self._elb_grants: dict[tuple[str, str], int] = {}
         self._alias_weights: dict[tuple[str, str], tuple[float, str]] = {}
         self._provisioned: dict[tuple[str, str, str], int] = {}
         self._quota_last: dict[tuple[str, str], float] = {}
