@@ -455,11 +455,9 @@ def _rule_changes(
     resource = f"rule on listener {listener_arn}"
     if rule is None:
         existing = _rules(aws, listener_arn)
-        used = [int(r["Priority"]) for r in existing if str(r.get("Priority", "")).isdigit()]
-        if config.priority is not None and config.priority in used:
+        if config.priority is not None and config.priority in _priorities(existing):
             raise ProviderError(f"alb.priority: listener {listener_arn} already has a rule with priority {config.priority}")
-        # After the listener's own rules unless told otherwise: lw never shadows them.
-        priority = config.priority or (max(used, default=0) + 1)
+        priority = config.priority or _next_priority(existing)
 
         def create(outputs: Outputs) -> None:
             elb.create_rule(
@@ -502,6 +500,28 @@ def _rule_changes(
     if url and changes:
         changes[-1].outputs = {**changes[-1].outputs, "urls": [url]}
     return changes
+
+
+def _priorities(rules: list[dict[str, Any]]) -> list[int]:
+    return [int(r["Priority"]) for r in rules if str(r.get("Priority", "")).isdigit()]
+
+
+def _next_priority(rules: list[dict[str, Any]]) -> int:
+    """After the listener's own rules: lw's catch-all never shadows them."""
+    return max(_priorities(rules), default=0) + 1
+
+
+def rule_priority(ctx: Context, aws: AwsSession, config: AlbConfig) -> int:
+    """The priority of lw's rule: configured, the one it has, or the next free one."""
+    if config.priority is not None:
+        return config.priority
+    rules = _rules(aws, str(config.listener_arn))
+    group = find_target_group(ctx, aws, strict=False)
+    if group is not None:
+        for rule in rules:
+            if not rule.get("IsDefault") and _forwards_to(rule.get("Actions"), str(group["TargetGroupArn"])):
+                return int(rule["Priority"])
+    return _next_priority(rules)
 
 
 def _normal(conditions: Iterable[dict[str, Any]] | None) -> list[tuple[str, tuple[str, ...]]]:

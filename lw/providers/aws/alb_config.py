@@ -20,6 +20,8 @@ from lw.core.errors import ConfigError
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 RULE_PRIORITY_MAX = 50000  # a listener's rule priorities run 1..50000
 LISTENER_ARN = re.compile(r"arn:aws[\w-]*:elasticloadbalancing:[\w-]+:\d{12}:listener/app/[\w-]+/\w+/\w+")
+SUBNET_ID = re.compile(r"subnet-([0-9a-f]{8}|[0-9a-f]{17})")
+SECURITY_GROUP_ID = re.compile(r"sg-([0-9a-f]{8}|[0-9a-f]{17})")
 CERTIFICATE_ARN = re.compile(r"arn:aws[\w-]*:(acm|iam):[\w-]*:\d{12}:(certificate|server-certificate)/\S+")
 
 _OWN_BALANCER_KEYS = ("subnets", "security_groups", "certificate_arn", "internal", "listener_port", "ssl_policy")
@@ -118,7 +120,7 @@ def _balancer_config(where: str, value: Mapping[str, Any], multi: bool) -> AlbCo
     mixed = [k for k in _RULE_KEYS if value.get(k) is not None]
     if mixed:
         raise ConfigError(f"{where}.{mixed[0]}: only used with listener_arn (a rule on your own listener)")
-    subnets = _strings(where, value, "subnets")
+    subnets = _strings(where, value, "subnets", SUBNET_ID, "subnet id")
     if len(subnets) < 2:
         raise ConfigError(
             f"{where}.subnets: an Application Load Balancer needs at least two subnets in two Availability "
@@ -138,7 +140,7 @@ def _balancer_config(where: str, value: Mapping[str, Any], multi: bool) -> AlbCo
     return AlbConfig(
         multi_value_headers=multi,
         subnets=subnets,
-        security_groups=_strings(where, value, "security_groups"),
+        security_groups=_strings(where, value, "security_groups", SECURITY_GROUP_ID, "security group id"),
         certificate_arn=certificate,
         internal=_bool(where, value, "internal", False),
         listener_port=port,
@@ -153,10 +155,15 @@ def _bool(where: str, value: Mapping[str, Any], key: str, default: bool) -> bool
     return found
 
 
-def _strings(where: str, value: Mapping[str, Any], key: str) -> tuple[str, ...]:
+def _strings(
+    where: str, value: Mapping[str, Any], key: str, shape: re.Pattern[str] | None = None, what: str = ""
+) -> tuple[str, ...]:
     found = value.get(key) or []
     if isinstance(found, str):
         found = [found]
     if not isinstance(found, list) or not all(isinstance(v, str) and v for v in found):
         raise ConfigError(f"{where}.{key}: expected a list of strings")
+    wrong = [v for v in found if shape is not None and not shape.fullmatch(v)]
+    if wrong:
+        raise ConfigError(f"{where}.{key}: {wrong[0]!r} is not a {what} ({shape.pattern if shape else ''})")
     return tuple(found)

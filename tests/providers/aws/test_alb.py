@@ -10,8 +10,13 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_helpers import make_app, make_context
 from cli_helpers import leftovers, lw_json, lw_run
 from secure_helpers import NAME, configure, deploy_ok, project, project_template  # noqa: F401
+
+from lw.core.errors import ConfigError
+from lw.providers.aws import names
+from lw.providers.aws.alb_config import read_config
 
 
 
@@ -192,26 +197,62 @@ def test_turning_alb_off_removes_it_and_the_permission(
     assert not any(e[0] == "elbv2" for e in strict_aws.journal)  # the footprint says: nothing to read there
 
 
+def test_bad_alb_setting_is_one_line_exit_2(project: Path, aws_env: str) -> None:
+    configure(project, alb={"subnets": ["subnet-0123abcd"]})
+    result = lw_run(project, "deploy", "--dry-run")
+    assert result.exit_code == 2, result.stderr + result.stdout
+    assert "lw.yml: stage 'dev': alb.subnets: an Application Load Balancer needs at least two subnets" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+TWO = ["subnet-0123abcd", "subnet-4567abcd"]
+LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/x/1/2"
+
+
 @pytest.mark.parametrize(
     ("alb", "message"),
     [
-        ({"subnets": ["subnet-1"]}, "alb.subnets: an Application Load Balancer needs at least two subnets"),
-        ({"subnets": ["a", "b"], "prioriti": 3}, "alb.prioriti: unknown key"),
+        (True, "alb: expected a mapping with subnets"),
+        ({"subnets": TWO, "prioriti": 3}, "alb.prioriti: unknown key"),
         ({"listener_arn": "nope"}, "alb.listener_arn: expected an Application Load Balancer listener ARN"),
-        (
-            {
-                "listener_arn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/x/1/2",
-                "subnets": ["a", "b"],
-            },
-            "alb.subnets: not used with listener_arn",
-        ),
-        ({"subnets": ["a", "b"], "certificate_arn": "cert"}, "alb.certificate_arn: expected an ACM certificate ARN"),
-        ({"subnets": ["a", "b"], "listener_port": True}, "alb.listener_port: expected a port"),
+        ({"listener_arn": LISTENER, "subnets": TWO}, "alb.subnets: not used with listener_arn"),
+        ({"listener_arn": LISTENER, "priority": 0}, "alb.priority: expected an integer from 1 to 50000"),
+        ({"subnets": TWO, "priority": 4}, "alb.priority: only used with listener_arn"),
+        ({"subnets": TWO, "certificate_arn": "cert"}, "alb.certificate_arn: expected an ACM certificate ARN"),
+        ({"subnets": TWO, "listener_port": True}, "alb.listener_port: expected a port"),
+        ({"subnets": TWO, "ssl_policy": "ELBSecurityPolicy-2016-08"}, "alb.ssl_policy: only used with"),
+        ({"subnets": TWO, "internal": "yes"}, "alb.internal: expected true or false"),
+        ({"subnets": ["subnet-1", "subnet-2"]}, "alb.subnets: 'subnet-1' is not a subnet id"),
+        ({"subnets": TWO, "security_groups": ["default"]}, "alb.security_groups: 'default' is not a security group id"),
     ],
 )
-def test_bad_alb_settings_are_one_line_exit_2(project: Path, aws_env: str, alb: Any, message: str) -> None:
-    configure(project, alb=alb)
-    result = lw_run(project, "deploy", "--dry-run")
-    assert result.exit_code == 2, result.stderr + result.stdout
-    assert message in result.stderr and "Traceback" not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+def test_bad_alb_settings_name_the_key(tmp_path: Path, alb: Any, message: str) -> None:
+    ctx = make_context(make_app(tmp_path, alb=alb))
+    with pytest.raises(ConfigError) as raised:
+        read_config(ctx)
+    assert message in str(raised.value)
+
+
+def test_alb_defaults_follow_the_certificate(tmp_path: Path) -> None:
+    cert = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
+    plain = read_config(make_context(make_app(tmp_path, alb={"subnets": TWO})))
+    secure = read_config(make_context(make_app(tmp_path, alb={"subnets": TWO, "certificate_arn": cert})))
+    assert plain is not None and secure is not None
+    assert (plain.protocol, plain.listener_port, plain.multi_value_headers) == ("HTTP", 80, True)
+    assert (secure.protocol, secure.listener_port) == ("HTTPS", 443)
+    rule = read_config(make_context(make_app(tmp_path, alb={"listener_arn": LISTENER})))
+    assert rule is not None and rule.conditions() == [
+        {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/*"]}}
+    ]
+    assert read_config(make_context(make_app(tmp_path))) is None
+
+
+def test_alb_names_fit_elastic_load_balancing(tmp_path: Path) -> None:
+    assert names.alb_name(make_app(tmp_path, project="shop", stage="prod")) == "shop-prod"
+    long_one = names.alb_name(make_app(tmp_path, project="a-very-long-project-name", stage="production"))
+    other = names.alb_name(make_app(tmp_path, project="a-very-long-project-name", stage="production2"))
+    assert len(long_one) <= 32 and len(other) <= 32 and long_one != other
+    assert long_one.startswith("a-very-long-project-nam") and not long_one.endswith("-")
+    assert not names.alb_name(make_app(tmp_path, project="internal-tools", stage="dev")).startswith("internal-")
