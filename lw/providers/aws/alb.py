@@ -178,6 +178,7 @@ def plan(ctx: Context, aws: AwsSession, function: str, statements: dict[str, dic
             principal=PRINCIPAL,
             source_arn=group_arn,
             source_pending=group_arn is None,
+            extra={"SourceAccount": aws.account_id},  # with SourceArn, as AWS recommends (confused deputy)
             what="the load balancer's target group",
         )
     )

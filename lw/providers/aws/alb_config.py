@@ -87,6 +87,12 @@ def read_config(ctx: Context) -> AlbConfig | None:
     unknown = sorted(set(map(str, value)) - KEYS)
     if unknown:
         raise ConfigError(f"{where}.{unknown[0]}: unknown key (known: {', '.join(sorted(KEYS))})")
+    regions = ctx.app.setting("regions")
+    if isinstance(regions, list) and len(regions) > 1:
+        raise ConfigError(
+            f"{where}: not available with regions (subnets, certificates and listeners belong to one region); "
+            "put the load balancer in one stage per region"
+        )
     multi = _bool(where, value, "multi_value_headers", True)
     if value.get("listener_arn") is not None:
         return _rule_config(where, value, multi)

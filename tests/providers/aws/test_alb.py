@@ -82,7 +82,8 @@ def test_own_load_balancer_lifecycle(project: Path, network: dict[str, Any], str
     assert statement["Principal"] == {"Service": "elasticloadbalancing.amazonaws.com"}
     assert statement["Action"] == "lambda:InvokeFunction"
     assert statement["Resource"] == alias
-    assert statement["Condition"] == {"ArnLike": {"AWS:SourceArn": group["TargetGroupArn"]}}
+    assert statement["Condition"]["ArnLike"] == {"AWS:SourceArn": group["TargetGroupArn"]}
+    assert statement["Condition"]["StringEquals"] == {"AWS:SourceAccount": "123456789012"}
     tags = _elb().describe_tags(
         ResourceArns=[balancer["LoadBalancerArn"], group["TargetGroupArn"], listener["ListenerArn"]]
     )["TagDescriptions"]
@@ -224,12 +225,14 @@ LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/x/1
         ({"subnets": TWO, "listener_port": True}, "alb.listener_port: expected a port"),
         ({"subnets": TWO, "ssl_policy": "ELBSecurityPolicy-2016-08"}, "alb.ssl_policy: only used with"),
         ({"subnets": TWO, "internal": "yes"}, "alb.internal: expected true or false"),
+        ({"subnets": TWO, "regions": ["us-east-1", "eu-west-1"]}, "alb: not available with regions"),
         ({"subnets": ["subnet-1", "subnet-2"]}, "alb.subnets: 'subnet-1' is not a subnet id"),
         ({"subnets": TWO, "security_groups": ["default"]}, "alb.security_groups: 'default' is not a security group id"),
     ],
 )
 def test_bad_alb_settings_name_the_key(tmp_path: Path, alb: Any, message: str) -> None:
-    ctx = make_context(make_app(tmp_path, alb=alb))
+    regions = alb.pop("regions", None) if isinstance(alb, dict) else None
+    ctx = make_context(make_app(tmp_path, alb=alb, regions=regions))
     with pytest.raises(ConfigError) as raised:
         read_config(ctx)
     assert message in str(raised.value)
