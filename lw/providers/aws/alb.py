@@ -217,9 +217,7 @@ def _target_group_changes(
             elb.modify_target_group_attributes(TargetGroupArn=arn, Attributes=attribute)
 
         return [
-            Change(
-                "create", resource, f"type lambda, multi-value headers {value}", create, step="create target group"
-            )
+            Change("create", resource, f"type lambda, multi-value headers {value}", create, step="create target group")
         ]
     arn = str(group["TargetGroupArn"])
     if group.get("TargetType") != "lambda":
@@ -254,9 +252,9 @@ def _target_changes(ctx: Context, aws: AwsSession, group: dict[str, Any] | None,
     stale: list[str] = []
     if group is not None:
         arn = str(group["TargetGroupArn"])
-        health = aws_call(
-            "read", f"targets of {arn}", lambda: elb.describe_target_health(TargetGroupArn=arn)
-        ).get("TargetHealthDescriptions")
+        health = aws_call("read", f"targets of {arn}", lambda: elb.describe_target_health(TargetGroupArn=arn)).get(
+            "TargetHealthDescriptions"
+        )
         registered = [str(t["Target"]["Id"]) for t in health or []]
         if registered == [alias_arn]:
             return [Change("noop", resource, "registered")]
@@ -418,7 +416,9 @@ def _listener_change(
 
     def update(outputs: Outputs) -> None:
         elb.modify_listener(
-            ListenerArn=listener_arn, DefaultActions=_forward(_group_arn(group_arn, outputs)), **_listener_settings(config)
+            ListenerArn=listener_arn,
+            DefaultActions=_forward(_group_arn(group_arn, outputs)),
+            **_listener_settings(config),
         )
 
     return Change("update", resource, ", ".join(differences), update, step="update listener")
@@ -457,7 +457,9 @@ def _rule_changes(
     if rule is None:
         existing = _rules(aws, listener_arn)
         if config.priority is not None and config.priority in _priorities(existing):
-            raise ProviderError(f"alb.priority: listener {listener_arn} already has a rule with priority {config.priority}")
+            raise ProviderError(
+                f"alb.priority: listener {listener_arn} already has a rule with priority {config.priority}"
+            )
         priority = config.priority or _next_priority(existing)
 
         def create(outputs: Outputs) -> None:
@@ -470,7 +472,9 @@ def _rule_changes(
             )
 
         changes.append(
-            Change("create", resource, f"priority {priority}, {_describe(wanted_conditions)}", create, step="create rule")
+            Change(
+                "create", resource, f"priority {priority}, {_describe(wanted_conditions)}", create, step="create rule"
+            )
         )
     else:
         rule_arn = str(rule["RuleArn"])
@@ -491,7 +495,9 @@ def _rule_changes(
                     "update",
                     resource,
                     f"priority {rule.get('Priority')} -> {config.priority}",
-                    lambda o: elb.set_rule_priorities(RulePriorities=[{"RuleArn": rule_arn, "Priority": config.priority}]),
+                    lambda o: elb.set_rule_priorities(
+                        RulePriorities=[{"RuleArn": rule_arn, "Priority": config.priority}]
+                    ),
                     step="update rule priority",
                 )
             )

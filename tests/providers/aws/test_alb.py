@@ -19,7 +19,6 @@ from lw.providers.aws import names
 from lw.providers.aws.alb_config import read_config
 
 
-
 @pytest.fixture
 def network(aws_env: str) -> dict[str, Any]:
     """A VPC with two subnets in two zones and a security group (made before the
@@ -164,8 +163,9 @@ def test_rule_on_existing_listener_leaves_users_balancer(
     removed = lw_run(project, "undeploy", "--yes")
     assert removed.exit_code == 0, removed.stderr
     assert [b["LoadBalancerName"] for b in elb.describe_load_balancers()["LoadBalancers"]] == ["shared"]
-    assert elb.describe_listeners(LoadBalancerArn=theirs["LoadBalancerArn"])["Listeners"][0]["ListenerArn"] == (
-        listener["ListenerArn"]
+    assert (
+        elb.describe_listeners(LoadBalancerArn=theirs["LoadBalancerArn"])["Listeners"][0]["ListenerArn"]
+        == (listener["ListenerArn"])
     )
     left = [r["Priority"] for r in elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]]
     assert sorted(left) == ["7", "default"]
@@ -173,9 +173,7 @@ def test_rule_on_existing_listener_leaves_users_balancer(
     assert leftovers(NAME, "flask-hello", "dev") == []
 
 
-def test_turning_alb_off_removes_it_and_the_permission(
-    project: Path, network: dict[str, Any], strict_aws: Any
-) -> None:
+def test_turning_alb_off_removes_it_and_the_permission(project: Path, network: dict[str, Any], strict_aws: Any) -> None:
     cert = boto3.client("acm").request_certificate(DomainName="api.example.com")["CertificateArn"]
     configure(project, alb={"subnets": network["subnets"], "certificate_arn": cert})
     first = deploy_ok(project)

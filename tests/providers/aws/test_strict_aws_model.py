@@ -290,6 +290,4 @@ def test_alb_needs_two_zones_and_https_a_certificate(strict_aws: Any) -> None:
         elb.create_load_balancer(Name="one-zone", Subnets=[one["SubnetId"], same["SubnetId"]])
     balancer = elb.create_load_balancer(Name="two", Subnets=[one["SubnetId"], two["SubnetId"]])["LoadBalancers"][0]
     with pytest.raises(ClientError, match="certificate must be specified"):
-        elb.create_listener(
-            LoadBalancerArn=balancer["LoadBalancerArn"], Protocol="HTTPS", Port=443, DefaultActions=[]
-        )
+        elb.create_listener(LoadBalancerArn=balancer["LoadBalancerArn"], Protocol="HTTPS", Port=443, DefaultActions=[])

@@ -371,7 +371,11 @@ def test_alb_is_exported_with_its_grant_target_and_listener(project: Path, fmt: 
     _configure(
         project,
         apigateway=False,
-        alb={"subnets": ["subnet-0a1b2c3d", "subnet-4e5f6a7b"], "security_groups": ["sg-0123abcd"], "certificate_arn": cert},
+        alb={
+            "subnets": ["subnet-0a1b2c3d", "subnet-4e5f6a7b"],
+            "security_groups": ["sg-0123abcd"],
+            "certificate_arn": cert,
+        },
     )
     template = _template(project, "--format", fmt)
     assert _lint(template) == []

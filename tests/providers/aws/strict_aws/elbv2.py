@@ -91,7 +91,7 @@ class Elbv2Model:
             principal = statement.get("Principal") or {}
             service = principal.get("Service") if isinstance(principal, dict) else principal
             condition = statement.get("Condition") or {}
-            source = ((condition.get("ArnLike") or condition.get("ArnEquals") or {})).get("AWS:SourceArn")
+            source = (condition.get("ArnLike") or condition.get("ArnEquals") or {}).get("AWS:SourceArn")
             if service == PRINCIPAL and source in (group_arn, None):
                 key = (name, qualifier)
                 if self._elb_grants.get(key, 0) > 0:
