@@ -76,15 +76,20 @@ def _tags(aws: AwsSession, arns: list[str]) -> dict[str, dict[str, str]]:
     return found
 
 
-def _owned(ctx: Context, aws: AwsSession, item: dict[str, Any] | None, arn_key: str, what: str, strict: bool) -> Any:
-    """``item`` when lw made it for this stage. A same-named one without lw's tags is
-    someone else's: a deploy stops (it cannot make its own under that name), an
-    undeploy leaves it alone."""
-    if item is None:
+def _find(ctx: Context, aws: AwsSession, kind: str, strict: bool) -> dict[str, Any] | None:
+    """The stage's ``TargetGroup`` or ``LoadBalancer`` (``kind``), found by name, when
+    lw made it for this stage. A same-named one without lw's tags is someone else's: a
+    deploy stops (it cannot make its own under that name), an undeploy leaves it alone."""
+    name = names.alb_name(ctx.app)
+    what = f"{'target group' if kind == 'TargetGroup' else 'load balancer'} {name}"
+    describe = getattr(_client(aws), f"describe_{'target_groups' if kind == 'TargetGroup' else 'load_balancers'}")
+    found = read_or_none(what, lambda: describe(Names=[name]))
+    items = (found or {}).get(f"{kind}s") or []
+    if not items:
         return None
-    arn = str(item[arn_key])
+    arn = str(items[0][f"{kind}Arn"])
     if names.owns(_tags(aws, [arn]).get(arn), ctx.app):
-        return item
+        return dict(items[0])
     message = f"{what} already exists without lw's tags for stage '{ctx.app.stage}'"
     if strict:
         raise ProviderError(f"{message}; delete or rename it, or use another project_name")
@@ -93,19 +98,11 @@ def _owned(ctx: Context, aws: AwsSession, item: dict[str, Any] | None, arn_key: 
 
 
 def find_target_group(ctx: Context, aws: AwsSession, *, strict: bool) -> dict[str, Any] | None:
-    elb = _client(aws)
-    name = names.alb_name(ctx.app)
-    found = read_or_none(f"target group {name}", lambda: elb.describe_target_groups(Names=[name]))
-    groups = (found or {}).get("TargetGroups") or []
-    return _owned(ctx, aws, groups[0] if groups else None, "TargetGroupArn", f"target group {name}", strict)
+    return _find(ctx, aws, "TargetGroup", strict)
 
 
 def find_balancer(ctx: Context, aws: AwsSession, *, strict: bool) -> dict[str, Any] | None:
-    elb = _client(aws)
-    name = names.alb_name(ctx.app)
-    found = read_or_none(f"load balancer {name}", lambda: elb.describe_load_balancers(Names=[name]))
-    balancers = (found or {}).get("LoadBalancers") or []
-    return _owned(ctx, aws, balancers[0] if balancers else None, "LoadBalancerArn", f"load balancer {name}", strict)
+    return _find(ctx, aws, "LoadBalancer", strict)
 
 
 def _listeners(aws: AwsSession, balancer_arn: str) -> list[dict[str, Any]]:
@@ -333,28 +330,31 @@ def _balancer_changes(
     arn = str(balancer["LoadBalancerArn"])
     url = url_of(config.protocol, str(balancer["DNSName"]), config.listener_port)
     changes.append(Change("noop", f"load balancer {name}", str(balancer["DNSName"]), outputs={"urls": [url]}))
-    subnets = sorted(str(z["SubnetId"]) for z in balancer.get("AvailabilityZones") or [])
-    if subnets != sorted(config.subnets):
-        changes.append(
-            Change(
-                "update",
-                f"load balancer {name}",
-                f"subnets {', '.join(subnets)} -> {', '.join(config.subnets)}",
-                lambda o: elb.set_subnets(LoadBalancerArn=arn, Subnets=list(config.subnets)),
-                step="update load balancer subnets",
+    updates = (
+        (
+            "subnets",
+            sorted(str(z["SubnetId"]) for z in balancer.get("AvailabilityZones") or []),
+            config.subnets,
+            lambda o: elb.set_subnets(LoadBalancerArn=arn, Subnets=list(config.subnets)),
+        ),
+        (
+            "security groups",
+            sorted(balancer.get("SecurityGroups") or []),
+            config.security_groups,  # none given: whatever AWS chose stays
+            lambda o: elb.set_security_groups(LoadBalancerArn=arn, SecurityGroups=list(config.security_groups)),
+        ),
+    )
+    for label, now, wanted_values, apply in updates:
+        if wanted_values and now != sorted(wanted_values):
+            changes.append(
+                Change(
+                    "update",
+                    f"load balancer {name}",
+                    f"{label} {', '.join(now)} -> {', '.join(wanted_values)}",
+                    apply,
+                    step=f"update load balancer {label}",
+                )
             )
-        )
-    groups = sorted(balancer.get("SecurityGroups") or [])
-    if config.security_groups and groups != sorted(config.security_groups):
-        changes.append(
-            Change(
-                "update",
-                f"load balancer {name}",
-                f"security groups {', '.join(groups)} -> {', '.join(config.security_groups)}",
-                lambda o: elb.set_security_groups(LoadBalancerArn=arn, SecurityGroups=list(config.security_groups)),
-                step="update load balancer security groups",
-            )
-        )
     listeners = _listeners(aws, arn)
     wanted = next((li for li in listeners if int(li.get("Port") or 0) == config.listener_port), None)
     for listener in listeners:
