@@ -29,7 +29,7 @@ def network(aws_env: str) -> dict[str, Any]:
         ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"us-east-1{zone}")["Subnet"][
             "SubnetId"
         ]
-        for i, zone in ((1, "a"), (2, "b"))
+        for i, zone in ((1, "a"), (2, "b"), (3, "c"))
     ]
     group = ec2.create_security_group(GroupName="alb", Description="alb", VpcId=vpc)["GroupId"]
     return {"vpc": vpc, "subnets": subnets, "security_groups": [group]}
@@ -49,11 +49,8 @@ def _writes(journal: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
 
 
 def test_own_load_balancer_lifecycle(project: Path, network: dict[str, Any], strict_aws: Any) -> None:
-    configure(
-        project,
-        apigateway=False,
-        alb={"subnets": network["subnets"], "security_groups": network["security_groups"]},
-    )
+    alb = {"subnets": network["subnets"][:2], "security_groups": network["security_groups"]}
+    configure(project, apigateway=False, alb=alb)
     preview = lw_run(project, "deploy", "--dry-run")
     assert preview.exit_code == 0, preview.stderr
     assert "create target group flask-hello-dev" in preview.stdout
@@ -96,9 +93,16 @@ def test_own_load_balancer_lifecycle(project: Path, network: dict[str, Any], str
     assert _writes(strict_aws.journal) == []
     assert again.stdout == first.stdout
 
+    configure(project, apigateway=False, alb={**alb, "subnets": network["subnets"], "listener_port": 8080})
+    strict_aws.journal.clear()
+    deploy_ok(project)
+    assert [e[1] for e in _writes(strict_aws.journal)] == ["SetSubnets", "DeleteListener", "CreateListener"]
+    (moved,) = _elb().describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
+    assert moved["Port"] == 8080
+
     status = lw_json(project, "status")
     assert status["alb_dns_name"] == balancer["DNSName"]
-    assert status["urls"] == [f"http://{balancer['DNSName']}/"]
+    assert status["urls"] == [f"http://{balancer['DNSName']}:8080/"]
 
     removed = lw_run(project, "undeploy", "--yes")
     assert removed.exit_code == 0, removed.stderr
