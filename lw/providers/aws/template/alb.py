@@ -14,8 +14,9 @@ from typing import Any
 
 from lw.core.context import Context
 from lw.providers.aws import names
-from lw.providers.aws.alb import MULTI_VALUE_ATTRIBUTE, PRINCIPAL, rule_priority
+from lw.providers.aws.alb import MULTI_VALUE_ATTRIBUTE, PRINCIPAL
 from lw.providers.aws.alb_config import AlbConfig, read_config
+from lw.providers.aws.alb_listeners import rule_priority
 from lw.providers.aws.session import AwsSession
 from lw.providers.aws.template.resources import TemplateParts
 
