@@ -190,6 +190,19 @@ def test_turning_alb_off_removes_it_and_the_permission(project: Path, network: d
     )
     assert f"https://{balancer['DNSName']}/" in first.stdout.split()
 
+    # AWS cannot change a load balancer's scheme: a new one replaces it
+    configure(project, alb={"subnets": network["subnets"], "certificate_arn": cert, "internal": True})
+    strict_aws.journal.clear()
+    deploy_ok(project)
+    assert [e[1] for e in _writes(strict_aws.journal)] == [
+        "DeleteListener",
+        "DeleteLoadBalancer",
+        "CreateLoadBalancer",
+        "CreateListener",
+    ]
+    (replaced,) = _elb().describe_load_balancers()["LoadBalancers"]
+    assert replaced["Scheme"] == "internal" and replaced["LoadBalancerArn"] != balancer["LoadBalancerArn"]
+
     configure(project)
     deploy_ok(project)
     assert _elb().describe_load_balancers()["LoadBalancers"] == []
