@@ -28,10 +28,10 @@ NOT_SUPPORTED_YET: dict[str, str] = {
     "slim_handler": "lw cannot yet load dependencies from S3 at start-up; the package must fit Lambda's 250 MB "
     "unzipped limit as it is (lw package prints its size): trim it with exclude, "
     "or keep this app on Zappa until lw supports big apps",
-    "alb_enabled": "lw serves HTTP through API Gateway (apigateway) or a Function URL (function_url), not an "
-    "Application Load Balancer yet: keep one of those, or put your own ALB in front of the function",
-    "alb_vpc_config": "lw does not create an Application Load Balancer yet (see alb_enabled)",
 }
+
+# Zappa's Application Load Balancer: two keys that together become lw's ``alb:``.
+ALB_KEYS = ("alb_enabled", "alb_vpc_config")
 
 # Zappa-only keys with the reason lw does without them.
 DROPPED_BECAUSE: dict[str, str] = {
@@ -164,6 +164,30 @@ def _async_response_table(stage: str, settings: Mapping[str, Any], value: Any, n
     return bool(value)
 
 
+def _convert_alb(stage: str, settings: Mapping[str, Any], notes: list[str]) -> dict[str, Any]:
+    """``alb_enabled`` + ``alb_vpc_config`` (``CertificateArn``, ``SubnetIds``,
+    ``SecurityGroupIds``) -> ``alb: {certificate_arn, subnets, security_groups}``:
+    the same HTTPS listener on 443 Zappa makes (HTTP on 80 without a certificate)."""
+    enabled = settings.get("alb_enabled")
+    vpc = settings.get("alb_vpc_config")
+    if not enabled:
+        if vpc is not None:
+            notes.append(f"stage '{stage}': alb_vpc_config: dropped (alb_enabled is off)")
+        return {}
+    if not isinstance(vpc, Mapping) or not vpc.get("SubnetIds"):
+        notes.append(
+            f"stage '{stage}': alb_enabled: dropped (alb_vpc_config has no SubnetIds; set alb: {{subnets: "
+            "[...]} with two subnets in two zones, see docs/aws.md)"
+        )
+        return {}
+    alb: dict[str, Any] = {"subnets": list(vpc["SubnetIds"])}
+    if vpc.get("SecurityGroupIds"):
+        alb["security_groups"] = list(vpc["SecurityGroupIds"])
+    if vpc.get("CertificateArn"):
+        alb["certificate_arn"] = vpc["CertificateArn"]
+    return {"alb": alb}
+
+
 def _convert_stage(stage: str, settings: Mapping[str, Any], notes: list[str]) -> dict[str, Any]:
     converted: dict[str, Any] = {"provider": "aws"}
     remote_parts: dict[str, Any] = {}
@@ -182,6 +206,8 @@ def _convert_stage(stage: str, settings: Mapping[str, Any], notes: list[str]) ->
             converted["project_name"] = slug
         elif key == "async_response_table":
             converted[key] = _async_response_table(stage, settings, value, notes)
+        elif key in ALB_KEYS:
+            continue  # converted together, below
         elif key in RENAMED:
             for new_key, new_value in (RENAMED[key](value) or {}).items():
                 if new_key == "exclude":
@@ -198,6 +224,7 @@ def _convert_stage(stage: str, settings: Mapping[str, Any], notes: list[str]) ->
         else:
             reason = DROPPED_BECAUSE.get(key, "lw has no such setting")
             notes.append(f"stage '{stage}': {key}: dropped ({reason})")
+    converted.update(_convert_alb(stage, settings, notes))
     if remote_parts.get("remote_env_bucket") and remote_parts.get("remote_env_file") and "remote_env" not in converted:
         converted["remote_env"] = f"s3://{remote_parts['remote_env_bucket']}/{remote_parts['remote_env_file']}"
     return converted

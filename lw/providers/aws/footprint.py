@@ -7,7 +7,9 @@ a deployer whose IAM policy allows only what the stage uses (REST APIs only: no
 ``lw:apigateway`` listing the APIs the stage has resources in: ``v1`` (REST APIs,
 their base path mappings) and ``v2`` (HTTP APIs, and the API mappings a multi-level
 REST ``base_path`` needs). lw reads only those, and rewrites the tag after the plan's
-routes ran, so a removal that failed is still looked for next time.
+routes ran, so a removal that failed is still looked for next time. ``elbv2`` says
+the stage has an Application Load Balancer front door (``alb``): a stage that never had
+one never reads Elastic Load Balancing, so its deployer needs no permission there.
 
 A function lw made before this tag existed says nothing: both APIs are read, as
 before. Without a function nothing of the stage's front doors can exist for a deploy,
@@ -25,6 +27,7 @@ from lw.providers.aws.session import AwsSession
 TAG = "lw:apigateway"
 V1 = "v1"
 V2 = "v2"
+ALB = "elbv2"
 BOTH = frozenset({V1, V2})
 _NONE = "none"  # a tag value cannot be empty everywhere: spell "no API Gateway"
 _MISSING = object()
@@ -47,7 +50,7 @@ def _function_tags(aws: AwsSession, function: str) -> dict[str, str] | None:
 
 
 def parse(value: str | None) -> frozenset[str]:
-    return frozenset(v for v in (value or "").split() if v in BOTH)
+    return frozenset(v for v in (value or "").split() if v in BOTH or v == ALB)
 
 
 def render(apis: frozenset[str] | set[str]) -> str:
@@ -58,16 +61,17 @@ def used(ctx: Context, aws: AwsSession, *, undeploying: bool = False) -> frozens
     """The APIs to read for this stage's existing front doors."""
     tags = _function_tags(aws, names.function_name(ctx.app))
     if tags is None:
-        return BOTH if undeploying else frozenset()
+        return BOTH | {ALB} if undeploying else frozenset()
     if TAG not in tags:
         return BOTH
     return parse(tags[TAG])
 
 
-def wanted(kind: str | None, base_path: str | None) -> frozenset[str]:
+def wanted(kind: str | None, base_path: str | None, *, alb: bool = False) -> frozenset[str]:
     """The APIs the configuration puts resources in: a REST API (v1) and, for a
-    ``base_path`` of several segments, its v2 API mapping; an HTTP API (v2)."""
-    apis: set[str] = set()
+    ``base_path`` of several segments, its v2 API mapping; an HTTP API (v2); a load
+    balancer's target group (elbv2)."""
+    apis: set[str] = {ALB} if alb else set()
     if kind == "rest":
         apis.add(V1)
         if base_path and "/" in base_path.strip("/"):

@@ -6,6 +6,7 @@ Every resource of a stage is named ``<project>-<stage>[-suffix]`` and tagged
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -27,6 +28,9 @@ SID_REST = "lw-apigateway-rest"
 SID_HTTP = "lw-apigateway-http"
 SID_URL = "lw-function-url"
 SID_URL_INVOKE = "lw-function-url-invoke"
+SID_ALB = "lw-alb"
+
+ELB_NAME_MAX = 32  # load balancer and target group names
 
 
 def function_name(app: AppModel) -> str:
@@ -51,6 +55,20 @@ def role_name(app: AppModel) -> str:
 
 def api_name(app: AppModel) -> str:
     return app.name
+
+
+def alb_name(app: AppModel) -> str:
+    """The name of the stage's load balancer and target group (the two namespaces are
+    separate): ``<project>-<stage>`` when it fits Elastic Load Balancing's 32 characters
+    of letters, digits and ``-``, else shortened with a hash of the whole name, so two
+    long stages never share one."""
+    cleaned = re.sub(r"[^A-Za-z0-9-]", "-", app.name).strip("-")
+    if cleaned.lower().startswith("internal-"):  # a prefix AWS reserves
+        cleaned = "lw-" + cleaned
+    if len(cleaned) <= ELB_NAME_MAX and cleaned == app.name:
+        return cleaned
+    digest = hashlib.sha1(app.name.encode()).hexdigest()[:8]
+    return f"{cleaned[: ELB_NAME_MAX - len(digest) - 1].rstrip('-')}-{digest}"
 
 
 def log_group(function: str) -> str:

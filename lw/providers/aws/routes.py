@@ -9,7 +9,18 @@ from __future__ import annotations
 from lw.core.context import Context
 from lw.core.errors import ConfigError
 from lw.core.plan import Change
-from lw.providers.aws import access, domain, endpoint, footprint, function_url, http_rest, http_v2, names
+from lw.providers.aws import (
+    access,
+    alb,
+    alb_config,
+    domain,
+    endpoint,
+    footprint,
+    function_url,
+    http_rest,
+    http_v2,
+    names,
+)
 from lw.providers.aws.permissions import alias_statements, revoke_change
 from lw.providers.aws.session import AwsSession
 
@@ -35,7 +46,8 @@ def plan_routes(ctx: Context, aws: AwsSession) -> list[Change]:
     statements = alias_statements(aws, function)
     kind = gateway_kind(ctx)
     used = footprint.used(ctx, aws)  # only the APIs the stage has resources in are read
-    wanted = footprint.wanted(kind, domain.configured_base_path(ctx))
+    has_alb = alb_config.read_config(ctx) is not None
+    wanted = footprint.wanted(kind, domain.configured_base_path(ctx), alb=has_alb)
     changes: list[Change] = access.release_before_removal(ctx, aws, kind) if footprint.V1 in used else []
     doors = (
         ("rest", http_rest, footprint.V1, names.SID_REST, "the REST API"),
@@ -53,9 +65,15 @@ def plan_routes(ctx: Context, aws: AwsSession) -> list[Change]:
         changes += function_url.plan(ctx, aws, function, statements)
     else:
         changes += function_url.removal(aws, function, statements)
+    if has_alb:
+        changes += alb.plan(ctx, aws, function, statements)
+    elif footprint.ALB in used:
+        changes += alb.removal(ctx, aws, function, statements, reason="alb is off")
+    else:
+        changes += revoke_change(aws, function, names.SID_ALB, statements, "the load balancer")
     changes += access.plan(ctx, aws, function, kind, statements)  # keys, usage plan, authorizer permissions
     note = endpoint.url_note()
-    if note and changes and (kind or ctx.app.setting("function_url", False)):
+    if note and changes and (kind or ctx.app.setting("function_url", False) or has_alb):
         # Printed with the URLs once the deploy succeeded (``lw deploy`` shows
         # ``outputs["urls_note"]``), never in the way of an error.
         changes[0].outputs = {**changes[0].outputs, "urls_note": note}
@@ -70,5 +88,6 @@ def current_urls(ctx: Context, aws: AwsSession) -> list[str]:
         http_v2.current_url(ctx, aws) if footprint.V2 in used else None,
         function_url.current_url(aws, function),
         domain.current_url(ctx, aws, gateway_kind(ctx), used),
+        alb.describe(ctx, aws).get("alb_url") if footprint.ALB in used else None,
     ]
     return [u for u in found if u]

@@ -52,6 +52,17 @@ SETTINGS: tuple[SettingSpec, ...] = (
         AWS,
         choices=("REGIONAL", "EDGE"),
     ),
+    SettingSpec(
+        "alb",
+        (dict,),
+        None,
+        "An Application Load Balancer front door (Zappa's `alb_enabled`): `subnets` (two or more), "
+        "`security_groups`, `certificate_arn` (HTTPS; without it the listener is plain HTTP), `internal`, "
+        "`listener_port` (443 with a certificate, else 80), `ssl_policy`, `multi_value_headers` (default "
+        "true); or `listener_arn` with `path_patterns`, `host_headers` and `priority` to add one rule to a "
+        "load balancer you already have. See docs/aws.md.",
+        AWS,
+    ),
 )
 
 # Command-line options of every lw command, for this provider (``ctx.option(name)``).

@@ -13,7 +13,7 @@ from typing import Any, Callable, TypeVar, cast
 from lw.core.context import Context
 from lw.core.errors import ProviderError
 from lw.core.provider import Status
-from lw.providers.aws import access, endpoint, events_bridge, names, routes, tasks
+from lw.providers.aws import access, alb, endpoint, events_bridge, footprint, names, routes, tasks
 from lw.providers.aws.errors import read_or_none
 from lw.providers.aws.function import read_live
 from lw.providers.aws.session import AwsSession
@@ -48,6 +48,7 @@ def describe(ctx: Context, aws: AwsSession) -> Status:
     facts.update(_part(unavailable, "metrics", lambda: _metrics(aws, function), cast("dict[str, Any]", {})))
     facts.update(_part(unavailable, "api_key", lambda: access.describe(ctx, aws), cast("dict[str, Any]", {})))
     facts.update(_part(unavailable, "tasks", lambda: tasks.describe(ctx, aws, function), cast("dict[str, Any]", {})))
+    facts.update(_part(unavailable, "alb", lambda: _alb(ctx, aws), cast("dict[str, Any]", {})))
     sections = {
         "events": _part(
             unavailable,
@@ -68,6 +69,11 @@ def describe(ctx: Context, aws: AwsSession) -> Status:
     for part, reason in unavailable.items():
         facts[f"{part}_unavailable"] = reason
     return Status(deployed=True, facts=facts, sections=sections)
+
+
+def _alb(ctx: Context, aws: AwsSession) -> dict[str, Any]:
+    """The load balancer's DNS name, read only for a stage whose footprint has one."""
+    return alb.describe(ctx, aws) if footprint.ALB in footprint.used(ctx, aws) else {}
 
 
 T = TypeVar("T")

@@ -13,6 +13,7 @@ from lw.core.context import Context
 from lw.core.plan import Change
 from lw.providers.aws import (
     access,
+    alb,
     domain,
     events_bridge,
     footprint,
@@ -74,6 +75,8 @@ def _front_door_changes(ctx: Context, aws: AwsSession, function: str) -> list[Ch
         changes += access.remove_external_permission(ctx, aws)
     if footprint.V2 in used:
         changes += http_v2.removal(ctx, aws, function, {}, reason="made by lw for this stage")
+    if footprint.ALB in used:
+        changes += alb.removal(ctx, aws, function, {}, reason="made by lw for this stage")
     return changes
 
 

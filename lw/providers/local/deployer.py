@@ -17,6 +17,7 @@ from typing import Any
 from lw.core.artifact import Artifact
 from lw.core.context import Context
 from lw.core.errors import ProviderError, UsageError
+from lw.core.model import AppModel
 from lw.core.plan import Change, Outputs
 from lw.providers.local import client, gateway, isolation, readonly
 from lw.providers.local.client import Running
@@ -43,6 +44,16 @@ def requested_port(ctx: Context) -> int:
     return port
 
 
+def payload_format(app: AppModel) -> gateway.PayloadFormat:
+    """The events the local front door sends: those of the stage's AWS front door."""
+    return gateway.payload_format_for(
+        app.setting("apigateway", "rest"),
+        app.setting("function_url"),
+        local_setting(app, "front_door"),
+        app.settings.get("alb"),
+    )
+
+
 def build_spec(ctx: Context, artifact: Artifact) -> dict[str, Any]:
     """What the supervisor needs to serve ``artifact``; ``spec_hash`` covers everything
     but the package itself, so an unchanged redeploy is recognised as a no-op."""
@@ -57,7 +68,7 @@ def build_spec(ctx: Context, artifact: Artifact) -> dict[str, Any]:
         "region": str(ctx.option("region") or app.setting("aws_region") or "us-east-1"),
         "python_version": RUNNING_PYTHON,
         "concurrency": int(local_setting(app, "concurrency")),
-        "payload_format": gateway.payload_format_for(app.setting("apigateway", "rest"), app.setting("function_url")),
+        "payload_format": payload_format(app),
         "stage": app.stage,
         "health_path": str(local_setting(app, "health_check_path")) if serves_http else None,
         "client_timeout_seconds": float(local_setting(app, "client_timeout_seconds")),
@@ -229,8 +240,14 @@ def _failure_message(answer: dict[str, Any], prefix: str = "the app failed to st
 
 def plan_route(ctx: Context) -> list[Change]:
     running = client.find_running(layout(ctx))
-    wanted = gateway.payload_format_for(ctx.app.setting("apigateway", "rest"), ctx.app.setting("function_url"))
-    label = {"v1": "REST API (v1 events)", "v2": "HTTP API (v2 events)", "url": "Function URL events"}[wanted]
+    wanted = payload_format(ctx.app)
+    label = {
+        "v1": "REST API (v1 events)",
+        "v2": "HTTP API (v2 events)",
+        "url": "Function URL events",
+        "alb": "ALB target group events",
+        "alb-multi": "ALB target group events, multi-value headers",
+    }[wanted]
     resource = f"local front door {ctx.app.name}"
     if not (ctx.app.app_function or ctx.app.django_settings):
         return []

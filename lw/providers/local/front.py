@@ -98,6 +98,9 @@ def front_handler(supervisor: Dispatcher) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 return
             door = supervisor.door()
+            if len(body) > door.body_limit:  # an ALB takes 1 MB, API Gateway more
+                self._refuse(413, "Request Entity Too Large")
+                return
             request = gateway.HttpRequest(
                 self.command, self.path, list(self.headers.items()), body, self.client_address[0]
             )

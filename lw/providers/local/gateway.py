@@ -1,11 +1,15 @@
-"""The local stand-in for API Gateway and Function URLs: HTTP request <-> Lambda event.
+"""The local stand-in for API Gateway, Function URLs and an ALB: HTTP request <-> Lambda event.
 
 The point of the local provider is that the handler sees the same event it would see
 behind the real front door, so the request is turned into the exact payload format the
-stage selects (REST API v1, HTTP API v2 or a Function URL, which uses the v2 shape), and
-the handler's proxy response is turned back the way that front door would: v1 honours
+stage selects (REST API v1, HTTP API v2, a Function URL, which uses the v2 shape, or an
+Application Load Balancer target group with ``local: {front_door: alb}``), and the
+handler's proxy response is turned back the way that front door would: v1 honours
 ``multiValueHeaders``, v2 joins ``cookies`` into Set-Cookie headers and accepts a bare
-JSON value as a 200 response.
+JSON value as a 200 response, and an ALB reads ``multiValueHeaders`` only when the
+target group has multi-value headers on (``headers`` only when it has not), refuses a
+body over 1 MB and answers 502 for a response over 1 MB or one that is not a proxy
+response.
 
 Like API Gateway, it also describes its own URL to the app in the headers it adds
 (``X-Forwarded-Proto``, ``X-Forwarded-Port``, ``X-Forwarded-For``), overwriting any a
@@ -25,11 +29,15 @@ from datetime import datetime, timezone
 from typing import Any, Literal
 from urllib.parse import parse_qsl, unquote
 
-PayloadFormat = Literal["v1", "v2", "url"]
+# "alb" / "alb-multi": a target group without / with lambda.multi_value_headers.enabled
+PayloadFormat = Literal["v1", "v2", "url", "alb", "alb-multi"]
+ALB_FORMATS = ("alb", "alb-multi")
 ACCOUNT_ID = "123456789012"
 
 # Lambda refuses a synchronous invocation payload over 6 MB; API Gateway answers 413.
 PAYLOAD_LIMIT = 6 * 1024 * 1024
+# An ALB passes a Lambda target at most 1 MB of request body and of response JSON.
+ALB_LIMIT = 1024 * 1024
 
 # Connection-level headers a proxy consumes; the app gets a complete, decoded body.
 _HOP_BY_HOP = frozenset(
@@ -77,14 +85,23 @@ class FrontDoor:
     scheme: str = "http"
 
     @property
+    def body_limit(self) -> int:
+        return ALB_LIMIT if self.payload_format in ALB_FORMATS else PAYLOAD_LIMIT
+
+    @property
     def port(self) -> str:
         _, _, port = self.host.rpartition(":")
         return port if port.isdigit() else ("443" if self.scheme == "https" else "80")
 
 
-def payload_format_for(apigateway: Any, function_url: Any) -> PayloadFormat:
-    """``apigateway: http`` selects v2; ``function_url: true`` with no API selects the
-    Function URL event; anything else (the Zappa default) is a REST API."""
+def payload_format_for(apigateway: Any, function_url: Any, front_door: Any = None, alb: Any = None) -> PayloadFormat:
+    """``front_door: alb`` selects ALB events (multi-value unless the stage's
+    ``alb.multi_value_headers`` is false, as on AWS); ``apigateway: http`` selects v2;
+    ``function_url: true`` with no API selects the Function URL event; anything else
+    (the Zappa default) is a REST API."""
+    if str(front_door or "").lower() == "alb":
+        multi = alb.get("multi_value_headers", True) if isinstance(alb, dict) else True
+        return "alb-multi" if multi is not False else "alb"
     mode = str(apigateway).lower() if apigateway is not None else "rest"
     if mode == "http":
         return "v2"
@@ -102,6 +119,8 @@ def to_event(request: HttpRequest, door: FrontDoor) -> dict[str, Any]:
     request = replace(request, headers=proxied_headers(request, door))
     if door.payload_format == "v1":
         return _rest_event(request, door)
+    if door.payload_format in ALB_FORMATS:
+        return _alb_event(request, door)
     return _v2_event(request, door)
 
 
@@ -251,6 +270,40 @@ def _v2_event(request: HttpRequest, door: FrontDoor) -> dict[str, Any]:
     return event
 
 
+def _alb_event(request: HttpRequest, door: FrontDoor) -> dict[str, Any]:
+    """The target group request: lower-case header names, the query exactly as the
+    client encoded it, ``body`` always present; multi-value mode keeps every value in
+    lists, single-value mode the last one (as the load balancer does)."""
+    path, query = _split_target(request.target)
+    headers: dict[str, list[str]] = {}
+    for name, value in request.headers:
+        headers.setdefault(name.lower(), []).append(value)
+    params: dict[str, list[str]] = {}
+    for pair in query.split("&") if query else []:
+        name, _, value = pair.partition("=")
+        params.setdefault(name, []).append(value)
+    body, encoded = _body(request)
+    event: dict[str, Any] = {
+        "requestContext": {
+            "elb": {
+                "targetGroupArn": f"arn:aws:elasticloadbalancing:{door.region}:{ACCOUNT_ID}:targetgroup/"
+                f"{door.api_id}-{door.stage}/{uuid.uuid5(uuid.NAMESPACE_URL, door.host).hex[:16]}"
+            }
+        },
+        "httpMethod": request.method,
+        "path": path,
+    }
+    if door.payload_format == "alb-multi":
+        event["multiValueQueryStringParameters"] = params
+        event["multiValueHeaders"] = headers
+    else:
+        event["queryStringParameters"] = {k: v[-1] for k, v in params.items()}
+        event["headers"] = {k: v[-1] for k, v in headers.items()}
+    event["body"] = body or ""
+    event["isBase64Encoded"] = encoded
+    return event
+
+
 def from_result(result: bytes, door: FrontDoor) -> HttpResponse:
     """Turn the handler's response document into HTTP, as the front door would.
 
@@ -261,8 +314,11 @@ def from_result(result: bytes, door: FrontDoor) -> HttpResponse:
         document = json.loads(result or b"null")
     except ValueError:
         document = result.decode("utf-8", "replace")
+    alb = door.payload_format in ALB_FORMATS
+    if alb and len(result or b"") > ALB_LIMIT:
+        return error_response(502, "Bad Gateway")
     if not (isinstance(document, dict) and "statusCode" in document):
-        if door.payload_format == "v1":
+        if door.payload_format == "v1" or alb:
             return error_response(502, "Internal server error")
         body = json.dumps(document).encode() if not isinstance(document, str) else document.encode()
         return HttpResponse(200, [("Content-Type", "application/json")], body)
@@ -273,7 +329,12 @@ def from_result(result: bytes, door: FrontDoor) -> HttpResponse:
     headers: list[tuple[str, str]] = []
     multi = document.get("multiValueHeaders") or {}
     single = document.get("headers") or {}
-    if door.payload_format == "v1":
+    if alb:  # the target group's mode decides which one the load balancer reads
+        if door.payload_format == "alb-multi":
+            headers.extend((str(k), str(v)) for k, values in multi.items() for v in (values or []))
+        else:
+            headers.extend((str(k), str(v)) for k, v in single.items())
+    elif door.payload_format == "v1":
         for name, values in multi.items():
             headers.extend((str(name), str(v)) for v in (values or []))
         seen = {name.lower() for name in multi}

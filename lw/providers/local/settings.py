@@ -37,6 +37,16 @@ BLOCK_SETTINGS: tuple[SettingSpec, ...] = (
         LOCAL,
     ),
     SettingSpec(
+        "front_door",
+        (str,),
+        "apigateway",
+        "Events the local URL sends the function: `apigateway` (those of the stage's `apigateway` / "
+        "`function_url` setting) or `alb` (an Application Load Balancer target group's, multi-value "
+        "unless `alb.multi_value_headers` is false), to try an `alb:` stage locally.",
+        LOCAL,
+        choices=("apigateway", "alb"),
+    ),
+    SettingSpec(
         "client_timeout_seconds",
         (int, float),
         30,

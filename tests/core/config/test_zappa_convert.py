@@ -150,7 +150,7 @@ def test_unknown_zappa_keys_are_dropped_with_a_note(project):
     assert notes == ["stage 'dev': cors_everything: dropped (lw has no such setting)"]
 
 
-@pytest.mark.parametrize("key", ["slim_handler", "alb_enabled"])
+@pytest.mark.parametrize("key", ["slim_handler"])
 def test_unsupported_zappa_features_are_named_as_such(project, key):
     """Not "small enough" or "no such setting": lw lacks the feature, and the note says
     what to do until it has it."""
@@ -250,3 +250,46 @@ def test_toml_settings_on_python_without_tomllib_is_a_config_error(project, monk
         convert(path)
     (project / "zappa_settings.json").write_text('{"dev": {"app_function": "a.b"}}')
     assert convert(project / "zappa_settings.json")["dev"]["app_function"] == "a.b"
+
+
+ALB_VPC = {
+    "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+    "SubnetIds": ["subnet-0123abcd", "subnet-4567abcd"],
+    "SecurityGroupIds": ["sg-0123abcd"],
+}
+
+
+def test_zappa_alb_becomes_lws_alb(project):
+    path = project / "zappa_settings.json"
+    path.write_text(json.dumps({"dev": {"app_function": "a.b", "alb_enabled": True, "alb_vpc_config": ALB_VPC}}))
+    config, notes = convert_with_notes(path)
+    assert notes == []
+    assert config["dev"]["alb"] == {
+        "subnets": ["subnet-0123abcd", "subnet-4567abcd"],
+        "security_groups": ["sg-0123abcd"],
+        "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+    }
+    from lw.providers.aws.plugin import lw_providers
+
+    written = run_init(project, yes=True, from_zappa=path, prompt=lambda q, d: d)
+    loaded = load(written, stage="dev", providers=list(lw_providers()))
+    assert loaded.settings["alb"]["subnets"] == ["subnet-0123abcd", "subnet-4567abcd"]
+
+
+def test_zappa_alb_off_or_without_subnets_is_a_note(project):
+    path = project / "zappa_settings.json"
+    path.write_text(
+        json.dumps(
+            {
+                "off": {"app_function": "a.b", "alb_enabled": False, "alb_vpc_config": ALB_VPC},
+                "bare": {"app_function": "a.b", "alb_enabled": True},
+            }
+        )
+    )
+    config, notes = convert_with_notes(path)
+    assert "alb" not in config["off"] and "alb" not in config["bare"]
+    assert notes == [
+        "stage 'off': alb_vpc_config: dropped (alb_enabled is off)",
+        "stage 'bare': alb_enabled: dropped (alb_vpc_config has no SubnetIds; set alb: {subnets: [...]} with two "
+        "subnets in two zones, see docs/aws.md)",
+    ]

@@ -239,3 +239,55 @@ def test_rest_preflight_applies_the_binary_transform_rule(strict_aws: Any) -> No
 def test_http_api_route_selection(keys: list[str], path: str, expected: str) -> None:
     routes = [{"RouteKey": k} for k in keys]
     assert select_route(routes, "OPTIONS", path)["RouteKey"] == expected
+
+
+def test_lambda_target_needs_the_elb_permission_first(strict_aws: Any) -> None:
+    """moto registers any Lambda target; AWS refuses one it may not invoke."""
+    lam, elb = boto3.client("lambda"), boto3.client("elbv2")
+    with strict_aws.paused():
+        arn = _create(lam, _role(strict_aws))["FunctionArn"]
+        group = elb.create_target_group(Name="g", TargetType="lambda")["TargetGroups"][0]["TargetGroupArn"]
+        other = elb.create_target_group(Name="h", TargetType="lambda")["TargetGroups"][0]["TargetGroupArn"]
+    with pytest.raises(ClientError, match="does not have permission to invoke") as denied:
+        elb.register_targets(TargetGroupArn=group, Targets=[{"Id": arn}])
+    assert _code_of(denied) == "AccessDenied"
+    with pytest.raises(ClientError) as missing:
+        elb.register_targets(TargetGroupArn=group, Targets=[{"Id": arn + "-nope"}])
+    assert _code_of(missing) == "InvalidTarget"
+    lam.add_permission(
+        FunctionName="f",
+        StatementId="elb",
+        Action="lambda:InvokeFunction",
+        Principal="elasticloadbalancing.amazonaws.com",
+        SourceArn=other,  # another target group's
+    )
+    for _ in range(strict_aws.delays.elb_permission_attempts + 1):
+        with pytest.raises(ClientError, match="does not have permission to invoke"):
+            elb.register_targets(TargetGroupArn=group, Targets=[{"Id": arn}])
+    lam.add_permission(
+        FunctionName="f",
+        StatementId="elb-g",
+        Action="lambda:InvokeFunction",
+        Principal="elasticloadbalancing.amazonaws.com",
+        SourceArn=group,
+    )
+    for _ in range(strict_aws.delays.elb_permission_attempts):  # not visible yet
+        with pytest.raises(ClientError, match="does not have permission to invoke"):
+            elb.register_targets(TargetGroupArn=group, Targets=[{"Id": arn}])
+    elb.register_targets(TargetGroupArn=group, Targets=[{"Id": arn}])
+    with pytest.raises(ClientError, match="only one target"):
+        elb.register_targets(TargetGroupArn=group, Targets=[{"Id": arn + ":live"}])
+
+
+def test_alb_needs_two_zones_and_https_a_certificate(strict_aws: Any) -> None:
+    ec2, elb = boto3.client("ec2"), boto3.client("elbv2")
+    with strict_aws.paused():
+        vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+        one = ec2.create_subnet(VpcId=vpc, CidrBlock="10.7.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]
+        same = ec2.create_subnet(VpcId=vpc, CidrBlock="10.7.2.0/24", AvailabilityZone="us-east-1a")["Subnet"]
+        two = ec2.create_subnet(VpcId=vpc, CidrBlock="10.7.3.0/24", AvailabilityZone="us-east-1b")["Subnet"]
+    with pytest.raises(ClientError, match="two different Availability Zones"):
+        elb.create_load_balancer(Name="one-zone", Subnets=[one["SubnetId"], same["SubnetId"]])
+    balancer = elb.create_load_balancer(Name="two", Subnets=[one["SubnetId"], two["SubnetId"]])["LoadBalancers"][0]
+    with pytest.raises(ClientError, match="certificate must be specified"):
+        elb.create_listener(LoadBalancerArn=balancer["LoadBalancerArn"], Protocol="HTTPS", Port=443, DefaultActions=[])

@@ -363,3 +363,47 @@ def test_global_stage_is_exported_one_region_at_a_time(project: Path) -> None:
     assert logs["Resource"][0].startswith("arn:aws:logs:*:")  # the shared role's policy, as deploy writes it
     permission = _of_type(template, "AWS::Lambda::Permission")["RestApiPermission"]
     assert permission["FunctionName"] == f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:{NAME}:live"
+
+
+@pytest.mark.parametrize("fmt", ["cloudformation", "sam"])
+def test_alb_is_exported_with_its_grant_target_and_listener(project: Path, fmt: str) -> None:
+    cert = f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/0a1b2c3d-1111-2222-3333-444455556666"
+    _configure(
+        project,
+        apigateway=False,
+        alb={
+            "subnets": ["subnet-0a1b2c3d", "subnet-4e5f6a7b"],
+            "security_groups": ["sg-0123abcd"],
+            "certificate_arn": cert,
+        },
+    )
+    template = _template(project, "--format", fmt)
+    assert _lint(template) == []
+    group = _of_type(template, "AWS::ElasticLoadBalancingV2::TargetGroup")["AlbTargetGroup"]
+    alias = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{NAME}:live"
+    assert group["TargetType"] == "lambda" and group["Targets"] == [{"Id": alias}]
+    assert group["TargetGroupAttributes"] == [{"Key": "lambda.multi_value_headers.enabled", "Value": "true"}]
+    assert "AlbPermission" in template["Resources"]["AlbTargetGroup"]["DependsOn"]
+    grant = _of_type(template, "AWS::Lambda::Permission")["AlbPermission"]
+    assert grant["Principal"] == "elasticloadbalancing.amazonaws.com"
+    assert grant["SourceArn"]["Fn::Sub"].endswith(f":targetgroup/{NAME}/*")
+    listener = _of_type(template, "AWS::ElasticLoadBalancingV2::Listener")["AlbListener"]
+    assert (listener["Protocol"], listener["Port"], listener["Certificates"]) == (
+        "HTTPS",
+        443,
+        [{"CertificateArn": cert}],
+    )
+    balancer = _of_type(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")["AlbLoadBalancer"]
+    assert balancer["Subnets"] == ["subnet-0a1b2c3d", "subnet-4e5f6a7b"] and balancer["Scheme"] == "internet-facing"
+    assert template["Outputs"]["AlbDnsName"]["Value"] == {"Fn::GetAtt": ["AlbLoadBalancer", "DNSName"]}
+
+
+def test_alb_rule_on_a_users_listener_is_exported(project: Path) -> None:
+    listener = f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}:listener/app/shared/0123456789abcdef/0123456789abcdef"
+    _configure(project, alb={"listener_arn": listener, "host_headers": ["api.example.com"], "priority": 40})
+    template = _template(project)
+    assert _lint(template) == []
+    rule = _of_type(template, "AWS::ElasticLoadBalancingV2::ListenerRule")["AlbListenerRule"]
+    assert rule["ListenerArn"] == listener and rule["Priority"] == 40
+    assert rule["Conditions"] == [{"Field": "host-header", "HostHeaderConfig": {"Values": ["api.example.com"]}}]
+    assert not _of_type(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")

@@ -155,3 +155,57 @@ def test_the_front_door_describes_its_own_url_and_drops_what_clients_may_not_set
 def test_a_request_without_host_gets_the_front_doors() -> None:
     event = to_event(HttpRequest("GET", "/", [], b""), HTTP_API)
     assert event["headers"]["host"] == "127.0.0.1:8000"
+
+
+ALB = FrontDoor("alb", "dev", "127.0.0.1:8000")
+ALB_MULTI = FrontDoor("alb-multi", "dev", "127.0.0.1:8000")
+
+
+@pytest.mark.parametrize(
+    ("front_door", "alb", "expected"),
+    [
+        ("alb", None, "alb-multi"),
+        ("alb", {"multi_value_headers": True}, "alb-multi"),
+        ("alb", {"multi_value_headers": False}, "alb"),
+        ("apigateway", {"multi_value_headers": False}, "v1"),
+    ],
+)
+def test_front_door_alb_selects_target_group_events(front_door, alb, expected) -> None:
+    assert payload_format_for("rest", False, front_door, alb) == expected
+
+
+def test_alb_events_have_the_target_group_shape() -> None:
+    single = to_event(request("/a%2Fb?x=1&x=2&e=%20"), ALB)
+    assert single["requestContext"]["elb"]["targetGroupArn"].startswith("arn:aws:elasticloadbalancing:us-east-1:")
+    assert single["path"] == "/a%2Fb" and single["httpMethod"] == "GET"
+    assert single["queryStringParameters"] == {"x": "2", "e": "%20"}  # as the client encoded it, last value
+    assert single["headers"]["accept"] == "application/json" and single["headers"]["x-forwarded-proto"] == "http"
+    assert single["body"] == "" and single["isBase64Encoded"] is False
+    assert "multiValueHeaders" not in single and "multiValueQueryStringParameters" not in single
+    multi = to_event(request("/?x=1&x=2", method="POST", body=b"\x00\xff"), ALB_MULTI)
+    assert multi["multiValueQueryStringParameters"] == {"x": ["1", "2"]}
+    assert multi["multiValueHeaders"]["accept"] == ["text/html", "application/json"]
+    assert "headers" not in multi and "queryStringParameters" not in multi
+    assert multi["isBase64Encoded"] is True and base64.b64decode(multi["body"]) == b"\x00\xff"
+
+
+def test_alb_reads_the_headers_of_its_mode_only() -> None:
+    document = {
+        "statusCode": 200,
+        "statusDescription": "200 OK",
+        "headers": {"X-Single": "s"},
+        "multiValueHeaders": {"X-Multi": ["a", "b"]},
+        "body": "aGk=",
+        "isBase64Encoded": True,
+    }
+    multi = from_result(json.dumps(document).encode(), ALB_MULTI)
+    assert multi.headers == [("X-Multi", "a"), ("X-Multi", "b")] and multi.body == b"hi"
+    single = from_result(json.dumps(document).encode(), ALB)
+    assert single.headers == [("X-Single", "s")]
+
+
+def test_alb_answers_502_for_a_bad_or_oversized_response() -> None:
+    assert from_result(b'"just a string"', ALB).status == 502
+    big = json.dumps({"statusCode": 200, "body": "x" * (1024 * 1024)}).encode()
+    assert from_result(big, ALB_MULTI).status == 502
+    assert ALB.body_limit == 1024 * 1024 and REST.body_limit > ALB.body_limit

@@ -9,6 +9,7 @@ from lw.core.context import Context
 from lw.providers.aws import names
 from lw.providers.aws.session import AwsSession
 from lw.providers.aws.template import function as fn
+from lw.providers.aws.template.alb import add_alb
 from lw.providers.aws.template.events import add_events
 from lw.providers.aws.template.front_doors import add_front_doors
 from lw.providers.aws.template.function import CodeLocation
@@ -50,6 +51,7 @@ def build_template(
     else:
         fn.add_cloudformation_function(ctx, parts, function, role, handler, code, code_sha, layer is not None)
     add_front_doors(ctx, aws, parts, function, alias_arn, sam_function)
+    add_alb(ctx, aws, parts, alias_arn)
     add_events(ctx, aws, parts, function, alias_arn)
     if sam_function is not None and parts.sam_events:
         sam_function["Events"] = parts.sam_events

@@ -30,6 +30,11 @@ small model of the states AWS goes through, with short configurable delays:
   function policy must allow ``s3.amazonaws.com`` from that bucket, and a permission
   added in the last ``s3_permission_attempts`` attempts is not visible yet ("Unable to
   validate the following destination configurations").
+* Elastic Load Balancing: ``RegisterTargets`` of a Lambda function needs the function
+  to exist and its policy to let ``elasticloadbalancing.amazonaws.com`` invoke it from
+  that target group (``AccessDenied``), a permission added in the last
+  ``elb_permission_attempts`` attempts is not visible yet; a ``lambda`` target group
+  holds one target; an ALB needs subnets in two zones; HTTPS listeners a certificate.
 * API Gateway: ``DeleteRestApi`` and ``CreateDomainName`` at most once per
   ``apigw_quota_window`` (``TooManyRequestsException``); ``conflict()`` queues
   ``ConflictException`` answers; ``rest_preflight()`` executes a REST API's CORS

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from .apigateway import ApiGatewayModel
+from .elbv2 import Elbv2Model
 from .lambda_model import LambdaModel
 from .limits import LimitsModel
 from .mappings import MappingModel
@@ -27,7 +28,7 @@ from .vpc import VpcModel
 from .wire import Raw, throttling_answer
 
 
-class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel, LimitsModel, VpcModel, TasksModel):
+class StrictAws(LambdaModel, MappingModel, Elbv2Model, S3Model, ApiGatewayModel, LimitsModel, VpcModel, TasksModel):
     """The model and the hooks; ``install`` puts them in front of moto."""
 
     def __init__(self, delays: Delays | None = None) -> None:
@@ -39,6 +40,7 @@ class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel, LimitsModel
         self._mappings: dict[str, MappingState] = {}
         self._s3_grants: dict[tuple[str, str], int] = {}
         self._tables: dict[tuple[str, str], float] = {}  # (region, table) -> end of CREATING
+        self._elb_grants: dict[tuple[str, str], int] = {}
         self._alias_weights: dict[tuple[str, str], tuple[float, str]] = {}
         self._provisioned: dict[tuple[str, str, str], int] = {}
         self._quota_last: dict[tuple[str, str], float] = {}

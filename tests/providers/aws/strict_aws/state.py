@@ -17,6 +17,7 @@ class Delays:
     alias_weights: float = 0.03
     iam_attempts: int = 2
     s3_permission_attempts: int = 2
+    elb_permission_attempts: int = 1
     apigw_quota_window: float = 0.05
     eni_release: float = 1.0  # Lambda takes minutes; longer than an undeploy runs, however busy the machine
     table_creating: float = 0.03
