@@ -277,6 +277,26 @@ AWS_LIMITS = {
 }
 
 
+def _image_registry(value: Any) -> str | None:
+    from lw.core.images.reference import ReferenceError, parse_registry_setting
+
+    try:
+        parse_registry_setting(value)
+    except ReferenceError as exc:
+        return str(exc)
+    return None
+
+
+def _image_reference(value: Any) -> str | None:
+    from lw.core.images.reference import ReferenceError, parse_reference
+
+    try:
+        parse_reference(value)
+    except ReferenceError as exc:
+        return str(exc)
+    return None
+
+
 def _max_length(limit: int, what: str) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
         if len(value) > limit:
@@ -341,6 +361,8 @@ KEY_CHECKS: dict[str, Check] = {
     "django_settings": _module,
     "project_name": _project_name,
     "runtime": _runtime,
+    "image_registry": _image_registry,
+    "base_image": _image_reference,
     "memory_size": _int_range(128, 10240),
     "timeout_seconds": _int_range(1, 900),
     "ephemeral_storage": _int_range(512, 10240),

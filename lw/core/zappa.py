@@ -25,9 +25,6 @@ LW_KEYS = frozenset(spec.name for spec in CORE_SETTINGS)
 # Zappa features lw does not have yet: the note says so and what to do meanwhile. Once
 # one is supported, its key moves to RENAMED (converted) instead.
 NOT_SUPPORTED_YET: dict[str, str] = {
-    "slim_handler": "lw cannot yet load dependencies from S3 at start-up; the package must fit Lambda's 250 MB "
-    "unzipped limit as it is (lw package prints its size): trim it with exclude, "
-    "or keep this app on Zappa until lw supports big apps",
     "async_source": "lw has no equivalent of Zappa's asynchronous @task yet; code calling zappa.asynchronous "
     "still needs Zappa: send that work to an SQS queue handled by an sqs event of this stage instead",
     "async_resources": "lw has no equivalent of Zappa's asynchronous @task yet, so it creates no SNS topic "
@@ -83,6 +80,12 @@ def _exclude_glob(value: Any) -> dict[str, Any]:
     return {"exclude": list(value) if isinstance(value, list) else [value]}
 
 
+def _slim_handler(value: Any) -> dict[str, Any] | None:
+    """Zappa unpacks a big app from S3 at every cold start; lw ships it as a container
+    image instead (docs/images.md), which starts faster and needs no /tmp space."""
+    return {"package_type": "image"} if value is True or str(value).lower() == "true" else None
+
+
 # Zappa key -> function giving the lw settings it becomes.
 RENAMED: dict[str, Converter] = {
     "use_apigateway": _apigateway_enabled,
@@ -94,6 +97,7 @@ RENAMED: dict[str, Converter] = {
     "snap_start": _snap_start,
     "ephemeral_storage": _ephemeral_storage,
     "exclude_glob": _exclude_glob,
+    "slim_handler": _slim_handler,
 }
 
 

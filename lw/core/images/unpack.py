@@ -1,0 +1,37 @@
+"""Unpack an image's layers into a root folder, as a container runtime would.
+
+The local provider runs ``<root>/var/task`` under the real Lambda runtime client, so
+a big app is tried on this machine from the very layers that were (or would be)
+pushed. Whiteouts (``.wh.`` files) are honoured; paths escaping the root, devices and
+links pointing outside are refused, since a layer is untrusted input.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lw.core.context import Reporter
+from lw.core.images.model import PreparedImage, RegistryCredentials
+
+
+def unpack_image(
+    reference: str,
+    dest: Path,
+    reporter: Reporter,
+    *,
+    credentials: RegistryCredentials | None = None,
+    platform: str = "linux/amd64",
+) -> str:
+    """Pull ``reference`` (``host/repo@sha256:…`` or ``:tag``) and unpack every layer
+    into ``dest``; returns the manifest digest. Raises ``ProviderError``."""
+    from lw.core.images.extract import pull_and_unpack
+
+    return pull_and_unpack(reference, dest, reporter, credentials=credentials, platform=platform)
+
+
+def unpack_prepared(prepared: PreparedImage, dest: Path) -> None:
+    """Unpack the layers lw built (dependencies, app) of ``prepared`` into ``dest``,
+    with no registry involved (the base layers are left out)."""
+    from lw.core.images.extract import unpack_local
+
+    unpack_local(prepared, dest)
