@@ -7,6 +7,7 @@ pinned by digest. See docs/images.md for what is stable.
 
 from __future__ import annotations
 
+from lw.core.images.artifact import image_artifact
 from lw.core.images.choice import IMAGE, PACKAGE_TYPES, ZIP, PackageChoice, choose_package_type, unpacked_size
 from lw.core.images.model import (
     LAMBDA_TASK_ROOT,
@@ -44,6 +45,7 @@ __all__ = [
     "RegistryLocation",
     "architecture_platform",
     "choose_package_type",
+    "image_artifact",
     "parse_reference",
     "parse_registry_setting",
     "prepare_image",
