@@ -61,7 +61,10 @@ def sha256_digest(data: bytes) -> str:
 def parse_challenge(header: str) -> tuple[str, dict[str, str]]:
     """``Bearer realm="…",service="…"`` -> ("bearer", {realm, service})."""
     scheme, _, rest = header.strip().partition(" ")
-    params = {m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3) for m in _CHALLENGE_PARAM.finditer(rest)}
+    params = {
+        m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3)
+        for m in _CHALLENGE_PARAM.finditer(rest)
+    }
     return scheme.lower(), params
 
 
@@ -164,7 +167,9 @@ class RegistryClient:
         try:
             response = self.session.get(url, auth=auth, timeout=self.timeout, allow_redirects=False)
         except requests.RequestException as exc:
-            raise ProviderError(f"registry {self.registry}: cannot reach its token service ({exc.__class__.__name__})") from None
+            raise ProviderError(
+                f"registry {self.registry}: cannot reach its token service ({exc.__class__.__name__})"
+            ) from None
         if response.status_code in (401, 403):
             who = "anonymous access" if self.credentials.is_anonymous else f"user {self.credentials.username!r}"
             raise ProviderError(f"registry {self.registry}: the token service refused {who} ({response.status_code})")
@@ -429,9 +434,7 @@ class RegistryClient:
         registry verifies the digest; progress goes to a terminal."""
         scope = _push(repository)
         what = f"uploading {label or digest[:19]}"
-        start = self.request(
-            "POST", f"/v2/{repository}/blobs/uploads/", scope=scope, what=what, ok=(202,)
-        )
+        start = self.request("POST", f"/v2/{repository}/blobs/uploads/", scope=scope, what=what, ok=(202,))
         location = self._location(start, what)
         progress = _Progress(self.reporter, label or digest[:19], size)
         sent = 0
