@@ -8,8 +8,8 @@ pinned by digest. See docs/images.md for what is stable.
 from __future__ import annotations
 
 from lw.core.images.artifact import image_artifact
-from lw.core.images.credentials import registry_credentials
 from lw.core.images.choice import IMAGE, PACKAGE_TYPES, ZIP, PackageChoice, choose_package_type, unpacked_size
+from lw.core.images.credentials import registry_credentials
 from lw.core.images.model import (
     LAMBDA_TASK_ROOT,
     ImageSpec,

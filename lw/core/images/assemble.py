@@ -19,11 +19,11 @@ from lw.core.artifact import Build
 from lw.core.context import Reporter
 from lw.core.errors import PackagingError
 from lw.core.images import media
-from lw.core.images.layers import LayerBlob, write_layer
+from lw.core.images.layers import write_layer
 from lw.core.images.model import ImageSpec, Layer, PreparedImage, RegistryCredentials
 from lw.core.images.reference import ImageReference, ReferenceError, parse_reference
 from lw.core.images.registry import Manifest, RegistryClient
-from lw.core.packaging.archive import _entries, _extras_bytecode, files_under
+from lw.core.packaging.archive import _entries, _extras_bytecode, _manifest_hash, files_under
 from lw.core.packaging.rules import DEPENDENCIES_MARKER
 
 _FORMAT = "1"  # bump when the layer layout changes, to invalidate cached layers
@@ -115,18 +115,35 @@ def _dependency_layer(build: Build, spec: ImageSpec, layers_dir: Path, layer_typ
 def app_layer_files(build: Build, extras: Iterable[tuple[str, bytes]]) -> dict[str, Path | bytes]:
     """What the app layer holds: the build minus the dependencies, plus the provider's
     files and their bytecode (as in the zip)."""
-    on_disk, extra = _entries(build, extras)
-    files: dict[str, Path | bytes] = {
-        rel: path for rel, path in on_disk.items() if rel not in build.dependency_paths and rel != DEPENDENCIES_MARKER
-    }
+    on_disk, extra = _app_entries(build, extras)
+    files: dict[str, Path | bytes] = dict(on_disk)
     files.update(extra)
     files.update(_extras_bytecode(extra))
     return files
 
 
+def _app_entries(build: Build, extras: Iterable[tuple[str, bytes]]) -> tuple[dict[str, Path], dict[str, bytes]]:
+    on_disk, extra = _entries(build, extras)
+    kept = {
+        rel: path for rel, path in on_disk.items() if rel not in build.dependency_paths and rel != DEPENDENCIES_MARKER
+    }
+    return kept, extra
+
+
 def _app_layer(
     build: Build, extras: Iterable[tuple[str, bytes]], spec: ImageSpec, layers_dir: Path, layer_type: str
-) -> tuple[Layer, LayerBlob]:
+) -> Layer:
+    """The app layer; reused without recompiling or recompressing when no file changed
+    (same names, sizes, mtimes and modes: the zip's cache test)."""
+    extras = list(extras)
+    on_disk, extra = _app_entries(build, extras)
+    key = _manifest_hash(on_disk, extra, f"image:{_FORMAT}:{spec.task_root}")
+    record_path = layers_dir / "app-record.json"
+    record = _read_json(record_path)
+    if record and record.get("key") == key:
+        cached = layers_dir / str(record.get("file"))
+        if cached.is_file() and cached.stat().st_size == record.get("size"):
+            return Layer(record["digest"], record["diff_id"], record["size"], layer_type, cached, "app")
     staging = layers_dir / f"app-building-{os.getpid()}.tar.gz"
     blob = write_layer(app_layer_files(build, extras), staging, prefix=spec.task_root)
     final = layers_dir / f"app-{blob.digest.removeprefix('sha256:')[:24]}.tar.gz"
@@ -135,7 +152,11 @@ def _app_layer(
     olds = sorted(layers_dir.glob("app-*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in olds[_KEEP_APP_LAYERS:]:
         old.unlink(missing_ok=True)
-    return Layer(blob.digest, blob.diff_id, blob.size, layer_type, final, "app"), blob
+    _write_json(
+        record_path,
+        {"key": key, "file": final.name, "digest": blob.digest, "diff_id": blob.diff_id, "size": blob.size},
+    )
+    return Layer(blob.digest, blob.diff_id, blob.size, layer_type, final, "app")
 
 
 def _config(base: dict[str, Any], spec: ImageSpec, added: list[Layer]) -> dict[str, Any]:
@@ -192,7 +213,7 @@ def prepare(
         reporter.progress("writing the dependencies layer")
         deps = _dependency_layer(build, spec, layers_dir, layer_type)
         reporter.progress("writing the app layer")
-        app, _blob = _app_layer(build, extras, spec, layers_dir, layer_type)
+        app = _app_layer(build, extras, spec, layers_dir, layer_type)
     except OSError as exc:
         raise PackagingError(f"cannot write the image layers in {layers_dir} ({exc})") from exc
     added = [layer for layer in (deps, app) if layer is not None]

@@ -37,6 +37,7 @@ TIMEOUT = 60.0
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _CHALLENGE_PARAM = re.compile(r'(\w+)=(?:"([^"]*)"|([^,\s]*))')
 _MAX_REDIRECTS = 5
+_LOOPBACK_SCHEMES: dict[str, str] = {}  # host:port -> scheme found by probing
 
 
 @dataclass(frozen=True)
@@ -112,14 +113,20 @@ class RegistryClient:
         return f"{self._scheme}://{self.registry}"
 
     def _probe_scheme(self) -> str:
-        """A loopback registry may be plain HTTP (Docker allows it too): TLS first."""
+        """A loopback registry may be plain HTTP (Docker allows it too); most local
+        registries are, so HTTP is tried first. The answer is kept for the process."""
+        known = _LOOPBACK_SCHEMES.get(self.registry)
+        if known:
+            return known
+        scheme = "https"
         try:
-            self.session.get(f"https://{self.registry}/v2/", timeout=min(self.timeout, 5.0))
-            return "https"
-        except requests.exceptions.SSLError:
-            return "http"
-        except requests.exceptions.ConnectionError:
-            return "http"
+            answer = self.session.get(f"http://{self.registry}/v2/", timeout=min(self.timeout, 5.0))
+            if not (answer.status_code == 400 and "HTTPS" in answer.text):
+                scheme = "http"
+        except requests.RequestException:
+            pass
+        _LOOPBACK_SCHEMES[self.registry] = scheme
+        return scheme
 
     def _check_url(self, url: str, what: str) -> None:
         parts = urlsplit(url)
