@@ -44,6 +44,7 @@ ENTRY_MODULE = "lw_handler"
 HANDLER = f"{ENTRY_MODULE}.handler"
 LOCAL_REGISTRY = "local"  # the spec's registry when nothing is pushed
 
+
 def extras(ctx: Context) -> list[tuple[str, bytes]]:
     """The files Lambda's package adds to the build: lw's runtime, ``lw_handler.py`` and
     the settings (the same entry module the AWS provider writes)."""
