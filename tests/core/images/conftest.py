@@ -17,3 +17,10 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     server = start_registry(tmp_path_factory.mktemp("registry"))
     yield server
     stop_registry(server)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests using a real registry start a process: ``-m "not subprocess"`` skips them."""
+    for item in items:
+        if {"registry", "private_registry"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.subprocess)
