@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import IO, Callable, Iterator, Sequence
+from typing import IO, Any, Callable, Iterator, Sequence
 
 from lw.core.context import Reporter
 from lw.core.errors import PackagingError, ProviderError
@@ -35,12 +35,12 @@ OPAQUE = ".wh..wh..opq"
 class _HashingReader:
     """Reads through, hashing, so a streamed blob is verified without a temp file."""
 
-    def __init__(self, raw: IO[bytes]) -> None:
+    def __init__(self, raw: Any) -> None:
         self.raw = raw
         self.sha = hashlib.sha256()
 
     def read(self, size: int = -1) -> bytes:
-        data = self.raw.read(size)
+        data: bytes = self.raw.read(size)
         self.sha.update(data)
         return data
 
@@ -92,7 +92,7 @@ def apply_layer(stream: IO[bytes], root: Path, label: str) -> int:
     written = 0
     folders = _SafeFolders(root)
     try:
-        with tarfile.open(fileobj=stream, mode="r|*") as tar:  # type: ignore[call-overload]
+        with tarfile.open(fileobj=stream, mode="r|*") as tar:
             for member in tar:
                 written += _apply_member(tar, member, root, label, folders)
     except (tarfile.TarError, EOFError, OSError) as exc:
