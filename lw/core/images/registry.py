@@ -439,9 +439,11 @@ class RegistryClient:
         label: str = "",
         on_sent: Callable[[int], None] | None = None,
     ) -> None:
-        """Upload ``chunks`` (``size`` bytes in all) as ``digest``: a single ``PUT``
-        when it fits one chunk, else ``PATCH`` parts then the closing ``PUT``. The
-        registry verifies the digest; progress goes to a terminal."""
+        """Upload ``chunks`` (``size`` bytes in all) as ``digest``: ``PATCH`` parts of
+        ``chunk_size`` (the last one shorter), then an empty ``PUT ?digest=`` that closes
+        the upload, which is how Docker pushes and what every registry accepts (ECR takes
+        no monolithic ``PUT`` with a body). The registry verifies the digest; progress
+        goes to a terminal."""
         scope = _push(repository)
         what = f"uploading {label or digest[:19]}"
         start = self.request("POST", f"/v2/{repository}/blobs/uploads/", scope=scope, what=what, ok=(202,))
@@ -449,31 +451,35 @@ class RegistryClient:
         progress = _Progress(self.reporter, label or digest[:19], size)
         sent = 0
         pending = b""
+
+        def send(part: bytes) -> None:
+            nonlocal location, sent
+            location = self._patch(location, scope, what, part, sent)
+            sent += len(part)
+            if on_sent:
+                on_sent(len(part))
+            progress.update(sent)
+
         for chunk in chunks:
             pending += chunk
             while len(pending) >= self.chunk_size:
                 part, pending = pending[: self.chunk_size], pending[self.chunk_size :]
-                location = self._patch(location, scope, what, part, sent)
-                sent += len(part)
-                if on_sent:
-                    on_sent(len(part))
-                progress.update(sent)
+                send(part)
+        if pending:
+            send(pending)
+        if sent != size:
+            raise ProviderError(f"registry {self.registry}: {what}: read {sent} bytes, expected {size}")
         separator = "&" if "?" in location else "?"
         self.request(
             "PUT",
             f"{location}{separator}{urlencode({'digest': digest})}",
             scope=scope,
             what=what,
-            headers={"Content-Type": "application/octet-stream", "Content-Length": str(len(pending))},
-            data=pending,
+            headers={"Content-Type": "application/octet-stream", "Content-Length": "0"},
+            data=b"",
             ok=(201, 204),
         )
-        sent += len(pending)
-        if on_sent:
-            on_sent(len(pending))
         progress.update(sent, done=True)
-        if sent != size:
-            raise ProviderError(f"registry {self.registry}: {what}: sent {sent} bytes, expected {size}")
 
     def _patch(self, location: str, scope: str, what: str, part: bytes, offset: int) -> str:
         """Send one part; after a failure, ask the registry how much it kept (``GET`` on

@@ -112,12 +112,13 @@ def test_chunked_upload_sends_ranges_then_closes_with_the_digest() -> None:
     responses.put(
         f"https://{HOST}/v2/team/app/blobs/uploads/u1",
         status=201,
-        match=[matchers.query_param_matcher({"_state": "s2", "digest": BLOB})],
+        match=[matchers.query_param_matcher({"_state": "s3", "digest": BLOB})],
     )
     sent: list[int] = []
     client(chunk_size=4).upload_blob("team/app", BLOB, iter([b"0123", b"4567", b"89"]), 10, on_sent=sent.append)
-    assert ranges == ["0-3", "4-7"]
+    assert ranges == ["0-3", "4-7", "8-9"]
     assert sum(sent) == 10
+    assert not responses.calls[-1].request.body  # the closing PUT carries no data
 
 
 # ------------------------------------------------------------------ attack tests: TLS and leaks
@@ -259,4 +260,4 @@ def test_a_dropped_part_resumes_from_what_the_registry_kept() -> None:
     responses.put(f"https://{HOST}/up/1", status=201)
     sent: list[int] = []
     client(chunk_size=4).upload_blob("team/app", BLOB, iter([b"01234567", b"89"]), 10, on_sent=sent.append)
-    assert ranges == ["0-3", "4-7", "6-7"]
+    assert ranges == ["0-3", "4-7", "6-7", "8-9"]
