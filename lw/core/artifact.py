@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lw.core.images.model import PreparedImage
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,13 @@ class Artifact:
     notes: tuple[str, ...] = field(default_factory=tuple)
     # The dependencies zipped on their own, when the provider ships them separately.
     dependencies: Artifact | None = None
+    # package_type image: the image assembled on disk (``path`` is its folder, ``sha256``
+    # the manifest digest's hex); the deploy hook pushes it (``lw.core.images``).
+    image: PreparedImage | None = None
+
+    @property
+    def package_type(self) -> str:
+        return "image" if self.image is not None else "zip"
 
     @property
     def entry_point(self) -> str:
@@ -110,6 +121,13 @@ class Artifact:
 
     def to_json(self) -> dict[str, object]:
         extra: dict[str, object] = {"dependencies": self.dependencies.to_json()} if self.dependencies else {}
+        if self.image is not None:
+            extra["package_type"] = "image"
+            extra["image"] = {
+                "uri": self.image.uri,
+                "digest": self.image.digest,
+                "layers": list(self.image.layer_digests),
+            }
         return {
             "path": str(self.path),
             "sha256": self.sha256,

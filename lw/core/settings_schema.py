@@ -208,6 +208,30 @@ CORE_SETTINGS: tuple[SettingSpec, ...] = (
         "Paths packaged even though they look like secrets (`.env`, `*.pem`, ...) or are git-ignored.",
     ),
     SettingSpec("s3_bucket", (str,), None, "Bucket used to upload packages too large for a direct upload.", AWS),
+    SettingSpec(
+        "package_type",
+        (str,),
+        None,
+        "`zip` or `image` (a container image lw builds itself, no Docker needed; see docs/images.md). "
+        "Unset: a zip, switched to an image with a note when the unzipped package exceeds the provider's "
+        "limit (Lambda 250 MB, OpenWhisk 48 MB). Zappa's `slim_handler: true` converts to `image`.",
+        choices=("zip", "image"),
+    ),
+    SettingSpec(
+        "image_registry",
+        (str,),
+        None,
+        "Where images are pushed: `host[:port][/prefix]`; the repository is `<prefix>/<project>-<stage>`. "
+        "Default on AWS: the account's ECR. Plain HTTP only for 127.0.0.1/localhost, TLS anywhere else.",
+    ),
+    SettingSpec(
+        "base_image",
+        (str,),
+        None,
+        "Full reference of the image the app is layered on (`host/path:tag` or `@sha256:`). Default: "
+        "AWS's public Lambda base image for `runtime` and `architecture`; on OpenWhisk the runtime image "
+        "of the action's kind.",
+    ),
     # ---------------------------------------------------------------- HTTP
     SettingSpec(
         "apigateway",

@@ -24,11 +24,7 @@ LW_KEYS = frozenset(spec.name for spec in CORE_SETTINGS)
 
 # Zappa features lw does not have yet: the note says so and what to do meanwhile. Once
 # one is supported, its key moves to RENAMED (converted) instead.
-NOT_SUPPORTED_YET: dict[str, str] = {
-    "slim_handler": "lw cannot yet load dependencies from S3 at start-up; the package must fit Lambda's 250 MB "
-    "unzipped limit as it is (lw package prints its size): trim it with exclude, "
-    "or keep this app on Zappa until lw supports big apps",
-}
+NOT_SUPPORTED_YET: dict[str, str] = {}
 
 # Zappa's Application Load Balancer: two keys that together become lw's ``alb:``.
 ALB_KEYS = ("alb_enabled", "alb_vpc_config")
@@ -81,6 +77,12 @@ def _exclude_glob(value: Any) -> dict[str, Any]:
     return {"exclude": list(value) if isinstance(value, list) else [value]}
 
 
+def _slim_handler(value: Any) -> dict[str, Any] | None:
+    """Zappa unpacks a big app from S3 at every cold start; lw ships it as a container
+    image instead (docs/images.md), which starts faster and needs no /tmp space."""
+    return {"package_type": "image"} if value is True or str(value).lower() == "true" else None
+
+
 # Zappa key -> function giving the lw settings it becomes.
 RENAMED: dict[str, Converter] = {
     "use_apigateway": _apigateway_enabled,
@@ -92,6 +94,13 @@ RENAMED: dict[str, Converter] = {
     "snap_start": _snap_start,
     "ephemeral_storage": _ephemeral_storage,
     "exclude_glob": _exclude_glob,
+    "slim_handler": _slim_handler,
+}
+
+# Conversions that change how the app is deployed, not just a name: the note says how.
+RENAME_NOTES: dict[str, str] = {
+    "slim_handler": "became package_type: image (lw builds a container image, no Docker needed, instead of "
+    "unpacking the dependencies from S3 at every cold start; see docs/images.md)",
 }
 
 
@@ -209,7 +218,10 @@ def _convert_stage(stage: str, settings: Mapping[str, Any], notes: list[str]) ->
         elif key in ALB_KEYS:
             continue  # converted together, below
         elif key in RENAMED:
-            for new_key, new_value in (RENAMED[key](value) or {}).items():
+            converted_to = RENAMED[key](value) or {}
+            if key in RENAME_NOTES and converted_to:
+                notes.append(f"stage '{stage}': {key}: {RENAME_NOTES[key]}")
+            for new_key, new_value in converted_to.items():
                 if new_key == "exclude":
                     converted["exclude"] = [*converted.get("exclude", []), *new_value]
                 else:

@@ -19,7 +19,7 @@ from lw.core.context import Context
 from lw.core.errors import ProviderError, UsageError
 from lw.core.model import AppModel
 from lw.core.plan import Change, Outputs
-from lw.providers.local import client, gateway, isolation, readonly
+from lw.providers.local import client, gateway, image, isolation, readonly
 from lw.providers.local.client import Running
 from lw.providers.local.layout import Layout, layout_for
 from lw.providers.local.settings import local_setting
@@ -76,7 +76,9 @@ def build_spec(ctx: Context, artifact: Artifact) -> dict[str, Any]:
     }
     spec["spec_hash"] = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
     spec["package_sha256"] = artifact.sha256
-    spec["package_dir"] = str(layout(ctx).package_dir(artifact.sha256))
+    folder = layout(ctx).package_dir(artifact.sha256)
+    # An image is unpacked as a root folder; its /var/task is the task root.
+    spec["package_dir"] = str(image.task_root(folder) if artifact.image is not None else folder)
     return spec
 
 
@@ -150,11 +152,14 @@ def plan_deploy(ctx: Context, artifact: Artifact) -> list[Change]:
 
 def _prepare(ctx: Context, artifact: Artifact, spec: dict[str, Any]) -> None:
     where = layout(ctx)
-    target = Path(spec["package_dir"])
+    target = where.package_dir(artifact.sha256)
     if not target.exists():
         partial = target.with_name(target.name + ".partial")
         readonly.remove(partial)
-        _unpack(artifact.path, partial)
+        if artifact.image is not None:
+            image.unpack_into(ctx, artifact, partial)
+        else:
+            _unpack(artifact.path, partial)
         partial.rename(target)
         readonly.protect(target)  # as Lambda's /var/task: see readonly.py
     if readonly.mechanism() == readonly.AUDIT_HOOK_ONLY:
@@ -327,8 +332,9 @@ def plan_events(ctx: Context) -> list[Change]:
 def plan_undeploy(ctx: Context) -> list[Change]:
     where = layout(ctx)
     running = client.find_running(where)
+    images = image.plan_image_undeploy(ctx)
     if running is None and not where.root.exists():
-        return []
+        return images
     reason = f"stop pid {running.pid} at {running.url} and remove {where.root}" if running else f"remove {where.root}"
 
     def remove(out: Outputs) -> None:
@@ -339,4 +345,4 @@ def plan_undeploy(ctx: Context) -> list[Change]:
             client.stop_supervisor(state, grace_seconds=1.0)
         readonly.remove(where.root)
 
-    return [Change("delete", f"{WEB_MARK} {ctx.app.name}", reason, apply=remove, step="stop")]
+    return [Change("delete", f"{WEB_MARK} {ctx.app.name}", reason, apply=remove, step="stop"), *images]

@@ -264,7 +264,9 @@ class Supervisor:
         self._draining.remove(pool)
         old_dir = pool.spec.task_root
         if str(old_dir) != self.spec.get("package_dir") and old_dir.is_relative_to(self.layout.packages_dir):
-            readonly.remove(old_dir)
+            # an image's task root is <package>/var/task: the whole unpacked root goes
+            top = self.layout.packages_dir / old_dir.relative_to(self.layout.packages_dir).parts[0]
+            readonly.remove(top)
         self.emit("[lw]", f"previous package stopped ({'drained' if drained else 'drain timed out'})")
 
     # -------------------------------------------------------------- invocations
