@@ -6,6 +6,7 @@ from __future__ import annotations
 from lw.core import entry
 from lw.core.artifact import Artifact, Build
 from lw.core.context import Context
+from lw.core.images.choice import PackageChoice
 from lw.providers.aws.settings import LIMITS
 
 ENTRY_MODULE = "lw_handler"
@@ -28,7 +29,23 @@ def package(ctx: Context, build: Build) -> Artifact:
     from lw.providers.aws import layer
 
     files = entry.package_files(ctx, entry_module())
+    choice = _package_choice(ctx, build, files)
+    if choice.is_image:
+        from lw.providers.aws import image
+        from lw.providers.aws.plugin import session_for
+
+        return image.package_image(ctx, session_for(ctx), build, files, handler=HANDLER, note=choice.note)
     out = entry.artifact_path(ctx, "aws")
     if layer.enabled(ctx):
         return layer.package_split(ctx, build, files, out, handler=HANDLER)
     return packaging.write_zip(build, files, out, handler=HANDLER, size_limits=LIMITS)
+
+
+def _package_choice(ctx: Context, build: Build, files: list[tuple[str, bytes]]) -> PackageChoice:
+    """``package_type`` as set; unset, an image only when the unzipped package would not
+    fit Lambda (the size is measured only then)."""
+    from lw.core.images import choose_package_type, unpacked_size
+
+    if ctx.app.setting("package_type"):
+        return choose_package_type(ctx.app, 0, None, LIMITS.label)
+    return choose_package_type(ctx.app, unpacked_size(build, files), LIMITS.unpacked_bytes, LIMITS.label)

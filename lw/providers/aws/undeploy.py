@@ -14,6 +14,7 @@ from lw.core.plan import Change
 from lw.providers.aws import (
     access,
     domain,
+    ecr,
     events_bridge,
     footprint,
     http_rest,
@@ -55,6 +56,7 @@ def plan_regional_undeploy(ctx: Context, aws: AwsSession, keep_logs: bool) -> li
     if not keep_logs:
         changes += _log_group_changes(aws, function)
     changes += delete_artifacts_changes(ctx, aws)
+    changes += ecr.removal(ctx, aws)
     return changes
 
 
