@@ -257,14 +257,13 @@ def removal(ctx: Context, aws: AwsSession) -> list[Change]:
     ]
 
 
-def prune_images(ctx: Context, aws: AwsSession, keep_uris: set[str]) -> None:
+def prune_images(ctx: Context, aws: AwsSession, keep: set[str]) -> None:
     """Delete lw's images of this stage that no kept version uses (runs inside the
     version prune, after the versions went)."""
     repository = repository_name(ctx, aws)
     found = describe_repository(aws, repository)
     if found is None or not names.owns(repository_tags(aws, found), ctx.app):
         return
-    keep = {uri.rpartition("@")[2] for uri in keep_uris if "@" in uri}
     ecr = aws.client("ecr")
     doomed: list[dict[str, str]] = []
     for page in ecr.get_paginator("describe_images").paginate(repositoryName=repository):

@@ -63,7 +63,6 @@ def package_image(
         labels={"lw.project": app.project_name, "lw.stage": app.stage},
     )
     prepared = prepare_image(build, files, spec, ctx.reporter)
-    prepared = dataclasses.replace(prepared, spec=dataclasses.replace(spec, tag=ecr.image_tag(prepared.digest)))
     from lw.core.images.artifact import image_artifact
 
     out = entry.artifact_path(ctx, "aws")
@@ -107,8 +106,10 @@ def plan_image_source(ctx: Context, aws: AwsSession, artifact: Artifact) -> Imag
     """The repository changes and the push (run only when the function needs the image)."""
     from lw.core.images import RegistryCredentials, push_image
 
-    prepared = artifact.image
-    assert prepared is not None
+    assert artifact.image is not None
+    # lw's tag (never moved) is what keeps the image out of the lifecycle rule's reach.
+    spec = dataclasses.replace(artifact.image.spec, tag=ecr.image_tag(artifact.image.digest))
+    prepared = dataclasses.replace(artifact.image, spec=spec)
     target = ecr.target(ctx, aws)
     source = ImageSource(image_uri=target.image_uri(prepared.digest))
     source.changes += ecr.plan_repository(ctx, aws)

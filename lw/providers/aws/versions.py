@@ -82,12 +82,11 @@ def prune_change(ctx: Context, aws: AwsSession, function: str) -> list[Change]:
 
 def _prune_images(ctx: Context, aws: AwsSession, function: str) -> None:
     """The images no remaining version (nor ``$LATEST``) runs go with their versions:
-    ECR's lifecycle rules cannot tell which images Lambda still uses (see ``ecr``)."""
+    ECR's lifecycle rules cannot tell which images Lambda still uses (see ``ecr``).
+    An image function's ``CodeSha256`` is its image's digest."""
     from lw.providers.aws import ecr
 
     lam = aws.client("lambda")
-    keep = {str((lam.get_function(FunctionName=function)["Code"] or {}).get("ImageUri") or "")}
-    for version in version_numbers(aws, function):
-        found = lam.get_function(FunctionName=function, Qualifier=str(version))
-        keep.add(str((found.get("Code") or {}).get("ImageUri") or ""))
+    pages = lam.get_paginator("list_versions_by_function").paginate(FunctionName=function)
+    keep = {f"sha256:{v['CodeSha256']}" for page in pages for v in page["Versions"] if v.get("CodeSha256")}
     ecr.prune_images(ctx, aws, keep)

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from .apigateway import ApiGatewayModel
+from .images import ImageModel
 from .lambda_model import LambdaModel
 from .mappings import MappingModel
 from .s3 import S3Model
@@ -24,7 +25,7 @@ from .state import Delays, FunctionState, MappingState
 from .wire import Raw, throttling_answer
 
 
-class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel):
+class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel, ImageModel):
     """The model and the hooks; ``install`` puts them in front of moto."""
 
     def __init__(self, delays: Delays | None = None) -> None:
@@ -46,6 +47,10 @@ class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel):
         self._chaos: dict[str, Any] | None = None
         self._original: Callable[..., Any] | None = None
         self._local = threading.local()
+        self.ecr_registry: str | None = None
+        self.ecr_pushed: dict[str, dict[str, list[str]]] = {}
+        self._package_types: dict[tuple[str, str], str] = {}
+        self._image_sha: dict[str, str] = {}
 
     # ------------------------------------------------------------------ install
 
@@ -123,6 +128,7 @@ class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel):
             handler = getattr(self, f"_{service.replace('-', '_')}_{operation}", None)
             with self._lock:
                 self._check_conflict(client, service, operation)
+                params = self._images_before(client, service, operation, params)
                 if handler is not None:
                     handled, value = handler(client, params)
                     if handled:
@@ -133,6 +139,8 @@ class StrictAws(LambdaModel, MappingModel, S3Model, ApiGatewayModel):
             if after is not None:
                 with self._lock:
                     response = after(client, params, response)
+            with self._lock:
+                response = self._images_after(client, service, operation, params, response)
         except Exception as exc:
             code = str(((getattr(exc, "response", None) or {}).get("Error") or {}).get("Code") or type(exc).__name__)
             self.journal.append((service, operation, code))
