@@ -165,6 +165,13 @@ def package(inv: Invocation, output: str | None) -> None:
         f"{artifact.file_count} files\n  sha256 {artifact.sha256}\n  handler {artifact.handler}"
         + (f"\n  largest dependencies:\n{largest}" if largest else "")
     )
+    if artifact.image is not None:  # package_type image: lw's layers on the base image
+        human = (
+            f"image {artifact.image.uri}\n  {len(artifact.image.layers)} layers, lw's own {_size(artifact.size)} "
+            f"compressed, {_size(artifact.unpacked_size)} unpacked, {artifact.file_count} files\n"
+            f"  base {artifact.image.spec.base_image or '(none)'}\n  handler {artifact.handler}"
+            + (f"\n  largest dependencies:\n{largest}" if largest else "")
+        )
     if artifact.dependencies is not None:  # shipped apart (an AWS Lambda layer)
         deps = artifact.dependencies
         human += f"\n{deps.path}\n  dependencies alone: {_size(deps.size)} zipped, sha256 {deps.sha256}"

@@ -93,7 +93,11 @@ class Artifact:
         extra: dict[str, object] = {"dependencies": self.dependencies.to_json()} if self.dependencies else {}
         if self.image is not None:
             extra["package_type"] = "image"
-            extra["image"] = {"uri": self.image.uri, "digest": self.image.digest, "layers": list(self.image.layer_digests)}
+            extra["image"] = {
+                "uri": self.image.uri,
+                "digest": self.image.digest,
+                "layers": list(self.image.layer_digests),
+            }
         return {
             "path": str(self.path),
             "sha256": self.sha256,

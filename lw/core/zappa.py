@@ -100,6 +100,12 @@ RENAMED: dict[str, Converter] = {
     "slim_handler": _slim_handler,
 }
 
+# Conversions that change how the app is deployed, not just a name: the note says how.
+RENAME_NOTES: dict[str, str] = {
+    "slim_handler": "became package_type: image (lw builds a container image, no Docker needed, instead of "
+    "unpacking the dependencies from S3 at every cold start; see docs/images.md)",
+}
+
 
 def _load_toml(label: str, text: str) -> Any:
     """TOML through the standard library, which has a parser from Python 3.11 on."""
@@ -175,7 +181,10 @@ def _convert_stage(stage: str, settings: Mapping[str, Any], notes: list[str]) ->
                 )
             converted["project_name"] = slug
         elif key in RENAMED:
-            for new_key, new_value in (RENAMED[key](value) or {}).items():
+            converted_to = RENAMED[key](value) or {}
+            if key in RENAME_NOTES and converted_to:
+                notes.append(f"stage '{stage}': {key}: {RENAME_NOTES[key]}")
+            for new_key, new_value in converted_to.items():
                 if new_key == "exclude":
                     converted["exclude"] = [*converted.get("exclude", []), *new_value]
                 else:

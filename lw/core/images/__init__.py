@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from lw.core.images.artifact import image_artifact
 from lw.core.images.choice import IMAGE, PACKAGE_TYPES, ZIP, PackageChoice, choose_package_type, unpacked_size
+from lw.core.images.credentials import registry_credentials
 from lw.core.images.model import (
     LAMBDA_TASK_ROOT,
     ImageSpec,
@@ -51,6 +52,7 @@ __all__ = [
     "prepare_image",
     "publish_image",
     "push_image",
+    "registry_credentials",
     "target_repository",
     "unpack_image",
     "unpack_prepared",

@@ -8,8 +8,16 @@ from lw.core.artifact import Artifact
 from lw.core.images.model import PreparedImage
 
 
-def image_artifact(prepared: PreparedImage, handler: str, folder: Path, *, unpacked_size: int = 0,
-                   file_count: int = 0, notes: tuple[str, ...] = (), warnings: tuple[str, ...] = ()) -> Artifact:
+def image_artifact(
+    prepared: PreparedImage,
+    handler: str,
+    folder: Path,
+    *,
+    unpacked_size: int = 0,
+    file_count: int = 0,
+    notes: tuple[str, ...] = (),
+    warnings: tuple[str, ...] = (),
+) -> Artifact:
     """``sha256`` is the manifest digest's hex, so that "same artifact" keeps meaning
     "same deployed code" for image packages too; ``size`` counts lw's own layers."""
     own = sum(layer.size for layer in prepared.layers if layer.role != "base")

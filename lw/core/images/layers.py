@@ -17,13 +17,13 @@ import stat
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO, Mapping, Union
+from typing import IO, Mapping
 
 LAYER_MTIME = 315532800  # 1980-01-01T00:00:00Z
 GZIP_LEVEL = 6
 _CHUNK = 1024 * 1024
 
-Source = Union[Path, bytes]
+Source = Path | bytes
 
 
 @dataclass(frozen=True)

@@ -122,9 +122,7 @@ def parse_registry_setting(text: str) -> RegistryLocation:
     if not _valid_host(host):
         raise ReferenceError(f"{host!r} is not a registry host[:port]")
     if prefix and not _REPOSITORY.fullmatch(prefix):
-        raise ReferenceError(
-            f"{prefix!r} is not a repository prefix (lowercase letters, digits, '.', '_', '-', '/')"
-        )
+        raise ReferenceError(f"{prefix!r} is not a repository prefix (lowercase letters, digits, '.', '_', '-', '/')")
     return RegistryLocation(host=host, prefix=prefix)
 
 

@@ -37,6 +37,7 @@ TIMEOUT = 60.0
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _CHALLENGE_PARAM = re.compile(r'(\w+)=(?:"([^"]*)"|([^,\s]*))')
 _MAX_REDIRECTS = 5
+_LOOPBACK_SCHEMES: dict[str, str] = {}  # host:port -> scheme found by probing
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,10 @@ def sha256_digest(data: bytes) -> str:
 def parse_challenge(header: str) -> tuple[str, dict[str, str]]:
     """``Bearer realm="…",service="…"`` -> ("bearer", {realm, service})."""
     scheme, _, rest = header.strip().partition(" ")
-    params = {m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3) for m in _CHALLENGE_PARAM.finditer(rest)}
+    params = {
+        m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3)
+        for m in _CHALLENGE_PARAM.finditer(rest)
+    }
     return scheme.lower(), params
 
 
@@ -109,14 +113,20 @@ class RegistryClient:
         return f"{self._scheme}://{self.registry}"
 
     def _probe_scheme(self) -> str:
-        """A loopback registry may be plain HTTP (Docker allows it too): TLS first."""
+        """A loopback registry may be plain HTTP (Docker allows it too); most local
+        registries are, so HTTP is tried first. The answer is kept for the process."""
+        known = _LOOPBACK_SCHEMES.get(self.registry)
+        if known:
+            return known
+        scheme = "https"
         try:
-            self.session.get(f"https://{self.registry}/v2/", timeout=min(self.timeout, 5.0))
-            return "https"
-        except requests.exceptions.SSLError:
-            return "http"
-        except requests.exceptions.ConnectionError:
-            return "http"
+            answer = self.session.get(f"http://{self.registry}/v2/", timeout=min(self.timeout, 5.0))
+            if not (answer.status_code == 400 and "HTTPS" in answer.text):
+                scheme = "http"
+        except requests.RequestException:
+            pass
+        _LOOPBACK_SCHEMES[self.registry] = scheme
+        return scheme
 
     def _check_url(self, url: str, what: str) -> None:
         parts = urlsplit(url)
@@ -164,7 +174,9 @@ class RegistryClient:
         try:
             response = self.session.get(url, auth=auth, timeout=self.timeout, allow_redirects=False)
         except requests.RequestException as exc:
-            raise ProviderError(f"registry {self.registry}: cannot reach its token service ({exc.__class__.__name__})") from None
+            raise ProviderError(
+                f"registry {self.registry}: cannot reach its token service ({exc.__class__.__name__})"
+            ) from None
         if response.status_code in (401, 403):
             who = "anonymous access" if self.credentials.is_anonymous else f"user {self.credentials.username!r}"
             raise ProviderError(f"registry {self.registry}: the token service refused {who} ({response.status_code})")
@@ -429,9 +441,7 @@ class RegistryClient:
         registry verifies the digest; progress goes to a terminal."""
         scope = _push(repository)
         what = f"uploading {label or digest[:19]}"
-        start = self.request(
-            "POST", f"/v2/{repository}/blobs/uploads/", scope=scope, what=what, ok=(202,)
-        )
+        start = self.request("POST", f"/v2/{repository}/blobs/uploads/", scope=scope, what=what, ok=(202,))
         location = self._location(start, what)
         progress = _Progress(self.reporter, label or digest[:19], size)
         sent = 0

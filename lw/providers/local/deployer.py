@@ -19,7 +19,7 @@ from lw.core.artifact import Artifact
 from lw.core.context import Context
 from lw.core.errors import ProviderError, UsageError
 from lw.core.plan import Change, Outputs
-from lw.providers.local import client, gateway, isolation
+from lw.providers.local import client, gateway, image, isolation
 from lw.providers.local.client import Running
 from lw.providers.local.layout import Layout, layout_for
 from lw.providers.local.settings import local_setting
@@ -66,7 +66,9 @@ def build_spec(ctx: Context, artifact: Artifact) -> dict[str, Any]:
     }
     spec["spec_hash"] = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
     spec["package_sha256"] = artifact.sha256
-    spec["package_dir"] = str(layout(ctx).package_dir(artifact.sha256))
+    folder = layout(ctx).package_dir(artifact.sha256)
+    # An image is unpacked as a root folder; its /var/task is the task root.
+    spec["package_dir"] = str(image.task_root(folder) if artifact.image is not None else folder)
     return spec
 
 
@@ -140,11 +142,14 @@ def plan_deploy(ctx: Context, artifact: Artifact) -> list[Change]:
 
 def _prepare(ctx: Context, artifact: Artifact, spec: dict[str, Any]) -> None:
     where = layout(ctx)
-    target = Path(spec["package_dir"])
+    target = where.package_dir(artifact.sha256)
     if not target.exists():
         partial = target.with_name(target.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
-        _unpack(artifact.path, partial)
+        if artifact.image is not None:
+            image.unpack_into(ctx, artifact, partial)
+        else:
+            _unpack(artifact.path, partial)
         partial.rename(target)
     missing = isolation.build_runtime_dir(where.runtime_dir)
     if "awslambdaric" in missing:

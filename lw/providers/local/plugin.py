@@ -29,7 +29,7 @@ from lw.plugin import (
     hookimpl,
     provider_hook,
 )
-from lw.providers.local import client, deployer, logfile, settings
+from lw.providers.local import client, deployer, image, logfile, settings
 
 
 @hookimpl
@@ -54,6 +54,10 @@ def lw_package(ctx: Context, build: Build) -> Artifact:
             f"{deployer.RUNNING_PYTHON}: the local package is built for {deployer.RUNNING_PYTHON}"
         )
         build = _rebuild_for_running_python(ctx, build)
+    files = image.extras(ctx)
+    choice = image.choose(ctx, build, files)
+    if choice.is_image:
+        return image.package_image(ctx, build, files, choice)
     # The aws provider's own package hook: the local runtime runs exactly the artifact
     # Lambda would get, even when another plugin answers for aws.
     artifact: Artifact = provider_hook(ctx, "aws", "lw_package")(ctx=ctx, build=build)

@@ -262,7 +262,9 @@ class Supervisor:
         self._draining.remove(pool)
         old_dir = pool.spec.task_root
         if str(old_dir) != self.spec.get("package_dir") and old_dir.is_relative_to(self.layout.packages_dir):
-            shutil.rmtree(old_dir, ignore_errors=True)
+            # an image's task root is <package>/var/task: the whole unpacked root goes
+            top = self.layout.packages_dir / old_dir.relative_to(self.layout.packages_dir).parts[0]
+            shutil.rmtree(top, ignore_errors=True)
         self.emit("[lw]", f"previous package stopped ({'drained' if drained else 'drain timed out'})")
 
     # -------------------------------------------------------------- invocations

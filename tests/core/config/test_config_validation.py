@@ -260,3 +260,35 @@ def test_absurd_nesting_is_refused(write):
     deep = "[" * 200 + "]" * 200
     with pytest.raises(ConfigError, match="nested more than 64 levels deep"):
         load(write('{"dev": {"app_function": "app.app", "layers": ' + deep + "}}", "lw.json"))
+
+
+def test_image_settings_are_checked(write):
+    """package_type, image_registry and base_image (docs/images.md): each problem names
+    the key and says what was expected."""
+    path = write(
+        """
+        dev:
+          app_function: app.app
+          package_type: docker
+          image_registry: https://registry.example.com/team
+          base_image: public.ecr.aws/Lambda/python:3.11
+        """
+    )
+    found = problems_of(path)
+    assert any("package_type" in p and "expected one of 'zip', 'image'" in p for p in found)
+    assert any("image_registry" in p and "without a scheme" in p for p in found)
+    assert any("base_image" in p and "is not a repository name" in p for p in found)
+
+
+def test_image_settings_load(write):
+    path = write(
+        """
+        dev:
+          app_function: app.app
+          package_type: image
+          image_registry: 127.0.0.1:5000/team
+          base_image: public.ecr.aws/lambda/python:3.11
+        """
+    )
+    app = load(path)
+    assert (app.setting("package_type"), app.setting("image_registry")) == ("image", "127.0.0.1:5000/team")

@@ -173,7 +173,7 @@ def test_cli_init_yes_and_from_zappa(project):
     assert (project / "lw.yml").read_text() == before
     result = CliRunner().invoke(main, ["init", "--yes", "--force", "--from-zappa", "zappa_settings.json"])
     assert result.exit_code == 0, result.output
-    assert "slim_handler: dropped, not supported yet" in result.output
+    assert "slim_handler: became package_type: image" in result.output
     written = (project / "lw.yml").read_text()
     assert written.endswith("\n") and not written.endswith("\n\n")
     assert load(project / "lw.yml").stage == "prod"

@@ -64,6 +64,7 @@ EXPECTED_DEV = {
     "exclude": ["*.gz", "node_modules", "static/**/*.map"],
     "apigateway": "http",
     "reserved_concurrency": 5,
+    "package_type": "image",
     "snap_start": True,
     "ephemeral_storage": 1024,
     "environment_variables": {"MODE": "dev"},
@@ -115,9 +116,8 @@ def test_conversion_keeps_zappa_names_and_renames_the_rest(zappa_file):
     assert notes == [
         "stage 'dev': project_name: 'Your_Project' became 'your-project' (lowercase letters, digits and '-'); "
         "remote resource names change",
-        "stage 'dev': slim_handler: dropped, not supported yet (lw cannot yet load dependencies from S3 at "
-        "start-up; the package must fit Lambda's 250 MB unzipped limit as it is (lw package prints its size): "
-        "trim it with exclude, or keep this app on Zappa until lw supports big apps)",
+        "stage 'dev': slim_handler: became package_type: image (lw builds a container image, no Docker needed, "
+        "instead of unpacking the dependencies from S3 at every cold start; see docs/images.md)",
         "stage 'dev': include: dropped (Zappa's include loads shared libraries; lw's include means something "
         "else (ship files that look like secrets))",
         "stage 'dev': events[2]: dropped: lw serves s3, sns, sqs, dynamodb, kinesis sources, not "
@@ -132,7 +132,7 @@ def test_converted_project_loads_in_lw(zappa_file, project):
     path = run_init(project, yes=False, from_zappa=Path(zappa_file.name), prompt=lambda q, d: d, report=reported.append)
     text = path.read_text()
     assert text.startswith(f"# Converted from {zappa_file.name} by lw init --from-zappa.")
-    assert "# note: stage 'dev': slim_handler: dropped" in text
+    assert "# note: stage 'dev': slim_handler: became package_type: image" in text
     assert len(reported) == 5
     prod = load(path, stage="prod")
     assert (prod.project_name, prod.memory_size, prod.runtime) == ("your-project", 2048, "python3.12")
@@ -150,7 +150,7 @@ def test_unknown_zappa_keys_are_dropped_with_a_note(project):
     assert notes == ["stage 'dev': cors_everything: dropped (lw has no such setting)"]
 
 
-@pytest.mark.parametrize("key", ["slim_handler", "async_source", "alb_enabled"])
+@pytest.mark.parametrize("key", ["async_resources", "async_source", "alb_enabled"])
 def test_unsupported_zappa_features_are_named_as_such(project, key):
     """Not "small enough" or "no such setting": lw lacks the feature, and the note says
     what to do until it has it."""
@@ -202,3 +202,9 @@ def test_toml_settings_on_python_without_tomllib_is_a_config_error(project, monk
         convert(path)
     (project / "zappa_settings.json").write_text('{"dev": {"app_function": "a.b"}}')
     assert convert(project / "zappa_settings.json")["dev"]["app_function"] == "a.b"
+
+
+def test_slim_handler_false_converts_to_nothing(project):
+    path = project / "zappa_settings.json"
+    path.write_text(json.dumps({"dev": {"app_function": "a.b", "slim_handler": False}}))
+    assert convert_with_notes(path) == ({"dev": {"provider": "aws", "app_function": "a.b"}}, [])

@@ -1,0 +1,148 @@
+"""Deterministic layers, and unpacking untrusted layers safely (attack tests)."""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+import time
+from pathlib import Path
+
+import pytest
+
+from lw.core.errors import PackagingError
+from lw.core.images.extract import apply_layer
+from lw.core.images.layers import LAYER_MTIME, write_layer
+from lw.core.images.reference import ReferenceError, parse_reference, parse_registry_setting, target_repository
+
+
+def test_same_files_same_digest_whatever_their_mtime_owner_or_order(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    a, b = tmp_path / "src" / "a.py", tmp_path / "src" / "b.sh"
+    a.write_text("print(1)\n")
+    b.write_text("#!/bin/sh\n")
+    b.chmod(0o750)
+    one = write_layer({"pkg/a.py": a, "run.sh": b, "x.txt": b"data"}, tmp_path / "one.tar.gz", prefix="var/task")
+    os.utime(a, (time.time() + 500, time.time() + 500))
+    a.chmod(0o600)
+    two = write_layer({"x.txt": b"data", "run.sh": b, "pkg/a.py": a}, tmp_path / "two.tar.gz", prefix="/var/task/")
+    assert (one.digest, one.diff_id, one.size) == (two.digest, two.diff_id, two.size)
+    with tarfile.open(one.path) as tar:
+        members = tar.getmembers()
+    assert [m.name for m in members] == [
+        "var",
+        "var/task",
+        "var/task/pkg",
+        "var/task/pkg/a.py",
+        "var/task/run.sh",
+        "var/task/x.txt",
+    ]
+    assert {(m.uid, m.gid, m.uname, m.gname, m.mtime) for m in members} == {(0, 0, "", "", LAYER_MTIME)}
+    modes = {m.name: m.mode for m in members}
+    assert modes["var/task/run.sh"] == 0o755 and modes["var/task/pkg/a.py"] == 0o644
+    assert one.path.read_bytes()[4:8] == b"\0\0\0\0"  # gzip header mtime
+
+
+def _layer(*entries: tarfile.TarInfo | tuple[str, bytes]) -> io.BytesIO:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for entry in entries:
+            if isinstance(entry, tarfile.TarInfo):
+                tar.addfile(entry)
+            else:
+                info = tarfile.TarInfo(entry[0])
+                info.size = len(entry[1])
+                tar.addfile(info, io.BytesIO(entry[1]))
+    buffer.seek(0)
+    return buffer
+
+
+def _link(name: str, target: str, kind: bytes = tarfile.SYMTYPE) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.linkname = target
+    return info
+
+
+@pytest.mark.parametrize("name", ["../escape.txt", "/etc/evil", "var/../../escape.txt"])
+def test_entries_outside_the_root_are_refused(tmp_path: Path, name: str) -> None:
+    with pytest.raises(PackagingError, match="outside the image root"):
+        apply_layer(_layer((name, b"x")), tmp_path / "root", "layer")
+    assert not (tmp_path / "escape.txt").exists()
+
+
+def test_writing_through_a_symlink_out_of_the_root_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    with pytest.raises(PackagingError, match="leads outside the image root"):
+        apply_layer(_layer(_link("lib", "../../outside"), ("lib/payload", b"x")), tmp_path / "root", "layer")
+    assert not (outside / "payload").exists()
+
+
+def test_absolute_symlinks_stay_inside_the_root(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    apply_layer(_layer(("usr/lib/real.so", b"so"), _link("lib", "/usr/lib")), root, "layer")
+    assert os.readlink(root / "lib") == "usr/lib"
+    assert (root / "lib" / "real.so").read_bytes() == b"so"
+
+
+def test_hard_links_must_point_inside(tmp_path: Path) -> None:
+    with pytest.raises(PackagingError, match="refusing hard link"):
+        apply_layer(_layer(_link("passwd", "/etc/passwd", tarfile.LNKTYPE)), tmp_path / "root", "layer")
+
+
+def test_whiteouts_delete_from_lower_layers(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    apply_layer(_layer(("app/old.py", b"1"), ("app/keep.py", b"2"), ("cache/a", b"3"), ("cache/b", b"4")), root, "l1")
+    apply_layer(_layer(("app/.wh.old.py", b""), ("cache/.wh..wh..opq", b""), ("cache/c", b"5")), root, "l2")
+    assert sorted(p.name for p in (root / "app").iterdir()) == ["keep.py"]
+    assert sorted(p.name for p in (root / "cache").iterdir()) == ["c"]
+
+
+def test_setuid_bits_are_dropped(tmp_path: Path) -> None:
+    info = tarfile.TarInfo("bin/tool")
+    info.size = 1
+    info.mode = 0o4755
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        tar.addfile(info, io.BytesIO(b"x"))
+    buffer.seek(0)
+    apply_layer(buffer, tmp_path / "root", "layer")
+    assert (tmp_path / "root" / "bin" / "tool").stat().st_mode & 0o7777 == 0o755
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("python:3.11", ("registry-1.docker.io", "library/python", "3.11", None)),
+        ("public.ecr.aws/lambda/python:3.12", ("public.ecr.aws", "lambda/python", "3.12", None)),
+        ("localhost:5000/a/b", ("localhost:5000", "a/b", "latest", None)),
+        (
+            "127.0.0.1:5000/base@sha256:" + "0" * 64,
+            ("127.0.0.1:5000", "base", None, "sha256:" + "0" * 64),
+        ),
+        (
+            "docker.io/openwhisk/action-python-v3.11:latest",
+            ("registry-1.docker.io", "openwhisk/action-python-v3.11", "latest", None),
+        ),
+    ],
+)
+def test_references_parse_as_docker_parses_them(text: str, expected: tuple[object, ...]) -> None:
+    ref = parse_reference(text)
+    assert (ref.registry, ref.repository, ref.tag, ref.digest) == expected
+
+
+@pytest.mark.parametrize("text", ["", "https://x.io/a", "x.io/A", "x.io/a@sha256:12", "x.io/a:", "bad host:1/a"])
+def test_bad_references_are_refused(text: str) -> None:
+    with pytest.raises(ReferenceError):
+        parse_reference(text)
+
+
+def test_registry_setting_and_repository() -> None:
+    location = parse_registry_setting("registry.example.com:5443/team/apps/")
+    assert (location.host, location.prefix) == ("registry.example.com:5443", "team/apps")
+    assert target_repository(location, "shop", "prod") == "team/apps/shop-prod"
+    assert target_repository(parse_registry_setting("127.0.0.1:5000"), "shop", "dev") == "shop-dev"
+    for bad in ("https://r.io", "r.io:99999", "r.io/Team"):
+        with pytest.raises(ReferenceError):
+            parse_registry_setting(bad)

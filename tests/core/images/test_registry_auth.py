@@ -1,0 +1,190 @@
+"""The registry client's authentication and transport rules, against a strict double
+(``responses``: an unexpected call fails the test). The challenge/token exchange
+follows the distribution token spec: a 401 names the realm, service and scope; the
+client asks the realm, with basic credentials if it has any, and retries with the
+token. TLS is required everywhere but loopback, and credentials never leak."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+import responses
+from responses import matchers
+
+from lw.core.errors import ProviderError
+from lw.core.images import RegistryCredentials
+from lw.core.images.registry import RegistryClient, parse_challenge
+
+HOST = "registry.example.com"
+BLOB = "sha256:" + "a" * 64
+CHALLENGE = f'Bearer realm="https://auth.example.com/token",service="{HOST}",scope="repository:team/app:pull"'
+
+
+def client(credentials: RegistryCredentials | None = None, **options: object) -> RegistryClient:
+    return RegistryClient(HOST, credentials, pause=lambda seconds: None, **options)  # type: ignore[arg-type]
+
+
+def test_challenge_parsing() -> None:
+    scheme, params = parse_challenge(CHALLENGE)
+    assert scheme == "bearer"
+    assert params == {"realm": "https://auth.example.com/token", "service": HOST, "scope": "repository:team/app:pull"}
+
+
+@responses.activate
+def test_bearer_flow_with_basic_credentials_then_token() -> None:
+    url = f"https://{HOST}/v2/team/app/blobs/{BLOB}"
+    responses.head(url, status=401, headers={"WWW-Authenticate": CHALLENGE})
+    basic = "Basic " + base64.b64encode(b"AWS:pw").decode()
+    responses.get(
+        "https://auth.example.com/token",
+        match=[
+            matchers.query_param_matcher({"service": HOST, "scope": "repository:team/app:pull"}),
+            matchers.header_matcher({"Authorization": basic}),
+        ],
+        json={"token": "T1"},
+    )
+    responses.head(url, status=200, match=[matchers.header_matcher({"Authorization": "Bearer T1"})])
+    c = client(RegistryCredentials("AWS", "pw"))
+    assert c.blob_exists("team/app", BLOB)
+    # the token is reused for the same scope: no second round trip to the realm
+    responses.head(url, status=200, match=[matchers.header_matcher({"Authorization": "Bearer T1"})])
+    assert c.blob_exists("team/app", BLOB)
+    assert len([call for call in responses.calls if "auth.example.com" in call.request.url]) == 1
+
+
+@responses.activate
+def test_anonymous_token_for_public_pulls() -> None:
+    url = f"https://{HOST}/v2/team/app/manifests/latest"
+    responses.head(url, status=401, headers={"WWW-Authenticate": CHALLENGE})
+    responses.get("https://auth.example.com/token", json={"access_token": "anon"})
+    responses.head(url, status=200, headers={"Docker-Content-Digest": BLOB})
+    assert client().manifest_digest("team/app", "latest") == BLOB
+    assert "Authorization" not in responses.calls[1].request.headers
+
+
+@responses.activate
+def test_basic_challenge_sends_the_credentials() -> None:
+    url = f"https://{HOST}/v2/"
+    responses.get(url, status=401, headers={"WWW-Authenticate": 'Basic realm="x"'})
+    responses.get(
+        url,
+        status=200,
+        match=[matchers.header_matcher({"Authorization": "Basic " + base64.b64encode(b"u:p").decode()})],
+    )
+    client(RegistryCredentials("u", "p")).ping()
+
+
+@responses.activate
+def test_a_refused_token_is_one_line_without_the_password() -> None:
+    responses.get(f"https://{HOST}/v2/", status=401, headers={"WWW-Authenticate": CHALLENGE})
+    responses.get("https://auth.example.com/token", status=401)
+    with pytest.raises(ProviderError) as caught:
+        client(RegistryCredentials("AWS", "topsecret")).ping()
+    assert str(caught.value) == f"registry {HOST}: the token service refused user 'AWS' (401)"
+
+
+@responses.activate
+def test_server_errors_are_retried_then_reported() -> None:
+    url = f"https://{HOST}/v2/team/app/tags/list"
+    responses.get(url, status=503)
+    responses.get(url, status=200, json={"tags": ["b", "a"]})
+    assert client().tags("team/app") == ["a", "b"]
+    responses.replace(responses.GET, url, status=503)
+    with pytest.raises(ProviderError, match=r"listing the tags of team/app failed \(503"):
+        client(retries=2).tags("team/app")
+
+
+@responses.activate
+def test_chunked_upload_sends_ranges_then_closes_with_the_digest() -> None:
+    responses.post(
+        f"https://{HOST}/v2/team/app/blobs/uploads/",
+        status=202,
+        headers={"Location": "/v2/team/app/blobs/uploads/u1?_state=s0"},
+    )
+    ranges: list[str] = []
+
+    def patch(request):  # noqa: ANN001
+        ranges.append(request.headers["Content-Range"])
+        return 202, {"Location": f"/v2/team/app/blobs/uploads/u1?_state=s{len(ranges)}"}, ""
+
+    responses.add_callback(responses.PATCH, f"https://{HOST}/v2/team/app/blobs/uploads/u1", callback=patch)
+    responses.put(
+        f"https://{HOST}/v2/team/app/blobs/uploads/u1",
+        status=201,
+        match=[matchers.query_param_matcher({"_state": "s2", "digest": BLOB})],
+    )
+    sent: list[int] = []
+    client(chunk_size=4).upload_blob("team/app", BLOB, iter([b"0123", b"4567", b"89"]), 10, on_sent=sent.append)
+    assert ranges == ["0-3", "4-7"]
+    assert sum(sent) == 10
+
+
+# ------------------------------------------------------------------ attack tests: TLS and leaks
+
+
+def test_plain_http_registry_urls_are_refused() -> None:
+    with pytest.raises(ProviderError, match="without a scheme"):
+        RegistryClient("http://registry.example.com")
+
+
+@responses.activate
+def test_a_token_realm_over_plain_http_is_refused() -> None:
+    """A registry (or a man in the middle of one) naming an http:// realm would get the
+    basic credentials in clear text: lw refuses before sending them."""
+    responses.get(
+        f"https://{HOST}/v2/",
+        status=401,
+        headers={"WWW-Authenticate": 'Bearer realm="http://evil.example.com/token",service="x"'},
+    )
+    with pytest.raises(ProviderError, match="refusing the token service at http://evil.example.com"):
+        client(RegistryCredentials("AWS", "pw")).ping()
+    assert all("evil" not in call.request.url for call in responses.calls)
+
+
+@responses.activate
+def test_a_redirect_to_plain_http_is_refused() -> None:
+    responses.get(
+        f"https://{HOST}/v2/team/app/blobs/{BLOB}", status=307, headers={"Location": "http://cdn.example.com/blob"}
+    )
+    with pytest.raises(ProviderError, match="refusing a redirect to http://cdn.example.com"):
+        client().get_blob("team/app", BLOB)
+
+
+@responses.activate
+def test_the_registry_token_never_follows_a_redirect_to_another_host() -> None:
+    data = b"x"
+    digest = "sha256:2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"
+    responses.get(f"https://{HOST}/v2/team/app/blobs/{digest}", status=401, headers={"WWW-Authenticate": CHALLENGE})
+    responses.get("https://auth.example.com/token", json={"token": "T1"})
+    responses.get(
+        f"https://{HOST}/v2/team/app/blobs/{digest}",
+        status=307,
+        headers={"Location": "https://bucket.s3.example.com/blob?sig=1"},
+    )
+    responses.get("https://bucket.s3.example.com/blob", body=data)
+    assert client(RegistryCredentials("AWS", "pw")).get_blob("team/app", digest) == data
+    assert "Authorization" not in responses.calls[-1].request.headers
+
+
+@responses.activate
+def test_an_upload_location_on_plain_http_is_refused() -> None:
+    responses.post(
+        f"https://{HOST}/v2/team/app/blobs/uploads/", status=202, headers={"Location": "http://evil.example.com/up"}
+    )
+    with pytest.raises(ProviderError, match="refusing an upload location at http://evil.example.com"):
+        client().upload_blob("team/app", BLOB, iter([b"x"]), 1)
+
+
+@responses.activate
+def test_a_blob_that_does_not_match_its_digest_is_refused() -> None:
+    responses.get(f"https://{HOST}/v2/team/app/blobs/{BLOB}", body=b"tampered")
+    with pytest.raises(ProviderError, match="does not match its digest"):
+        client().get_blob("team/app", BLOB)
+
+
+def test_loopback_may_use_plain_http_only() -> None:
+    from lw.core.images.reference import is_loopback
+
+    assert is_loopback("127.0.0.1:5000") and is_loopback("localhost") and is_loopback("[::1]:5000")
+    assert not is_loopback("127.0.0.1.example.com") and not is_loopback("registry.example.com:5000")
