@@ -892,7 +892,7 @@ def _blackbox_exec(exec_: dict[str, Any]) -> dict[str, Any]:
     code = exec_.get("code")
     code = code if isinstance(code, str) and code.strip() else None
     resolved = image.split("@", 1)[0]  # the digest is dropped (see _OW_IMAGE)
-    size = len(code or "") + len((exec_.get("main") or "")) + len(resolved)
+    size = len(code or "") + len(exec_.get("main") or "") + len(resolved)
     if size > CODE_LIMIT:
         raise ControllerError(413, f"exec larger than allowed: {size} > {CODE_LIMIT} bytes.")
     entity: dict[str, Any] = {"kind": "blackbox", "image": resolved, "binary": bool(code) and _is_base64(code)}

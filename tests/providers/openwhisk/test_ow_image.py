@@ -131,4 +131,4 @@ def test_fake_controller_keeps_a_valid_blackbox_image_by_name(fake: FakeOpenWhis
         timeout=30,
     )
     assert answer.status_code == 200, answer.text
-    assert fake.actions[(None, "good")]["exec"]["image"] == f"{REGISTRY}/team/app:lw-1"
+    assert fake.actions[("", "good")]["exec"]["image"] == f"{REGISTRY}/team/app:lw-1"

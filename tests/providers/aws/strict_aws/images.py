@@ -175,7 +175,9 @@ class ImageModel:
             else:
                 if code.get("ImageUri"):
                     self._refuse(
-                        client, operation, "Please don't provide ImageUri when the intended function PackageType is Zip."
+                        client,
+                        operation,
+                        "Please don't provide ImageUri when the intended function PackageType is Zip.",
                     )
                 if not params.get("Runtime") or not params.get("Handler"):
                     self._refuse(
@@ -186,7 +188,9 @@ class ImageModel:
         elif operation == "UpdateFunctionCode":
             package = self._package_type(client, key)
             if package == "Image" and not params.get("ImageUri"):
-                self._refuse(client, operation, "Please provide ImageUri when updating a function with packageType Image.")
+                self._refuse(
+                    client, operation, "Please provide ImageUri when updating a function with packageType Image."
+                )
             if package == "Zip" and params.get("ImageUri"):
                 self._refuse(
                     client, operation, "Please don't provide ImageUri when updating a function with packageType Zip."
@@ -213,9 +217,7 @@ class ImageModel:
             self._package_types[key] = str(found.get("PackageType") or "Zip")
         return self._package_types[key]
 
-    def _images_after(
-        self, client: Any, service: str, operation: str, params: dict[str, Any], response: Any
-    ) -> Any:
+    def _images_after(self, client: Any, service: str, operation: str, params: dict[str, Any], response: Any) -> Any:
         if service == "lambda":
             if operation == "CreateFunction":
                 key = (client.meta.region_name, function_name(params["FunctionName"]))
