@@ -143,3 +143,53 @@ def push_change(ctx: Context, artifact: Artifact) -> Change:
         push,
         step="push image",
     )
+
+
+def _client(ctx: Context) -> tuple[Any, str]:
+    from lw.core.images import RegistryCredentials, target_repository
+    from lw.core.images.registry import RegistryClient
+
+    location = registry_location(ctx)
+    user, password = os.environ.get(USER_ENV), os.environ.get(PASSWORD_ENV)
+    credentials = RegistryCredentials(username=user, password=password) if user else RegistryCredentials()
+    repository = target_repository(location, ctx.app.project_name, ctx.app.stage)
+    return RegistryClient(location.host, credentials, reporter=ctx.reporter), repository
+
+
+def removal(ctx: Context) -> list[Change]:
+    """Undeploy: the images lw pushed for this stage (tags ``lw-…`` in the stage's
+    repository of ``image_registry``). A registry that cannot be read is reported and
+    left alone: the actions are gone either way."""
+    from lw.core.errors import ProviderError
+
+    if not ctx.app.setting("image_registry"):
+        return []
+    client, repository = _client(ctx)
+    try:
+        digests = sorted(
+            {
+                digest
+                for tag in client.tags(repository)
+                if tag.startswith(TAG_PREFIX) and (digest := client.manifest_digest(repository, tag))
+            }
+        )
+    except ProviderError as exc:
+        ctx.reporter.warn(f"could not list the images lw pushed to {client.registry}/{repository}: {exc.message}")
+        return []
+    if not digests:
+        return []
+
+    def delete(outputs: Outputs) -> None:
+        for digest in digests:
+            client.delete_manifest(repository, digest)
+
+    return [
+        Change(
+            "delete",
+            f"images {client.registry}/{repository}",
+            f"{len(digests)} image(s) lw pushed for this stage",
+            delete,
+            phase="cleanup",
+            step="delete images",
+        )
+    ]

@@ -153,7 +153,9 @@ def lw_event(ctx: Context) -> list[Change]:
 
 @hookimpl
 def lw_undeploy(ctx: Context, keep_logs: bool) -> list[Change]:
-    return undeploy.plan_undeploy(connect(ctx))
+    from lw.providers.openwhisk import image
+
+    return undeploy.plan_undeploy(connect(ctx)) + image.removal(ctx)
 
 
 @hookimpl

@@ -18,7 +18,7 @@ from cli_helpers import lw_run
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "core" / "images"))
 from registry_server import Registry, seed_lambda_base, start_registry, stop_registry  # noqa: E402
 
-pytestmark = pytest.mark.subprocess
+pytestmark = [pytest.mark.subprocess, pytest.mark.slow]
 
 APP = """
 def app(environ, start_response):

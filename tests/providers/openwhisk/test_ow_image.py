@@ -7,9 +7,11 @@ import base64
 import hashlib
 import io
 import json
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 import requests
@@ -132,3 +134,81 @@ def test_fake_controller_keeps_a_valid_blackbox_image_by_name(fake: FakeOpenWhis
     )
     assert answer.status_code == 200, answer.text
     assert fake.actions[("", "good")]["exec"]["image"] == f"{REGISTRY}/team/app:lw-1"
+
+
+# ---------------------------------------------------------------------- a real registry
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "core" / "images"))
+from registry_server import Registry, seed_lambda_base, start_registry, stop_registry  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    from lw.core.images.registry import RegistryClient
+
+    server = start_registry(tmp_path_factory.mktemp("registry"))
+    # a stand-in for the ActionLoop runtime image (no network here): any base will do
+    seed_lambda_base(
+        RegistryClient(server.host), "openwhisk/action-python-v3.11", "nightly", tmp_path_factory.mktemp("b")
+    )
+    yield server
+    stop_registry(server)
+
+
+def blob_bytes(registry: Registry) -> dict[str, int]:
+    blobs = registry.storage / "docker" / "registry" / "v2" / "blobs"
+    return {str(p.parent): p.stat().st_size for p in blobs.rglob("data")} if blobs.exists() else {}
+
+
+RUN = """
+import json, runpy, sys
+root = sys.argv[1]
+sys.path.insert(0, root)
+main = runpy.run_path(root + "/__main__.py")["main"]
+print(json.dumps(main({"__ow_method": "get", "__ow_path": "/form", "__ow_headers": {}, "__ow_query": "",
+                       "__ow_body": ""})))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.subprocess
+def test_image_app_on_the_fake_and_a_real_registry(
+    fake: FakeOpenWhisk, project: Path, tmp_path: Path, registry: Registry
+) -> None:
+    from ow_helpers import deploy_app
+
+    from lw.core.context import Reporter
+    from lw.core.images import unpack_image
+    from lw.core.images.registry import RegistryClient
+
+    block = {
+        "image_registry": f"{registry.host}/team",
+        "package_type": "image",
+        "base_image": f"{registry.host}/openwhisk/action-python-v3.11:nightly",
+    }
+    deploy_app(make_app(project, fake, block=block), tmp_path / "one")
+    client = RegistryClient(registry.host)
+    action = fake.actions[("shop-dev", "app")]
+    reference = action["exec"]["image"]
+    assert reference.startswith(f"{registry.host}/team/shop-dev:lw-")
+    assert client.tags("team/shop-dev") == [reference.rpartition(":")[2]]
+
+    # what the invoker would pull: the base, then lw's runtime, entry and app under /lw
+    root = tmp_path / "rootfs"
+    unpack_image(reference, root, Reporter())
+    assert (root / "var" / "runtime" / "bootstrap").is_file() and (root / "lw" / "__main__.py").is_file()
+    ran = subprocess.run([sys.executable, "-c", RUN, str(root / "lw")], capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout.strip().splitlines()[-1])["statusCode"] == 200
+
+    # a code-only change: the app layer, the config and the manifest
+    before = blob_bytes(registry)
+    (project / "wsgi_app.py").write_text((project / "wsgi_app.py").read_text() + "\nVERSION = 2\n")
+    deploy_app(make_app(project, fake, block=block), tmp_path / "two")
+    new = {k: v for k, v in blob_bytes(registry).items() if k not in before}
+    assert 1 <= len(new) <= 3 and sum(new.values()) < 1_000_000, new
+    assert fake.actions[("shop-dev", "app")]["exec"]["image"] != reference
+
+    plan = Plan(changes=list(plugin.lw_undeploy(ctx=make_ctx(make_app(project, fake, block=block)), keep_logs=False)))
+    apply_plan(plan)
+    assert client.tags("team/shop-dev") == []
