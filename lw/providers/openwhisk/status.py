@@ -33,6 +33,10 @@ def describe(remote: Remote, *, recent: int = 10) -> Status:
             "timeout_ms": (app.get("limits") or {}).get("timeout"),
         }
     )
+    exec_ = app.get("exec") or {}
+    facts["package_type"] = "image" if exec_.get("kind") == "blackbox" else "zip"
+    if exec_.get("image"):  # the tag lw pushed is named after the image's digest
+        facts["image"] = exec_["image"]
     action_rows = []
     for entry in sorted(package.get("actions") or (), key=lambda a: str(a.get("name"))):
         ann = annotations_of(entry)

@@ -87,6 +87,8 @@ def test_image_deploys_as_a_blackbox_web_action_and_redeploys_with_no_write(
     shim = zipfile.ZipFile(io.BytesIO(base64.b64decode(action["exec"]["code"])))
     assert shim.namelist() == ["__main__.py"] and b"/lw/__main__.py" in shim.read("__main__.py")
     assert {a["key"]: a["value"] for a in action["annotations"]}["web-export"] is True
+    facts = plugin.lw_status(ctx=make_ctx(app)).facts
+    assert facts["package_type"] == "image" and facts["image"] == action["exec"]["image"]
     fake.reset_log()
     plan = deploy(make_ctx(app), artifact_for("v1"))
     assert plan.is_noop and fake.writes() == [] and len(pushes) == 1
