@@ -13,6 +13,7 @@ from typing import Any, Iterator
 
 import boto3
 import pytest
+import yaml
 from cli_helpers import lw_run
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "core" / "images"))
@@ -101,6 +102,22 @@ def test_image_app_deploys_to_moto_and_a_real_registry(tmp_path: Path, strict_aw
     status = json.loads(lw_run(project, "status", "--json").stdout)
     facts = status.get("facts", status)
     assert facts["package_type"] == "Image" and facts["image_digest"] == f"sha256:{live['CodeSha256']}"
+
+    # lw template exports the image function (and lints clean)
+    ecr._targets.clear()
+    out = tmp_path / "template.yaml"
+    exported = lw_run(project, "template", "-o", str(out))
+    assert exported.exit_code == 0, exported.stderr + exported.stdout
+    template = yaml.safe_load(out.read_text())
+    function = next(r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function")
+    assert function["PackageType"] == "Image" and function["Code"] == {
+        "ImageUri": uri.rpartition("@")[0] + "@" + f"sha256:{live['CodeSha256']}"
+    }
+    assert not {"Runtime", "Handler", "Layers"} & set(function)
+    from cfnlint.api import lint
+
+    problems = [str(m) for m in lint(json.dumps(template), regions=["us-east-1"]) if m.rule.id[0] in "EW"]
+    assert problems == [] or all(p.split()[0].strip("[]") in ("E2533", "W2531") for p in problems), problems
 
     ecr._targets.clear()
     gone = lw_run(project, "undeploy", "--yes")
