@@ -203,6 +203,11 @@ def test_image_app_on_the_fake_and_a_real_registry(
     assert ran.returncode == 0, ran.stderr
     assert json.loads(ran.stdout.strip().splitlines()[-1])["statusCode"] == 200
 
+    # served through the fake: the controller runs the blackbox action from its image
+    answer = requests.get(f"{fake.url}/api/v1/web/guest/shop-dev/app/hello?x=1", timeout=60)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["path"] == "/hello" and answer.json()["query"] == "x=1"
+
     # a code-only change: the app layer, the config and the manifest
     before = blob_bytes(registry)
     (project / "wsgi_app.py").write_text((project / "wsgi_app.py").read_text() + "\nVERSION = 2\n")
@@ -210,6 +215,7 @@ def test_image_app_on_the_fake_and_a_real_registry(
     new = {k: v for k, v in blob_bytes(registry).items() if k not in before}
     assert 1 <= len(new) <= 3 and sum(new.values()) < 1_000_000, new
     assert fake.actions[("shop-dev", "app")]["exec"]["image"] != reference
+    assert requests.get(f"{fake.url}/api/v1/web/guest/shop-dev/app/", timeout=60).status_code == 200
 
     plan = Plan(changes=list(plugin.lw_undeploy(ctx=make_ctx(make_app(project, fake, block=block)), keep_logs=False)))
     apply_plan(plan)
