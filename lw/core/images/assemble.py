@@ -160,7 +160,7 @@ def _app_layer(
 
 
 def _config(base: dict[str, Any], spec: ImageSpec, added: list[Layer]) -> dict[str, Any]:
-    config = json.loads(json.dumps(base))  # a deep copy
+    config: dict[str, Any] = json.loads(json.dumps(base))  # a deep copy
     os_name, arch, variant = _platform_parts(spec.platform)
     config["os"], config["architecture"] = os_name, arch
     if variant:

@@ -14,8 +14,11 @@ import hashlib
 import os
 import shutil
 import tarfile
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import IO, Any, Callable, Iterator, Sequence
 
 from lw.core.context import Reporter
 from lw.core.errors import PackagingError, ProviderError
@@ -23,7 +26,7 @@ from lw.core.images import media
 from lw.core.images.assemble import _pick_platform
 from lw.core.images.model import PreparedImage, RegistryCredentials
 from lw.core.images.reference import ReferenceError, parse_reference
-from lw.core.images.registry import RegistryClient
+from lw.core.images.registry import Manifest, RegistryClient
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
@@ -32,12 +35,12 @@ OPAQUE = ".wh..wh..opq"
 class _HashingReader:
     """Reads through, hashing, so a streamed blob is verified without a temp file."""
 
-    def __init__(self, raw: IO[bytes]) -> None:
+    def __init__(self, raw: Any) -> None:
         self.raw = raw
         self.sha = hashlib.sha256()
 
     def read(self, size: int = -1) -> bytes:
-        data = self.raw.read(size)
+        data: bytes = self.raw.read(size)
         self.sha.update(data)
         return data
 
@@ -63,29 +66,52 @@ def _safe_name(name: str) -> PurePosixPath | None:
     return PurePosixPath(*parts) if parts else None
 
 
+class _SafeFolders:
+    """Folders already found to resolve inside the root: resolving every entry's folder
+    again costs more than unpacking it. A symlink created or a folder replaced empties it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.known: set[Path] = set()
+
+    def inside(self, folder: Path) -> bool:
+        if folder in self.known:
+            return True
+        if _inside(self.root, folder):
+            self.known.add(folder)
+            return True
+        return False
+
+    def forget(self) -> None:
+        self.known.clear()
+
+
 def apply_layer(stream: IO[bytes], root: Path, label: str) -> int:
     """Apply one gzip (or plain) tar layer on ``root``; returns the files written."""
     root.mkdir(parents=True, exist_ok=True)
     written = 0
+    folders = _SafeFolders(root)
     try:
-        with tarfile.open(fileobj=stream, mode="r|*") as tar:  # type: ignore[call-overload]
+        with tarfile.open(fileobj=stream, mode="r|*") as tar:
             for member in tar:
-                written += _apply_member(tar, member, root, label)
+                written += _apply_member(tar, member, root, label, folders)
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise PackagingError(f"{label}: cannot unpack ({exc})") from None
     return written
 
 
-def _apply_member(tar: tarfile.TarFile, member: tarfile.TarInfo, root: Path, label: str) -> int:
+def _apply_member(tar: tarfile.TarFile, member: tarfile.TarInfo, root: Path, label: str, folders: _SafeFolders) -> int:
     rel = _safe_name(member.name)
     if rel is None:
         if member.name.strip("./") == "":
             return 0
         raise PackagingError(f"{label}: refusing entry {member.name!r} (outside the image root)")
     target = root / rel
-    if not _inside(root, target.parent):
+    if not folders.inside(target.parent):
         raise PackagingError(f"{label}: refusing entry {member.name!r} (its folder leads outside the image root)")
     name = rel.name
+    if name == OPAQUE or name.startswith(WHITEOUT) or member.issym() or member.isdir():
+        folders.forget()  # what was checked may now be (or lead through) something else
     if name == OPAQUE:
         for child in list(target.parent.iterdir()) if target.parent.is_dir() else []:
             _remove(child)
@@ -129,15 +155,85 @@ def _apply_member(tar: tarfile.TarFile, member: tarfile.TarInfo, root: Path, lab
     return 1
 
 
-def unpack_local(prepared: PreparedImage, dest: Path) -> None:
-    for layer in prepared.layers:
-        if layer.path is None:
-            continue
-        with open(layer.path, "rb") as handle:
-            apply_layer(handle, dest, f"{layer.role} layer {layer.digest[7:19]}")
+@dataclass(frozen=True)
+class LayerSource:
+    """A layer to apply: its digest and how to open it as a verified byte stream."""
+
+    digest: str
+    open: Callable[[], AbstractContextManager[IO[bytes]]]
 
 
-def _manifest_for(client: RegistryClient, repository: str, reference: str, platform: str, label: str) -> Any:
+@contextmanager
+def _local_blob(path: Path) -> Iterator[IO[bytes]]:
+    with open(path, "rb") as handle:
+        yield handle
+
+
+@contextmanager
+def _registry_blob(client: RegistryClient, repository: str, digest: str) -> Iterator[IO[bytes]]:
+    """The blob streamed from the registry; its digest is checked once it is read."""
+    response = client.open_blob(repository, digest)
+    try:
+        response.raw.decode_content = False
+        reader = _HashingReader(response.raw)
+        yield reader  # type: ignore[misc]
+        while reader.read(1024 * 1024):  # the tar's padding after its end marker
+            pass
+    finally:
+        response.close()
+    if "sha256:" + reader.sha.hexdigest() != digest:
+        raise ProviderError(f"registry {client.registry}: layer {digest} does not match its digest")
+
+
+def _link_tree(source: Path, dest: Path) -> None:
+    """``dest`` as a copy of ``source`` made of hard links (symlinks copied as links):
+    a second of work for a tree gunzip and tar would take half a minute to write. Safe
+    because applying a layer never writes into an existing file: it unlinks first."""
+    for folder, dirnames, filenames in os.walk(source):
+        here = Path(folder)
+        target = dest / here.relative_to(source)
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copymode(here, target)
+        for name in [*dirnames, *filenames]:
+            path = here / name
+            if path.is_symlink():
+                (target / name).symlink_to(os.readlink(path))
+                if name in dirnames:
+                    dirnames.remove(name)
+            elif name in filenames:
+                os.link(path, target / name)
+
+
+def unpack_layers(layers: Sequence[LayerSource], dest: Path, *, label: str, cache_dir: Path | None = None) -> None:
+    """Apply ``layers`` in order on ``dest``. With ``cache_dir``, all but the top layer
+    are unpacked once into a snapshot named after their digests and linked into
+    ``dest``: a code-only redeploy unpacks only the app layer."""
+    if cache_dir is not None and len(layers) > 1:
+        lower, layers = layers[:-1], layers[-1:]
+        chain = hashlib.sha256("\n".join(layer.digest for layer in lower).encode()).hexdigest()[:16]
+        snapshot = cache_dir / f"root-{chain}"
+        if not snapshot.is_dir():
+            partial = cache_dir / f"root-{chain}.partial-{os.getpid()}"
+            shutil.rmtree(partial, ignore_errors=True)
+            for layer in lower:
+                with layer.open() as stream:
+                    apply_layer(stream, partial, f"{label} layer {layer.digest[7:19]}")
+            partial.rename(snapshot)
+            for old in cache_dir.glob("root-*"):
+                if old != snapshot and ".partial-" not in old.name:
+                    shutil.rmtree(old, ignore_errors=True)
+        _link_tree(snapshot, dest)
+    for layer in layers:
+        with layer.open() as stream:
+            apply_layer(stream, dest, f"{label} layer {layer.digest[7:19]}")
+
+
+def unpack_local(prepared: PreparedImage, dest: Path, cache_dir: Path | None = None) -> None:
+    own = [LayerSource(layer.digest, partial(_local_blob, layer.path)) for layer in prepared.layers if layer.path]
+    unpack_layers(own, dest, label="image", cache_dir=cache_dir)
+
+
+def _manifest_for(client: RegistryClient, repository: str, reference: str, platform: str, label: str) -> Manifest:
     manifest = client.get_manifest(repository, reference)
     if manifest.media_type in media.INDEXES:
         manifest = client.get_manifest(repository, _pick_platform(manifest.json(), platform, label))
@@ -153,6 +249,7 @@ def pull_and_unpack(
     *,
     credentials: RegistryCredentials | None = None,
     platform: str = "linux/amd64",
+    cache_dir: Path | None = None,
 ) -> str:
     try:
         ref = parse_reference(reference)
@@ -160,18 +257,8 @@ def pull_and_unpack(
         raise ProviderError(f"image {reference!r}: {exc}") from None
     client = RegistryClient(ref.registry, credentials, reporter=reporter)
     manifest = _manifest_for(client, ref.repository, ref.reference, platform, str(ref))
-    for descriptor in manifest.json().get("layers") or []:
-        digest = str(descriptor.get("digest"))
-        reporter.progress(f"unpacking layer {digest[7:19]}")
-        response = client.open_blob(ref.repository, digest)
-        try:
-            reader = _HashingReader(response.raw)
-            response.raw.decode_content = False
-            apply_layer(reader, dest, f"image {ref} layer {digest[7:19]}")  # type: ignore[arg-type]
-            while reader.read(1024 * 1024):  # the tar's padding after its end marker
-                pass
-        finally:
-            response.close()
-        if "sha256:" + reader.sha.hexdigest() != digest:
-            raise ProviderError(f"image {ref}: layer {digest} does not match its digest")
+    digests = [str(d.get("digest")) for d in manifest.json().get("layers") or []]
+    sources = [LayerSource(d, partial(_registry_blob, client, ref.repository, d)) for d in digests]
+    reporter.progress(f"unpacking {ref}")
+    unpack_layers(sources, dest, label=f"image {ref}", cache_dir=cache_dir)
     return manifest.digest

@@ -41,7 +41,7 @@ class LayerBlob:
 class _Hashing(io.RawIOBase):
     """A write-only stream that hashes and counts what passes on to ``target``."""
 
-    def __init__(self, target: IO[bytes] | None) -> None:
+    def __init__(self, target: IO[bytes] | gzip.GzipFile | None) -> None:
         self.target = target
         self.sha = hashlib.sha256()
         self.count = 0
@@ -104,7 +104,7 @@ def write_layer(files: Mapping[str, Source], out: Path, *, prefix: str = "") -> 
             compressed = _Hashing(raw)
             with gzip.GzipFile(filename="", mode="wb", fileobj=compressed, compresslevel=GZIP_LEVEL, mtime=0) as gz:
                 plain = _Hashing(gz)
-                with tarfile.open(fileobj=plain, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
+                with tarfile.open(fileobj=plain, mode="w|", format=tarfile.PAX_FORMAT) as tar:
                     for folder in folders:
                         tar.addfile(_dir_info(folder))
                     for name in names:

@@ -21,17 +21,22 @@ def unpack_image(
     *,
     credentials: RegistryCredentials | None = None,
     platform: str = "linux/amd64",
+    cache_dir: Path | None = None,
 ) -> str:
     """Pull ``reference`` (``host/repo@sha256:…`` or ``:tag``) and unpack every layer
-    into ``dest``; returns the manifest digest. Raises ``ProviderError``."""
+    into ``dest``; returns the manifest digest. Raises ``ProviderError``. With
+    ``cache_dir`` the layers under the top one are unpacked once and hard-linked into
+    ``dest`` afterwards (the files of ``dest`` must then be treated as read-only, as
+    Lambda's ``/var/task`` is)."""
     from lw.core.images.extract import pull_and_unpack
 
-    return pull_and_unpack(reference, dest, reporter, credentials=credentials, platform=platform)
+    return pull_and_unpack(reference, dest, reporter, credentials=credentials, platform=platform, cache_dir=cache_dir)
 
 
-def unpack_prepared(prepared: PreparedImage, dest: Path) -> None:
+def unpack_prepared(prepared: PreparedImage, dest: Path, *, cache_dir: Path | None = None) -> None:
     """Unpack the layers lw built (dependencies, app) of ``prepared`` into ``dest``,
-    with no registry involved (the base layers are left out)."""
+    with no registry involved (the base layers are left out); ``cache_dir`` as for
+    ``unpack_image``."""
     from lw.core.images.extract import unpack_local
 
-    unpack_local(prepared, dest)
+    unpack_local(prepared, dest, cache_dir)

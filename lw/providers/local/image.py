@@ -109,14 +109,19 @@ def unpack_into(ctx: Context, artifact: Artifact, root: Path) -> None:
     prepared = artifact.image
     assert prepared is not None
     shutil.rmtree(root, ignore_errors=True)
+    # base and dependencies unpacked once, then linked: a code-only swap unpacks the app
+    roots = ctx.work_dir / "build" / f"local-{ctx.app.stage}-image" / "roots"
+    roots.mkdir(parents=True, exist_ok=True)
     if prepared.spec.registry == LOCAL_REGISTRY:
-        unpack_prepared(prepared, root)
+        unpack_prepared(prepared, root, cache_dir=roots)
         return
     credentials = registry_credentials(prepared.spec.registry)
     pushed = push_image(prepared, credentials, ctx.reporter)
     for note in pushed.notes:
         ctx.reporter.info(note)
-    unpack_image(pushed.uri, root, ctx.reporter, credentials=credentials, platform=prepared.spec.platform)
+    unpack_image(
+        pushed.uri, root, ctx.reporter, credentials=credentials, platform=prepared.spec.platform, cache_dir=roots
+    )
 
 
 def task_root(root: Path) -> Path:

@@ -146,3 +146,30 @@ def test_registry_setting_and_repository() -> None:
     for bad in ("https://r.io", "r.io:99999", "r.io/Team"):
         with pytest.raises(ReferenceError):
             parse_registry_setting(bad)
+
+
+def test_lower_layers_are_unpacked_once_and_never_changed_by_the_top_one(tmp_path: Path) -> None:
+    """The snapshot of the base and dependency layers is hard-linked into each root; the
+    app layer replacing or deleting one of those files must not reach the snapshot."""
+    from functools import partial
+
+    from lw.core.images.extract import LayerSource, _local_blob, unpack_layers
+
+    blobs = {}
+    contents = {
+        "base": [("var/runtime/bootstrap", b"boot"), ("var/task/dep.py", b"dep = 1")],
+        "app1": [("var/task/dep.py", b"shadowed"), ("var/task/.wh.gone.txt", b"")],
+        "app2": [("var/task/app.py", b"v2")],
+    }
+    for name, entries in contents.items():
+        path = tmp_path / f"{name}.tar.gz"
+        path.write_bytes(_layer(*entries).getvalue())
+        blobs[name] = LayerSource(f"sha256:{name:0>64}", partial(_local_blob, path))
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    unpack_layers([blobs["base"], blobs["app1"]], tmp_path / "one", label="t", cache_dir=cache)
+    assert (tmp_path / "one/var/task/dep.py").read_bytes() == b"shadowed"
+    unpack_layers([blobs["base"], blobs["app2"]], tmp_path / "two", label="t", cache_dir=cache)
+    assert (tmp_path / "two/var/task/dep.py").read_bytes() == b"dep = 1"
+    assert (tmp_path / "two/var/task/app.py").read_bytes() == b"v2"
+    assert len(list(cache.glob("root-*"))) == 1
