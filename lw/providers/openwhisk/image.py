@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import io
-import os
 import zipfile
 from typing import Any, Sequence
 
@@ -32,9 +31,6 @@ from lw.core.plan import Change, Outputs
 TASK_ROOT = "/lw"
 RUNTIME_IMAGE = "docker.io/openwhisk/action-python-v{version}:nightly"
 TAG_PREFIX = "lw-"
-# Credentials for image_registry, when it needs any (read at deploy, never stored).
-USER_ENV = "LW_IMAGE_REGISTRY_USERNAME"
-PASSWORD_ENV = "LW_IMAGE_REGISTRY_PASSWORD"
 
 _SHIM = f'''"""lw: runs the app baked into this action's image ({TASK_ROOT})."""
 import runpy
@@ -122,7 +118,8 @@ def blackbox_exec(body: dict[str, Any], artifact: Artifact) -> dict[str, Any]:
 
 def push_change(ctx: Context, artifact: Artifact) -> Change:
     """Push what the registry lacks (the engine checks each blob first)."""
-    from lw.core.images import RegistryCredentials, push_image
+    from lw.core.images import push_image
+    from lw.core.images.credentials import registry_credentials
 
     prepared = artifact.image
     assert prepared is not None
@@ -131,9 +128,7 @@ def push_change(ctx: Context, artifact: Artifact) -> Change:
     own = sum(layer.size for layer in prepared.layers if layer.role != "base")
 
     def push(outputs: Outputs) -> None:
-        user, password = os.environ.get(USER_ENV), os.environ.get(PASSWORD_ENV)
-        credentials = RegistryCredentials(username=user, password=password) if user else RegistryCredentials()
-        pushed = push_image(prepared, credentials, ctx.reporter)
+        pushed = push_image(prepared, registry_credentials(spec.registry), ctx.reporter)
         outputs["image_bytes_pushed"] = pushed.bytes_uploaded
 
     return Change(
@@ -146,12 +141,12 @@ def push_change(ctx: Context, artifact: Artifact) -> Change:
 
 
 def _client(ctx: Context) -> tuple[Any, str]:
-    from lw.core.images import RegistryCredentials, target_repository
+    from lw.core.images import target_repository
+    from lw.core.images.credentials import registry_credentials
     from lw.core.images.registry import RegistryClient
 
     location = registry_location(ctx)
-    user, password = os.environ.get(USER_ENV), os.environ.get(PASSWORD_ENV)
-    credentials = RegistryCredentials(username=user, password=password) if user else RegistryCredentials()
+    credentials = registry_credentials(location.host)
     repository = target_repository(location, ctx.app.project_name, ctx.app.stage)
     return RegistryClient(location.host, credentials, reporter=ctx.reporter), repository
 
