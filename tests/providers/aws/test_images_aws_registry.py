@@ -6,6 +6,7 @@ one writes nothing, and undeploy leaves no repository and no image."""
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 from pathlib import Path
@@ -55,6 +56,46 @@ def blob_bytes(registry: Registry) -> dict[str, int]:
     return {str(p.parent): p.stat().st_size for p in blobs.rglob("data")} if blobs.exists() else {}
 
 
+def answers_under_awslambdaric(reference: str, work: Path) -> bytes:
+    """The pushed image unpacked and its /var/task run by the real runtime client
+    (lw's local worker pool), as Lambda runs the image's command: the HTTP answer body."""
+    from images_helpers import http_event
+
+    from lw.core.context import Reporter
+    from lw.core.images import unpack_image
+    from lw.providers.local import isolation
+    from lw.providers.local.pool import Pool
+    from lw.providers.local.worker import WorkerSpec
+
+    rootfs = work / "rootfs"
+    unpack_image(reference, rootfs, Reporter())
+    assert (rootfs / "var/runtime/bootstrap").is_file() and (rootfs / "var/task/lw_handler.py").is_file()
+    assert isolation.build_runtime_dir(work / "runtime") == []
+    spec = WorkerSpec(
+        handler="lw_handler.handler",
+        task_root=rootfs / "var" / "task",
+        runtime_dir=work / "runtime",
+        function_name=REPO,
+        memory_size=256,
+        region="us-east-1",
+        python_version="3.11",
+        timeout_seconds=10,
+        init_timeout_seconds=20,
+    )
+    lines: list[str] = []
+    pool = Pool(1, spec, 1, lambda source, text: lines.append(text))
+    pool.start()
+    try:
+        invocation = pool.invoke(json.dumps(http_event("/")).encode())
+    finally:
+        pool.stop()
+    assert invocation.outcome == "response", lines
+    answer = json.loads(invocation.payload)
+    assert answer["statusCode"] == 200, answer
+    body = answer["body"]
+    return base64.b64decode(body) if answer.get("isBase64Encoded") else body.encode()
+
+
 def writes(strict: Any) -> list[tuple[str, str, str]]:
     return [e for e in strict.journal if not e[1].startswith(("Get", "List", "Describe", "Head"))]
 
@@ -78,6 +119,7 @@ def test_image_app_deploys_to_moto_and_a_real_registry(tmp_path: Path, strict_aw
     assert client.tags(REPO) == [ecr.image_tag(digest)]
     manifest = json.loads(client.get_manifest(REPO, digest).body)
     assert len(manifest["layers"]) >= 2  # the base's layer, then lw's
+    assert answers_under_awslambdaric(f"{registry.host}/{REPO}@{digest}", tmp_path / "run") == b"v1"
 
     # code-only redeploy: the app layer, the config and the manifest; nothing of the base
     before = blob_bytes(registry)
