@@ -273,3 +273,18 @@ def prune_images(ctx: Context, aws: AwsSession, keep: set[str]) -> None:
                 doomed.append({"imageDigest": image["imageDigest"]})
     for start in range(0, len(doomed), 100):  # BatchDeleteImage takes at most 100 ids
         ecr.batch_delete_image(repositoryName=repository, imageIds=doomed[start : start + 100])
+
+
+def sibling_repositories(ctx: Context, aws: AwsSession, own: str) -> tuple[str, ...]:
+    """The project's other stages' repositories (``<prefix>/<project>-*``): they hold the
+    same base layers, so a new stage's first push mounts them instead of uploading."""
+    ecr = aws.client("ecr")
+    prefix = own[: len(own) - len(ctx.app.stage)]  # "[<prefix>/]<project>-"
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        pages = list(ecr.get_paginator("describe_repositories").paginate())
+    except (BotoCoreError, ClientError):  # only an optimisation: a deployer not allowed to list still deploys
+        return ()
+    names = (str(r["repositoryName"]) for page in pages for r in page.get("repositories") or [])
+    return tuple(sorted(n for n in names if n.startswith(prefix) and n != own))[:10]

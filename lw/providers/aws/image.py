@@ -60,6 +60,7 @@ def package_image(
         base_image=str(app.setting("base_image") or default_base_image(ctx)),
         platform=architecture_platform(app.architecture),
         cmd=(handler,),
+        mount_from=ecr.sibling_repositories(ctx, aws, target.repository),
         labels={"lw.project": app.project_name, "lw.stage": app.stage},
     )
     prepared = prepare_image(build, files, spec, ctx.reporter)

@@ -246,3 +246,56 @@ def test_plan_reads_only(tmp_path: Path, strict_aws: Any, pushes: list[str], cal
 
     plan_deploy(ctx_for(tmp_path), image(tmp_path))
     assert mutating(call_counter.calls) == [] and pushes == []
+
+
+def test_other_stages_repositories_are_mount_sources(tmp_path: Path, strict_aws: Any) -> None:
+    client = boto3.client("ecr", region_name="us-east-1")
+    with strict_aws.paused():
+        for name in ("demo-prod", "demo-staging", "other-dev", REPO):
+            client.create_repository(repositoryName=name)
+    ctx = ctx_for(tmp_path)
+    assert ecr.sibling_repositories(ctx, plugin.session_for(ctx), REPO) == ("demo-prod", "demo-staging")
+
+
+def test_a_package_over_lambdas_limit_becomes_an_image_with_a_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lw.core.artifact import Build
+    from lw.core.packaging.archive import SizeLimits
+    from lw.providers.aws import image as aws_image
+    from lw.providers.aws import package
+
+    (tmp_path / "big.bin").write_bytes(b"\0" * 200_000)
+    monkeypatch.setattr(package, "LIMITS", SizeLimits(unpacked_bytes=100_000, label="AWS Lambda"))
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(plugin, "session_for", lambda ctx: None)
+    monkeypatch.setattr(aws_image, "package_image", lambda ctx, aws, build, files, **kw: seen.update(kw) or "image")
+    ctx = make_context(make_app(tmp_path, apigateway=False))
+    assert package.package(ctx, Build(root=tmp_path, app_files=1, dependency_files=0)) == "image"
+    assert "over AWS Lambda's" in seen["note"] and "container image" in seen["note"]
+    # package_type: zip never switches
+    zip_ctx = make_context(make_app(tmp_path, apigateway=False, package_type="zip"))
+    assert package._package_choice(zip_ctx, Build(root=tmp_path, app_files=1, dependency_files=0), []).is_image is False
+
+
+def test_a_global_stage_cannot_ship_an_image_yet(tmp_path: Path) -> None:
+    from lw.core.artifact import Build
+    from lw.providers.aws import image as aws_image
+
+    ctx = ctx_for(tmp_path, regions=["us-east-1", "eu-west-1"])
+    with pytest.raises(ConfigError, match="regions"):
+        aws_image.package_image(ctx, None, Build(root=tmp_path, app_files=0, dependency_files=0), [], handler="h")
+
+
+def test_strict_layer_refuses_a_package_type_switch_in_update_function_code(tmp_path: Path, strict_aws: Any) -> None:
+    from botocore.exceptions import ClientError
+
+    data = make_artifact(tmp_path).path.read_bytes()
+    with strict_aws.paused():
+        boto3.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")
+    lam().create_function(FunctionName="f", Role=_role(), Runtime="python3.11", Handler="a.b", Code={"ZipFile": data})
+    import time
+
+    time.sleep(0.05)  # the strict layer's Pending state
+    with pytest.raises(ClientError, match="Please don't provide ImageUri"):
+        lam().update_function_code(FunctionName="f", ImageUri=f"{REPO_URI}:x")
