@@ -112,6 +112,9 @@ def test_first_deploy_creates_the_repository_and_an_image_function(
     assert found["Code"]["ImageUri"] == f"{REPO_URI}@{artifact.image.digest}"
     assert found["Configuration"]["CodeSha256"] == artifact.sha256  # AWS reports the digest
     assert lam().get_alias(FunctionName="demo-dev", Name="live")["FunctionVersion"] == "1"
+    facts = plugin.lw_status(ctx=ctx_for(tmp_path)).facts
+    assert facts["package_type"] == "Image" and facts["image_digest"] == artifact.image.digest
+    assert facts["image_uri"] == f"{REPO_URI}@{artifact.image.digest}"
 
 
 def test_unchanged_redeploy_writes_nothing_and_pushes_nothing(
@@ -126,7 +129,9 @@ def test_unchanged_redeploy_writes_nothing_and_pushes_nothing(
     assert not plan.mutating
 
 
-def test_code_change_pushes_updates_releases_and_rolls_back(tmp_path: Path, strict_aws: Any, pushes: list[str]) -> None:
+def test_code_change_pushes_updates_releases_rolls_back_and_undeploys(
+    tmp_path: Path, strict_aws: Any, pushes: list[str]
+) -> None:
     first, second = image(tmp_path, "v1"), image(tmp_path, "v2")
     deploy(ctx_for(tmp_path), first)
     ecr._targets.clear()
@@ -140,6 +145,11 @@ def test_code_change_pushes_updates_releases_and_rolls_back(tmp_path: Path, stri
     apply_plan(Plan(changes=list(plugin.lw_rollback(ctx=ctx, target=RollbackTarget(steps=1)))))
     live = lam().get_function_configuration(FunctionName="demo-dev", Qualifier="live")
     assert live["Version"] == "1" and live["CodeSha256"] == first.sha256  # the older version's image
+
+    ecr._targets.clear()
+    undeploy(ctx_for(tmp_path))  # the repository lw made goes, with every image in it
+    assert boto3.client("ecr", region_name="us-east-1").describe_repositories()["repositories"] == []
+    assert not strict_aws.ecr_pushed.get(REPO)
 
 
 def test_switching_package_type_stops_with_the_fix(tmp_path: Path, strict_aws: Any, pushes: list[str]) -> None:
@@ -158,15 +168,6 @@ def test_image_to_zip_is_refused_too(tmp_path: Path, strict_aws: Any, pushes: li
         deploy(make_context(make_app(tmp_path, apigateway=False, package_type="zip")), make_artifact(tmp_path / "z"))
 
 
-def test_status_shows_package_type_and_digest(tmp_path: Path, strict_aws: Any, pushes: list[str]) -> None:
-    artifact = image(tmp_path)
-    deploy(ctx_for(tmp_path), artifact)
-    facts = plugin.lw_status(ctx=ctx_for(tmp_path)).facts
-    assert facts["package_type"] == "Image"
-    assert facts["image_digest"] == artifact.image.digest
-    assert facts["image_uri"] == f"{REPO_URI}@{artifact.image.digest}"
-
-
 def test_pruned_versions_take_their_images_along(tmp_path: Path, strict_aws: Any, pushes: list[str]) -> None:
     for body in ("v1", "v2", "v3"):
         ecr._targets.clear()
@@ -174,17 +175,6 @@ def test_pruned_versions_take_their_images_along(tmp_path: Path, strict_aws: Any
     kept = strict_aws.ecr_pushed[REPO]
     assert image(tmp_path, "v1").image.digest not in kept
     assert {image(tmp_path, b).image.digest for b in ("v2", "v3")} <= set(kept)
-
-
-def test_undeploy_removes_the_repository_lw_made_with_its_images(
-    tmp_path: Path, strict_aws: Any, pushes: list[str]
-) -> None:
-    deploy(ctx_for(tmp_path), image(tmp_path))
-    ecr._targets.clear()
-    undeploy(ctx_for(tmp_path))
-    client = boto3.client("ecr", region_name="us-east-1")
-    assert client.describe_repositories()["repositories"] == []
-    assert not strict_aws.ecr_pushed.get(REPO)
 
 
 def test_undeploy_leaves_a_repository_lw_did_not_make(tmp_path: Path, strict_aws: Any, pushes: list[str]) -> None:
