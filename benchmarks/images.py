@@ -144,7 +144,7 @@ def main() -> None:
             lines.append(row("code-only redeploy", seconds, code))
             full_spec = ImageSpec(empty_registry.host, "pandas-report-dev", base, cmd=("lw_handler.handler",))
             seconds, full = timed_publish(project, full_spec, reporter)
-            lines.append(row("full re-push (empty registry)", seconds, full))
+            lines.append(row("full re-push (empty registry, layers already built)", seconds, full))
 
             from lw.providers.local import isolation
 

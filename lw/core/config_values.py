@@ -277,24 +277,20 @@ AWS_LIMITS = {
 }
 
 
-def _image_registry(value: Any) -> str | None:
-    from lw.core.images.reference import ReferenceError, parse_registry_setting
+def _parses(parser_name: str) -> Callable[[Any], str | None]:
+    """A check that a reference parser of ``lw.core.images.reference`` accepts the value
+    (imported when used: most configs have no image settings)."""
 
-    try:
-        parse_registry_setting(value)
-    except ReferenceError as exc:
-        return str(exc)
-    return None
+    def check(value: Any) -> str | None:
+        from lw.core.images import reference
 
+        try:
+            getattr(reference, parser_name)(value)
+        except reference.ReferenceError as exc:
+            return str(exc)
+        return None
 
-def _image_reference(value: Any) -> str | None:
-    from lw.core.images.reference import ReferenceError, parse_reference
-
-    try:
-        parse_reference(value)
-    except ReferenceError as exc:
-        return str(exc)
-    return None
+    return check
 
 
 def _max_length(limit: int, what: str) -> Callable[[Any], str | None]:
@@ -361,8 +357,8 @@ KEY_CHECKS: dict[str, Check] = {
     "django_settings": _module,
     "project_name": _project_name,
     "runtime": _runtime,
-    "image_registry": _image_registry,
-    "base_image": _image_reference,
+    "image_registry": _parses("parse_registry_setting"),
+    "base_image": _parses("parse_reference"),
     "memory_size": _int_range(128, 10240),
     "timeout_seconds": _int_range(1, 900),
     "ephemeral_storage": _int_range(512, 10240),

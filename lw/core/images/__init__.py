@@ -10,6 +10,7 @@ from __future__ import annotations
 from lw.core.images.artifact import image_artifact
 from lw.core.images.choice import IMAGE, PACKAGE_TYPES, ZIP, PackageChoice, choose_package_type, unpacked_size
 from lw.core.images.credentials import registry_credentials
+from lw.core.images.extract import unpack_image, unpack_prepared
 from lw.core.images.model import (
     LAMBDA_TASK_ROOT,
     ImageSpec,
@@ -28,7 +29,6 @@ from lw.core.images.reference import (
     parse_registry_setting,
     target_repository,
 )
-from lw.core.images.unpack import unpack_image, unpack_prepared
 
 __all__ = [
     "IMAGE",

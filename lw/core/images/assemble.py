@@ -194,7 +194,7 @@ def _canonical(data: dict[str, Any]) -> bytes:
     return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
 
 
-def prepare(
+def prepare_image(
     build: Build,
     extras: Iterable[tuple[str, bytes]],
     spec: ImageSpec,
@@ -203,6 +203,16 @@ def prepare(
     base_credentials: RegistryCredentials | None = None,
     cache_dir: Path | None = None,
 ) -> PreparedImage:
+    """The image for ``build`` plus the provider's ``extras`` (runtime files, entry
+    module, settings: as passed to ``write_zip``), on ``spec.base_image``.
+
+    Layers: the base's (never downloaded), a dependencies layer built from
+    ``build.dependency_dir`` and cached by its content key (an unchanged requirements
+    set reuses the same blob, same digest), and an app layer (the app's files, the
+    extras and their bytecode). ``base_credentials`` log in to the base image's
+    registry (default: anonymous). ``cache_dir`` holds the layer blobs (default:
+    ``<build folder>/image``). Reads only; raises ``PackagingError`` (one line).
+    """
     extras = list(extras)
     ref, base_manifest, base_config = read_base(spec, reporter, base_credentials)
     family = base_manifest.media_type if base_manifest else media.OCI_MANIFEST

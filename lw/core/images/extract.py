@@ -228,7 +228,10 @@ def unpack_layers(layers: Sequence[LayerSource], dest: Path, *, label: str, cach
             apply_layer(stream, dest, f"{label} layer {layer.digest[7:19]}")
 
 
-def unpack_local(prepared: PreparedImage, dest: Path, cache_dir: Path | None = None) -> None:
+def unpack_prepared(prepared: PreparedImage, dest: Path, *, cache_dir: Path | None = None) -> None:
+    """Unpack the layers lw built (dependencies, app) of ``prepared`` into ``dest``,
+    with no registry involved (the base layers are left out); ``cache_dir`` as for
+    ``unpack_image``."""
     own = [LayerSource(layer.digest, partial(_local_blob, layer.path)) for layer in prepared.layers if layer.path]
     unpack_layers(own, dest, label="image", cache_dir=cache_dir)
 
@@ -242,7 +245,7 @@ def _manifest_for(client: RegistryClient, repository: str, reference: str, platf
     return manifest
 
 
-def pull_and_unpack(
+def unpack_image(
     reference: str,
     dest: Path,
     reporter: Reporter,
@@ -251,6 +254,11 @@ def pull_and_unpack(
     platform: str = "linux/amd64",
     cache_dir: Path | None = None,
 ) -> str:
+    """Pull ``reference`` (``host/repo@sha256:…`` or ``:tag``) and unpack every layer
+    into ``dest``; returns the manifest digest. Raises ``ProviderError``. With
+    ``cache_dir`` the layers under the top one are unpacked once and hard-linked into
+    ``dest`` afterwards (the files of ``dest`` must then be treated as read-only, as
+    Lambda's ``/var/task`` is)."""
     try:
         ref = parse_reference(reference)
     except ReferenceError as exc:

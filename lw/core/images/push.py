@@ -53,7 +53,7 @@ class _Counter:
         self.total += sent
 
 
-def push(
+def push_image(
     prepared: PreparedImage,
     credentials: RegistryCredentials,
     reporter: Reporter,
@@ -61,6 +61,9 @@ def push(
     base_credentials: RegistryCredentials | None = None,
     client: RegistryClient | None = None,
 ) -> PushedImage:
+    """Push ``prepared`` to ``spec.registry``/``spec.repository`` with ``credentials``
+    (see the module doc for the order of checks); ``base_credentials`` read a base on
+    another registry. Raises ``ProviderError`` (one line)."""
     spec = prepared.spec
     target = client or RegistryClient(spec.registry, credentials, reporter=reporter)
     repo = spec.repository
