@@ -17,7 +17,6 @@ from typing import Any
 import boto3
 import pytest
 from aws_helpers import deploy, make_app, make_context, make_artifact, undeploy
-from conftest import mutating
 
 from lw.core.errors import ConfigError
 from lw.core.images import ImageSpec, PreparedImage, PushedImage
@@ -235,7 +234,7 @@ def test_plan_reads_only(tmp_path: Path, strict_aws: Any, pushes: list[str], cal
     from aws_helpers import plan_deploy
 
     plan_deploy(ctx_for(tmp_path), image(tmp_path))
-    assert mutating(call_counter.calls) == [] and pushes == []
+    assert call_counter.mutating == [] and pushes == []
 
 
 def test_other_stages_repositories_are_mount_sources(tmp_path: Path, strict_aws: Any) -> None:
