@@ -61,6 +61,21 @@ def registry_location(ctx: Context) -> Any:
         raise ConfigError(f"{app.config_file.name}: stage '{app.stage}': image_registry: {exc}") from None
 
 
+def runtime_image(ctx: Context) -> str:
+    """The ActionLoop image of the stage's kind, as the cluster's runtime manifest names
+    it (``GET /``); a name without a registry is Docker Hub's, as for the invoker. A
+    controller that lists no images gets the stock manifest's name."""
+    from lw.providers.openwhisk.remote import connect
+
+    cluster = connect(ctx).cluster
+    image = cluster.images.get(cluster.kind_for(ctx.app.runtime))
+    if not image:
+        return RUNTIME_IMAGE.format(version=ctx.app.python_version)
+    first = image.split("/", 1)[0]
+    on_hub = "/" not in image or not ("." in first or ":" in first or first == "localhost")
+    return f"docker.io/{image}" if on_hub else image
+
+
 def package_image(ctx: Context, build: Build, files: Sequence[tuple[str, bytes]], *, note: str | None) -> Artifact:
     """The image prepared (not pushed) for ``image_registry``; the artifact is its folder."""
     from lw.core.images import ImageSpec, architecture_platform, prepare_image, target_repository, unpacked_size
@@ -71,7 +86,7 @@ def package_image(ctx: Context, build: Build, files: Sequence[tuple[str, bytes]]
     spec = ImageSpec(
         registry=location.host,
         repository=target_repository(location, app.project_name, app.stage),
-        base_image=str(app.setting("base_image") or RUNTIME_IMAGE.format(version=app.python_version)),
+        base_image=str(app.setting("base_image") or runtime_image(ctx)),
         platform=architecture_platform(app.architecture),
         task_root=TASK_ROOT,
         labels={"lw.project": app.project_name, "lw.stage": app.stage},

@@ -286,6 +286,8 @@ class FakeOpenWhisk:
                 "python": [
                     {
                         "kind": k,
+                        # as ExecManifest.toJson resolves it: no registry means Docker Hub
+                        "image": f"openwhisk/action-python-v{k.partition(':')[2]}:nightly",
                         "default": k == self.kinds[0],
                         "deprecated": False,
                         "attached": True,

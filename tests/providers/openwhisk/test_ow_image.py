@@ -220,3 +220,8 @@ def test_image_app_on_the_fake_and_a_real_registry(
     plan = Plan(changes=list(plugin.lw_undeploy(ctx=make_ctx(make_app(project, fake, block=block)), keep_logs=False)))
     apply_plan(plan)
     assert client.tags("team/shop-dev") == []
+
+
+def test_the_default_base_is_the_runtime_image_the_cluster_names(fake: FakeOpenWhisk, project: Path) -> None:
+    app = make_app(project, fake, block={"image_registry": REGISTRY, "package_type": "image"}, runtime="python3.11")
+    assert image.runtime_image(make_ctx(app)) == "docker.io/openwhisk/action-python-v3.11:nightly"
