@@ -118,5 +118,6 @@ def plan_actions(remote: Remote, artifact: Artifact) -> list[Change]:
             "(the serving release is always kept)"
         )
     if any(c.mutating for c in changes):
-        changes += releases.plan_prune(remote, keep, sha)
+        drop = image.dropper(ctx) if artifact.image is not None else None
+        changes += releases.plan_prune(remote, keep, sha, drop_image=drop)
     return changes

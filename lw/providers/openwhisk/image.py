@@ -20,7 +20,7 @@ import base64
 import dataclasses
 import io
 import zipfile
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from lw.core import entry
 from lw.core.artifact import Artifact, Build
@@ -203,3 +203,13 @@ def removal(ctx: Context) -> list[Change]:
             step="delete images",
         )
     ]
+
+
+def dropper(ctx: Context) -> Callable[[str], None]:
+    """Deletes one image of the stage's repository by digest (a pruned release's)."""
+
+    def drop(digest: str) -> None:
+        client, repository = _client(ctx)
+        client.delete_manifest(repository, digest)
+
+    return drop

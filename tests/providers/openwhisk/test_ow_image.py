@@ -211,10 +211,13 @@ def test_image_app_on_the_fake_and_a_real_registry(
     # a code-only change: the app layer, the config and the manifest
     before = blob_bytes(registry)
     (project / "wsgi_app.py").write_text((project / "wsgi_app.py").read_text() + "\nVERSION = 2\n")
-    deploy_app(make_app(project, fake, block=block), tmp_path / "two")
+    deploy_app(make_app(project, fake, block={**block, "keep_releases": 1}), tmp_path / "two")
     new = {k: v for k, v in blob_bytes(registry).items() if k not in before}
     assert 1 <= len(new) <= 3 and sum(new.values()) < 1_000_000, new
-    assert fake.actions[("shop-dev", "app")]["exec"]["image"] != reference
+    second = fake.actions[("shop-dev", "app")]["exec"]["image"]
+    assert second != reference
+    # keep_releases: 1 pruned the first release, and its image with it
+    assert client.tags("team/shop-dev") == [second.rpartition(":")[2]]
     assert requests.get(f"{fake.url}/api/v1/web/guest/shop-dev/app/", timeout=60).status_code == 200
 
     plan = Plan(changes=list(plugin.lw_undeploy(ctx=make_ctx(make_app(project, fake, block=block)), keep_logs=False)))
