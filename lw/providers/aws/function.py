@@ -177,6 +177,7 @@ def plan_function(
     wanted = desired_configuration(ctx, role_arn, artifact.handler, extra_layers)
     package_type = "Image" if artifact.image is not None else "Zip"
     if artifact.image is not None:
+        image.refuse_layers(ctx)
         wanted = image.image_configuration(wanted)
         sha = image.code_sha(artifact)
     else:

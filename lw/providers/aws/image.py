@@ -82,6 +82,16 @@ def package_image(
     )
 
 
+def refuse_layers(ctx: Context) -> None:
+    """Lambda refuses layers on an image function; saying so beats dropping them."""
+    app = ctx.app
+    if app.setting("layers"):
+        raise ConfigError(
+            f"{app.config_file.name}: stage '{app.stage}': layers cannot be used with package_type image "
+            "(Lambda runs no layers on an image function): add their packages to requirements instead"
+        )
+
+
 def image_configuration(wanted: dict[str, Any]) -> dict[str, Any]:
     """The configuration of an image function: the zip-only keys left out."""
     return {k: v for k, v in wanted.items() if k not in ZIP_ONLY_KEYS}

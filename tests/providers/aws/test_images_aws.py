@@ -288,3 +288,10 @@ def test_strict_layer_refuses_a_package_type_switch_in_update_function_code(tmp_
     time.sleep(0.05)  # the strict layer's Pending state
     with pytest.raises(ClientError, match="Please don't provide ImageUri"):
         lam().update_function_code(FunctionName="f", ImageUri=f"{REPO_URI}:x")
+
+
+def test_layers_with_an_image_are_refused_before_any_write(tmp_path: Path, strict_aws: Any, pushes: list[str]) -> None:
+    ctx = ctx_for(tmp_path, layers=["arn:aws:lambda:us-east-1:123456789012:layer:x:1"])
+    with pytest.raises(ConfigError, match="layers cannot be used with package_type image"):
+        deploy(ctx, image(tmp_path))
+    assert pushes == []
