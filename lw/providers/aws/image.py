@@ -45,7 +45,7 @@ def package_image(
 ) -> Artifact:
     """The image for ``build`` plus lw's files, prepared (not pushed) for this stage's
     ECR repository; the artifact on disk is its manifest."""
-    from lw.core.images import ImageSpec, architecture_platform, prepare_image, unpacked_size
+    from lw.core.images import ImageSpec, architecture_platform, image_artifact, prepare_image, unpacked_size
 
     app = ctx.app
     if app.setting("regions"):
@@ -64,14 +64,10 @@ def package_image(
         labels={"lw.project": app.project_name, "lw.stage": app.stage},
     )
     prepared = prepare_image(build, files, spec, ctx.reporter)
-    from lw.core.images.artifact import image_artifact
-
     out = entry.artifact_path(ctx, "aws")
     folder = out.with_name(out.stem + ".image")
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "manifest.json").write_bytes(prepared.manifest)
-    if out.exists():  # a zip from an earlier package_type must not pass for this package
-        out.unlink()
     return image_artifact(
         prepared,
         handler,

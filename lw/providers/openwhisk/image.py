@@ -78,8 +78,14 @@ def runtime_image(ctx: Context) -> str:
 
 def package_image(ctx: Context, build: Build, files: Sequence[tuple[str, bytes]], *, note: str | None) -> Artifact:
     """The image prepared (not pushed) for ``image_registry``; the artifact is its folder."""
-    from lw.core.images import ImageSpec, architecture_platform, prepare_image, target_repository, unpacked_size
-    from lw.core.images.artifact import image_artifact
+    from lw.core.images import (
+        ImageSpec,
+        architecture_platform,
+        image_artifact,
+        prepare_image,
+        target_repository,
+        unpacked_size,
+    )
 
     app = ctx.app
     location = registry_location(ctx)
