@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from lw.core import entry
 from lw.core.artifact import Artifact, Build
 from lw.core.context import Context
 from lw.core.images.choice import PackageChoice
+from lw.providers.aws.session import AwsSession
 from lw.providers.aws.settings import LIMITS
 
 ENTRY_MODULE = "lw_handler"
@@ -24,7 +27,9 @@ def entry_module() -> tuple[str, bytes]:
     )
 
 
-def package(ctx: Context, build: Build) -> Artifact:
+def package(ctx: Context, build: Build, session: Callable[[], AwsSession] | None = None) -> Artifact:
+    """``session`` gives the command's AWS session (an image is named after the
+    account's ECR); only an image package asks for it."""
     from lw.core import packaging
     from lw.providers.aws import layer
 
@@ -32,9 +37,9 @@ def package(ctx: Context, build: Build) -> Artifact:
     choice = _package_choice(ctx, build, files)
     if choice.is_image:
         from lw.providers.aws import image
-        from lw.providers.aws.plugin import session_for
 
-        return image.package_image(ctx, session_for(ctx), build, files, handler=HANDLER, note=choice.note)
+        aws = session() if session is not None else AwsSession.from_context(ctx)
+        return image.package_image(ctx, aws, build, files, handler=HANDLER, note=choice.note)
     out = entry.artifact_path(ctx, "aws")
     if layer.enabled(ctx):
         return layer.package_split(ctx, build, files, out, handler=HANDLER)

@@ -257,10 +257,10 @@ def test_a_package_over_lambdas_limit_becomes_an_image_with_a_note(
     (tmp_path / "big.bin").write_bytes(b"\0" * 200_000)
     monkeypatch.setattr(package, "LIMITS", SizeLimits(unpacked_bytes=100_000, label="AWS Lambda"))
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(plugin, "session_for", lambda ctx: None)
     monkeypatch.setattr(aws_image, "package_image", lambda ctx, aws, build, files, **kw: seen.update(kw) or "image")
     ctx = make_context(make_app(tmp_path, apigateway=False))
-    assert package.package(ctx, Build(root=tmp_path, app_files=1, dependency_files=0)) == "image"
+    build = Build(root=tmp_path, app_files=1, dependency_files=0)
+    assert package.package(ctx, build, session=lambda: None) == "image"  # type: ignore[arg-type,return-value]
     assert "over AWS Lambda's" in seen["note"] and "container image" in seen["note"]
     # package_type: zip never switches
     zip_ctx = make_context(make_app(tmp_path, apigateway=False, package_type="zip"))
