@@ -238,7 +238,14 @@ def removal(ctx: Context, aws: AwsSession) -> list[Change]:
         repository = repository_name(ctx, aws)
     except ConfigError:
         return []
-    found = describe_repository(aws, repository)
+    try:
+        found = describe_repository(aws, repository)
+    except ProviderError:
+        # A zip stage's deployer may have no ECR rights at all: its undeploy must not
+        # fail on a repository it never used.
+        if ctx.app.setting("package_type") == "image":
+            raise
+        return []
     if found is None:
         return []
     if not names.owns(repository_tags(aws, found), ctx.app):

@@ -295,3 +295,10 @@ def test_layers_with_an_image_are_refused_before_any_write(tmp_path: Path, stric
     with pytest.raises(ConfigError, match="layers cannot be used with package_type image"):
         deploy(ctx, image(tmp_path))
     assert pushes == []
+
+
+def test_a_zip_stages_undeploy_needs_no_ecr_rights(tmp_path: Path, strict_aws: Any, fault: Any) -> None:
+    deploy(make_context(make_app(tmp_path, apigateway=False)), make_artifact(tmp_path / "zip"))
+    fault.fail("ecr", "DescribeRepositories", "AccessDeniedException", "not allowed", status=400, times=5)
+    undeploy(make_context(make_app(tmp_path, apigateway=False)))
+    assert lam().list_functions()["Functions"] == []
