@@ -90,6 +90,9 @@ def test_a_code_only_redeploy_pushes_under_a_megabyte(report: Deployment) -> Non
     assert report.get("/").json()["edition"] == 2
 
 
-def test_undeploy_leaves_nothing_running(report: Deployment) -> None:
+def test_undeploy_leaves_nothing_running_and_no_image(report: Deployment, registry) -> None:
+    from lw.core.images.registry import RegistryClient
+
     assert report.lw("undeploy").returncode == 0
     assert supervisor_pids(report.project) == []
+    assert RegistryClient(registry.host).tags("examples/pandas-report-dev") == []

@@ -3,8 +3,9 @@
 The dependencies layer is cached by the build's dependency key (the folder name
 ``build_neutral`` derives from the resolved requirements and the target) plus the task
 root: while the requirements stay the same it is neither rebuilt nor, since its digest
-is unchanged, pushed. The app layer is rebuilt each time (it is small) and is
-deterministic too, so an unchanged app also gives the same digest and a no-op deploy.
+is unchanged, pushed. The app layer is reused while no file of it changed (the zip's
+cache test: names, sizes, mtimes, modes) and is deterministic too, so an unchanged app
+gives the same digest and a no-op deploy.
 """
 
 from __future__ import annotations

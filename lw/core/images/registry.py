@@ -218,9 +218,12 @@ class RegistryClient:
         data: bytes | None = None,
         params: Mapping[str, str] | None = None,
         stream: bool = False,
+        retries: int | None = None,
     ) -> requests.Response:
         """One API call with authentication, retries and redirect checks; ``ok`` lists
-        the statuses returned to the caller (others raise ``ProviderError``)."""
+        the statuses returned to the caller (others raise ``ProviderError``).
+        ``retries`` overrides the client's count (0: a caller that resumes by itself)."""
+        limit = self.retries if retries is None else retries
         url = path_or_url if "://" in path_or_url else self.base_url + path_or_url
         self._check_url(url, "to talk to")
         accepted = set(ok)
@@ -234,7 +237,7 @@ class RegistryClient:
                 response = self._follow(method, url, send, data, params, stream)
             except requests.RequestException as exc:
                 attempt += 1
-                if attempt > self.retries:
+                if attempt > limit:
                     raise ProviderError(
                         f"registry {self.registry}: {what} failed after {attempt} attempts ({exc.__class__.__name__})"
                     ) from None
@@ -245,7 +248,7 @@ class RegistryClient:
                 continue
             if response.status_code in accepted:
                 return response
-            if response.status_code in _RETRY_STATUSES and attempt < self.retries:
+            if response.status_code in _RETRY_STATUSES and attempt < limit:
                 attempt += 1
                 wait = _retry_after(response) or min(0.5 * 2 ** (attempt - 1), 8.0)
                 self.pause(wait)
@@ -436,9 +439,11 @@ class RegistryClient:
         label: str = "",
         on_sent: Callable[[int], None] | None = None,
     ) -> None:
-        """Upload ``chunks`` (``size`` bytes in all) as ``digest``: a single ``PUT``
-        when it fits one chunk, else ``PATCH`` parts then the closing ``PUT``. The
-        registry verifies the digest; progress goes to a terminal."""
+        """Upload ``chunks`` (``size`` bytes in all) as ``digest``: ``PATCH`` parts of
+        ``chunk_size`` (the last one shorter), then an empty ``PUT ?digest=`` that closes
+        the upload, which is how Docker pushes and what every registry accepts (ECR takes
+        no monolithic ``PUT`` with a body). The registry verifies the digest; progress
+        goes to a terminal."""
         scope = _push(repository)
         what = f"uploading {label or digest[:19]}"
         start = self.request("POST", f"/v2/{repository}/blobs/uploads/", scope=scope, what=what, ok=(202,))
@@ -446,47 +451,70 @@ class RegistryClient:
         progress = _Progress(self.reporter, label or digest[:19], size)
         sent = 0
         pending = b""
+
+        def send(part: bytes) -> None:
+            nonlocal location, sent
+            location = self._patch(location, scope, what, part, sent)
+            sent += len(part)
+            if on_sent:
+                on_sent(len(part))
+            progress.update(sent)
+
         for chunk in chunks:
             pending += chunk
             while len(pending) >= self.chunk_size:
                 part, pending = pending[: self.chunk_size], pending[self.chunk_size :]
-                location = self._patch(location, scope, what, part, sent)
-                sent += len(part)
-                if on_sent:
-                    on_sent(len(part))
-                progress.update(sent)
+                send(part)
+        if pending:
+            send(pending)
+        if sent != size:
+            raise ProviderError(f"registry {self.registry}: {what}: read {sent} bytes, expected {size}")
         separator = "&" if "?" in location else "?"
         self.request(
             "PUT",
             f"{location}{separator}{urlencode({'digest': digest})}",
             scope=scope,
             what=what,
-            headers={"Content-Type": "application/octet-stream", "Content-Length": str(len(pending))},
-            data=pending,
+            headers={"Content-Type": "application/octet-stream", "Content-Length": "0"},
+            data=b"",
             ok=(201, 204),
         )
-        sent += len(pending)
-        if on_sent:
-            on_sent(len(pending))
         progress.update(sent, done=True)
-        if sent != size:
-            raise ProviderError(f"registry {self.registry}: {what}: sent {sent} bytes, expected {size}")
 
     def _patch(self, location: str, scope: str, what: str, part: bytes, offset: int) -> str:
-        response = self.request(
-            "PATCH",
-            location,
-            scope=scope,
-            what=what,
-            headers={
-                "Content-Type": "application/octet-stream",
-                "Content-Range": f"{offset}-{offset + len(part) - 1}",
-                "Content-Length": str(len(part)),
-            },
-            data=part,
-            ok=(202, 204),
-        )
-        return self._location(response, what, default=location)
+        """Send one part; after a failure, ask the registry how much it kept (``GET`` on
+        the upload: ``Range: 0-<last byte>``) and send only the rest, so that a dropped
+        connection neither restarts a layer nor sends a byte twice."""
+        attempt = 0
+        while True:
+            try:
+                response = self.request(
+                    "PATCH",
+                    location,
+                    scope=scope,
+                    what=what,
+                    headers={
+                        "Content-Type": "application/octet-stream",
+                        "Content-Range": f"{offset}-{offset + len(part) - 1}",
+                        "Content-Length": str(len(part)),
+                    },
+                    data=part,
+                    ok=(202, 204),
+                    retries=0,
+                )
+                return self._location(response, what, default=location)
+            except ProviderError:
+                attempt += 1
+                if attempt > self.retries:
+                    raise
+                self.pause(min(0.5 * 2 ** (attempt - 1), 8.0))
+                status = self.request("GET", location, scope=scope, what=f"{what} (resuming)", ok=(204, 200))
+                location = self._location(status, what, default=location)
+                received = _received(status.headers.get("Range", ""))
+                if received > offset:
+                    part, offset = part[received - offset :], received
+                if not part:
+                    return location
 
     def _location(self, response: requests.Response, what: str, default: str | None = None) -> str:
         location = response.headers.get("Location") or default
@@ -530,6 +558,13 @@ def _basic_header(credentials: RegistryCredentials) -> str:
 
     raw = f"{credentials.username}:{credentials.password or ''}".encode()
     return "Basic " + base64.b64encode(raw).decode()
+
+
+def _received(header: str) -> int:
+    """Bytes an upload holds, from its status' ``Range: 0-<last byte>``; no header (or
+    one lw cannot read) counts as nothing kept, so the part is sent whole again."""
+    match = re.fullmatch(r"(?:bytes=)?0-(\d+)", header.strip())
+    return int(match.group(1)) + 1 if match else 0
 
 
 def _retry_after(response: requests.Response) -> float | None:

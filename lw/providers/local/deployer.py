@@ -309,8 +309,9 @@ def plan_events(ctx: Context) -> list[Change]:
 def plan_undeploy(ctx: Context) -> list[Change]:
     where = layout(ctx)
     running = client.find_running(where)
+    images = image.plan_image_undeploy(ctx)
     if running is None and not where.root.exists():
-        return []
+        return images
     reason = f"stop pid {running.pid} at {running.url} and remove {where.root}" if running else f"remove {where.root}"
 
     def remove(out: Outputs) -> None:
@@ -321,4 +322,4 @@ def plan_undeploy(ctx: Context) -> list[Change]:
             client.stop_supervisor(state, grace_seconds=1.0)
         shutil.rmtree(where.root, ignore_errors=True)
 
-    return [Change("delete", f"{WEB_MARK} {ctx.app.name}", reason, apply=remove, step="stop")]
+    return [Change("delete", f"{WEB_MARK} {ctx.app.name}", reason, apply=remove, step="stop"), *images]

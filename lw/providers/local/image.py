@@ -11,13 +11,14 @@ real runtime client that stand in for Lambda's base.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 from lw.core import entry
 from lw.core.artifact import Artifact, Build
 from lw.core.context import Context
-from lw.core.errors import ConfigError
+from lw.core.errors import ConfigError, ProviderError
 from lw.core.images import (
     LAMBDA_TASK_ROOT,
     ImageSpec,
@@ -36,6 +37,8 @@ from lw.core.images import (
     unpacked_size,
 )
 from lw.core.images.reference import RegistryLocation
+from lw.core.images.registry import RegistryClient
+from lw.core.plan import Change, Outputs
 
 # The package the local runtime runs is Lambda's, so Lambda's limit decides when a zip
 # becomes an image (the local provider does not import the AWS provider for it).
@@ -43,6 +46,8 @@ LAMBDA_UNPACKED_LIMIT = 250 * 1024 * 1024
 ENTRY_MODULE = "lw_handler"
 HANDLER = f"{ENTRY_MODULE}.handler"
 LOCAL_REGISTRY = "local"  # the spec's registry when nothing is pushed
+TAG = "latest"
+RELEASE_TAG_PREFIX = "lw-"
 
 
 def extras(ctx: Context) -> list[tuple[str, bytes]]:
@@ -82,7 +87,7 @@ def image_spec(ctx: Context) -> ImageSpec:
         platform=architecture_platform(app.architecture),
         task_root=LAMBDA_TASK_ROOT,
         cmd=(HANDLER,),
-        tag="latest",
+        tag=TAG,
         labels={"lw.project": app.project_name, "lw.stage": app.stage},
     )
 
@@ -119,9 +124,51 @@ def unpack_into(ctx: Context, artifact: Artifact, root: Path) -> None:
     pushed = push_image(prepared, credentials, ctx.reporter)
     for note in pushed.notes:
         ctx.reporter.info(note)
+    # a tag per pushed image too, so that undeploy finds every image this stage pushed
+    client = RegistryClient(prepared.spec.registry, credentials, reporter=ctx.reporter)
+    release_tag = RELEASE_TAG_PREFIX + prepared.digest.removeprefix("sha256:")[:16]
+    if client.manifest_digest(prepared.spec.repository, release_tag) != prepared.digest:
+        client.put_manifest(prepared.spec.repository, release_tag, prepared.manifest, prepared.manifest_media_type)
     unpack_image(
         pushed.uri, root, ctx.reporter, credentials=credentials, platform=prepared.spec.platform, cache_dir=roots
     )
+
+
+def plan_image_undeploy(ctx: Context) -> list[Change]:
+    """With ``image_registry``: delete every image this stage pushed (its ``latest`` and
+    ``lw-<digest>`` tags), checked by the ``lw.project``/``lw.stage`` labels lw put in
+    their config, so an image someone else pushed to the same repository is kept."""
+    location = _location(ctx)
+    if location is None:
+        return []
+    app = ctx.app
+    repository = target_repository(location, app.project_name, app.stage)
+    label = f"image {location.host}/{repository}"
+    registry = RegistryClient(location.host, registry_credentials(location.host), reporter=ctx.reporter)
+    try:
+        tags = [t for t in registry.tags(repository) if t == TAG or t.startswith(RELEASE_TAG_PREFIX)]
+        digests = sorted({d for d in (registry.manifest_digest(repository, t) for t in tags) if d})
+        ours = [d for d in digests if _pushed_by_this_stage(registry, repository, d, app.project_name, app.stage)]
+    except ProviderError as exc:
+        ctx.reporter.warn(f"{label}: cannot list what lw pushed there, left as it is ({exc})")
+        return []
+    if not ours:
+        return []
+
+    def delete(out: Outputs) -> None:
+        for digest in ours:
+            registry.delete_manifest(repository, digest)
+
+    return [Change("delete", label, f"delete {len(ours)} image(s) this stage pushed", apply=delete, step="image")]
+
+
+def _pushed_by_this_stage(registry: RegistryClient, repository: str, digest: str, project: str, stage: str) -> bool:
+    manifest = registry.get_manifest(repository, digest).json()
+    config_digest = (manifest.get("config") or {}).get("digest")
+    if not isinstance(config_digest, str):
+        return False
+    labels = (json.loads(registry.get_blob(repository, config_digest)).get("config") or {}).get("Labels") or {}
+    return bool(labels.get("lw.project") == project and labels.get("lw.stage") == stage)
 
 
 def task_root(root: Path) -> Path:

@@ -112,12 +112,13 @@ def test_chunked_upload_sends_ranges_then_closes_with_the_digest() -> None:
     responses.put(
         f"https://{HOST}/v2/team/app/blobs/uploads/u1",
         status=201,
-        match=[matchers.query_param_matcher({"_state": "s2", "digest": BLOB})],
+        match=[matchers.query_param_matcher({"_state": "s3", "digest": BLOB})],
     )
     sent: list[int] = []
     client(chunk_size=4).upload_blob("team/app", BLOB, iter([b"0123", b"4567", b"89"]), 10, on_sent=sent.append)
-    assert ranges == ["0-3", "4-7"]
+    assert ranges == ["0-3", "4-7", "8-9"]
     assert sum(sent) == 10
+    assert not responses.calls[-1].request.body  # the closing PUT carries no data
 
 
 # ------------------------------------------------------------------ attack tests: TLS and leaks
@@ -188,3 +189,75 @@ def test_loopback_may_use_plain_http_only() -> None:
 
     assert is_loopback("127.0.0.1:5000") and is_loopback("localhost") and is_loopback("[::1]:5000")
     assert not is_loopback("127.0.0.1.example.com") and not is_loopback("registry.example.com:5000")
+
+
+@responses.activate
+def test_a_big_upload_shows_progress_on_a_terminal() -> None:
+    import io
+
+    from lw.core.context import Reporter
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    reporter = Reporter(stream=screen)
+    reporter.interactive = True  # CI sets CI=1, which turns progress off
+    responses.post(f"https://{HOST}/v2/team/app/blobs/uploads/", status=202, headers={"Location": "/up/1"})
+    responses.patch(f"https://{HOST}/up/1", status=202, headers={"Location": "/up/1"})
+    responses.put(f"https://{HOST}/up/1", status=201)
+    size = 3 * 8 * 1024 * 1024
+    chunks = iter([b"\0" * (8 * 1024 * 1024)] * 3)
+    client(reporter=reporter).upload_blob("team/app", BLOB, chunks, size, label="dependencies layer")
+    assert "uploading dependencies layer: " in screen.getvalue() and "24/24 MB" in screen.getvalue()
+
+
+def test_ecr_authorization_token_decodes_to_basic_credentials() -> None:
+    token = base64.b64encode(b"AWS:eyJwYXlsb2Fk").decode()
+    creds = RegistryCredentials.from_basic_token(token)
+    assert (creds.username, creds.password) == ("AWS", "eyJwYXlsb2Fk")
+    assert "eyJwYXlsb2Fk" not in repr(creds)
+    for bad in ("not base64!", base64.b64encode(b"no-colon").decode()):
+        with pytest.raises(ValueError):
+            RegistryCredentials.from_basic_token(bad)
+
+
+def test_registry_credentials_from_the_environment_then_docker_config(tmp_path) -> None:
+    import json
+
+    from lw.core.images import registry_credentials
+
+    env = {"LW_REGISTRY_USERNAME": "ci", "LW_REGISTRY_PASSWORD": "pw", "DOCKER_CONFIG": str(tmp_path)}
+    assert registry_credentials(HOST, env) == RegistryCredentials("ci", "pw")
+    env = {"DOCKER_CONFIG": str(tmp_path)}
+    assert registry_credentials(HOST, env).is_anonymous  # no config.json
+    auth = base64.b64encode(b"dev:secret").decode()
+    (tmp_path / "config.json").write_text(json.dumps({"auths": {f"https://{HOST}": {"auth": auth}}}))
+    assert registry_credentials(HOST, env) == RegistryCredentials("dev", "secret")
+    assert registry_credentials("other.example.com", env).is_anonymous
+
+
+@responses.activate
+def test_a_dropped_part_resumes_from_what_the_registry_kept() -> None:
+    """The registry kept the first 2 bytes of the second part before the connection
+    dropped: lw asks (GET on the upload), then sends only the missing 2 bytes."""
+    import requests
+
+    responses.post(f"https://{HOST}/v2/team/app/blobs/uploads/", status=202, headers={"Location": "/up/1"})
+    ranges: list[str] = []
+    calls = {"n": 0}
+
+    def patch(request):  # noqa: ANN001
+        calls["n"] += 1
+        ranges.append(request.headers["Content-Range"])
+        if calls["n"] == 2:
+            raise requests.ConnectionError("connection reset")
+        return 202, {"Location": "/up/1"}, ""
+
+    responses.add_callback(responses.PATCH, f"https://{HOST}/up/1", callback=patch)
+    responses.get(f"https://{HOST}/up/1", status=204, headers={"Range": "0-5", "Location": "/up/1"})
+    responses.put(f"https://{HOST}/up/1", status=201)
+    sent: list[int] = []
+    client(chunk_size=4).upload_blob("team/app", BLOB, iter([b"01234567", b"89"]), 10, on_sent=sent.append)
+    assert ranges == ["0-3", "4-7", "6-7", "8-9"]

@@ -65,7 +65,8 @@ def test_image_pushed_pulled_and_served_then_code_only_swap(tmp_path: Path, depl
     from lw.core.images.registry import RegistryClient
 
     client = RegistryClient(registry.host)
-    assert client.tags("team/imgapp-dev") == ["latest"]
+    first_tags = client.tags("team/imgapp-dev")
+    assert "latest" in first_tags and len(first_tags) == 2  # latest + lw-<digest>
     assert client.manifest_digest("team/imgapp-dev", "latest") == "sha256:" + deployment.state()["package_sha256"]
 
     make_project(project, extra, message="v2")
@@ -78,6 +79,8 @@ def test_image_pushed_pulled_and_served_then_code_only_swap(tmp_path: Path, depl
     gone = deployment.lw("undeploy")
     assert gone.returncode == 0, gone.stderr
     assert supervisor_pids(project) == []
+    assert client.tags("team/imgapp-dev") == []  # both images this stage pushed are gone
+    assert client.tags("lambda/python")  # the base is not the stage's: kept
 
 
 def test_a_package_over_lambdas_limit_becomes_an_image(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
