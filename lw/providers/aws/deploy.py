@@ -23,7 +23,8 @@ def plan_release(ctx: Context, aws: AwsSession, artifact: Artifact, role_arn: st
     """Everything but the role, which a global stage plans once for all regions."""
     snapstart.check(ctx)
     function = names.function_name(ctx.app)
-    deps = layer.plan_layer(ctx, aws, artifact)
+    # An image carries its dependencies: no layer (a zip stage's old one is removed).
+    deps = layer.plan_layer(ctx, aws, artifact) if artifact.image is None else None
     changes = [*(deps.changes if deps else layer.removal(ctx, aws))]
     changes += plan_function(ctx, aws, artifact, role_arn, extra_layers=(deps.arn,) if deps else ())
     alias_exists = not any(c.step == "create alias" for c in changes)

@@ -19,7 +19,7 @@ from lw.core.context import Context
 from lw.core.errors import ConfigError, ProviderError
 from lw.core.model import AppModel
 from lw.core.plan import Change, Outputs
-from lw.providers.aws import names
+from lw.providers.aws import image, names
 from lw.providers.aws.code_upload import CodeSource, code_sha256, plan_code_source
 from lw.providers.aws.concurrency import reserved as reserved_concurrency
 from lw.providers.aws.concurrency import reserved_change
@@ -45,6 +45,7 @@ class LiveFunction:
     concurrency: int | None
     alias_version: str | None
     released: dict[str, Any] | None
+    image_uri: str | None = None  # an image function's ``Code.ImageUri`` ($LATEST)
 
 
 def desired_configuration(
@@ -161,6 +162,7 @@ def read_live(aws: AwsSession, function: str) -> LiveFunction | None:
         concurrency=concurrency,
         alias_version=alias_version,
         released=released,
+        image_uri=(found.get("Code") or {}).get("ImageUri"),
     )
 
 
@@ -173,17 +175,29 @@ def plan_function(
     lam = aws.client("lambda")
     resource = f"Lambda function {function}"
     wanted = desired_configuration(ctx, role_arn, artifact.handler, extra_layers)
-    sha = code_sha256(artifact.path)
+    package_type = "Image" if artifact.image is not None else "Zip"
+    if artifact.image is not None:
+        image.refuse_layers(ctx)
+        wanted = image.image_configuration(wanted)
+        sha = image.code_sha(artifact)
+    else:
+        sha = code_sha256(artifact.path)
     architecture = app.architecture
     concurrency = reserved_concurrency(ctx)
     snap_start = bool(app.setting("snap_start"))
     live = read_live(aws, function)
     if live is not None:
         refuse_foreign(app, function, live.tags)
+        image.refuse_package_type_switch(ctx, function, live.latest, package_type)
     changes: list[Change] = []
 
+    def source() -> CodeSource:
+        if artifact.image is not None:
+            return image.plan_image_source(ctx, aws, artifact)
+        return plan_code_source(ctx, aws, artifact, sha)
+
     if live is None:
-        code = plan_code_source(ctx, aws, artifact, sha)
+        code = source()
         changes += code.changes
 
         def create(outputs: Outputs) -> None:
@@ -194,7 +208,7 @@ def plan_function(
                     Architectures=[architecture],
                     Tags=app.tags,
                     Publish=True,
-                    PackageType="Zip",
+                    PackageType=package_type,
                     **resolve_pending(wanted, outputs),
                 ),
                 reporter_progress(ctx),
@@ -212,13 +226,16 @@ def plan_function(
         return changes
 
     latest = live.latest
-    code_changed = latest.get("CodeSha256") != sha
+    if artifact.image is not None:
+        code_changed = live.image_uri != image.plan_uri(ctx, aws, artifact) or latest.get("CodeSha256") != sha
+    else:
+        code_changed = latest.get("CodeSha256") != sha
     arch_changed = list(latest.get("Architectures") or ["x86_64"]) != [architecture]
     diff = configuration_diff(latest, wanted)
     if code_changed or arch_changed:
         # Only now is the package needed: an unchanged function must not re-upload
         # (or recreate the bucket for) code Lambda already has.
-        code = plan_code_source(ctx, aws, artifact, sha)
+        code = source()
         changes += code.changes
         reason = "code changed" if code_changed else f"architecture -> {architecture}"
         changes.append(

@@ -58,7 +58,7 @@ def lw_providers() -> Iterable[ProviderInfo]:
 def lw_package(ctx: Context, build: Build) -> Artifact:
     from lw.providers.aws.package import package as package_for_lambda
 
-    return package_for_lambda(ctx, build)
+    return package_for_lambda(ctx, build, session=lambda: session_for(ctx))
 
 
 @hookimpl

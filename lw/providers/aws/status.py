@@ -40,8 +40,13 @@ def describe(ctx: Context, aws: AwsSession) -> Status:
         "latest_version": max((int(v["Version"]) for v in versions), default=None),
         "last_deploy": released.get("LastModified"),
         "code_sha256": released.get("CodeSha256"),
+        "package_type": live.latest.get("PackageType") or "Zip",
         "urls": _part(unavailable, "urls", lambda: routes.current_urls(ctx, aws), cast("list[str]", [])),
     }
+    if facts["package_type"] == "Image":
+        # Lambda's CodeSha256 of an image function is the digest the version pinned.
+        facts["image_digest"] = f"sha256:{released.get('CodeSha256')}"
+        facts["image_uri"] = live.image_uri
     note = endpoint.url_note()
     if note and facts["urls"]:
         facts["urls_note"] = note

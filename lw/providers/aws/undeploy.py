@@ -15,6 +15,7 @@ from lw.providers.aws import (
     access,
     alb,
     domain,
+    ecr,
     events_bridge,
     footprint,
     http_rest,
@@ -59,6 +60,7 @@ def plan_regional_undeploy(ctx: Context, aws: AwsSession, keep_logs: bool) -> li
     if not keep_logs:
         changes += _log_group_changes(aws, function)
     changes += delete_artifacts_changes(ctx, aws)
+    changes += ecr.removal(ctx, aws)
     return changes
 
 

@@ -60,9 +60,13 @@ def prune_change(ctx: Context, aws: AwsSession, function: str) -> list[Change]:
         versions = version_numbers(aws, function)
         live = lam.get_alias(FunctionName=function, Name=names.ALIAS)["FunctionVersion"]
         protected = {live, str(outputs.get("version") or live), str(outputs.get("previous_version") or live)}
+        pruned = False
         for version in versions[:-keep]:
             if str(version) not in protected:
                 lam.delete_function(FunctionName=function, Qualifier=str(version))
+                pruned = True
+        if pruned and lam.get_function(FunctionName=function)["Configuration"].get("PackageType") == "Image":
+            _prune_images(ctx, aws, function)
 
     return [
         Change(
@@ -74,3 +78,15 @@ def prune_change(ctx: Context, aws: AwsSession, function: str) -> list[Change]:
             step="prune versions",
         )
     ]
+
+
+def _prune_images(ctx: Context, aws: AwsSession, function: str) -> None:
+    """The images no remaining version (nor ``$LATEST``) runs go with their versions:
+    ECR's lifecycle rules cannot tell which images Lambda still uses (see ``ecr``).
+    An image function's ``CodeSha256`` is its image's digest."""
+    from lw.providers.aws import ecr
+
+    lam = aws.client("lambda")
+    pages = lam.get_paginator("list_versions_by_function").paginate(FunctionName=function)
+    keep = {f"sha256:{v['CodeSha256']}" for page in pages for v in page["Versions"] if v.get("CodeSha256")}
+    ecr.prune_images(ctx, aws, keep)

@@ -12,7 +12,7 @@ from typing import Any
 from lw.core.artifact import Artifact
 from lw.core.errors import ConfigError, ProviderError
 from lw.core.plan import Action, Change, Phase
-from lw.providers.openwhisk import actions, releases
+from lw.providers.openwhisk import actions, image, releases
 from lw.providers.openwhisk.names import ANN_ARTIFACT, APP_ACTION, EVENTS_ACTION, annotations_of
 from lw.providers.openwhisk.remote import Remote
 
@@ -47,9 +47,13 @@ def plan_actions(remote: Remote, artifact: Artifact) -> list[Change]:
     if kind in remote.cluster.deprecated:
         ctx.reporter.warn(f"the cluster marks {kind} as deprecated; plan a move to a newer runtime")
     remote.cluster.check_limits(int(app.memory_size), int(app.timeout_seconds) * 1000)
-    actions.check_code_size(artifact)
     sha = artifact.sha256
     code_cache: dict[str, str] = {}
+    if artifact.image is not None:
+        code_cache["b64"] = image.shim_code()
+        kind = "blackbox"
+    else:
+        actions.check_code_size(artifact)
 
     def code() -> str:
         if "b64" not in code_cache:
@@ -57,11 +61,16 @@ def plan_actions(remote: Remote, artifact: Artifact) -> list[Change]:
         return code_cache["b64"]
 
     app_body = actions.desired_action(app, names, kind, web=True)
+    if artifact.image is not None:
+        app_body = image.blackbox_exec(app_body, artifact)
     deployed_app = remote.get("actions", names.package, APP_ACTION, code=False)
     deployed_events = remote.get("actions", names.package, EVENTS_ACTION, code=False)
     live_sha = annotations_of(deployed_app).get(ANN_ARTIFACT)
 
-    changes = releases.plan_release_copy(remote, app_body, code, sha, live_sha)
+    changes = []
+    if artifact.image is not None and live_sha != sha:
+        changes.append(image.push_change(ctx, artifact))
+    changes += releases.plan_release_copy(remote, app_body, code, sha, live_sha)
 
     resource = f"action {names.package}/{APP_ACTION}"
     if actions.is_current(deployed_app, app_body, sha):
@@ -109,5 +118,6 @@ def plan_actions(remote: Remote, artifact: Artifact) -> list[Change]:
             "(the serving release is always kept)"
         )
     if any(c.mutating for c in changes):
-        changes += releases.plan_prune(remote, keep, sha)
+        drop = image.dropper(ctx) if artifact.image is not None else None
+        changes += releases.plan_prune(remote, keep, sha, drop_image=drop)
     return changes

@@ -21,6 +21,8 @@ class ClusterInfo:
     default_python: str | None = None
     deprecated: tuple[str, ...] = ()
     limits: Mapping[str, Any] = field(default_factory=dict)
+    # kind -> its runtime image as the manifest resolves it ("openwhisk/action-python-v3.11:nightly")
+    images: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_info(cls, info: Mapping[str, Any]) -> "ClusterInfo":
@@ -30,7 +32,14 @@ class ClusterInfo:
         default = next((str(r["kind"]) for r in python if isinstance(r, Mapping) and r.get("default")), None)
         deprecated = tuple(str(r.get("kind")) for r in python if isinstance(r, Mapping) and r.get("deprecated"))
         limits = info.get("limits") if isinstance(info.get("limits"), Mapping) else {}
-        return cls(python_kinds=kinds, default_python=default, deprecated=deprecated, limits=dict(limits or {}))
+        images = {
+            str(r["kind"]): str(r["image"])
+            for r in python
+            if isinstance(r, Mapping) and r.get("kind") and isinstance(r.get("image"), str)
+        }
+        return cls(
+            python_kinds=kinds, default_python=default, deprecated=deprecated, limits=dict(limits or {}), images=images
+        )
 
     def kind_for(self, runtime: str) -> str:
         """``python3.11`` -> ``python:3.11``, refused clearly when the cluster lacks it."""

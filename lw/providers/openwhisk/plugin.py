@@ -6,7 +6,7 @@ changes or facts; the writes live in the returned changes' ``apply`` callables.
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from lw.plugin import (
     Artifact,
@@ -108,11 +108,26 @@ def lw_providers() -> Iterable[ProviderInfo]:
 @hookimpl
 def lw_package(ctx: Context, build: Build) -> Artifact:
     files = package_files(ctx, ENTRY_MODULE)
+    choice = _package_choice(ctx, build, files)
+    if choice.is_image:
+        from lw.providers.openwhisk import image
+
+        return image.package_image(ctx, build, files, note=choice.note)
     out = artifact_path(ctx, "openwhisk")
     omit = [name for name in RUNTIME_MISREADS if (build.root / name).is_file()]
     for name in omit:
         ctx.reporter.debug(f"{name} left out of the OpenWhisk package: {RUNTIME_MISREADS[name]}")
     return write_zip(build, files, out, entry_point="main", size_limits=LIMITS, omit=omit)
+
+
+def _package_choice(ctx: Context, build: Build, files: list[tuple[str, bytes]]) -> Any:
+    """``package_type`` as set; unset, an image only when the zip would not fit the
+    controller's 48 MB (measured on the unzipped size: a zip is never larger)."""
+    from lw.core.images import choose_package_type, unpacked_size
+
+    if ctx.app.setting("package_type"):
+        return choose_package_type(ctx.app, 0, None, LIMITS.label)
+    return choose_package_type(ctx.app, unpacked_size(build, files), LIMITS.base64_bytes, LIMITS.label)
 
 
 @hookimpl
@@ -141,7 +156,9 @@ def lw_event(ctx: Context) -> list[Change]:
 
 @hookimpl
 def lw_undeploy(ctx: Context, keep_logs: bool) -> list[Change]:
-    return undeploy.plan_undeploy(connect(ctx))
+    from lw.providers.openwhisk import image
+
+    return undeploy.plan_undeploy(connect(ctx)) + image.removal(ctx)
 
 
 @hookimpl

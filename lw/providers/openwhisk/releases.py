@@ -120,16 +120,23 @@ def release_annotations(app_annotations: list[dict[str, Any]]) -> list[dict[str,
     return annotations
 
 
-def plan_prune(remote: Remote, keep: int, new_sha: str) -> list[Change]:
-    """Delete releases beyond the newest ``keep``, counting the one being deployed."""
+def plan_prune(
+    remote: Remote, keep: int, new_sha: str, *, drop_image: Callable[[str], None] | None = None
+) -> list[Change]:
+    """Delete releases beyond the newest ``keep``, counting the one being deployed.
+    ``drop_image`` (image stages) also deletes a pruned release's image, by its digest
+    (the release's artifact hash), once its action is gone."""
     names = remote.names
     new_action = names.release_action(new_sha)
-    ordered = [new_action] + [r.action for r in list_releases(remote) if r.action != new_action]
+    known = {r.action: r.artifact for r in list_releases(remote)}
+    ordered = [new_action] + [action for action in known if action != new_action]
     changes = []
     for action in ordered[max(keep, 1) :]:
 
         def delete(outputs: dict[str, Any], action: str = action) -> None:
             remote.call("DELETE", "actions", names.package, action, missing_ok=True)
+            if drop_image is not None and known.get(action):
+                drop_image(f"sha256:{known[action]}")
 
         changes.append(
             Change(

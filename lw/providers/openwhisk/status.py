@@ -37,6 +37,10 @@ def describe(remote: Remote, *, recent: int = 10) -> Status:
             else "run in the caller (the app does not import lw.tasks)",
         }
     )
+    exec_ = app.get("exec") or {}
+    facts["package_type"] = "image" if exec_.get("kind") == "blackbox" else "zip"
+    if exec_.get("image"):  # the tag lw pushed is named after the image's digest
+        facts["image"] = exec_["image"]
     action_rows = []
     for entry in sorted(package.get("actions") or (), key=lambda a: str(a.get("name"))):
         ann = annotations_of(entry)

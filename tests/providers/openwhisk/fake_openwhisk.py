@@ -286,6 +286,8 @@ class FakeOpenWhisk:
                 "python": [
                     {
                         "kind": k,
+                        # as ExecManifest.toJson resolves it: no registry means Docker Hub
+                        "image": f"openwhisk/action-python-v{k.partition(':')[2]}:nightly",
                         "default": k == self.kinds[0],
                         "deprecated": False,
                         "attached": True,
@@ -397,6 +399,8 @@ class FakeOpenWhisk:
         entity = self._meta(name, existing)
         if exec_ and exec_.get("kind") == "sequence":
             entity["exec"] = {"kind": "sequence", "components": self._sequence_components(exec_)}
+        elif exec_ and str(exec_.get("kind") or "").strip().lower() == "blackbox":
+            entity["exec"] = _blackbox_exec(exec_)
         elif exec_:
             kind = exec_.get("kind")
             if kind not in self.kinds:
@@ -857,3 +861,45 @@ def _is_base64(code: str) -> bool:
         return bool(code)
     except (binascii.Error, ValueError):
         return False
+
+
+# The controller's ImageName grammar (common/.../entity/ExecManifest.scala, after
+# docker/distribution's reference grammar): [domain/]path[:tag][@digest]. Its domain
+# rule is looser than Docker's (it lets "-" start a component); its path components are
+# lowercase. A digest parses but is dropped (ImageName keeps registry, prefix, name and
+# tag only), so an image must be addressed by tag to run what was pushed.
+_OW_DOMAIN = r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)"
+_OW_PATH = r"[a-z0-9]+(?:(?:[_.]|__|-*)[a-z0-9]+)*"
+_OW_IMAGE = re.compile(
+    rf"^(?:{_OW_DOMAIN}/)?{_OW_PATH}(?:/{_OW_PATH})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})?"
+    r"(?:@[A-Za-z][A-Za-z0-9]*(?:[+._-][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$"
+)
+
+
+def _blackbox_exec(exec_: dict[str, Any]) -> dict[str, Any]:
+    """``exec`` of kind ``blackbox`` as Exec.scala reads it: ``image`` a string the
+    ImageName parser accepts (else 400), ``code`` optional (blank = none), ``main``
+    optional but a string, and the size (code + resolved image name) within 48 MB."""
+    image = exec_.get("image")
+    if not isinstance(image, str):
+        raise ControllerError(
+            400, "The request content was malformed:\n'image' must be a string defined in 'exec' for 'blackbox' actions"
+        )
+    if not _OW_IMAGE.match(image):
+        raise ControllerError(400, "The request content was malformed:\ncould not parse image name")
+    if "main" in exec_ and not isinstance(exec_["main"], str):
+        raise ControllerError(
+            400, "The request content was malformed:\nif defined, 'main' be a string in 'exec' for 'blackbox' actions"
+        )
+    code = exec_.get("code")
+    code = code if isinstance(code, str) and code.strip() else None
+    resolved = image.split("@", 1)[0]  # the digest is dropped (see _OW_IMAGE)
+    size = len(code or "") + len(exec_.get("main") or "") + len(resolved)
+    if size > CODE_LIMIT:
+        raise ControllerError(413, f"exec larger than allowed: {size} > {CODE_LIMIT} bytes.")
+    entity: dict[str, Any] = {"kind": "blackbox", "image": resolved, "binary": bool(code) and _is_base64(code)}
+    if code is not None:
+        entity["code"] = code
+    if "main" in exec_:
+        entity["main"] = exec_["main"]
+    return entity

@@ -177,6 +177,9 @@ RULES: dict[str, Rule] = {
     "kinesis": _named("StreamName", lambda v, p: p.arn("kinesis", f"stream/{v}")),
     "states": _named("stateMachineArn", lambda v, p: v),
     "events": _named("EventBusName", lambda v, p: p.arn("events", f"event-bus/{v}")),
+    # ECR: repository-level actions narrow to the repository; GetAuthorizationToken
+    # (no repositoryName) accepts only "*", which is what the rule gives it.
+    "ecr": _named("repositoryName", lambda v, p: p.arn("ecr", f"repository/{v}")),
 }
 
 

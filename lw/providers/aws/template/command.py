@@ -55,7 +55,19 @@ def run_template(inv: Invocation, fmt: Format, output: str | None, s3_bucket: st
         upload.extend(source.changes)
         return CodeLocation(bucket=source.bucket, key=source.key)
 
-    code = located(artifact)
+    if artifact.image is not None:
+        if no_upload:
+            raise UsageError(
+                "--no-upload cannot export package_type image: the template references the image in ECR, "
+                "which lw pushes"
+            )
+        from lw.providers.aws.image import plan_image_source
+
+        source = plan_image_source(ctx, aws, artifact)
+        upload.extend(source.changes)
+        code = CodeLocation(image_uri=source.image_uri)
+    else:
+        code = located(artifact)
     dependencies = getattr(artifact, "dependencies", None)  # dependency_layer: true
     layer = (located(dependencies), dependencies.sha256) if dependencies is not None else None
     template, notes = build_template(

@@ -39,8 +39,15 @@ class CodeLocation:
     bucket: str | None = None
     key: str | None = None
     local_path: str | None = None
+    image_uri: str | None = None  # package_type image: the ECR image, pinned by digest
+
+    @property
+    def package_type(self) -> str:
+        return "Image" if self.image_uri else "Zip"
 
     def cloudformation(self) -> dict[str, str]:
+        if self.image_uri:
+            return {"ImageUri": self.image_uri}
         assert self.bucket and self.key, "CloudFormation needs the package in S3"
         return {"S3Bucket": self.bucket, "S3Key": self.key}
 
@@ -87,13 +94,20 @@ def _policy(ctx: Context, aws: AwsSession, function: str) -> dict[str, Any]:
     return execution_policy(ctx, aws, function)
 
 
-def lambda_configuration(ctx: Context, role: Any, handler: str, with_layer: bool) -> dict[str, Any]:
+def lambda_configuration(
+    ctx: Context, role: Any, handler: str, with_layer: bool, *, image: bool = False
+) -> dict[str, Any]:
     """Deploy's desired configuration with the role (and the dependency layer) swapped
     for the template's references and default-valued keys dropped (CloudFormation
     applies the same defaults; fewer keys keep the template readable)."""
     config = desired_configuration(
         ctx, _ROLE_PLACEHOLDER, handler, extra_layers=(_LAYER_PLACEHOLDER,) if with_layer else ()
     )
+    if image:
+        from lw.providers.aws.image import image_configuration
+
+        config = image_configuration(config)
+        config["Layers"] = []
     config["Role"] = role
     config["Layers"] = [{"Ref": LAYER_ID} if x == _LAYER_PLACEHOLDER else x for x in config["Layers"]]
     if not config["Environment"]["Variables"]:
@@ -134,10 +148,10 @@ def add_cloudformation_function(
     """Function, a version named after the package and configuration (a new logical id
     is what makes CloudFormation publish again), and the ``live`` alias on it."""
     app = ctx.app
-    config = lambda_configuration(ctx, role, handler, with_layer)
+    config = lambda_configuration(ctx, role, handler, with_layer, image=bool(code.image_uri))
     properties: dict[str, Any] = {
         "FunctionName": function,
-        "PackageType": "Zip",
+        "PackageType": code.package_type,
         "Code": code.cloudformation(),
         "Architectures": [app.architecture],
         **config,
@@ -168,11 +182,11 @@ def sam_function_properties(
     """The same function as ``AWS::Serverless::Function``: SAM publishes a version and
     moves the ``live`` alias itself (``AutoPublishAlias``)."""
     app = ctx.app
-    config = lambda_configuration(ctx, role, handler, with_layer)
+    config = lambda_configuration(ctx, role, handler, with_layer, image=bool(code.image_uri))
     properties: dict[str, Any] = {
         "FunctionName": function,
-        "CodeUri": code.sam(),
-        "PackageType": "Zip",
+        **({"ImageUri": code.image_uri} if code.image_uri else {"CodeUri": code.sam()}),
+        "PackageType": code.package_type,
         "Architectures": [app.architecture],
     }
     for key in (

@@ -376,3 +376,21 @@ def test_lazily_created_global_client(scan):
             s3().put_object(Bucket="uploads", Key="k", Body=b"")
     """)
     assert grants(analysis) == {("s3:DeleteObject", OBJECTS_ARN), ("s3:PutObject", OBJECTS_ARN)}
+
+
+def test_ecr_calls_narrow_to_the_repository_and_the_token_to_star(scan):
+    """An app that reads images (a worker pulling a model image, say): repository
+    actions on the repository's ARN; GetAuthorizationToken takes only "*"."""
+    analysis = scan("""
+        import boto3
+        ecr = boto3.client("ecr")
+
+        def handler(event, context):
+            ecr.get_authorization_token()
+            ecr.batch_get_image(repositoryName="models", imageIds=[{"imageTag": "v1"}])
+    """)
+    assert grants(analysis) == {
+        ("ecr:GetAuthorizationToken", "*"),
+        ("ecr:BatchGetImage", "arn:aws:ecr:*:*:repository/models"),
+    }
+    assert analysis.warnings == []

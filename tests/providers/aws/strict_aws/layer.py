@@ -18,6 +18,7 @@ import pytest
 
 from .apigateway import ApiGatewayModel
 from .elbv2 import Elbv2Model
+from .images import ImageModel
 from .lambda_model import LambdaModel
 from .limits import LimitsModel
 from .mappings import MappingModel
@@ -28,7 +29,9 @@ from .vpc import VpcModel
 from .wire import Raw, throttling_answer
 
 
-class StrictAws(LambdaModel, MappingModel, Elbv2Model, S3Model, ApiGatewayModel, LimitsModel, VpcModel, TasksModel):
+class StrictAws(
+    LambdaModel, MappingModel, Elbv2Model, S3Model, ApiGatewayModel, LimitsModel, VpcModel, TasksModel, ImageModel
+):
     """The model and the hooks; ``install`` puts them in front of moto."""
 
     def __init__(self, delays: Delays | None = None) -> None:
@@ -59,6 +62,10 @@ class StrictAws(LambdaModel, MappingModel, Elbv2Model, S3Model, ApiGatewayModel,
         self._chaos: dict[str, Any] | None = None
         self._original: Callable[..., Any] | None = None
         self._local = threading.local()
+        self.ecr_registry: str | None = None
+        self.ecr_pushed: dict[str, dict[str, list[str]]] = {}
+        self._package_types: dict[tuple[str, str], str] = {}
+        self._image_sha: dict[str, str] = {}
 
     # ------------------------------------------------------------------ install
 
@@ -141,6 +148,7 @@ class StrictAws(LambdaModel, MappingModel, Elbv2Model, S3Model, ApiGatewayModel,
                 limits = getattr(self, f"_limits_{operation}", None) if service == "lambda" else None
                 if limits is not None:
                     limits(client, params)
+                params = self._images_before(client, service, operation, params)
                 if handler is not None:
                     handled, value = handler(client, params)
                     if handled:
@@ -151,6 +159,8 @@ class StrictAws(LambdaModel, MappingModel, Elbv2Model, S3Model, ApiGatewayModel,
             if after is not None:
                 with self._lock:
                     response = after(client, params, response)
+            with self._lock:
+                response = self._images_after(client, service, operation, params, response)
         except Exception as exc:
             code = str(((getattr(exc, "response", None) or {}).get("Error") or {}).get("Code") or type(exc).__name__)
             self.journal.append((service, operation, code))
