@@ -9,6 +9,11 @@
   with ``@pytest.mark.slow`` in the test file.
 
 The whole suite still runs in CI; the markers only let a contributor choose.
+
+Every test process also reads each of botocore's JSON model files once (see
+``_share_botocore_models``): lw opens a fresh boto3 session per command, as it must,
+and parsing the same models again for every command of every test was a large part of
+the AWS tests' CPU time.
 """
 
 from __future__ import annotations
@@ -42,6 +47,37 @@ SLOW = frozenset(
         "tests/examples",
     }
 )
+
+
+def _share_botocore_models() -> None:
+    """Parse each botocore data file (service models, endpoints, paginators...) once per
+    test process instead of once per ``boto3.Session``.
+
+    botocore already shares one parsed model between all clients of a session; this
+    extends the sharing to every session of the process, so lw's code still creates its
+    own session per command, with the same models, without the ~0.2 s of CPU that
+    re-reading them costs each time. The only in-place change botocore makes to a loaded
+    model is merging its ``*-extras`` files, which is idempotent."""
+    try:
+        from botocore.loaders import JSONFileLoader
+    except ImportError:  # botocore is a dependency of lw, but keep the hook harmless
+        return
+    original = JSONFileLoader.load_file
+    if getattr(original, "shared_by_tests", False):
+        return
+    parsed: dict[str, object] = {}
+
+    def load_file(self: JSONFileLoader, file_path: str) -> object:
+        if file_path not in parsed:
+            parsed[file_path] = original(self, file_path)
+        return parsed[file_path]
+
+    load_file.shared_by_tests = True  # type: ignore[attr-defined]
+    JSONFileLoader.load_file = load_file  # type: ignore[method-assign]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _share_botocore_models()
 
 
 def _path_of(item: pytest.Item) -> str:
