@@ -5,8 +5,11 @@
 - ``subprocess``: it runs lw, pip, git or a worker as a separate process (the local
   provider's ``lw_env``/``deployment_of`` fixtures, the installed example plugin, or a
   module listed in ``SUBPROCESS_MODULES``).
-- ``slow``: it takes seconds (measured with ``--durations``); marked here by node id or
-  with ``@pytest.mark.slow`` in the test file.
+- ``slow``: it takes seconds (measured with ``--durations``): it makes a whole local
+  deployment of its own or runs deployed code in a Lambda runtime worker
+  (``SLOW_FIXTURES``), or it is listed in ``SLOW`` by path or node id, or carries
+  ``@pytest.mark.slow`` in the test file. The local provider's pure units (framing,
+  gateway events, schedules, plans) are not slow and stay in the quick loop.
 
 The whole suite still runs in CI; the markers only let a contributor choose.
 
@@ -22,6 +25,8 @@ import pytest
 
 MOTO_FIXTURES = frozenset({"moto_endpoint"})
 SUBPROCESS_FIXTURES = frozenset({"lw_env", "deployment_of", "plugin_path"})
+# A whole local deployment per test, or deployed code run by a Lambda runtime worker.
+SLOW_FIXTURES = frozenset({"deployment_of", "lambda_runs_code"})
 # Test modules whose tests start processes directly (subprocess.run of lw, pip or git).
 SUBPROCESS_MODULES = frozenset(
     {
@@ -43,7 +48,9 @@ SLOW = frozenset(
         "tests/providers/aws/test_cli_flask_hello.py",
         "tests/providers/aws/test_snapstart.py::test_snap_start_is_requested_on_published_versions",
         "tests/providers/aws/test_template.py::test_cloudformation_template_lints_uploads_once_and_deploys_into_moto",
-        "tests/providers/local",
+        "tests/providers/local/test_local_lifecycle.py",
+        "tests/providers/local/test_local_pool.py",
+        "tests/providers/local/test_local_sandbox.py",
         "tests/examples",
     }
 )
@@ -93,5 +100,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if fixtures & SUBPROCESS_FIXTURES or path in SUBPROCESS_MODULES:
             item.add_marker(pytest.mark.subprocess)
         test = item.nodeid.split("[")[0]  # every parameter set of a listed test
-        if any(test == slow or path == slow or path.startswith(slow + "/") for slow in SLOW):
+        listed = any(test == slow or path == slow or path.startswith(slow + "/") for slow in SLOW)
+        if listed or fixtures & SLOW_FIXTURES:
             item.add_marker(pytest.mark.slow)
