@@ -15,8 +15,8 @@ from typing import Any
 from lw.core.context import Context
 from lw.core.errors import PackagingError
 from lw.core.model import AppModel
+from lw.runtime.api import SETTINGS_FILE  # the one name the shims read at cold start
 
-SETTINGS_FILE = "lw_settings.json"
 RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtime"
 # Shipped with the runtime: ``lw.tasks``, which the app imports (standard library only).
 SHIPPED_DIRS = (RUNTIME_DIR, RUNTIME_DIR.parent / "tasks")

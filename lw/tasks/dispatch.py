@@ -13,32 +13,13 @@ from __future__ import annotations
 
 import os
 
+from lw.tasks.backend import BACKEND_ENV, client, clients, current_backend
 from lw.tasks.envelope import encode, make_envelope, new_task_id
 from lw.tasks.handles import TaskHandle
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable
-
-BACKEND_ENV = "LW_TASKS_BACKEND"
-MODE_ENV = "LW_TASKS"
-REMOTE_BACKENDS = ("lambda", "sns", "openwhisk", "local")
-LOCAL_MODES = ("sync", "thread")
-
-_clients: dict[str, Any] = {}
-
-
-def current_backend() -> str:
-    """Where a task started now goes: a remote backend, ``sync`` or ``thread``."""
-    backend = os.environ.get(BACKEND_ENV, "")
-    if backend:
-        if backend not in REMOTE_BACKENDS:
-            raise RuntimeError(f"{BACKEND_ENV}={backend!r} is not one of {', '.join(REMOTE_BACKENDS)}")
-        return backend
-    mode = (os.environ.get(MODE_ENV) or "sync").lower()
-    if mode not in LOCAL_MODES:
-        raise RuntimeError(f"{MODE_ENV}={mode!r}: expected sync or thread")
-    return mode
 
 
 def dispatch(path: str, function: Callable[..., Any], args: Any, kwargs: Any, *, capture: bool) -> TaskHandle | None:
@@ -81,22 +62,13 @@ def dispatch(path: str, function: Callable[..., Any], args: Any, kwargs: Any, *,
     return handle
 
 
-def _client(service: str) -> Any:
-    client = _clients.get(service)
-    if client is None:
-        import boto3  # part of the Lambda runtime; imported only when a task starts
-
-        client = _clients[service] = boto3.client(service)
-    return client
-
-
 def _send_lambda(body: bytes) -> str:
     """An asynchronous Invoke of this function's own alias: Lambda queues the event and
     answers 202 at once, retrying twice if the task fails."""
     function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
     if not function:
         raise RuntimeError(f"{BACKEND_ENV}=lambda but AWS_LAMBDA_FUNCTION_NAME is not set (not running on Lambda)")
-    answer = _client("lambda").invoke(
+    answer = client("lambda").invoke(
         FunctionName=function,
         Qualifier=os.environ.get("LW_TASKS_QUALIFIER") or "live",
         InvocationType="Event",
@@ -116,18 +88,18 @@ def topic_arn() -> str:
     name = os.environ.get("LW_TASKS_TOPIC")
     if not name:
         raise RuntimeError(f"{BACKEND_ENV}=sns but LW_TASKS_TOPIC is not set")
-    account = _clients.get("account")
+    account = clients.get("account")
     if account is None:
         # Lambda tells a function its region but not its account; STS answers any
         # principal without a permission.
-        account = _clients["account"] = _client("sts").get_caller_identity()["Account"]
+        account = clients["account"] = client("sts").get_caller_identity()["Account"]
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
     return f"arn:{partition}:sns:{region}:{account}:{name}"
 
 
 def _send_sns(body: bytes) -> str:
-    answer = _client("sns").publish(TopicArn=topic_arn(), Message=body.decode())
+    answer = client("sns").publish(TopicArn=topic_arn(), Message=body.decode())
     return str(answer.get("MessageId", ""))
 
 

@@ -96,7 +96,7 @@ def read(backend: str, task_id: str) -> dict[str, Any] | None:
 
 
 def wait_for(task_id: str, wait: float) -> Any:
-    from lw.tasks.dispatch import current_backend
+    from lw.tasks.backend import current_backend
 
     backend = current_backend()
     deadline = time.monotonic() + max(0.0, wait)
@@ -124,7 +124,7 @@ def _table() -> str:
 def _dynamodb_put(task_id: str, document: dict[str, Any]) -> None:
     import json
 
-    from lw.tasks.dispatch import _client
+    from lw.tasks.backend import client
 
     ttl = int(os.environ.get(RESULT_TTL_ENV) or DEFAULT_TTL)
     item = {
@@ -136,15 +136,15 @@ def _dynamodb_put(task_id: str, document: dict[str, Any]) -> None:
         item["result"] = {"S": json.dumps(document["result"], separators=(",", ":"))}
     if "error" in document:
         item["error"] = {"S": str(document["error"])}
-    _client("dynamodb").put_item(TableName=_table(), Item=item)
+    client("dynamodb").put_item(TableName=_table(), Item=item)
 
 
 def _dynamodb_get(task_id: str) -> dict[str, Any] | None:
     import json
 
-    from lw.tasks.dispatch import _client
+    from lw.tasks.backend import client
 
-    item = _client("dynamodb").get_item(TableName=_table(), Key={"id": {"S": task_id}}, ConsistentRead=True).get("Item")
+    item = client("dynamodb").get_item(TableName=_table(), Key={"id": {"S": task_id}}, ConsistentRead=True).get("Item")
     if not item:
         return None
     if int(item.get("expires", {}).get("N", "0")) < time.time():

@@ -28,11 +28,11 @@ from lw.providers.aws import alb_listeners as doors
 from lw.providers.aws import alb_reads as reads
 from lw.providers.aws import names
 from lw.providers.aws.alb_config import AlbConfig, read_config
-from lw.providers.aws.backoff import retrying
 from lw.providers.aws.errors import aws_call, aws_message, error_code
 from lw.providers.aws.permissions import grant_change, revoke_change
 from lw.providers.aws.propagation import reporter_progress
 from lw.providers.aws.session import AwsSession
+from lw.providers.aws.waits import retry_while
 
 PRINCIPAL = "elasticloadbalancing.amazonaws.com"
 MULTI_VALUE_ATTRIBUTE = "lambda.multi_value_headers.enabled"
@@ -142,12 +142,12 @@ def _target_changes(ctx: Context, aws: AwsSession, group: dict[str, Any] | None,
         arn = reads.target_group_arn(group_arn, outputs)
         if stale:  # a Lambda target group holds one function
             elb.deregister_targets(TargetGroupArn=arn, Targets=[{"Id": t} for t in stale])
-        retrying(
+        retry_while(
             lambda: elb.register_targets(TargetGroupArn=arn, Targets=[{"Id": alias_arn}]),
             _register_refused,
-            REGISTER_DELAYS,
-            progress,
-            "register the alias with the target group",
+            delays=REGISTER_DELAYS,
+            progress=progress,
+            what="register the alias with the target group",
         )
 
     reason = f"replacing {', '.join(stale)}" if stale else "the live alias answers the load balancer"
@@ -188,12 +188,12 @@ def removal(
                 "delete",
                 f"target group {group['TargetGroupName']}",
                 reason,
-                lambda o: retrying(
+                lambda o: retry_while(
                     lambda: elb.delete_target_group(TargetGroupArn=arn),
                     _still_in_use,
-                    DELETE_DELAYS,
-                    progress,
-                    "delete the target group",
+                    delays=DELETE_DELAYS,
+                    progress=progress,
+                    what="delete the target group",
                 ),
                 step="delete target group",
             )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -74,7 +75,11 @@ def test_image_pushed_pulled_and_served_then_code_only_swap(tmp_path: Path, depl
     assert second.returncode == 0, second.stderr
     assert "1 layer(s) uploaded, 0 mounted, 1 already there" in second.stdout + second.stderr
     assert http(deployment.url + "/").json()["message"] == "v2"
-    assert not root.exists()  # the previous unpacked root went with its workers
+    # The previous unpacked root goes once its workers have drained, in the background.
+    deadline = time.monotonic() + 10
+    while root.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not root.exists()
 
     gone = deployment.lw("undeploy")
     assert gone.returncode == 0, gone.stderr

@@ -145,10 +145,12 @@ class StrictAws(
             with self._lock:
                 self._check_denied(client, service, operation)
                 self._check_conflict(client, service, operation)
+                # Image functions first: it maps AWS's CodeSha256 (the digest) to moto's,
+                # which the limits compare with.
+                params = self._images_before(client, service, operation, params)
                 limits = getattr(self, f"_limits_{operation}", None) if service == "lambda" else None
                 if limits is not None:
                     limits(client, params)
-                params = self._images_before(client, service, operation, params)
                 if handler is not None:
                     handled, value = handler(client, params)
                     if handled:
