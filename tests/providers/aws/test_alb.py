@@ -177,6 +177,80 @@ def test_rule_on_existing_listener_leaves_users_balancer(
     assert leftovers(NAME, "flask-hello", "dev") == []
 
 
+def _users_listener(strict_aws: Any, network: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """A load balancer, listener and target group of the user's own (made as the user
+    would, outside lw and outside the strict layer's journal)."""
+    elb = _elb()
+    with strict_aws.paused():
+        theirs = elb.create_load_balancer(Name="shared", Subnets=network["subnets"])["LoadBalancers"][0]
+        other = elb.create_target_group(Name="their-app", Protocol="HTTP", Port=80, VpcId=network["vpc"])
+        their_group = other["TargetGroups"][0]["TargetGroupArn"]
+        listener = elb.create_listener(
+            LoadBalancerArn=theirs["LoadBalancerArn"],
+            Protocol="HTTP",
+            Port=80,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": their_group}],
+        )["Listeners"][0]
+    return theirs, listener, their_group
+
+
+def test_switching_between_own_balancer_and_a_users_listener(
+    project: Path, network: dict[str, Any], strict_aws: Any
+) -> None:
+    """Own load balancer -> rule on the user's listener -> own load balancer again: each
+    switch removes exactly what lw no longer needs, keeps the target group (and so the
+    alias registration and its grant), never touches the user's listener, and the
+    redeploy after each switch writes nothing."""
+    elb = _elb()
+    theirs, listener, their_group = _users_listener(strict_aws, network)
+    own = {"subnets": network["subnets"][:2]}
+    configure(project, apigateway=False, alb=own)
+    deploy_ok(project)
+    (group,) = elb.describe_target_groups(Names=["flask-hello-dev"])["TargetGroups"]
+    first_balancer = elb.describe_load_balancers(Names=["flask-hello-dev"])["LoadBalancers"][0]
+
+    configure(project, apigateway=False, alb={"listener_arn": listener["ListenerArn"], "priority": 5})
+    strict_aws.journal.clear()
+    switched = deploy_ok(project)
+    assert [e[1] for e in _writes(strict_aws.journal)] == ["DeleteListener", "DeleteLoadBalancer", "CreateRule"]
+    assert switched.stdout.strip() == f"http://{theirs['DNSName']}/"
+    assert [b["LoadBalancerName"] for b in elb.describe_load_balancers()["LoadBalancers"]] == ["shared"]
+    (kept,) = elb.describe_target_groups(Names=["flask-hello-dev"])["TargetGroups"]
+    assert kept["TargetGroupArn"] == group["TargetGroupArn"]
+    (after,) = elb.describe_listeners(LoadBalancerArn=theirs["LoadBalancerArn"])["Listeners"]
+    assert after["ListenerArn"] == listener["ListenerArn"] and after["DefaultActions"] == listener["DefaultActions"]
+    (rule,) = [r for r in elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r["IsDefault"]]
+    assert rule["Priority"] == "5" and rule["Actions"][0]["TargetGroupArn"] == group["TargetGroupArn"]
+    assert lw_json(project, "status")["alb_dns_name"] == theirs["DNSName"]
+    strict_aws.journal.clear()
+    assert "no changes" in deploy_ok(project).stderr
+    assert _writes(strict_aws.journal) == []
+
+    configure(project, apigateway=False, alb=own)
+    strict_aws.journal.clear()
+    back = deploy_ok(project)
+    assert [e[1] for e in _writes(strict_aws.journal)] == ["DeleteRule", "CreateLoadBalancer", "CreateListener"]
+    (balancer,) = elb.describe_load_balancers(Names=["flask-hello-dev"])["LoadBalancers"]
+    assert balancer["LoadBalancerArn"] != first_balancer["LoadBalancerArn"]
+    assert back.stdout.strip() == f"http://{balancer['DNSName']}/"
+    assert [r["Priority"] for r in elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]] == ["default"]
+    (mine,) = elb.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
+    assert mine["DefaultActions"][0]["TargetGroupArn"] == group["TargetGroupArn"]
+    strict_aws.journal.clear()
+    assert "no changes" in deploy_ok(project).stderr
+    assert _writes(strict_aws.journal) == []
+
+    removed = lw_run(project, "undeploy", "--yes")
+    assert removed.exit_code == 0, removed.stderr
+    assert [b["LoadBalancerName"] for b in elb.describe_load_balancers()["LoadBalancers"]] == ["shared"]
+    (still,) = elb.describe_listeners(LoadBalancerArn=theirs["LoadBalancerArn"])["Listeners"]
+    assert still["DefaultActions"] == [{"Type": "forward", "TargetGroupArn": their_group}] or (
+        still["DefaultActions"] == listener["DefaultActions"]
+    )
+    assert [g["TargetGroupName"] for g in elb.describe_target_groups()["TargetGroups"]] == ["their-app"]
+    assert leftovers(NAME, "flask-hello", "dev") == []
+
+
 def test_turning_alb_off_removes_it_and_the_permission(project: Path, network: dict[str, Any], strict_aws: Any) -> None:
     cert = boto3.client("acm").request_certificate(DomainName="api.example.com")["CertificateArn"]
     configure(project, alb={"subnets": network["subnets"], "certificate_arn": cert})

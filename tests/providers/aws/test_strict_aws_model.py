@@ -279,6 +279,49 @@ def test_lambda_target_needs_the_elb_permission_first(strict_aws: Any) -> None:
         elb.register_targets(TargetGroupArn=group, Targets=[{"Id": arn + ":live"}])
 
 
+def test_a_target_group_serves_one_load_balancer(strict_aws: Any) -> None:
+    """AWS's quota of load balancers per target group is 1; moto has none and never
+    drops a balancer from the group's LoadBalancerArns."""
+    ec2, elb = boto3.client("ec2"), boto3.client("elbv2")
+    with strict_aws.paused():
+        vpc = ec2.create_vpc(CidrBlock="10.6.0.0/16")["Vpc"]["VpcId"]
+        subnets = [
+            ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.6.{i}.0/24", AvailabilityZone=f"us-east-1{z}")["Subnet"][
+                "SubnetId"
+            ]
+            for i, z in ((1, "a"), (2, "b"))
+        ]
+        first, second = (
+            elb.create_load_balancer(Name=n, Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"] for n in "ab"
+        )
+        group = elb.create_target_group(Name="g", TargetType="lambda")["TargetGroups"][0]["TargetGroupArn"]
+        spare = elb.create_target_group(Name="h", TargetType="lambda")["TargetGroups"][0]["TargetGroupArn"]
+    forward = [{"Type": "forward", "TargetGroupArn": group}]
+    listener = elb.create_listener(LoadBalancerArn=first, Protocol="HTTP", Port=80, DefaultActions=forward)
+    listener_arn = listener["Listeners"][0]["ListenerArn"]
+    elb.create_listener(LoadBalancerArn=first, Protocol="HTTP", Port=8080, DefaultActions=forward)  # same balancer
+    assert elb.describe_target_groups(TargetGroupArns=[group])["TargetGroups"][0]["LoadBalancerArns"] == [first]
+    other = elb.create_listener(
+        LoadBalancerArn=second, Protocol="HTTP", Port=80, DefaultActions=[{"Type": "forward", "TargetGroupArn": spare}]
+    )["Listeners"][0]["ListenerArn"]
+    with pytest.raises(ClientError, match="more than one load balancer") as refused:
+        elb.create_rule(
+            ListenerArn=other,
+            Priority=1,
+            Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/*"]}}],
+            Actions=forward,
+        )
+    assert _code_of(refused) == "TargetGroupAssociationLimit"
+    with pytest.raises(ClientError, match="more than one load balancer"):
+        elb.modify_listener(ListenerArn=other, DefaultActions=forward)
+    for found in elb.describe_listeners(LoadBalancerArn=first)["Listeners"]:
+        elb.delete_listener(ListenerArn=found["ListenerArn"])
+    assert listener_arn not in [li["ListenerArn"] for li in elb.describe_listeners(LoadBalancerArn=first)["Listeners"]]
+    assert elb.describe_target_groups(TargetGroupArns=[group])["TargetGroups"][0]["LoadBalancerArns"] == []
+    elb.modify_listener(ListenerArn=other, DefaultActions=forward)  # free again
+    assert elb.describe_target_groups(TargetGroupArns=[group])["TargetGroups"][0]["LoadBalancerArns"] == [second]
+
+
 def test_alb_needs_two_zones_and_https_a_certificate(strict_aws: Any) -> None:
     ec2, elb = boto3.client("ec2"), boto3.client("elbv2")
     with strict_aws.paused():

@@ -34,7 +34,9 @@ small model of the states AWS goes through, with short configurable delays:
   to exist and its policy to let ``elasticloadbalancing.amazonaws.com`` invoke it from
   that target group (``AccessDenied``), a permission added in the last
   ``elb_permission_attempts`` attempts is not visible yet; a ``lambda`` target group
-  holds one target; an ALB needs subnets in two zones; HTTPS listeners a certificate.
+  holds one target; an ALB needs subnets in two zones; HTTPS listeners a certificate;
+  a target group serves one load balancer (``TargetGroupAssociationLimit``), and its
+  ``LoadBalancerArns`` lists the balancers forwarding to it now (moto's never shrinks).
 * API Gateway: ``DeleteRestApi`` and ``CreateDomainName`` at most once per
   ``apigw_quota_window`` (``TooManyRequestsException``); ``conflict()`` queues
   ``ConflictException`` answers; ``rest_preflight()`` executes a REST API's CORS

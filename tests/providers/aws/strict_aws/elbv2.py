@@ -13,6 +13,12 @@ Balancer") and the API reference:
 * A ``lambda`` target group holds one function.
 * An Application Load Balancer needs subnets in at least two Availability Zones.
 * An HTTPS listener needs a certificate.
+* A target group belongs to at most one load balancer (the quota "load balancers per
+  target group" is 1; ``TargetGroupAssociationLimit``): a listener or rule of a second
+  load balancer may not forward to it until the first one's listener or rule is gone.
+  moto never checks this, and it keeps a deleted load balancer (or one whose rule was
+  deleted) in the group's ``LoadBalancerArns`` for ever; AWS answers the balancers that
+  forward to the group now, and so does this layer.
 """
 
 from __future__ import annotations
@@ -122,14 +128,69 @@ class Elbv2Model:
 
     def _elbv2_CreateListener(self, client: Any, params: dict[str, Any]) -> tuple[bool, Any]:
         self._check_certificate(client, "CreateListener", params)
+        self._check_association(client, "CreateListener", params["LoadBalancerArn"], params.get("DefaultActions"))
         return False, None
 
     def _elbv2_ModifyListener(self, client: Any, params: dict[str, Any]) -> tuple[bool, Any]:
         self._check_certificate(client, "ModifyListener", params)
+        listener = self._raw(client, "DescribeListeners", {"ListenerArns": [params["ListenerArn"]]})["Listeners"][0]
+        self._check_association(client, "ModifyListener", listener["LoadBalancerArn"], params.get("DefaultActions"))
         return False, None
+
+    def _elbv2_CreateRule(self, client: Any, params: dict[str, Any]) -> tuple[bool, Any]:
+        listener = self._raw(client, "DescribeListeners", {"ListenerArns": [params["ListenerArn"]]})["Listeners"][0]
+        self._check_association(client, "CreateRule", listener["LoadBalancerArn"], params.get("Actions"))
+        return False, None
+
+    def _elbv2_ModifyRule(self, client: Any, params: dict[str, Any]) -> tuple[bool, Any]:
+        # listener-rule/app/<lb>/<id>/<listener id>/<rule id>: the balancer is in the ARN
+        balancer = params["RuleArn"].replace(":listener-rule/", ":loadbalancer/").rsplit("/", 2)[0]
+        self._check_association(client, "ModifyRule", balancer, params.get("Actions"))
+        return False, None
+
+    def _after_elbv2_DescribeTargetGroups(self, client: Any, params: dict[str, Any], response: Any) -> Any:
+        for group in response.get("TargetGroups") or []:
+            group["LoadBalancerArns"] = sorted(self._forwarding_balancers(client, group["TargetGroupArn"]))
+        return response
+
+    def _forwarding_balancers(self, client: Any, group_arn: str) -> set[str]:
+        """The load balancers with a listener or rule forwarding to ``group_arn`` now."""
+        found: set[str] = set()
+        for balancer in self._raw(client, "DescribeLoadBalancers", {})["LoadBalancers"]:
+            arn = balancer["LoadBalancerArn"]
+            for listener in self._raw(client, "DescribeListeners", {"LoadBalancerArn": arn})["Listeners"]:
+                actions = list(listener.get("DefaultActions") or [])
+                rules = self._raw(client, "DescribeRules", {"ListenerArn": listener["ListenerArn"]})["Rules"]
+                for rule in rules:
+                    actions += rule.get("Actions") or []
+                if group_arn in _forwarded_groups(actions):
+                    found.add(arn)
+        return found
+
+    def _check_association(self, client: Any, operation: str, balancer_arn: str, actions: Any) -> None:
+        for group_arn in _forwarded_groups(actions):
+            if self._forwarding_balancers(client, group_arn) - {balancer_arn}:
+                raise self._error(
+                    client,
+                    operation,
+                    "TargetGroupAssociationLimit",
+                    f"The following target groups cannot be associated with more than one load balancer: {group_arn}",
+                )
 
     def _check_certificate(self, client: Any, operation: str, params: dict[str, Any]) -> None:
         if params.get("Protocol") == "HTTPS" and not params.get("Certificates"):
             raise self._error(
                 client, operation, "CertificateNotFound", "A certificate must be specified for HTTPS listeners"
             )
+
+
+def _forwarded_groups(actions: Any) -> set[str]:
+    found: set[str] = set()
+    for action in actions or []:
+        if action.get("Type") != "forward":
+            continue
+        if action.get("TargetGroupArn"):
+            found.add(str(action["TargetGroupArn"]))
+        for group in (action.get("ForwardConfig") or {}).get("TargetGroups") or []:
+            found.add(str(group["TargetGroupArn"]))
+    return found
