@@ -35,6 +35,7 @@ from lw.providers.aws.waits import pause
 TOPIC_SID = "lwtasks-sns"  # not "lwevent-": the events planner must not take it for a stale event
 TTL_ATTRIBUTE = "expires"
 RETRY_ATTEMPTS = 2  # Lambda's default for asynchronous invocations, said explicitly
+TOPIC_PRINCIPAL = "sns.amazonaws.com"
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,22 @@ def _ttl_enabled(aws: AwsSession, name: str) -> bool:
     )
 
 
+def table_definition(app: Any) -> dict[str, Any]:
+    """``CreateTable``'s parameters for the result table (``lw template`` exports the same)."""
+    return {
+        "TableName": resource_name(app),
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+        "BillingMode": "PAY_PER_REQUEST",
+        "Tags": _tags(app),
+    }
+
+
+def invoke_config(destination: str) -> dict[str, Any]:
+    """The alias's event-invoke settings for ``async_failure_destination``."""
+    return {"MaximumRetryAttempts": RETRY_ATTEMPTS, "DestinationConfig": {"OnFailure": {"Destination": destination}}}
+
+
 def _plan_table(ctx: Context, aws: AwsSession, wired: TaskWiring) -> list[Change]:
     app = ctx.app
     name = resource_name(app)
@@ -172,13 +189,7 @@ def _plan_table(ctx: Context, aws: AwsSession, wired: TaskWiring) -> list[Change
             )
 
         def create(outputs: Outputs) -> None:
-            client.create_table(
-                TableName=name,
-                KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                BillingMode="PAY_PER_REQUEST",
-                Tags=_tags(app),
-            )
+            client.create_table(**table_definition(app))
             _wait_active(aws, name)
             _enable_ttl(aws, name)
 
@@ -333,14 +344,14 @@ def _plan_topic(ctx: Context, aws: AwsSession, function: str, alias_arn: str, wi
                 Qualifier=names.ALIAS,
                 StatementId=TOPIC_SID,
                 Action="lambda:InvokeFunction",
-                Principal="sns.amazonaws.com",
+                Principal=TOPIC_PRINCIPAL,
                 SourceArn=arn,
             )
 
         changes.append(
             Change(
                 "create" if grant is None else "update",
-                f"lambda permission {TOPIC_SID} (sns.amazonaws.com from {arn})",
+                f"lambda permission {TOPIC_SID} ({TOPIC_PRINCIPAL} from {arn})",
                 "the task topic invokes the alias",
                 allow,
                 step="add permission",
@@ -412,10 +423,7 @@ def _plan_destination(ctx: Context, aws: AwsSession, function: str, wired: TaskW
             # to the role is not visible to it for a while.
             lambda o: retry_iam(
                 lambda: client.put_function_event_invoke_config(
-                    FunctionName=function,
-                    Qualifier=names.ALIAS,
-                    MaximumRetryAttempts=RETRY_ATTEMPTS,
-                    DestinationConfig={"OnFailure": {"Destination": wanted}},
+                    FunctionName=function, Qualifier=names.ALIAS, **invoke_config(wanted)
                 ),
                 reporter_progress(ctx),
             ),

@@ -82,16 +82,21 @@ def _project(root: Path, extra: str) -> Path:
 
 
 @pytest.fixture
-def deployed_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wheel_cache: Path) -> Any:
+def deployed_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wheel_cache: Path, request: pytest.FixtureRequest
+) -> Any:
     """Deploys a project and returns a function giving its app as the deployed shim
     configures it (in this process, so botocore's calls can be seen)."""
     monkeypatch.setenv("LW_CACHE_DIR", str(wheel_cache))
     monkeypatch.setenv("CI", "1")
     for key in TASK_KEYS:
         monkeypatch.setenv(key, "")
-    import lw.tasks.dispatch
+    from lw.tasks.backend import clients
 
-    monkeypatch.setattr(lw.tasks.dispatch, "_clients", {})
+    # boto3 clients are made once per container: this test's (moto's endpoint) are its own
+    saved = dict(clients)
+    clients.clear()
+    request.addfinalizer(lambda: (clients.clear(), clients.update(saved)))
 
     def deploy(extra: str = "") -> tuple[Path, Any]:
         project = _project(tmp_path / "project", extra)

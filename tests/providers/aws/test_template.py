@@ -407,3 +407,116 @@ def test_alb_rule_on_a_users_listener_is_exported(project: Path) -> None:
     assert rule["ListenerArn"] == listener and rule["Priority"] == 40
     assert rule["Conditions"] == [{"Field": "host-header", "HostHeaderConfig": {"Values": ["api.example.com"]}}]
     assert not _of_type(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+
+
+TASK_RESOURCE = f"{NAME}-tasks"
+
+
+def _task_targets(case: str) -> dict[str, Any]:
+    """lw.yml settings for one shape of lw.tasks, and what the user made beforehand."""
+    if case == "lambda":  # the default source: the role may invoke its own alias
+        sqs = boto3.client("sqs")
+        url = sqs.create_queue(QueueName="failed-tasks")["QueueUrl"]
+        queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return {"async_response_table": True, "async_failure_destination": queue}
+    topic = boto3.client("sns").create_topic(Name="failed-tasks")["TopicArn"]
+    settings = {"async_source": "sns", "async_response_table": True, "async_failure_destination": topic}
+    if case == "sns":
+        return settings
+    # async_resources: false: the table and topic are the user's, lw only wires them
+    boto3.client("sns").create_topic(Name=TASK_RESOURCE)
+    boto3.client("dynamodb").create_table(
+        TableName=TASK_RESOURCE,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return {**settings, "async_resources": False}
+
+
+def _arn_of(value: Any) -> str:
+    """The topic ARN a template names, literally or as a Ref to its own topic."""
+    return f"arn:aws:sns:us-east-1:{ACCOUNT}:{TASK_RESOURCE}" if isinstance(value, dict) else str(value)
+
+
+@pytest.mark.parametrize("case", ["lambda", "sns", "sns-existing"])
+def test_task_resources_have_no_drift_from_deploy(project: Path, case: str) -> None:
+    """The result table, task topic, its subscription and grant, the failure
+    destination and the role's statements for them: the same in the template as what
+    ``lw deploy`` plans and creates, for each shape of the task settings."""
+    settings = _task_targets(case)
+    _configure(project, **settings)
+    managed = case != "sns-existing"
+    changes = lw_json(project, "deploy", "--dry-run")["plan"]["changes"]
+    planned = " ".join(c["resource"] for c in changes if c["action"] == "create")
+    template = _template(project, "--s3-bucket", "lw-packages")
+    assert _lint(template) == []
+    tables = _of_type(template, "AWS::DynamoDB::Table")
+    topics = _of_type(template, "AWS::SNS::Topic")
+    subscriptions = _of_type(template, "AWS::SNS::Subscription")
+    configs = _of_type(template, "AWS::Lambda::EventInvokeConfig")
+    assert (bool(tables), bool(topics), bool(subscriptions)) == (managed, managed and case == "sns", case != "lambda")
+    assert (f"DynamoDB table {TASK_RESOURCE}" in planned) == managed
+    assert (f"SNS topic {TASK_RESOURCE}" in planned) == bool(topics)
+    assert ("sns subscription of" in planned) == bool(subscriptions)
+    assert f"event invoke config of {NAME}:live" in planned and len(configs) == 1
+    if not managed:  # deploy turns on the TTL of the user's table; the template says it does not
+        assert [c["reason"] for c in changes if c["resource"] == f"DynamoDB table {TASK_RESOURCE}"] == [
+            "TTL on expires is off"
+        ]
+        assert any("not exported" in n and TASK_RESOURCE in n for n in template["Metadata"]["lw"]["not_exported"])
+
+    assert lw_run(project, "deploy").exit_code == 0
+    role = _of_type(template, "AWS::IAM::Role")["ExecutionRole"]
+    deployed = boto3.client("iam").get_role_policy(RoleName=NAME, PolicyName="lw-execution")["PolicyDocument"]
+    assert role["Policies"][0]["PolicyDocument"] == deployed
+    sids = {s.get("Sid") for s in deployed["Statement"]}
+    assert {"TasksResults", "TasksFailureDestination", "TasksPublish" if case != "lambda" else "TasksInvoke"} <= sids
+    dynamodb = boto3.client("dynamodb")
+    for table in tables.values():
+        found = dynamodb.describe_table(TableName=table["TableName"])["Table"]
+        assert (found["KeySchema"], found["AttributeDefinitions"]) == (
+            table["KeySchema"],
+            table["AttributeDefinitions"],
+        )
+        assert found["BillingModeSummary"]["BillingMode"] == table["BillingMode"]
+        ttl = dynamodb.describe_time_to_live(TableName=table["TableName"])["TimeToLiveDescription"]
+        wanted_ttl = table["TimeToLiveSpecification"]
+        assert (ttl["AttributeName"], ttl["TimeToLiveStatus"] == "ENABLED") == (
+            wanted_ttl["AttributeName"],
+            wanted_ttl["Enabled"],
+        )
+        assert dynamodb.list_tags_of_resource(ResourceArn=found["TableArn"])["Tags"] == table["Tags"]
+    sns = boto3.client("sns")
+    for topic in topics.values():
+        arn = _arn_of({"Ref": "TaskTopic"})
+        assert arn.endswith(f":{topic['TopicName']}")
+        assert sns.list_tags_for_resource(ResourceArn=arn)["Tags"] == topic["Tags"]
+    for subscription in subscriptions.values():
+        found_subs = sns.list_subscriptions_by_topic(TopicArn=_arn_of(subscription["TopicArn"]))["Subscriptions"]
+        assert [(s["Protocol"], s["Endpoint"]) for s in found_subs] == [
+            (subscription["Protocol"], subscription["Endpoint"])
+        ]
+        grant = _of_type(template, "AWS::Lambda::Permission")["TaskTopicPermission"]
+        policy = boto3.client("lambda").get_policy(FunctionName=NAME, Qualifier="live")["Policy"]
+        (statement,) = [s for s in json.loads(policy)["Statement"] if s["Principal"] == {"Service": grant["Principal"]}]
+        assert (statement["Resource"], statement["Action"]) == (grant["FunctionName"], grant["Action"])
+        assert statement["Condition"]["ArnLike"]["AWS:SourceArn"] == _arn_of(grant["SourceArn"])
+    (config,) = configs.values()
+    live = boto3.client("lambda").get_function_event_invoke_config(FunctionName=NAME, Qualifier="live")
+    assert config["FunctionName"] == {"Ref": "Function"} and config["Qualifier"] == "live"
+    assert live["MaximumRetryAttempts"] == config["MaximumRetryAttempts"]
+    assert live["DestinationConfig"]["OnFailure"] == config["DestinationConfig"]["OnFailure"]
+
+
+def test_task_resources_lint_in_sam(project: Path, call_counter: Any) -> None:
+    _configure(project, **_task_targets("sns"))
+    call_counter.clear()
+    template = _template(project, "--format", "sam", "--no-upload")
+    assert call_counter.mutating == []
+    assert _lint(template) == []
+    resources = template["Resources"]
+    assert resources["TaskInvokeConfig"]["DependsOn"] == ["FunctionAliaslive"]
+    assert resources["TaskTopicSubscription"]["DependsOn"] == ["FunctionAliaslive", "TaskTopicPermission"]
+    assert template["Outputs"]["TaskTopicArn"]["Value"] == {"Ref": "TaskTopic"}
+    assert template["Outputs"]["TaskTableName"]["Value"] == {"Ref": "TaskTable"}

@@ -1,5 +1,5 @@
 """Assembling the whole template, in the order a deploy runs: role, function and
-alias, front door, event sources."""
+alias, front door, event sources, task resources."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from lw.providers.aws.template.events import add_events
 from lw.providers.aws.template.front_doors import add_front_doors
 from lw.providers.aws.template.function import CodeLocation
 from lw.providers.aws.template.resources import TemplateParts
+from lw.providers.aws.template.tasks import add_tasks
 
 Format = Literal["cloudformation", "sam"]
 FORMATS: tuple[str, ...] = ("cloudformation", "sam")
@@ -53,6 +54,7 @@ def build_template(
     add_front_doors(ctx, aws, parts, function, alias_arn, sam_function)
     add_alb(ctx, aws, parts, alias_arn)
     add_events(ctx, aws, parts, function, alias_arn)
+    add_tasks(ctx, aws, parts, alias_arn)
     if sam_function is not None and parts.sam_events:
         sam_function["Events"] = parts.sam_events
     parts.notes.extend(_not_exported(ctx))
