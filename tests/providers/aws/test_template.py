@@ -69,6 +69,36 @@ def _event_sources() -> list[dict[str, Any]]:
     ]
 
 
+TASK_RESOURCE = f"{NAME}-tasks"
+
+
+def _task_targets(case: str) -> dict[str, Any]:
+    """lw.yml settings for one shape of lw.tasks, and what the user made beforehand."""
+    if case == "lambda":  # the default source: the role may invoke its own alias
+        sqs = boto3.client("sqs")
+        url = sqs.create_queue(QueueName="failed-tasks")["QueueUrl"]
+        queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return {"async_response_table": True, "async_failure_destination": queue}
+    topic = boto3.client("sns").create_topic(Name="failed-tasks")["TopicArn"]
+    settings = {"async_source": "sns", "async_response_table": True, "async_failure_destination": topic}
+    if case == "sns":
+        return settings
+    # async_resources: false: the table and topic are the user's, lw only wires them
+    boto3.client("sns").create_topic(Name=TASK_RESOURCE)
+    boto3.client("dynamodb").create_table(
+        TableName=TASK_RESOURCE,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return {**settings, "async_resources": False}
+
+
+def _arn_of(value: Any) -> str:
+    """The topic ARN a template names, literally or as a Ref to its own topic."""
+    return f"arn:aws:sns:us-east-1:{ACCOUNT}:{TASK_RESOURCE}" if isinstance(value, dict) else str(value)
+
+
 def _template(project: Path, *args: str, name: str = "template.yaml") -> dict[str, Any]:
     """Written next to the project, not in it: a file in the project is packaged."""
     out = project.parent / name
@@ -113,7 +143,7 @@ def _for_moto(template: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_cloudformation_template_lints_uploads_once_and_deploys_into_moto(project: Path, call_counter: Any) -> None:
-    _configure(project, events=_event_sources())
+    _configure(project, events=_event_sources(), **_task_targets("sns"))
     call_counter.clear()
     template = _template(project, "--s3-bucket", "lw-packages")
     assert _lint(template) == []
@@ -157,6 +187,11 @@ def test_cloudformation_template_lints_uploads_once_and_deploys_into_moto(projec
     assert {"Key": "lw:stage", "Value": "dev"} in tags
     apis = boto3.client("apigateway").get_rest_apis()["items"]
     assert [a["name"] for a in apis] == [NAME]
+    table = boto3.client("dynamodb").describe_table(TableName=f"{NAME}-tasks")["Table"]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert f"arn:aws:sns:us-east-1:{ACCOUNT}:{NAME}-tasks" in [
+        t["TopicArn"] for t in boto3.client("sns").list_topics()["Topics"]
+    ]
 
 
 def test_template_has_no_drift_from_deploy(project: Path) -> None:
@@ -409,36 +444,6 @@ def test_alb_rule_on_a_users_listener_is_exported(project: Path) -> None:
     assert not _of_type(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")
 
 
-TASK_RESOURCE = f"{NAME}-tasks"
-
-
-def _task_targets(case: str) -> dict[str, Any]:
-    """lw.yml settings for one shape of lw.tasks, and what the user made beforehand."""
-    if case == "lambda":  # the default source: the role may invoke its own alias
-        sqs = boto3.client("sqs")
-        url = sqs.create_queue(QueueName="failed-tasks")["QueueUrl"]
-        queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        return {"async_response_table": True, "async_failure_destination": queue}
-    topic = boto3.client("sns").create_topic(Name="failed-tasks")["TopicArn"]
-    settings = {"async_source": "sns", "async_response_table": True, "async_failure_destination": topic}
-    if case == "sns":
-        return settings
-    # async_resources: false: the table and topic are the user's, lw only wires them
-    boto3.client("sns").create_topic(Name=TASK_RESOURCE)
-    boto3.client("dynamodb").create_table(
-        TableName=TASK_RESOURCE,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    return {**settings, "async_resources": False}
-
-
-def _arn_of(value: Any) -> str:
-    """The topic ARN a template names, literally or as a Ref to its own topic."""
-    return f"arn:aws:sns:us-east-1:{ACCOUNT}:{TASK_RESOURCE}" if isinstance(value, dict) else str(value)
-
-
 @pytest.mark.parametrize("case", ["lambda", "sns", "sns-existing"])
 def test_task_resources_have_no_drift_from_deploy(project: Path, case: str) -> None:
     """The result table, task topic, its subscription and grant, the failure
@@ -467,6 +472,9 @@ def test_task_resources_have_no_drift_from_deploy(project: Path, case: str) -> N
         assert any("not exported" in n and TASK_RESOURCE in n for n in template["Metadata"]["lw"]["not_exported"])
 
     assert lw_run(project, "deploy").exit_code == 0
+    function = _of_type(template, "AWS::Lambda::Function")["Function"]
+    live = boto3.client("lambda").get_function_configuration(FunctionName=NAME, Qualifier="live")
+    assert comparable({**function, "Role": live["Role"]}) == comparable(live)  # the LW_TASKS_* settings too
     role = _of_type(template, "AWS::IAM::Role")["ExecutionRole"]
     deployed = boto3.client("iam").get_role_policy(RoleName=NAME, PolicyName="lw-execution")["PolicyDocument"]
     assert role["Policies"][0]["PolicyDocument"] == deployed
@@ -503,10 +511,10 @@ def test_task_resources_have_no_drift_from_deploy(project: Path, case: str) -> N
         assert (statement["Resource"], statement["Action"]) == (grant["FunctionName"], grant["Action"])
         assert statement["Condition"]["ArnLike"]["AWS:SourceArn"] == _arn_of(grant["SourceArn"])
     (config,) = configs.values()
-    live = boto3.client("lambda").get_function_event_invoke_config(FunctionName=NAME, Qualifier="live")
+    invoke = boto3.client("lambda").get_function_event_invoke_config(FunctionName=NAME, Qualifier="live")
     assert config["FunctionName"] == {"Ref": "Function"} and config["Qualifier"] == "live"
-    assert live["MaximumRetryAttempts"] == config["MaximumRetryAttempts"]
-    assert live["DestinationConfig"]["OnFailure"] == config["DestinationConfig"]["OnFailure"]
+    assert invoke["MaximumRetryAttempts"] == config["MaximumRetryAttempts"]
+    assert invoke["DestinationConfig"]["OnFailure"] == config["DestinationConfig"]["OnFailure"]
 
 
 def test_task_resources_lint_in_sam(project: Path, call_counter: Any) -> None:
