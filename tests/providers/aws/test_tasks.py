@@ -82,21 +82,16 @@ def _project(root: Path, extra: str) -> Path:
 
 
 @pytest.fixture
-def deployed_app(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wheel_cache: Path, request: pytest.FixtureRequest
-) -> Any:
+def deployed_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wheel_cache: Path) -> Any:
     """Deploys a project and returns a function giving its app as the deployed shim
     configures it (in this process, so botocore's calls can be seen)."""
     monkeypatch.setenv("LW_CACHE_DIR", str(wheel_cache))
     monkeypatch.setenv("CI", "1")
     for key in TASK_KEYS:
         monkeypatch.setenv(key, "")
-    from lw.tasks.backend import clients
+    import lw.tasks.dispatch
 
-    # boto3 clients are made once per container: this test's (moto's endpoint) are its own
-    saved = dict(clients)
-    clients.clear()
-    request.addfinalizer(lambda: (clients.clear(), clients.update(saved)))
+    monkeypatch.setattr(lw.tasks.dispatch, "_clients", {})
 
     def deploy(extra: str = "") -> tuple[Path, Any]:
         project = _project(tmp_path / "project", extra)
