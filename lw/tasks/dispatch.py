@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import os
 
-from lw.tasks.backend import BACKEND_ENV, client, clients, current_backend
+from lw.tasks import backend as shared
+from lw.tasks.backend import BACKEND_ENV, current_backend
 from lw.tasks.envelope import encode, make_envelope, new_task_id
 from lw.tasks.handles import TaskHandle
 
@@ -68,7 +69,7 @@ def _send_lambda(body: bytes) -> str:
     function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
     if not function:
         raise RuntimeError(f"{BACKEND_ENV}=lambda but AWS_LAMBDA_FUNCTION_NAME is not set (not running on Lambda)")
-    answer = client("lambda").invoke(
+    answer = shared.client("lambda").invoke(
         FunctionName=function,
         Qualifier=os.environ.get("LW_TASKS_QUALIFIER") or "live",
         InvocationType="Event",
@@ -88,18 +89,18 @@ def topic_arn() -> str:
     name = os.environ.get("LW_TASKS_TOPIC")
     if not name:
         raise RuntimeError(f"{BACKEND_ENV}=sns but LW_TASKS_TOPIC is not set")
-    account = clients.get("account")
+    account = shared.clients.get("account")
     if account is None:
         # Lambda tells a function its region but not its account; STS answers any
         # principal without a permission.
-        account = clients["account"] = client("sts").get_caller_identity()["Account"]
+        account = shared.clients["account"] = shared.client("sts").get_caller_identity()["Account"]
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
     return f"arn:{partition}:sns:{region}:{account}:{name}"
 
 
 def _send_sns(body: bytes) -> str:
-    answer = client("sns").publish(TopicArn=topic_arn(), Message=body.decode())
+    answer = shared.client("sns").publish(TopicArn=topic_arn(), Message=body.decode())
     return str(answer.get("MessageId", ""))
 
 

@@ -89,9 +89,9 @@ def deployed_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wheel_cache: P
     monkeypatch.setenv("CI", "1")
     for key in TASK_KEYS:
         monkeypatch.setenv(key, "")
-    import lw.tasks.dispatch
+    import lw.tasks.backend
 
-    monkeypatch.setattr(lw.tasks.dispatch, "_clients", {})
+    monkeypatch.setattr(lw.tasks.backend, "clients", {})
 
     def deploy(extra: str = "") -> tuple[Path, Any]:
         project = _project(tmp_path / "project", extra)
