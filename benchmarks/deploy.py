@@ -6,7 +6,7 @@ API calls, writes (mutating calls) and retries (calls AWS answered with an error
 that lw or botocore then retried or waited out, plus botocore's own retry attempts).
 The package cache is warmed first so the rows measure lw, not pip downloading Flask.
 
-    python benchmarks/deploy.py [--repeat N] [--section all|flask|regions|layer] [--latency-ms MS]
+    python benchmarks/deploy.py [--repeat N] [--section all|flask|regions|layer|features] [--latency-ms MS]
                                 [--moto-process] [--strict]
 
 ``--strict`` also runs the flask rows behind the tests' strict AWS layer
@@ -18,7 +18,9 @@ prints the plain rows only.
 ``--section regions`` compares a one-region stage with a three-region one (``regions``)
 step by step; ``--section layer`` measures a code-only redeploy of
 examples/django-site with and without ``dependency_layer`` (bytes uploaded and wall
-time). ``--latency-ms`` adds a delay to every AWS call, as the network to AWS would,
+time); ``--section features`` deploys examples/tasks-demo (result table, then the SNS
+task source) and flask-hello behind its own Application Load Balancer, down to the
+undeploy. ``--latency-ms`` adds a delay to every AWS call, as the network to AWS would,
 and ``--moto-process`` runs moto in its own process: against an in-process moto every
 call is CPU work under this process's GIL, which hides what concurrent regions save
 when calls wait on the network.
@@ -264,15 +266,28 @@ def run_once(
     extra_config: str = "",
     code_file: str = "app.py",
     strict: StrictLayer | None = None,
+    prepare: Callable[[], str] | None = None,
 ) -> list[dict[str, Any]]:
     """First deploy, no-op redeploy and code-only redeploy of a fresh copy of
-    ``example`` (with ``extra_config`` appended to its stage), then undeploy."""
+    ``example`` (with ``extra_config`` appended to its stage), then undeploy.
+    ``prepare`` runs on the empty moto and returns more stage config (resources the
+    user owns, such as a VPC)."""
     if strict is not None:
         return strict.run(
             calls,
-            lambda: run_once(workdir, endpoint, calls, example=example, extra_config=extra_config, code_file=code_file),
+            lambda: run_once(
+                workdir,
+                endpoint,
+                calls,
+                example=example,
+                extra_config=extra_config,
+                code_file=code_file,
+                prepare=prepare,
+            ),
         )
     reset_moto(endpoint)
+    if prepare is not None:
+        extra_config += prepare()
     project = workdir / example.name
     shutil.rmtree(project, ignore_errors=True)
     shutil.copytree(example, project, ignore=shutil.ignore_patterns(".lw", "__pycache__"))
@@ -289,8 +304,8 @@ def run_once(
         measure("first deploy", lambda: lw(project, "deploy"), calls),
         measure("no-op redeploy", lambda: lw(project, "deploy"), calls),
         measure("code-only redeploy", code_change, calls),
+        measure("undeploy", lambda: lw(project, "undeploy", "--yes"), calls),
     ]
-    lw(project, "undeploy", "--yes")
     return rows
 
 
@@ -400,7 +415,46 @@ def layer_section(args: argparse.Namespace, workdir: Path, endpoint: str, calls:
             )
 
 
-SECTIONS = {"flask": flask_section, "regions": regions_section, "layer": layer_section}
+def alb_network() -> str:
+    """A VPC with two subnets in two zones (the user's, made before lw runs): the
+    ``alb:`` stage config that uses them."""
+    import boto3
+
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"us-east-1{zone}")["Subnet"][
+            "SubnetId"
+        ]
+        for i, zone in ((1, "a"), (2, "b"))
+    ]
+    return f"  apigateway: false\n  alb:\n    subnets: [{', '.join(subnets)}]\n"
+
+
+TASKS_DEMO = REPO / "examples" / "tasks-demo"
+FEATURES: dict[str, dict[str, Any]] = {
+    "tasks-demo: async_response_table": {"example": TASKS_DEMO},
+    "tasks-demo: + async_source: sns": {"example": TASKS_DEMO, "extra_config": "  async_source: sns\n"},
+    "flask-hello: alb (own load balancer)": {"prepare": alb_network},
+}
+
+
+def features_section(args: argparse.Namespace, workdir: Path, endpoint: str, calls: Calls) -> None:
+    """Asynchronous tasks and the ALB front door: what each adds to a deploy, and that a
+    no-op redeploy writes nothing and undeploy removes it all."""
+    print(f"\nTasks and ALB (moto server, +{args.latency_ms:g} ms per call), median wall time")
+    print(f"{'stage':<38} {'step':<20} {'wall s':>7} {'API calls':>10} {'writes':>7}  mutating operations")
+    for label, variant in FEATURES.items():
+        runs = _repeat(args, workdir, endpoint, calls, **variant)
+        for index, first in enumerate(runs[0]):
+            ops = ", ".join(f"{op}x{n}" if n > 1 else op for op, n in sorted(first["mutating_ops"].items())) or "-"
+            print(
+                f"{label:<38} {first['label']:<20} {_median(runs, index, 'seconds'):>7.2f} "
+                f"{first['calls']:>10} {first['mutating']:>7}  {ops}"
+            )
+
+
+SECTIONS = {"flask": flask_section, "regions": regions_section, "layer": layer_section, "features": features_section}
 
 
 def main() -> None:
