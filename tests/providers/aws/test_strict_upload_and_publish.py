@@ -45,6 +45,39 @@ def _incompressible_size(zip_target: int, zip_without: int, name: str) -> int:
     return size
 
 
+def test_the_layer_counts_the_body_botocore_sends_and_refuses_a_byte_over(aws_env: str, strict_aws: Any) -> None:
+    """The rule itself, without moto: the count is the serialized body, byte for byte,
+    and a body of exactly the limit passes where one more byte is refused."""
+    from botocore.serialize import create_serializer
+    from strict_aws.limits import request_body_size
+
+    lam = boto3.client("lambda")
+    model = lam.meta.service_model
+    params = {
+        "FunctionName": "f",
+        "Role": "arn:aws:iam::123456789012:role/r",
+        "Code": {"ZipFile": hashlib.shake_128(b"zip").digest(1001)},
+        "Environment": {"Variables": {"GREETING": 'h\u00e9llo "quoted"'}},
+        "Tags": {"lw:project": "p"},
+    }
+    for operation, request in (
+        ("CreateFunction", params),
+        ("UpdateFunctionCode", {"FunctionName": "f", "ZipFile": b"\x00" * 7}),
+        ("PublishLayerVersion", {"LayerName": "l", "Content": {"ZipFile": b"\xff" * 2}}),
+    ):
+        sent = create_serializer(model.protocol).serialize_to_request(request, model.operation_model(operation))
+        assert request_body_size(lam, operation, request) == len(sent["body"]), operation
+
+    big = b"\x00" * (3 * ((REQUEST_LIMIT - 100) // 4))  # base64 without padding, 100 bytes of room
+    at_limit: dict[str, Any] = {"FunctionName": "f", "ZipFile": big, "RevisionId": ""}
+    at_limit["RevisionId"] = "r" * (REQUEST_LIMIT - request_body_size(lam, "UpdateFunctionCode", at_limit))
+    assert request_body_size(lam, "UpdateFunctionCode", at_limit) == REQUEST_LIMIT
+    strict_aws._request_fits(lam, "UpdateFunctionCode", at_limit)  # accepted
+    at_limit["RevisionId"] += "r"
+    with pytest.raises(ClientError, match="Request must be smaller than 69905067 bytes for the UpdateFunctionCode"):
+        strict_aws._request_fits(lam, "UpdateFunctionCode", at_limit)
+
+
 @pytest.mark.slow  # packages, uploads and deploys 50 MiB (about 6 s on two cores)
 def test_a_zip_just_under_50_mib_deploys_through_s3_and_is_refused_inline(project: Path, strict_aws: Any) -> None:
     without = json.loads(lw_run(project, "package", "--json").stdout)  # the package without the data
