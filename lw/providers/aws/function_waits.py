@@ -50,9 +50,14 @@ def publish_guarded(lam: Any, function: str, sha: str) -> str:
     try:
         return str(lam.publish_version(FunctionName=function, **guard)["Version"])
     except botocore.exceptions.ClientError as exc:
-        if error_code(exc) in {"PreconditionFailedException", "InvalidParameterValueException"} and (
-            "revision" in str(exc).lower() or "codesha256" in str(exc).lower()
+        code, message = error_code(exc), str(exc).lower()
+        if code in {"PreconditionFailedException", "InvalidParameterValueException"} and (
+            "revision" in message or "codesha256" in message
         ):
+            raise ProviderError(_concurrent(function, "it")) from exc
+        if code == "ResourceConflictException" and "update is in progress" in message:
+            # this run waited for its own update just before: the one in progress is
+            # another writer's, and whatever it lands differs from what was read
             raise ProviderError(_concurrent(function, "it")) from exc
         raise
 

@@ -4,6 +4,7 @@ provisioned-concurrency API moto lacks."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from .state import FunctionState
@@ -25,6 +26,18 @@ class LambdaModel:
     def _function(self, client: Any, name: str) -> FunctionState:
         key = (client.meta.region_name, function_name(name))
         return self._functions.setdefault(key, FunctionState())
+
+    def _revision(self, client: Any, name: str) -> str:
+        """``$LATEST``'s ``RevisionId``: a new one after every change of the function."""
+        fn = self._function(client, name)
+        if not fn.revision:
+            fn.revision = str(uuid.uuid4())
+        return fn.revision
+
+    def _revised(self, client: Any, name: str, response: Any) -> Any:
+        fn = self._function(client, name)
+        fn.revision = str(uuid.uuid4())
+        return {**response, "RevisionId": fn.revision}
 
     def _function_arn(self, client: Any, name: str) -> str:
         return f"arn:aws:lambda:{client.meta.region_name}:123456789012:function:{function_name(name)}"
@@ -143,7 +156,7 @@ class LambdaModel:
         if params.get("Publish") and fn.snap_start and response.get("Version", "$LATEST") != "$LATEST":
             fn.versions_pending[str(response["Version"])] = now + self.delays.snapstart_pending
         return {
-            **response,
+            **self._revised(client, params["FunctionName"], response),
             "State": "Pending",
             "StateReason": "The function is being created.",
             "StateReasonCode": "Creating",
@@ -156,7 +169,7 @@ class LambdaModel:
     def _after_lambda_UpdateFunctionCode(self, client: Any, params: dict[str, Any], response: Any) -> Any:
         self._function(client, params["FunctionName"]).updating_until = self._now() + self.delays.update_in_progress
         self._limits_after_update(client, params)
-        return {**response, "LastUpdateStatus": "InProgress"}
+        return {**self._revised(client, params["FunctionName"], response), "LastUpdateStatus": "InProgress"}
 
     def _lambda_UpdateFunctionConfiguration(self, client: Any, params: dict[str, Any]) -> tuple[bool, Any]:
         self._refuse_while_changing(client, "UpdateFunctionConfiguration", params["FunctionName"])
@@ -178,7 +191,7 @@ class LambdaModel:
             fn.role = str(params["Role"])
         if "SnapStart" in params:
             fn.snap_start = (params.get("SnapStart") or {}).get("ApplyOn") == "PublishedVersions"
-        return {**response, "LastUpdateStatus": "InProgress"}
+        return {**self._revised(client, params["FunctionName"], response), "LastUpdateStatus": "InProgress"}
 
     def _lambda_PublishVersion(self, client: Any, params: dict[str, Any]) -> tuple[bool, Any]:
         self._refuse_while_changing(client, "PublishVersion", params["FunctionName"])
@@ -186,6 +199,7 @@ class LambdaModel:
 
     def _after_lambda_PublishVersion(self, client: Any, params: dict[str, Any], response: Any) -> Any:
         fn = self._function(client, params["FunctionName"])
+        fn.revision = str(uuid.uuid4())  # publishing revises $LATEST too (stricter where unsure)
         if fn.snap_start:
             fn.versions_pending[str(response["Version"])] = self._now() + self.delays.snapstart_pending
             return {**response, "State": "Pending", "StateReasonCode": "Creating"}
@@ -227,6 +241,7 @@ class LambdaModel:
             return config
         if qualifier not in (None, "$LATEST"):
             return config
+        config["RevisionId"] = self._revision(client, name)
         if now < fn.pending_until:
             config.update(State="Pending", StateReasonCode="Creating", StateReason="The function is being created.")
         elif now < fn.updating_until:

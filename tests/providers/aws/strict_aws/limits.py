@@ -12,8 +12,14 @@ Each rule is AWS's documented answer, with its real error code and message:
   function's timeout; reserved concurrency may not leave the account fewer than 100
   unreserved executions (the account's ``GetAccountSettings``, which moto lacks, is
   answered here); ``SnapStart`` is refused for a runtime without SnapStart;
-  ``PublishVersion`` with a ``CodeSha256`` that is no longer the function's code is a
-  ``PreconditionFailedException``; ``fail_update()`` makes the next update end
+  ``PublishVersion`` with a ``CodeSha256`` that is no longer the function's code, or a
+  ``RevisionId`` that is no longer ``$LATEST``'s (the layer keeps one per function:
+  moto has none), is a ``PreconditionFailedException``; a ``CreateFunction``,
+  ``UpdateFunctionCode`` or ``PublishLayerVersion`` request whose body (the inline
+  ``ZipFile`` base64-encoded, and every other parameter beside it, serialized as
+  botocore sends them) is over 69,905,067 bytes gets HTTP 413
+  ``RequestEntityTooLargeException`` before moto sees it (Lambda's "50 MB direct
+  upload" rule is this one: 50 MiB of zip is 69,905,068 bytes of base64); ``fail_update()`` makes the next update end
   ``Failed`` with a reason, as a VPC without free addresses does.
 * ACM: ``ListCertificates`` leaves out every key type but RSA_1024/RSA_2048 unless
   ``Includes.keyTypes`` names it.
@@ -26,6 +32,7 @@ Each rule is AWS's documented answer, with its real error code and message:
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from .wire import function_name
@@ -36,6 +43,7 @@ UNRESERVED_MINIMUM = 100
 INLINE_POLICY_LIMIT = 10240
 REST_APIS_PAGE = 25
 DEFAULT_KEY_TYPES = ("RSA_1024", "RSA_2048")
+REQUEST_LIMIT = 69_905_067  # bytes of a Lambda request body
 
 
 class LimitsModel:
@@ -149,10 +157,44 @@ class LimitsModel:
                 400,
             )
 
+    def _request_fits(self, client: Any, operation: str, params: dict[str, Any]) -> None:
+        """Lambda's front door refuses a body over ``REQUEST_LIMIT`` (HTTP 413), whatever
+        is in it: the size is the body botocore sends, counted without building it."""
+        size = request_body_size(client, operation, params)
+        if size > REQUEST_LIMIT:
+            raise self._error(  # type: ignore[attr-defined]
+                client,
+                operation,
+                "RequestEntityTooLargeException",
+                f"Request must be smaller than {REQUEST_LIMIT} bytes for the {operation} operation",
+                413,
+            )
+
+    def _revision_matches(self, client: Any, operation: str, params: dict[str, Any]) -> None:
+        wanted = params.get("RevisionId")
+        if wanted and wanted != self._revision(client, params["FunctionName"]):  # type: ignore[attr-defined]
+            raise self._error(  # type: ignore[attr-defined]
+                client,
+                operation,
+                "PreconditionFailedException",
+                "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias "
+                "API to retrieve the latest Revision Id",
+                412,
+            )
+
     def _limits_CreateFunction(self, client: Any, params: dict[str, Any]) -> None:
+        self._request_fits(client, "CreateFunction", params)
         self._snap_start_supported(client, "CreateFunction", params, str(params.get("Runtime") or ""))
 
+    def _limits_UpdateFunctionCode(self, client: Any, params: dict[str, Any]) -> None:
+        self._request_fits(client, "UpdateFunctionCode", params)
+        self._revision_matches(client, "UpdateFunctionCode", params)
+
+    def _limits_PublishLayerVersion(self, client: Any, params: dict[str, Any]) -> None:
+        self._request_fits(client, "PublishLayerVersion", params)
+
     def _limits_UpdateFunctionConfiguration(self, client: Any, params: dict[str, Any]) -> None:
+        self._revision_matches(client, "UpdateFunctionConfiguration", params)
         if "SnapStart" in params:
             runtime = params.get("Runtime") or self._raw(  # type: ignore[attr-defined]
                 client, "GetFunctionConfiguration", {"FunctionName": function_name(params["FunctionName"])}
@@ -182,6 +224,11 @@ class LimitsModel:
             )
 
     def _limits_PublishVersion(self, client: Any, params: dict[str, Any]) -> None:
+        # An update in progress is answered before the preconditions are compared (AWS
+        # does not document the order: this one is the stricter for a deployer, which
+        # must then recognise another writer's update from the conflict alone).
+        self._refuse_while_changing(client, "PublishVersion", params["FunctionName"])  # type: ignore[attr-defined]
+        self._revision_matches(client, "PublishVersion", params)
         wanted = params.get("CodeSha256")
         if not wanted:
             return
@@ -294,6 +341,28 @@ class LimitsModel:
 
     def _events_RemoveTargets(self, client: Any, params: dict[str, Any]) -> tuple[bool, Any]:
         return self._entries_fail(client, "RemoveTargets", params)
+
+
+def request_body_size(client: Any, operation: str, params: dict[str, Any]) -> int:
+    """The bytes of the body botocore sends for ``params``: the request serialized with
+    the inline ``ZipFile`` left empty, plus that zip's base64 (which JSON carries
+    unescaped), so a 50 MB zip is never encoded just to be measured."""
+    from botocore.serialize import create_serializer
+
+    zip_size = 0
+    trimmed = dict(params)
+    for holder in ("Code", "Content", None):  # CreateFunction, PublishLayerVersion, UpdateFunctionCode
+        container = trimmed if holder is None else trimmed.get(holder)
+        if isinstance(container, dict) and isinstance(container.get("ZipFile"), (bytes, bytearray)):
+            zip_size = len(container["ZipFile"])
+            emptied = {**container, "ZipFile": b""}
+            trimmed = emptied if holder is None else {**trimmed, holder: emptied}
+            break
+    model = client.meta.service_model
+    body = create_serializer(model.protocol, include_validation=False).serialize_to_request(
+        trimmed, model.operation_model(operation)
+    )["body"]
+    return len(body) + 4 * math.ceil(zip_size / 3)
 
 
 def _policy_size(document: Any) -> int:

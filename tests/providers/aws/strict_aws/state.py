@@ -25,13 +25,15 @@ class Delays:
 
 @dataclass
 class FunctionState:
-    """Until when a function is Pending / InProgress, and its SnapStart versions."""
+    """Until when a function is Pending / InProgress, its SnapStart versions, and
+    ``$LATEST``'s ``RevisionId`` (moto reports none; "" until first asked for)."""
 
     pending_until: float = 0.0
     updating_until: float = 0.0
     snap_start: bool = False
     role: str = ""
     versions_pending: dict[str, float] = field(default_factory=dict)
+    revision: str = ""
 
 
 @dataclass
