@@ -7,7 +7,7 @@ pinned by digest. See docs/images.md for what is stable.
 
 from __future__ import annotations
 
-from lw.core.images.artifact import image_artifact
+from lw.core.images.artifact import image_artifact, packaged_image_artifact
 from lw.core.images.choice import IMAGE, PACKAGE_TYPES, ZIP, PackageChoice, choose_package_type, unpacked_size
 from lw.core.images.credentials import registry_credentials
 from lw.core.images.extract import unpack_image, unpack_prepared
@@ -47,6 +47,7 @@ __all__ = [
     "architecture_platform",
     "choose_package_type",
     "image_artifact",
+    "packaged_image_artifact",
     "parse_reference",
     "parse_registry_setting",
     "prepare_image",

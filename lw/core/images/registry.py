@@ -299,14 +299,7 @@ class RegistryClient:
 
     def get_manifest(self, repository: str, reference: str) -> Manifest:
         """The manifest or index at a tag or digest; a digest reference is verified."""
-        response = self.request(
-            "GET",
-            f"/v2/{repository}/manifests/{reference}",
-            scope=_pull(repository),
-            what=f"reading {repository}:{reference}",
-            headers={"Accept": media.ACCEPT},
-            ok=(200, 404),
-        )
+        response = self._manifest_request("GET", repository, reference, "reading")
         if response.status_code == 404:
             raise ProviderError(f"registry {self.registry}: no image {repository}:{reference}")
         body = response.content
@@ -322,17 +315,23 @@ class RegistryClient:
 
     def manifest_digest(self, repository: str, reference: str) -> str | None:
         """The digest a tag points at, or ``None`` when absent (``HEAD``, nothing read)."""
-        response = self.request(
-            "HEAD",
-            f"/v2/{repository}/manifests/{reference}",
-            scope=_pull(repository),
-            what=f"checking {repository}:{reference}",
-            headers={"Accept": media.ACCEPT},
-            ok=(200, 404),
-        )
+        response = self._manifest_request("HEAD", repository, reference, "checking")
         if response.status_code == 404:
             return None
         return response.headers.get("Docker-Content-Digest") or None
+
+    def _manifest_request(self, method: str, repository: str, reference: str, doing: str) -> requests.Response:
+        """``GET`` or ``HEAD`` of a manifest, 404 allowed. One place for both because
+        the ``Accept`` list decides which manifest the registry picks (or converts to),
+        so ``HEAD``'s digest only matches what ``GET`` returns when they send the same one."""
+        return self.request(
+            method,
+            f"/v2/{repository}/manifests/{reference}",
+            scope=_pull(repository),
+            what=f"{doing} {repository}:{reference}",
+            headers={"Accept": media.ACCEPT},
+            ok=(200, 404),
+        )
 
     def put_manifest(self, repository: str, tag: str, body: bytes, media_type: str) -> str:
         response = self.request(

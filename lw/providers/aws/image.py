@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Sequence
 
-from lw.core import entry
 from lw.core.artifact import Artifact, Build
 from lw.core.context import Context
 from lw.core.errors import ConfigError
@@ -45,7 +44,7 @@ def package_image(
 ) -> Artifact:
     """The image for ``build`` plus lw's files, prepared (not pushed) for this stage's
     ECR repository; the artifact on disk is its manifest."""
-    from lw.core.images import ImageSpec, architecture_platform, image_artifact, prepare_image, unpacked_size
+    from lw.core.images import ImageSpec, architecture_platform, packaged_image_artifact, prepare_image
 
     app = ctx.app
     if app.setting("regions"):
@@ -64,18 +63,7 @@ def package_image(
         labels={"lw.project": app.project_name, "lw.stage": app.stage},
     )
     prepared = prepare_image(build, files, spec, ctx.reporter)
-    out = entry.artifact_path(ctx, "aws")
-    folder = out.with_name(out.stem + ".image")
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "manifest.json").write_bytes(prepared.manifest)
-    return image_artifact(
-        prepared,
-        handler,
-        folder,
-        unpacked_size=unpacked_size(build, files),
-        file_count=build.app_files + build.dependency_files + len(files),
-        notes=(note,) if note else (),
-    )
+    return packaged_image_artifact(ctx, "aws", prepared, build, files, handler, note=note)
 
 
 def refuse_layers(ctx: Context) -> None:

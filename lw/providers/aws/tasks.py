@@ -183,10 +183,7 @@ def _plan_table(ctx: Context, aws: AwsSession, wired: TaskWiring) -> list[Change
     client = aws.client("dynamodb")
     if table is None:
         if not wired.manage_resources:
-            raise ConfigError(
-                f"{app.config_file.name}: stage '{app.stage}': async_resources is false but the task table "
-                f"{name} does not exist; create it (key 'id', string) or set async_resources: true"
-            )
+            raise _missing(app, f"table {name}", "create it (key 'id', string)")
 
         def create(outputs: Outputs) -> None:
             client.create_table(**table_definition(app))
@@ -198,11 +195,7 @@ def _plan_table(ctx: Context, aws: AwsSession, wired: TaskWiring) -> list[Change
     if wired.manage_resources:
         tags = _table_tags(aws, str(table["TableArn"]))
         if not names.owns(tags, app):
-            raise ProviderError(
-                f"{resource} exists but is not tagged lw:project={app.project_name}, lw:stage={app.stage}; "
-                "lw will not use a table it did not make",
-                hint="set async_resources: false to use it as it is, or remove it",
-            )
+            raise _not_ours(app, resource, "table")
         missing = [t for t in _tags(app) if tags.get(t["Key"]) != t["Value"]]
         if missing:
             arn = str(table["TableArn"])
@@ -220,6 +213,25 @@ def _plan_table(ctx: Context, aws: AwsSession, wired: TaskWiring) -> list[Change
             Change("update", resource, f"TTL on {TTL_ATTRIBUTE} is off", lambda o: _enable_ttl(aws, name), step="ttl")
         )
     return changes or [Change("noop", resource, "up to date")]
+
+
+def _missing(app: Any, what: str, how: str) -> ConfigError:
+    """``async_resources: false`` and the task table or topic is not there: the user
+    said they bring it, so lw stops and says how."""
+    return ConfigError(
+        f"{app.config_file.name}: stage '{app.stage}': async_resources is false but the task {what} "
+        f"does not exist; {how} or set async_resources: true"
+    )
+
+
+def _not_ours(app: Any, resource: str, kind: str) -> ProviderError:
+    """The stage's task table or topic exists without lw's tags: someone else's, never
+    adopted (lw would otherwise change or delete it)."""
+    return ProviderError(
+        f"{resource} exists but is not tagged lw:project={app.project_name}, lw:stage={app.stage}; "
+        f"lw will not use a {kind} it did not make",
+        hint="set async_resources: false to use it as it is, or remove it",
+    )
 
 
 def _wait_active(aws: AwsSession, name: str) -> None:
@@ -310,10 +322,7 @@ def _plan_topic(ctx: Context, aws: AwsSession, function: str, alias_arn: str, wi
     changes: list[Change] = []
     if tags is None:
         if not wired.manage_resources:
-            raise ConfigError(
-                f"{app.config_file.name}: stage '{app.stage}': async_resources is false but the task topic "
-                f"{resource_name(app)} does not exist; create it or set async_resources: true"
-            )
+            raise _missing(app, f"topic {resource_name(app)}", "create it")
         changes.append(
             Change(
                 "create",
@@ -326,11 +335,7 @@ def _plan_topic(ctx: Context, aws: AwsSession, function: str, alias_arn: str, wi
         subscription = None
     else:
         if wired.manage_resources and not names.owns(tags, app):
-            raise ProviderError(
-                f"{resource} exists but is not tagged lw:project={app.project_name}, lw:stage={app.stage}; "
-                "lw will not use a topic it did not make",
-                hint="set async_resources: false to use it as it is, or remove it",
-            )
+            raise _not_ours(app, resource, "topic")
         subscription = _subscription(aws, arn, alias_arn)
     grant = _alias_grant(aws, function)
     wanted_condition = {"ArnLike": {"AWS:SourceArn": arn}}

@@ -22,7 +22,6 @@ import io
 import zipfile
 from typing import Any, Callable, Sequence
 
-from lw.core import entry
 from lw.core.artifact import Artifact, Build
 from lw.core.context import Context
 from lw.core.errors import ConfigError
@@ -81,10 +80,9 @@ def package_image(ctx: Context, build: Build, files: Sequence[tuple[str, bytes]]
     from lw.core.images import (
         ImageSpec,
         architecture_platform,
-        image_artifact,
+        packaged_image_artifact,
         prepare_image,
         target_repository,
-        unpacked_size,
     )
 
     app = ctx.app
@@ -99,18 +97,7 @@ def package_image(ctx: Context, build: Build, files: Sequence[tuple[str, bytes]]
     )
     prepared = prepare_image(build, files, spec, ctx.reporter)
     prepared = dataclasses.replace(prepared, spec=dataclasses.replace(spec, tag=image_tag(prepared.digest)))
-    out = entry.artifact_path(ctx, "openwhisk")
-    folder = out.with_name(out.stem + ".image")
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "manifest.json").write_bytes(prepared.manifest)
-    return image_artifact(
-        prepared,
-        "main",
-        folder,
-        unpacked_size=unpacked_size(build, files),
-        file_count=build.app_files + build.dependency_files + len(files),
-        notes=(note,) if note else (),
-    )
+    return packaged_image_artifact(ctx, "openwhisk", prepared, build, files, "main", note=note)
 
 
 def shim_code() -> str:

@@ -48,8 +48,12 @@ class Registry:
     htpasswd: tuple[str, str] | None = None
 
     def blob_count(self) -> int:
+        return len(self.blob_sizes())
+
+    def blob_sizes(self) -> dict[str, int]:
+        """Each stored blob's folder and size: what a push added shows as new keys."""
         blobs = self.storage / "docker" / "registry" / "v2" / "blobs"
-        return sum(1 for p in blobs.rglob("data")) if blobs.exists() else 0
+        return {str(p.parent): p.stat().st_size for p in blobs.rglob("data")} if blobs.exists() else {}
 
 
 def start_registry(root: Path, *, htpasswd: tuple[str, str] | None = None) -> Registry:

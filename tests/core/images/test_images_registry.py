@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from images_helpers import extras, http_event, make_build
+from images_helpers import answer_from_unpacked, extras, make_build
 from lw.core.context import Reporter
 from lw.core.errors import PackagingError, ProviderError
 from lw.core.images import ImageSpec, RegistryCredentials, prepare_image, publish_image
@@ -91,10 +91,6 @@ def test_the_unpacked_image_answers_an_http_event_under_awslambdaric(
 ) -> None:
     """skopeo copies the image out, tar unpacks it (no lw code on this side), and the
     real runtime client runs /var/task."""
-    from lw.providers.local import isolation
-    from lw.providers.local.pool import Pool
-    from lw.providers.local.worker import WorkerSpec
-
     _root, _build, pushed = first_push
     skopeo("copy", "--src-tls-verify=false", f"docker://{pushed.uri}", f"dir:{tmp_path / 'copy'}")
     manifest = json.loads((tmp_path / "copy" / "manifest.json").read_text())
@@ -108,29 +104,7 @@ def test_the_unpacked_image_answers_an_http_event_under_awslambdaric(
     assert (rootfs / "var/task/tinydep/__init__.py").is_file()
     assert (rootfs / "var/task/lw/runtime/__pycache__").is_dir()  # bytecode, as in the zip
 
-    runtime_dir = tmp_path / "runtime"
-    assert isolation.build_runtime_dir(runtime_dir) == []
-    spec = WorkerSpec(
-        handler="lw_handler.handler",
-        task_root=rootfs / "var" / "task",
-        runtime_dir=runtime_dir,
-        function_name="demo-dev",
-        memory_size=256,
-        region="eu-west-1",
-        python_version="3.11",
-        timeout_seconds=10,
-        init_timeout_seconds=20,
-    )
-    lines: list[str] = []
-    pool = Pool(1, spec, 1, lambda source, text: lines.append(text))
-    pool.start()
-    try:
-        invocation = pool.invoke(json.dumps(http_event("/hello")).encode())
-    finally:
-        pool.stop()
-    assert invocation.outcome == "response", lines
-    answer = json.loads(invocation.payload)
-    assert answer["statusCode"] == 200
+    answer = answer_from_unpacked(rootfs, tmp_path / "runtime", "/hello", function_name="demo-dev", region="eu-west-1")
     assert json.loads(answer["body"]) == {"message": "v1", "dep": "1.0", "path": "/hello"}
 
 

@@ -9,8 +9,8 @@ flow against a real registry.
 
 from __future__ import annotations
 
-import hashlib
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,40 +21,20 @@ from aws_helpers import deploy, make_app, make_context, make_artifact, undeploy
 from lw.core.errors import ConfigError
 from lw.core.images import ImageSpec, PreparedImage, PushedImage
 from lw.core.images.artifact import image_artifact
-from lw.core.images.model import Layer
 from lw.core.plan import Plan, apply_plan
 from lw.providers.aws import ecr, plugin
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "core" / "images"))
+from images_helpers import prepared_image, pushed_as  # noqa: E402
 
 ACCOUNT = "123456789012"
 REPO = "demo-dev"
 REPO_URI = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/{REPO}"
 
 
-def prepared_image(tmp_path: Path, body: str) -> PreparedImage:
-    """A stand-in for ``prepare_image``'s answer: an app layer whose content is ``body``."""
-    app_digest = "sha256:" + hashlib.sha256(body.encode()).hexdigest()
-    manifest = json.dumps(
-        {
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "layers": [{"digest": app_digest, "size": len(body)}],
-        },
-        sort_keys=True,
-    ).encode()
-    spec = ImageSpec(registry=f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com", repository=REPO, base_image=None)
-    return PreparedImage(
-        spec=spec,
-        manifest=manifest,
-        manifest_media_type="application/vnd.oci.image.manifest.v1+json",
-        digest="sha256:" + hashlib.sha256(manifest).hexdigest(),
-        config=b"{}",
-        config_digest="sha256:" + hashlib.sha256(b"{}").hexdigest(),
-        layers=(Layer(digest=app_digest, diff_id=app_digest, size=len(body), media_type="x", role="app"),),
-    )
-
-
 def image(tmp_path: Path, body: str = "v1") -> Any:
-    return image_artifact(prepared_image(tmp_path, body), "lw_handler.handler", tmp_path / "img")
+    spec = ImageSpec(registry=f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com", repository=REPO, base_image=None)
+    return image_artifact(prepared_image(spec, body), "lw_handler.handler", tmp_path / "img")
 
 
 @pytest.fixture
@@ -68,16 +48,7 @@ def pushes(strict_aws: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
         assert credentials.username == "AWS" and credentials.password  # ECR's basic auth
         strict_aws.ecr_pushed.setdefault(prepared.spec.repository, {})[prepared.digest] = [prepared.spec.tag]
         pushed.append(prepared.digest)
-        return PushedImage(
-            uri=prepared.uri,
-            digest=prepared.digest,
-            tag=prepared.spec.tag,
-            registry=prepared.spec.registry,
-            repository=prepared.spec.repository,
-            manifest_media_type=prepared.manifest_media_type,
-            layer_digests=prepared.layer_digests,
-            bytes_uploaded=len(prepared.manifest),
-        )
+        return pushed_as(prepared)
 
     monkeypatch.setattr(lw.core.images, "push_image", push)
     ecr._targets.clear()

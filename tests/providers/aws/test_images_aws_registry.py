@@ -51,47 +51,18 @@ def write_project(root: Path, registry: Registry, message: str) -> Path:
     return root
 
 
-def blob_bytes(registry: Registry) -> dict[str, int]:
-    blobs = registry.storage / "docker" / "registry" / "v2" / "blobs"
-    return {str(p.parent): p.stat().st_size for p in blobs.rglob("data")} if blobs.exists() else {}
-
-
 def answers_under_awslambdaric(reference: str, work: Path) -> bytes:
     """The pushed image unpacked and its /var/task run by the real runtime client
     (lw's local worker pool), as Lambda runs the image's command: the HTTP answer body."""
-    from images_helpers import http_event
+    from images_helpers import answer_from_unpacked
 
     from lw.core.context import Reporter
     from lw.core.images import unpack_image
-    from lw.providers.local import isolation
-    from lw.providers.local.pool import Pool
-    from lw.providers.local.worker import WorkerSpec
 
     rootfs = work / "rootfs"
     unpack_image(reference, rootfs, Reporter())
     assert (rootfs / "var/runtime/bootstrap").is_file() and (rootfs / "var/task/lw_handler.py").is_file()
-    assert isolation.build_runtime_dir(work / "runtime") == []
-    spec = WorkerSpec(
-        handler="lw_handler.handler",
-        task_root=rootfs / "var" / "task",
-        runtime_dir=work / "runtime",
-        function_name=REPO,
-        memory_size=256,
-        region="us-east-1",
-        python_version="3.11",
-        timeout_seconds=10,
-        init_timeout_seconds=20,
-    )
-    lines: list[str] = []
-    pool = Pool(1, spec, 1, lambda source, text: lines.append(text))
-    pool.start()
-    try:
-        invocation = pool.invoke(json.dumps(http_event("/")).encode())
-    finally:
-        pool.stop()
-    assert invocation.outcome == "response", lines
-    answer = json.loads(invocation.payload)
-    assert answer["statusCode"] == 200, answer
+    answer = answer_from_unpacked(rootfs, work / "runtime", "/", function_name=REPO, region="us-east-1")
     body = answer["body"]
     return base64.b64decode(body) if answer.get("isBase64Encoded") else body.encode()
 
@@ -122,23 +93,23 @@ def test_image_app_deploys_to_moto_and_a_real_registry(tmp_path: Path, strict_aw
     assert answers_under_awslambdaric(f"{registry.host}/{REPO}@{digest}", tmp_path / "run") == b"v1"
 
     # code-only redeploy: the app layer, the config and the manifest; nothing of the base
-    before = blob_bytes(registry)
+    before = registry.blob_sizes()
     write_project(project, registry, "v2")
     ecr._targets.clear()
     second = lw_run(project, "deploy")
     assert second.exit_code == 0, second.stderr + second.stdout
-    new = {k: v for k, v in blob_bytes(registry).items() if k not in before}
+    new = {k: v for k, v in registry.blob_sizes().items() if k not in before}
     assert 1 <= len(new) <= 3 and sum(new.values()) < 1_000_000, new
     live = lam.get_function_configuration(FunctionName=REPO, Qualifier="live")
     assert live["Version"] == "2" and f"sha256:{live['CodeSha256']}" != digest
 
     # unchanged: no AWS write, nothing pushed
     strict_aws.journal.clear()
-    before = blob_bytes(registry)
+    before = registry.blob_sizes()
     ecr._targets.clear()
     third = lw_run(project, "deploy")
     assert third.exit_code == 0, third.stderr + third.stdout
-    assert writes(strict_aws) == [] and blob_bytes(registry) == before
+    assert writes(strict_aws) == [] and registry.blob_sizes() == before
 
     ecr._targets.clear()
     status = json.loads(lw_run(project, "status", "--json").stdout)

@@ -4,7 +4,6 @@ the fake controller, which validates blackbox ``exec`` as the controller does.""
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
 import json
 import subprocess
@@ -21,26 +20,19 @@ from ow_helpers import GUEST_AUTH, make_app, make_ctx
 from lw.core.errors import ConfigError
 from lw.core.images import ImageSpec, PreparedImage, PushedImage
 from lw.core.images.artifact import image_artifact
-from lw.core.images.model import Layer
 from lw.core.plan import Plan, apply_plan
 from lw.providers.openwhisk import image, plugin
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "core" / "images"))
+from images_helpers import prepared_image, pushed_as  # noqa: E402
+from registry_server import Registry, seed_lambda_base, start_registry, stop_registry  # noqa: E402
 
 REGISTRY = "registry.example.com:5000"
 
 
 def artifact_for(body: str) -> Any:
-    layer = "sha256:" + hashlib.sha256(body.encode()).hexdigest()
-    manifest = json.dumps({"schemaVersion": 2, "layers": [{"digest": layer}]}).encode()
-    prepared = PreparedImage(
-        spec=ImageSpec(registry=REGISTRY, repository="team/shop-dev", base_image=None, task_root=image.TASK_ROOT),
-        manifest=manifest,
-        manifest_media_type="application/vnd.oci.image.manifest.v1+json",
-        digest="sha256:" + hashlib.sha256(manifest).hexdigest(),
-        config=b"{}",
-        config_digest="sha256:" + hashlib.sha256(b"{}").hexdigest(),
-        layers=(Layer(digest=layer, diff_id=layer, size=len(body), media_type="x", role="app"),),
-    )
-    return image_artifact(prepared, "main", Path("unused"))
+    spec = ImageSpec(registry=REGISTRY, repository="team/shop-dev", base_image=None, task_root=image.TASK_ROOT)
+    return image_artifact(prepared_image(spec, body), "main", Path("unused"))
 
 
 @pytest.fixture
@@ -51,16 +43,7 @@ def pushes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     def push(prepared: PreparedImage, credentials: Any, reporter: Any, **_: Any) -> PushedImage:
         pushed.append(f"{prepared.spec.repository}:{prepared.spec.tag}")
-        return PushedImage(
-            uri=prepared.uri,
-            digest=prepared.digest,
-            tag=prepared.spec.tag,
-            registry=prepared.spec.registry,
-            repository=prepared.spec.repository,
-            manifest_media_type=prepared.manifest_media_type,
-            layer_digests=prepared.layer_digests,
-            bytes_uploaded=len(prepared.manifest),
-        )
+        return pushed_as(prepared)
 
     monkeypatch.setattr(lw.core.images, "push_image", push)
     return pushed
@@ -140,9 +123,6 @@ def test_fake_controller_keeps_a_valid_blackbox_image_by_name(fake: FakeOpenWhis
 
 # ---------------------------------------------------------------------- a real registry
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "core" / "images"))
-from registry_server import Registry, seed_lambda_base, start_registry, stop_registry  # noqa: E402
-
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
@@ -155,11 +135,6 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     )
     yield server
     stop_registry(server)
-
-
-def blob_bytes(registry: Registry) -> dict[str, int]:
-    blobs = registry.storage / "docker" / "registry" / "v2" / "blobs"
-    return {str(p.parent): p.stat().st_size for p in blobs.rglob("data")} if blobs.exists() else {}
 
 
 RUN = """
@@ -209,10 +184,10 @@ def test_image_app_on_the_fake_and_a_real_registry(
     assert answer.json()["path"] == "/hello" and answer.json()["query"] == "x=1"
 
     # a code-only change: the app layer, the config and the manifest
-    before = blob_bytes(registry)
+    before = registry.blob_sizes()
     (project / "wsgi_app.py").write_text((project / "wsgi_app.py").read_text() + "\nVERSION = 2\n")
     deploy_app(make_app(project, fake, block={**block, "keep_releases": 1}), tmp_path / "two")
-    new = {k: v for k, v in blob_bytes(registry).items() if k not in before}
+    new = {k: v for k, v in registry.blob_sizes().items() if k not in before}
     assert 1 <= len(new) <= 3 and sum(new.values()) < 1_000_000, new
     second = fake.actions[("shop-dev", "app")]["exec"]["image"]
     assert second != reference
