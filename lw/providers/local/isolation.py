@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
 from typing import Mapping
 
-# Distributions Lambda's Python runtime has besides the standard library.
-RUNTIME_CLIENT_DISTS = ("awslambdaric", "simplejson", "snapshot-restore-py")
+# Distributions Lambda's Python runtime has besides the standard library: the runtime
+# client (plus whatever its installed version requires, see ``runtime_client_dists``)
+# and the AWS SDK.
+RUNTIME_CLIENT = "awslambdaric"
 AWS_SDK_DISTS = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3")
 
 # Variables passed through from the developer's shell, so that the app can reach real
@@ -65,6 +68,25 @@ def _top_level_names(dist_name: str) -> set[str]:
     return names
 
 
+def runtime_client_dists() -> tuple[str, ...]:
+    """``awslambdaric`` and the distributions its installed version requires (2.0
+    needs simplejson; 3.x adds snapshot-restore-py), read from its metadata so that
+    neither an older client reports a dependency it never had as missing nor a newer
+    one runs without one it gained."""
+    try:
+        requires = importlib.metadata.requires(RUNTIME_CLIENT) or []
+    except importlib.metadata.PackageNotFoundError:
+        return (RUNTIME_CLIENT,)
+    names = []
+    for requirement in requires:
+        if ";" in requirement:
+            continue  # conditional: an extra, or a backport for Pythons Lambda no longer runs
+        found = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
+        if found:
+            names.append(found.group(0))
+    return (RUNTIME_CLIENT, *names)
+
+
 def build_runtime_dir(target: Path) -> list[str]:
     """(Re)create ``target`` with links to the runtime client and the AWS SDK; returns
     the distributions that were missing (the runtime client missing is fatal)."""
@@ -72,7 +94,7 @@ def build_runtime_dir(target: Path) -> list[str]:
         shutil.rmtree(target)
     target.mkdir(parents=True)
     missing: list[str] = []
-    for dist_name in RUNTIME_CLIENT_DISTS + AWS_SDK_DISTS:
+    for dist_name in (*runtime_client_dists(), *AWS_SDK_DISTS):
         try:
             dist = importlib.metadata.distribution(dist_name)
         except importlib.metadata.PackageNotFoundError:

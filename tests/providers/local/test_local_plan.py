@@ -187,3 +187,19 @@ def test_commands_on_a_stage_that_is_not_deployed_say_so(tmp_path: Path) -> None
         plugin.lw_logs(ctx=ctx, query=LogQuery())
     with pytest.raises(UsageError, match="keeps no previous releases"):
         plugin.lw_rollback(ctx=ctx, target=RollbackTarget())
+
+
+@pytest.mark.parametrize(
+    "requires, expected",
+    [
+        # awslambdaric 2.0.4, the floor: a backport only Python 3.7 installs
+        (["simplejson (==3.17.2)", 'importlib-metadata (~=2.0) ; python_version < "3.8"'], ["simplejson"]),
+        # awslambdaric 3.x and later
+        (["simplejson>=3.18.4", "snapshot-restore-py>=1.0.0"], ["simplejson", "snapshot-restore-py"]),
+    ],
+)
+def test_the_runtime_dir_links_what_the_installed_runtime_client_requires(
+    monkeypatch: pytest.MonkeyPatch, requires: list[str], expected: list[str]
+) -> None:
+    monkeypatch.setattr(isolation.importlib.metadata, "requires", lambda name: requires)
+    assert isolation.runtime_client_dists() == ("awslambdaric", *expected)

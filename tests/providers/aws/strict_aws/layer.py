@@ -171,9 +171,15 @@ class StrictAws(
         return response
 
     def _raw(self, client: Any, operation: str, params: dict[str, Any]) -> Any:
-        """A call to moto that bypasses the model (the layer's own reads)."""
+        """A call to moto that bypasses the model (the layer's own reads). Never
+        throttled by ``chaos()``: it is not lw's call, and its protocol may differ from
+        the one of the call being modelled (an SQS read while checking a Lambda call)."""
         assert self._original is not None
-        return self._original(client, operation, params)
+        self._local.internal = getattr(self._local, "internal", 0) + 1
+        try:
+            return self._original(client, operation, params)
+        finally:
+            self._local.internal -= 1
 
     @staticmethod
     def _error(client: Any, operation: str, code: str, message: str, status: int = 400) -> Exception:
@@ -196,7 +202,7 @@ class StrictAws(
 
     def _maybe_throttle(self) -> Any:
         chaos = self._chaos
-        if not chaos or self._paused:
+        if not chaos or self._paused or getattr(self._local, "internal", 0):
             return None
         with self._lock:
             roll = chaos["random"].random()
