@@ -97,6 +97,12 @@ def _authorizer(environ: dict[str, Any], authorizer: Any) -> None:
     environ["lw.authorizer"] = authorizer
     principal = authorizer.get("principalId")
     if principal is None:
+        try:
+            # An HTTP API JWT authorizer, the common case, in one step.
+            principal = authorizer["jwt"]["claims"]["sub"]
+        except (KeyError, TypeError):
+            pass
+    if principal is None:
         jwt = authorizer.get("jwt")
         claims = jwt.get("claims") if type(jwt) is dict else authorizer.get("claims")
         if type(claims) is dict:
