@@ -20,6 +20,7 @@ from lw.core.images.model import (
     RegistryCredentials,
     architecture_platform,
 )
+from lw.core.images.ownership import pushed_by_stage, stage_labels
 from lw.core.images.publish import prepare_image, publish_image, push_image
 from lw.core.images.reference import (
     ImageReference,
@@ -53,7 +54,9 @@ __all__ = [
     "prepare_image",
     "publish_image",
     "push_image",
+    "pushed_by_stage",
     "registry_credentials",
+    "stage_labels",
     "target_repository",
     "unpack_image",
     "unpack_prepared",

@@ -11,7 +11,6 @@ real runtime client that stand in for Lambda's base.
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from lw.core.images import (
     unpack_prepared,
     unpacked_size,
 )
+from lw.core.images.ownership import pushed_by_stage, stage_labels
 from lw.core.images.reference import RegistryLocation
 from lw.core.images.registry import RegistryClient
 from lw.core.plan import Change, Outputs
@@ -88,7 +88,7 @@ def image_spec(ctx: Context) -> ImageSpec:
         task_root=LAMBDA_TASK_ROOT,
         cmd=(HANDLER,),
         tag=TAG,
-        labels={"lw.project": app.project_name, "lw.stage": app.stage},
+        labels=stage_labels(app.project_name, app.stage),
     )
 
 
@@ -148,7 +148,7 @@ def plan_image_undeploy(ctx: Context) -> list[Change]:
     try:
         tags = [t for t in registry.tags(repository) if t == TAG or t.startswith(RELEASE_TAG_PREFIX)]
         digests = sorted({d for d in (registry.manifest_digest(repository, t) for t in tags) if d})
-        ours = [d for d in digests if _pushed_by_this_stage(registry, repository, d, app.project_name, app.stage)]
+        ours = [d for d in digests if pushed_by_stage(registry, repository, d, app.project_name, app.stage)]
     except ProviderError as exc:
         ctx.reporter.warn(f"{label}: cannot list what lw pushed there, left as it is ({exc})")
         return []
@@ -160,15 +160,6 @@ def plan_image_undeploy(ctx: Context) -> list[Change]:
             registry.delete_manifest(repository, digest)
 
     return [Change("delete", label, f"delete {len(ours)} image(s) this stage pushed", apply=delete, step="image")]
-
-
-def _pushed_by_this_stage(registry: RegistryClient, repository: str, digest: str, project: str, stage: str) -> bool:
-    manifest = registry.get_manifest(repository, digest).json()
-    config_digest = (manifest.get("config") or {}).get("digest")
-    if not isinstance(config_digest, str):
-        return False
-    labels = (json.loads(registry.get_blob(repository, config_digest)).get("config") or {}).get("Labels") or {}
-    return bool(labels.get("lw.project") == project and labels.get("lw.stage") == stage)
 
 
 def task_root(root: Path) -> Path:

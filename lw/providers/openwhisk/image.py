@@ -82,6 +82,7 @@ def package_image(ctx: Context, build: Build, files: Sequence[tuple[str, bytes]]
         architecture_platform,
         packaged_image_artifact,
         prepare_image,
+        stage_labels,
         target_repository,
     )
 
@@ -93,7 +94,7 @@ def package_image(ctx: Context, build: Build, files: Sequence[tuple[str, bytes]]
         base_image=str(app.setting("base_image") or runtime_image(ctx)),
         platform=architecture_platform(app.architecture),
         task_root=TASK_ROOT,
-        labels={"lw.project": app.project_name, "lw.stage": app.stage},
+        labels=stage_labels(app.project_name, app.stage),
     )
     prepared = prepare_image(build, files, spec, ctx.reporter)
     prepared = dataclasses.replace(prepared, spec=dataclasses.replace(spec, tag=image_tag(prepared.digest)))
@@ -161,9 +162,11 @@ def _client(ctx: Context) -> tuple[Any, str]:
 
 def removal(ctx: Context) -> list[Change]:
     """Undeploy: the images lw pushed for this stage (tags ``lw-…`` in the stage's
-    repository of ``image_registry``). A registry that cannot be read is reported and
+    repository of ``image_registry`` whose config carries this stage's labels: an image
+    someone else pushed there is kept). A registry that cannot be read is reported and
     left alone: the actions are gone either way."""
     from lw.core.errors import ProviderError
+    from lw.core.images.ownership import pushed_by_stage
 
     if not ctx.app.setting("image_registry"):
         return []
@@ -176,6 +179,8 @@ def removal(ctx: Context) -> list[Change]:
                 if tag.startswith(TAG_PREFIX) and (digest := client.manifest_digest(repository, tag))
             }
         )
+        app = ctx.app
+        digests = [d for d in digests if pushed_by_stage(client, repository, d, app.project_name, app.stage)]
     except ProviderError as exc:
         ctx.reporter.warn(f"could not list the images lw pushed to {client.registry}/{repository}: {exc.message}")
         return []

@@ -195,9 +195,18 @@ def test_image_app_on_the_fake_and_a_real_registry(
     assert client.tags("team/shop-dev") == [second.rpartition(":")[2]]
     assert requests.get(f"{fake.url}/api/v1/web/guest/shop-dev/app/", timeout=60).status_code == 200
 
+    # an image someone else pushed to the stage's repository, tagged like lw's but
+    # without this stage's labels: undeploy keeps it
+    from images_helpers import make_build
+
+    from lw.core.images import RegistryCredentials, prepare_image, push_image
+
+    spec = ImageSpec(registry.host, "team/shop-dev", block["base_image"], tag="lw-not-ours")
+    push_image(prepare_image(make_build(tmp_path / "theirs"), [], spec, Reporter()), RegistryCredentials(), Reporter())
+
     plan = Plan(changes=list(plugin.lw_undeploy(ctx=make_ctx(make_app(project, fake, block=block)), keep_logs=False)))
     apply_plan(plan)
-    assert client.tags("team/shop-dev") == []
+    assert client.tags("team/shop-dev") == ["lw-not-ours"]
 
 
 def test_the_default_base_is_the_runtime_image_the_cluster_names(fake: FakeOpenWhisk, project: Path) -> None:

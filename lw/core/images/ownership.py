@@ -1,0 +1,35 @@
+"""Which images in a registry a stage pushed: the labels lw writes into every image it
+builds, and the check undeploy makes before deleting one.
+
+A repository may hold images someone else pushed (a shared registry prefix, a hand-made
+tag that happens to start like lw's): only an image whose config carries this stage's
+labels is lw's to delete.
+"""
+
+from __future__ import annotations
+
+import json
+
+from lw.core.images.registry import RegistryClient
+
+PROJECT_LABEL = "lw.project"
+STAGE_LABEL = "lw.stage"
+
+
+def stage_labels(project: str, stage: str) -> dict[str, str]:
+    """The labels of an image built for ``project``/``stage`` (``ImageSpec.labels``)."""
+    return {PROJECT_LABEL: project, STAGE_LABEL: stage}
+
+
+def pushed_by_stage(registry: RegistryClient, repository: str, digest: str, project: str, stage: str) -> bool:
+    """Whether the image ``digest`` in ``repository`` carries this stage's labels."""
+    manifest = registry.get_manifest(repository, digest).json()
+    config_digest = (manifest.get("config") or {}).get("digest") if isinstance(manifest, dict) else None
+    if not isinstance(config_digest, str):
+        return False
+    try:
+        config = json.loads(registry.get_blob(repository, config_digest))
+    except ValueError:
+        return False
+    labels = (config.get("config") or {}).get("Labels") or {} if isinstance(config, dict) else {}
+    return isinstance(labels, dict) and labels == {**labels, **stage_labels(project, stage)}
