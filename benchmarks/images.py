@@ -154,7 +154,7 @@ def main() -> None:
             unpack_image(code.uri, root, reporter)
             zipped = tmp / "app.zip"
             neutral, extras = build(project, reporter)
-            packaging.write_zip(neutral, extras, zipped, handler="lw_handler.handler")
+            packaging.write_zip(neutral, extras, zipped, entry_point="lw_handler.handler")
             unzipped = tmp / "unzipped"
             with zipfile.ZipFile(zipped) as archive:
                 archive.extractall(unzipped)
