@@ -71,7 +71,7 @@ def package(app: AppModel, cache: Path, out: Path) -> tuple[Artifact, float]:
         reporter=Reporter(json_mode=True),
     )
     extra = [*runtime_files(), aws_entry_module(), (SETTINGS_FILE, settings_json(app))]
-    artifact = write_zip(build, extra, out, handler=AWS_HANDLER, size_limits=AWS_LIMITS)
+    artifact = write_zip(build, extra, out, entry_point=AWS_HANDLER, size_limits=AWS_LIMITS)
     return artifact, time.perf_counter() - started
 
 
