@@ -16,9 +16,9 @@ ENVELOPE_KEY = "lw_task"
 
 # What each platform accepts for one asynchronous invocation's payload, in bytes.
 PAYLOAD_LIMITS = {
-    "lambda": 256 * 1024,  # Lambda's asynchronous Invoke (InvocationType=Event)
+    "lambda": 1024 * 1024,  # Lambda's asynchronous Invoke (InvocationType=Event): 1 MB since October 2025
     "sns": 256 * 1024,  # an SNS message
-    "local": 256 * 1024,  # the local provider plays Lambda
+    "local": 1024 * 1024,  # the local provider plays Lambda
     "openwhisk": 1024 * 1024,  # the controller's default limit on action parameters
 }
 
