@@ -1,7 +1,8 @@
 """Layers unpacked into a root folder, safely: a layer is untrusted input.
 
 Applied in order, as a container runtime does: ``.wh.<name>`` deletes ``<name>`` from
-the layers below, ``.wh..wh..opq`` empties its folder. Refused: absolute names, ``..``,
+the layers below, ``.wh..wh..opq`` empties its folder. Refused: absolute names, ``..``
+(also as a whiteout's name: ``.wh...``),
 anything that would land outside the root (also through a symlink an earlier entry
 made), devices and FIFOs (skipped). Absolute symlink targets are rewritten relative
 to the root, so ``/usr/lib`` in the image never means this machine's ``/usr/lib``;
@@ -117,7 +118,10 @@ def _apply_member(tar: tarfile.TarFile, member: tarfile.TarInfo, root: Path, lab
             _remove(child)
         return 0
     if name.startswith(WHITEOUT):
-        _remove(target.parent / name[len(WHITEOUT) :])
+        hidden = name[len(WHITEOUT) :]
+        if hidden in ("", ".", ".."):  # ``.wh...`` would delete the folder above (the root's parent)
+            raise PackagingError(f"{label}: refusing whiteout {member.name!r} (it names no entry)")
+        _remove(target.parent / hidden)
         return 0
     target.parent.mkdir(parents=True, exist_ok=True)
     if member.isdir():

@@ -99,6 +99,19 @@ def test_whiteouts_delete_from_lower_layers(tmp_path: Path) -> None:
     assert sorted(p.name for p in (root / "cache").iterdir()) == ["c"]
 
 
+@pytest.mark.parametrize("name", [".wh...", "app/.wh...", ".wh..", "app/.wh..", ".wh.", "app/.wh."])
+def test_a_whiteout_naming_no_plain_entry_is_refused(tmp_path: Path, name: str) -> None:
+    """``.wh...`` would whiteout ``..``: the folder above the image root, with all it holds."""
+    neighbour = tmp_path / "neighbour.txt"
+    neighbour.write_text("not the image's")
+    root = tmp_path / "root"
+    apply_layer(_layer(("app/keep.py", b"1")), root, "l1")
+    with pytest.raises(PackagingError, match="refusing whiteout"):
+        apply_layer(_layer((name, b"")), root, "l2")
+    assert neighbour.read_text() == "not the image's"
+    assert (root / "app" / "keep.py").read_bytes() == b"1"
+
+
 def test_setuid_bits_are_dropped(tmp_path: Path) -> None:
     info = tarfile.TarInfo("bin/tool")
     info.size = 1
