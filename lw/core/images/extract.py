@@ -96,7 +96,7 @@ def apply_layer(stream: IO[bytes], root: Path, label: str) -> int:
         with tarfile.open(fileobj=stream, mode="r|*") as tar:
             for member in tar:
                 written += _apply_member(tar, member, root, label, folders)
-    except (tarfile.TarError, EOFError, OSError) as exc:
+    except (tarfile.TarError, EOFError, OSError, ValueError) as exc:  # ValueError: a NUL in a pax name
         raise PackagingError(f"{label}: cannot unpack ({exc})") from None
     return written
 

@@ -112,6 +112,22 @@ def test_a_whiteout_naming_no_plain_entry_is_refused(tmp_path: Path, name: str) 
     assert (root / "app" / "keep.py").read_bytes() == b"1"
 
 
+@pytest.mark.parametrize("header", ["path", "linkpath"])
+def test_a_nul_byte_in_a_name_is_a_packaging_error(tmp_path: Path, header: str) -> None:
+    """A pax header can carry what a ustar name cannot: a NUL, which the file system
+    calls refuse with ValueError (a traceback, before)."""
+    info = tarfile.TarInfo("entry")
+    info.pax_headers = {header: "x\x00y"}
+    if header == "linkpath":
+        info.type = tarfile.SYMTYPE
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        tar.addfile(info, io.BytesIO(b""))
+    buffer.seek(0)
+    with pytest.raises(PackagingError, match="cannot unpack"):
+        apply_layer(buffer, tmp_path / "root", "layer")
+
+
 def test_setuid_bits_are_dropped(tmp_path: Path) -> None:
     info = tarfile.TarInfo("bin/tool")
     info.size = 1
