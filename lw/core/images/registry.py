@@ -370,7 +370,13 @@ class RegistryClient:
         )
         if response.status_code == 404:
             return []
-        return sorted(str(t) for t in (response.json().get("tags") or []))
+        try:
+            found = response.json().get("tags") or []
+        except (ValueError, AttributeError):
+            found = None
+        if not isinstance(found, list) or not all(isinstance(t, str) for t in found):
+            raise ProviderError(f"registry {self.registry}: {repository}: the tag list is not a list of names")
+        return sorted(found)
 
     def blob_exists(self, repository: str, digest: str) -> bool:
         response = self.request(

@@ -287,3 +287,11 @@ def test_ci_registry_credentials_never_go_to_the_base_images_registry(tmp_path, 
     auth = base64.b64encode(b"hub:secret").decode()
     (tmp_path / "config.json").write_text(json.dumps({"auths": {"https://index.docker.io/v1/": {"auth": auth}}}))
     assert base_image_credentials(spec("python:3.12")) == RegistryCredentials("hub", "secret")
+
+
+@responses.activate
+@pytest.mark.parametrize("body", ["[]", "not json", '{"tags": "latest"}', '{"tags": [{"a": 1}]}'])
+def test_a_tag_list_that_is_not_one_is_a_provider_error(body: str) -> None:
+    responses.get(f"https://{HOST}/v2/team/app/tags/list", body=body)
+    with pytest.raises(ProviderError, match="tag list"):
+        client().tags("team/app")
