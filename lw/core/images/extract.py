@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tarfile
 from contextlib import AbstractContextManager, contextmanager
@@ -30,6 +31,7 @@ from lw.core.images.reference import ReferenceError, parse_reference
 from lw.core.images.registry import Manifest, RegistryClient
 
 WHITEOUT = ".wh."
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 OPAQUE = ".wh..wh..opq"
 
 
@@ -249,6 +251,18 @@ def _manifest_for(client: RegistryClient, repository: str, reference: str, platf
     return manifest
 
 
+def _layer_digests(layers: Any, label: str) -> list[str]:
+    """The layers' digests, each ``sha256:`` and 64 hex digits: a registry's manifest is
+    untrusted, and a digest goes into a blob URL and is what the download is checked by."""
+    found = []
+    for layer in layers if isinstance(layers, list) else [] if layers is None else [layers]:
+        digest = layer.get("digest") if isinstance(layer, dict) else None
+        if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
+            raise ProviderError(f"image {label}: the manifest lists a layer without a sha256 digest")
+        found.append(digest)
+    return found
+
+
 def unpack_image(
     reference: str,
     dest: Path,
@@ -269,7 +283,7 @@ def unpack_image(
         raise ProviderError(f"image {reference!r}: {exc}") from None
     client = RegistryClient(ref.registry, credentials, reporter=reporter)
     manifest = _manifest_for(client, ref.repository, ref.reference, platform, str(ref))
-    digests = [str(d.get("digest")) for d in manifest.json().get("layers") or []]
+    digests = _layer_digests(manifest.json().get("layers"), str(ref))
     sources = [LayerSource(d, partial(_registry_blob, client, ref.repository, d)) for d in digests]
     reporter.progress(f"unpacking {ref}")
     unpack_layers(sources, dest, label=f"image {ref}", cache_dir=cache_dir)

@@ -202,3 +202,19 @@ def test_lower_layers_are_unpacked_once_and_never_changed_by_the_top_one(tmp_pat
     assert (tmp_path / "two/var/task/dep.py").read_bytes() == b"dep = 1"
     assert (tmp_path / "two/var/task/app.py").read_bytes() == b"v2"
     assert len(list(cache.glob("root-*"))) == 1
+
+
+@pytest.mark.parametrize("layers", [["sha256:" + "a" * 64], [{"digest": "../../manifests/x"}], [{"size": 1}], "x"])
+def test_a_manifest_whose_layers_are_not_digests_is_a_provider_error(layers: object, monkeypatch, tmp_path: Path) -> None:
+    import json
+
+    from lw.core.context import Reporter
+    from lw.core.errors import ProviderError
+    from lw.core.images import extract
+    from lw.core.images.registry import Manifest
+
+    body = json.dumps({"mediaType": "application/vnd.oci.image.manifest.v1+json", "layers": layers}).encode()
+    manifest = Manifest(body, "application/vnd.oci.image.manifest.v1+json", "sha256:" + "0" * 64)
+    monkeypatch.setattr(extract, "_manifest_for", lambda *args: manifest)
+    with pytest.raises(ProviderError, match="layer"):
+        extract.unpack_image("registry.example.com/team/app:1", tmp_path / "root", Reporter())
