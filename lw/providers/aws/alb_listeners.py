@@ -105,8 +105,15 @@ def balancer_changes(
             )
     listeners = reads.listeners(aws, arn)
     wanted = next((li for li in listeners if int(li.get("Port") or 0) == config.listener_port), None)
+    listener_tags = reads.tags(aws, [str(li["ListenerArn"]) for li in listeners])
     for listener in listeners:
-        if listener is not wanted:
+        owned = names.owns(listener_tags.get(str(listener["ListenerArn"])), ctx.app)
+        if listener is wanted and not owned:
+            raise ProviderError(
+                f"listener {listener['ListenerArn']} on port {config.listener_port} of load balancer {name} "
+                "was not made by lw; remove it or choose another alb.listener_port"
+            )
+        if listener is not wanted and owned:  # one the user added is theirs to keep
             changes.append(listener_removal(aws, listener, f"listener_port is {config.listener_port}"))
     changes.append(_listener_change(ctx, aws, config, wanted, group_arn, balancer_arn=arn))
     return changes

@@ -227,6 +227,33 @@ def test_a_rule_the_user_made_for_lws_target_group_is_never_changed_or_deleted(
     assert users_rule()["Priority"] == "20"
 
 
+def test_a_listener_the_user_added_to_lws_balancer_survives_a_redeploy(
+    project: Path, network: dict[str, Any], strict_aws: Any
+) -> None:
+    """Only lw's own (tagged) listeners are replaced when ``listener_port`` differs: one
+    the user added (say on 8080, to their own target group) is left as it is."""
+    elb = _elb()
+    configure(project, apigateway=False, alb={"subnets": network["subnets"][:2]})
+    deploy_ok(project)
+    balancer = elb.describe_load_balancers(Names=["flask-hello-dev"])["LoadBalancers"][0]
+    with strict_aws.paused():
+        other = elb.create_target_group(Name="their-app", Protocol="HTTP", Port=80, VpcId=network["vpc"])
+        theirs = elb.create_listener(
+            LoadBalancerArn=balancer["LoadBalancerArn"],
+            Protocol="HTTP",
+            Port=8080,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": other["TargetGroups"][0]["TargetGroupArn"]}],
+        )["Listeners"][0]
+    strict_aws.journal.clear()
+    deploy_ok(project)
+    assert _writes(strict_aws.journal) == []
+    ports = sorted(li["Port"] for li in elb.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"])
+    assert ports == [80, 8080]
+    assert theirs["ListenerArn"] in [
+        li["ListenerArn"] for li in elb.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
+    ]
+
+
 def test_switching_between_own_balancer_and_a_users_listener(
     project: Path, network: dict[str, Any], strict_aws: Any
 ) -> None:
