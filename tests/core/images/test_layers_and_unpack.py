@@ -205,7 +205,9 @@ def test_lower_layers_are_unpacked_once_and_never_changed_by_the_top_one(tmp_pat
 
 
 @pytest.mark.parametrize("layers", [["sha256:" + "a" * 64], [{"digest": "../../manifests/x"}], [{"size": 1}], "x"])
-def test_a_manifest_whose_layers_are_not_digests_is_a_provider_error(layers: object, monkeypatch, tmp_path: Path) -> None:
+def test_a_manifest_whose_layers_are_not_digests_is_a_provider_error(
+    layers: object, monkeypatch, tmp_path: Path
+) -> None:
     import json
 
     from lw.core.context import Reporter

@@ -277,7 +277,9 @@ def test_ci_registry_credentials_never_go_to_the_base_images_registry(tmp_path, 
     monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
 
     def spec(base: str | None, registry: str = HOST) -> ImageSpec:
-        return ImageSpec(registry=registry, repository="team/app", tag="latest", base_image=base, platform="linux/amd64")
+        return ImageSpec(
+            registry=registry, repository="team/app", tag="latest", base_image=base, platform="linux/amd64"
+        )
 
     assert base_image_credentials(spec(None)) is None
     for base in ("python:3.12", "evil.example.net/x/python:3.12", "docker.io/library/python:3.12"):

@@ -213,7 +213,9 @@ def test_a_rule_the_user_made_for_lws_target_group_is_never_changed_or_deleted(
     users_arn = users["Rules"][0]["RuleArn"]
 
     def users_rule() -> dict[str, Any]:
-        (found,) = [r for r in elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if r["RuleArn"] == users_arn]
+        (found,) = [
+            r for r in elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if r["RuleArn"] == users_arn
+        ]
         return found
 
     strict_aws.journal.clear()
@@ -247,7 +249,9 @@ def test_a_listener_the_user_added_to_lws_balancer_survives_a_redeploy(
     strict_aws.journal.clear()
     deploy_ok(project)
     assert _writes(strict_aws.journal) == []
-    ports = sorted(li["Port"] for li in elb.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"])
+    ports = sorted(
+        li["Port"] for li in elb.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
+    )
     assert ports == [80, 8080]
     assert theirs["ListenerArn"] in [
         li["ListenerArn"] for li in elb.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
