@@ -289,7 +289,10 @@ class RegistryClient:
             if urlsplit(target).netloc != urlsplit(url).netloc:
                 headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
             url, params = target, None
-        raise ProviderError(f"registry {self.registry}: too many redirects for {url}")
+        shown = urlsplit(url)  # a blob store's signed URL carries its credentials in the query
+        raise ProviderError(
+            f"registry {self.registry}: too many redirects for {shown.scheme}://{shown.netloc}{shown.path}"
+        )
 
     # ------------------------------------------------------------ the API
 

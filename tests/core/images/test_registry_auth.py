@@ -297,3 +297,14 @@ def test_a_tag_list_that_is_not_one_is_a_provider_error(body: str) -> None:
     responses.get(f"https://{HOST}/v2/team/app/tags/list", body=body)
     with pytest.raises(ProviderError, match="tag list"):
         client().tags("team/app")
+
+
+@responses.activate
+def test_a_redirect_loop_error_does_not_print_the_signed_url() -> None:
+    url = f"https://{HOST}/v2/team/app/blobs/{BLOB}"
+    signed = "https://blobs.example.com/x?X-Amz-Signature=SECRETSIG&X-Amz-Credential=AKIAEXAMPLE"
+    responses.get(url, status=307, headers={"Location": signed})
+    responses.get("https://blobs.example.com/x", status=307, headers={"Location": signed})
+    with pytest.raises(ProviderError, match="too many redirects") as caught:
+        client().get_blob("team/app", BLOB)
+    assert "SECRETSIG" not in str(caught.value) and "AKIAEXAMPLE" not in str(caught.value)
