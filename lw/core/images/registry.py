@@ -291,7 +291,7 @@ class RegistryClient:
             url, params = target, None
         shown = urlsplit(url)  # a blob store's signed URL carries its credentials in the query
         raise ProviderError(
-            f"registry {self.registry}: too many redirects for {shown.scheme}://{shown.netloc}{shown.path}"
+            f"registry {self.registry}: too many redirects for {shown.scheme}://{shown.netloc.rpartition('@')[2]}{shown.path}"
         )
 
     # ------------------------------------------------------------ the API
