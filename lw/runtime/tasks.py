@@ -70,9 +70,12 @@ def sns_envelope(event: Mapping[str, Any], topic_suffix: str) -> dict[str, Any] 
         return None
     import json
 
+    message = sns.get("Message")
+    if not isinstance(message, str):  # SNS always delivers text: anything else is forged
+        return {ENVELOPE_KEY: None}
     try:
-        document = json.loads(sns.get("Message") or "")
-    except ValueError:
+        document = json.loads(message)
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than json can parse
         return {ENVELOPE_KEY: None}
     return document if isinstance(document, dict) and ENVELOPE_KEY in document else {ENVELOPE_KEY: None}
 

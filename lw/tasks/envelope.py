@@ -16,9 +16,9 @@ ENVELOPE_KEY = "lw_task"
 
 # What each platform accepts for one asynchronous invocation's payload, in bytes.
 PAYLOAD_LIMITS = {
-    "lambda": 256 * 1024,  # Lambda's asynchronous Invoke (InvocationType=Event)
+    "lambda": 1024 * 1024,  # Lambda's asynchronous Invoke (InvocationType=Event): 1 MB since October 2025
     "sns": 256 * 1024,  # an SNS message
-    "local": 256 * 1024,  # the local provider plays Lambda
+    "local": 1024 * 1024,  # the local provider plays Lambda
     "openwhisk": 1024 * 1024,  # the controller's default limit on action parameters
 }
 
@@ -42,21 +42,36 @@ def task_path(function: Any) -> str:
     return f"{module}.{qualname}"
 
 
+_LEAVE = object()  # check_json's marker: the container below it on the stack is done
+
+
 def check_json(value: Any, what: str) -> None:
     """Raise ``TypeError`` naming the offending part unless ``value`` is plain JSON.
 
     Stricter than ``json.dumps``: keys must be strings (an int key would come back as a
-    string) and floats finite (NaN is not JSON), so what arrives is what was sent.
+    string) and floats finite (NaN is not JSON), so what arrives is what was sent. A list
+    or dict that contains itself is refused too (``json.dumps`` would; walking it would
+    never end): the containers on the path being walked are tracked, each left again
+    once its items are done, so the same list used twice is still fine.
     """
-    stack: list[tuple[Any, str]] = [(value, what)]
+    stack: list[tuple[Any, Any]] = [(value, what)]
+    open_containers: set[int] = set()
     while stack:
         item, where = stack.pop()
+        if item is _LEAVE:
+            open_containers.discard(where)
+            continue
         if item is None or isinstance(item, (str, bool, int)):
             continue
         if isinstance(item, float):
             if item != item or item in (float("inf"), float("-inf")):
                 raise TypeError(f"{where} is {item!r}, which JSON cannot carry")
             continue
+        if isinstance(item, (list, tuple, dict)):
+            if id(item) in open_containers:
+                raise TypeError(f"{where} refers to itself, which JSON cannot carry")
+            open_containers.add(id(item))
+            stack.append((_LEAVE, id(item)))
         if isinstance(item, (list, tuple)):
             stack.extend((v, f"{where}[{i}]") for i, v in enumerate(item))
             continue

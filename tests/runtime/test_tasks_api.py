@@ -213,3 +213,17 @@ def test_the_zappa_alias_keeps_zappas_names_and_shapes(jobs: Any, tmp_path: Path
             zappa.task(remote_aws_lambda_function_name="other")
     finally:
         del sys.modules["zappajobs"]
+
+
+def test_a_cyclic_argument_is_a_type_error_not_a_hang(jobs: Any) -> None:
+    # json.dumps refuses a cycle; the check must too, rather than walking it forever.
+    loop: list[Any] = []
+    loop.append(loop)
+    ring: dict[str, Any] = {}
+    ring["self"] = [ring]
+    for value in (loop, ring):
+        with pytest.raises(TypeError, match="refers to itself"):
+            jobs.record(value)
+    shared = [1, 2]
+    lw.tasks.check_json({"a": shared, "b": shared}, "shared")  # the same list twice is not a cycle
+    assert jobs.calls == []

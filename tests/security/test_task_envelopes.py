@@ -233,3 +233,18 @@ def test_fuzzed_envelopes_never_crash_the_shim(project: Path, task: Any) -> None
     main = make_main(taskapp.app, project_root=str(project), log_requests=False)
     for result in (handler({"lw_task": task}, None), main({"lw_task": task})):
         assert isinstance(result, dict)
+
+
+@pytest.mark.parametrize("message", [5, True, ["lw_task"], {"lw_task": {}}, "[" * 100_000, "{" * 50_000])
+def test_a_task_topic_message_that_is_not_json_text_is_answered_not_raised(
+    project: Path, monkeypatch: pytest.MonkeyPatch, message: Any
+) -> None:
+    import taskapp
+
+    monkeypatch.setenv("LW_TASKS_BACKEND", "sns")
+    monkeypatch.setenv("LW_TASKS_TOPIC", "shop-dev-tasks")
+    handler = make_handler(taskapp.app, project_root=str(project), log_requests=False)
+    topic = "arn:aws:sns:us-east-1:123456789012:shop-dev-tasks"
+    event = {"Records": [{"EventSource": "aws:sns", "Sns": {"TopicArn": topic, "Message": message}}]}
+    result = handler(event, None)
+    assert isinstance(result, dict) and "error" in result

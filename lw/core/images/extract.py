@@ -1,7 +1,8 @@
 """Layers unpacked into a root folder, safely: a layer is untrusted input.
 
 Applied in order, as a container runtime does: ``.wh.<name>`` deletes ``<name>`` from
-the layers below, ``.wh..wh..opq`` empties its folder. Refused: absolute names, ``..``,
+the layers below, ``.wh..wh..opq`` empties its folder. Refused: absolute names, ``..``
+(also as a whiteout's name: ``.wh...``),
 anything that would land outside the root (also through a symlink an earlier entry
 made), devices and FIFOs (skipped). Absolute symlink targets are rewritten relative
 to the root, so ``/usr/lib`` in the image never means this machine's ``/usr/lib``;
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tarfile
 from contextlib import AbstractContextManager, contextmanager
@@ -29,6 +31,7 @@ from lw.core.images.reference import ReferenceError, parse_reference
 from lw.core.images.registry import Manifest, RegistryClient
 
 WHITEOUT = ".wh."
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 OPAQUE = ".wh..wh..opq"
 
 
@@ -95,7 +98,7 @@ def apply_layer(stream: IO[bytes], root: Path, label: str) -> int:
         with tarfile.open(fileobj=stream, mode="r|*") as tar:
             for member in tar:
                 written += _apply_member(tar, member, root, label, folders)
-    except (tarfile.TarError, EOFError, OSError) as exc:
+    except (tarfile.TarError, EOFError, OSError, ValueError) as exc:  # ValueError: a NUL in a pax name
         raise PackagingError(f"{label}: cannot unpack ({exc})") from None
     return written
 
@@ -117,7 +120,10 @@ def _apply_member(tar: tarfile.TarFile, member: tarfile.TarInfo, root: Path, lab
             _remove(child)
         return 0
     if name.startswith(WHITEOUT):
-        _remove(target.parent / name[len(WHITEOUT) :])
+        hidden = name[len(WHITEOUT) :]
+        if hidden in ("", ".", ".."):  # ``.wh...`` would delete the folder above (the root's parent)
+            raise PackagingError(f"{label}: refusing whiteout {member.name!r} (it names no entry)")
+        _remove(target.parent / hidden)
         return 0
     target.parent.mkdir(parents=True, exist_ok=True)
     if member.isdir():
@@ -245,6 +251,18 @@ def _manifest_for(client: RegistryClient, repository: str, reference: str, platf
     return manifest
 
 
+def _layer_digests(layers: Any, label: str) -> list[str]:
+    """The layers' digests, each ``sha256:`` and 64 hex digits: a registry's manifest is
+    untrusted, and a digest goes into a blob URL and is what the download is checked by."""
+    found = []
+    for layer in layers if isinstance(layers, list) else [] if layers is None else [layers]:
+        digest = layer.get("digest") if isinstance(layer, dict) else None
+        if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
+            raise ProviderError(f"image {label}: the manifest lists a layer without a sha256 digest")
+        found.append(digest)
+    return found
+
+
 def unpack_image(
     reference: str,
     dest: Path,
@@ -265,7 +283,7 @@ def unpack_image(
         raise ProviderError(f"image {reference!r}: {exc}") from None
     client = RegistryClient(ref.registry, credentials, reporter=reporter)
     manifest = _manifest_for(client, ref.repository, ref.reference, platform, str(ref))
-    digests = [str(d.get("digest")) for d in manifest.json().get("layers") or []]
+    digests = _layer_digests(manifest.json().get("layers"), str(ref))
     sources = [LayerSource(d, partial(_registry_blob, client, ref.repository, d)) for d in digests]
     reporter.progress(f"unpacking {ref}")
     unpack_layers(sources, dest, label=f"image {ref}", cache_dir=cache_dir)

@@ -289,7 +289,10 @@ class RegistryClient:
             if urlsplit(target).netloc != urlsplit(url).netloc:
                 headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
             url, params = target, None
-        raise ProviderError(f"registry {self.registry}: too many redirects for {url}")
+        shown = urlsplit(url)  # a blob store's signed URL carries its credentials in the query
+        raise ProviderError(
+            f"registry {self.registry}: too many redirects for {shown.scheme}://{shown.netloc.rpartition('@')[2]}{shown.path}"
+        )
 
     # ------------------------------------------------------------ the API
 
@@ -370,7 +373,13 @@ class RegistryClient:
         )
         if response.status_code == 404:
             return []
-        return sorted(str(t) for t in (response.json().get("tags") or []))
+        try:
+            found = response.json().get("tags") or []
+        except (ValueError, AttributeError):
+            found = None
+        if not isinstance(found, list) or not all(isinstance(t, str) for t in found):
+            raise ProviderError(f"registry {self.registry}: {repository}: the tag list is not a list of names")
+        return sorted(found)
 
     def blob_exists(self, repository: str, digest: str) -> bool:
         response = self.request(

@@ -7,8 +7,8 @@ invoke the alias from that target group only, and either its own load balancer w
 one listener, or one rule on a listener the user already has (``listener_arn``).
 
 Nothing is recorded locally: the target group and load balancer are found by name and
-checked against lw's tags; a rule is lw's when it forwards to lw's target group (and it
-is tagged too). So a user's own load balancer and listener are never touched beyond
+checked against lw's tags; a rule is lw's when it forwards to lw's target group and
+carries the stage's tags (a user's own rule for lw's target group is never changed). So a user's own load balancer and listener are never touched beyond
 that one rule, and ``lw undeploy`` from a clean checkout removes everything else.
 
 AWS refuses ``RegisterTargets`` for a Lambda target until the function's policy lets
@@ -63,7 +63,7 @@ def plan(ctx: Context, aws: AwsSession, function: str, statements: dict[str, dic
         )
     )
     changes += _target_changes(ctx, aws, group, names.alias_arn(aws, function))
-    uses = reads.uses(aws, group) if group else []
+    uses = reads.uses(aws, group, ctx.app) if group else []
     if config.own_balancer:
         balancer = reads.find_balancer(ctx, aws, strict=True)
         changes += doors.balancer_changes(ctx, aws, config, balancer, group_arn, uses)
@@ -168,11 +168,16 @@ def removal(
     own_arn = str(balancer["LoadBalancerArn"]) if balancer else None
     changes: list[Change] = []
     if group is not None:
-        for use in reads.uses(aws, group):
+        for use in reads.uses(aws, group, ctx.app):
             if use.balancer_arn == own_arn:
                 continue  # goes with lw's balancer
-            if use.rule is not None:
+            if use.owned and use.rule is not None:
                 changes.append(doors.rule_removal(aws, use.rule, reason))
+            elif use.rule is not None:
+                raise ProviderError(
+                    f"listener rule {use.rule['RuleArn']} (not lw's) forwards to target group "
+                    f"{group['TargetGroupName']}; remove it or point it elsewhere first"
+                )
             else:
                 raise ProviderError(
                     f"listener {use.listener['ListenerArn']} (not lw's) forwards to target group "
@@ -208,7 +213,7 @@ def describe(ctx: Context, aws: AwsSession) -> dict[str, Any]:
     if group is None:
         return {}
     balancer = reads.find_balancer(ctx, aws, strict=False)
-    uses = reads.uses(aws, group)
+    uses = reads.uses(aws, group, ctx.app)
     use = next((u for u in uses if balancer and u.balancer_arn == balancer["LoadBalancerArn"]), None)
     use = use or next(iter(uses), None)
     if use is None:

@@ -42,7 +42,7 @@ def balancer_changes(
     own_arn = str(balancer["LoadBalancerArn"]) if balancer else None
     # Rules a listener_arn configuration left on someone else's listener go first.
     for use in uses:
-        if use.balancer_arn != own_arn and use.rule is not None:
+        if use.balancer_arn != own_arn and use.rule is not None and use.owned:
             changes.append(rule_removal(aws, use.rule, "alb now makes its own load balancer"))
     if balancer is not None and balancer.get("Scheme") != scheme:
         # The scheme of a load balancer is fixed: a new one (with a new DNS name) it is.
@@ -105,8 +105,15 @@ def balancer_changes(
             )
     listeners = reads.listeners(aws, arn)
     wanted = next((li for li in listeners if int(li.get("Port") or 0) == config.listener_port), None)
+    listener_tags = reads.tags(aws, [str(li["ListenerArn"]) for li in listeners])
     for listener in listeners:
-        if listener is not wanted:
+        owned = names.owns(listener_tags.get(str(listener["ListenerArn"])), ctx.app)
+        if listener is wanted and not owned:
+            raise ProviderError(
+                f"listener {listener['ListenerArn']} on port {config.listener_port} of load balancer {name} "
+                "was not made by lw; remove it or choose another alb.listener_port"
+            )
+        if listener is not wanted and owned:  # one the user added is theirs to keep
             changes.append(listener_removal(aws, listener, f"listener_port is {config.listener_port}"))
     changes.append(_listener_change(ctx, aws, config, wanted, group_arn, balancer_arn=arn))
     return changes
@@ -188,9 +195,11 @@ def rule_changes(
         raise ProviderError(f"alb.listener_arn: listener {listener_arn} not found in {aws.region}")
     listener = listeners[0]
     changes: list[Change] = []
-    mine = [u.rule for u in uses if u.rule is not None and u.listener["ListenerArn"] == listener_arn]
+    mine = [u.rule for u in uses if u.rule is not None and u.owned and u.listener["ListenerArn"] == listener_arn]
     own_arn = str(own_balancer["LoadBalancerArn"]) if own_balancer else None
     for use in uses:
+        if use.rule is not None and not use.owned:
+            continue  # the user's own rule for lw's target group: theirs to keep
         if use.rule is not None and use.listener["ListenerArn"] != listener_arn and use.balancer_arn != own_arn:
             changes.append(rule_removal(aws, use.rule, "alb.listener_arn changed"))
         elif use.rule is None and use.balancer_arn != own_arn:
@@ -264,9 +273,9 @@ def rule_priority(ctx: Context, aws: AwsSession, config: AlbConfig) -> int:
     rules = reads.rules(aws, str(config.listener_arn))
     group = reads.find_target_group(ctx, aws, strict=False)
     if group is not None:
-        for rule in rules:
-            if not rule.get("IsDefault") and reads.forwards_to(rule.get("Actions"), str(group["TargetGroupArn"])):
-                return int(rule["Priority"])
+        for use in reads.uses(aws, group, ctx.app):
+            if use.owned and use.rule is not None and use.listener["ListenerArn"] == config.listener_arn:
+                return int(use.rule["Priority"])
     return reads.next_priority(rules)
 
 

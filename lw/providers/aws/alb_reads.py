@@ -28,6 +28,7 @@ class Use:
 
     listener: dict[str, Any]
     rule: dict[str, Any] | None  # None: the listener's default action
+    owned: bool = False  # a rule carrying this stage's lw tags (lw made it)
 
     @property
     def balancer_arn(self) -> str:
@@ -109,19 +110,25 @@ def forwards_to(actions: Iterable[dict[str, Any]] | None, group_arn: str) -> boo
     return False
 
 
-def uses(aws: AwsSession, group: dict[str, Any]) -> list[Use]:
+def uses(aws: AwsSession, group: dict[str, Any], app: Any) -> list[Use]:
     """Every listener and rule forwarding to ``group``, found from the load balancers
-    the target group says it is attached to (no state needed)."""
+    the target group says it is attached to (no state needed). A rule is lw's
+    (``owned``) only when it carries this stage's tags: forwarding to lw's target group
+    is not enough, since a user may add a rule of their own (a weighted canary) for it."""
     arn = str(group["TargetGroupArn"])
-    found: list[Use] = []
+    found: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
     for balancer_arn in dict.fromkeys(group.get("LoadBalancerArns") or []):
         for listener in listeners(aws, balancer_arn):
             if forwards_to(listener.get("DefaultActions"), arn):
-                found.append(Use(listener, None))
+                found.append((listener, None))
             for rule in rules(aws, str(listener["ListenerArn"])):
                 if not rule.get("IsDefault") and forwards_to(rule.get("Actions"), arn):
-                    found.append(Use(listener, rule))
-    return found
+                    found.append((listener, rule))
+    rule_tags = tags(aws, [str(rule["RuleArn"]) for _, rule in found if rule is not None])
+    return [
+        Use(listener, rule, rule is not None and names.owns(rule_tags.get(str(rule["RuleArn"])), app))
+        for listener, rule in found
+    ]
 
 
 def url_of(protocol: str, dns_name: str, port: int) -> str:

@@ -23,9 +23,11 @@ from lw.core.images import (
     ImageSpec,
     PackageChoice,
     ReferenceError,
+    RegistryCredentials,
     architecture_platform,
     choose_package_type,
     image_artifact,
+    parse_reference,
     parse_registry_setting,
     prepare_image,
     push_image,
@@ -97,7 +99,7 @@ def package_image(ctx: Context, build: Build, files: list[tuple[str, bytes]], ch
         ctx.reporter.info(f"note: {choice.note}")
     spec = image_spec(ctx)
     folder = ctx.work_dir / "build" / f"local-{ctx.app.stage}-image"
-    base_credentials = registry_credentials(spec.base_image.split("/")[0]) if spec.base_image else None
+    base_credentials = base_image_credentials(spec)
     prepared = prepare_image(build, files, spec, ctx.reporter, base_credentials=base_credentials, cache_dir=folder)
     return image_artifact(
         prepared,
@@ -107,6 +109,19 @@ def package_image(ctx: Context, build: Build, files: list[tuple[str, bytes]], ch
         file_count=build.app_files + build.dependency_files,
         notes=build.notes,
     )
+
+
+def base_image_credentials(spec: ImageSpec) -> RegistryCredentials | None:
+    """The login for reading ``base_image``: ``LW_REGISTRY_*`` only when the base lives
+    in the stage's own ``image_registry`` (they are that registry's), else the base
+    registry's own ``docker login`` entry or none."""
+    if not spec.base_image:
+        return None
+    try:
+        host = parse_reference(spec.base_image).registry
+    except ReferenceError:
+        return None  # prepare_image reports the bad reference
+    return registry_credentials(host, environment=host == spec.registry)
 
 
 def unpack_into(ctx: Context, artifact: Artifact, root: Path) -> None:

@@ -16,8 +16,8 @@ import time
 import uuid
 from typing import Any, Callable
 
-# Lambda's limit on an asynchronous invocation's payload.
-ASYNC_PAYLOAD_LIMIT = 256 * 1024
+# Lambda's limit on an asynchronous invocation's payload (1 MB since October 2025).
+ASYNC_PAYLOAD_LIMIT = 1024 * 1024
 RETRY_DELAYS = (1.0, 2.0)
 RESULT_TTL = 86_400.0
 RESULT_LIMIT = 10_000

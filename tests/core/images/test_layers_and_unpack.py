@@ -99,6 +99,35 @@ def test_whiteouts_delete_from_lower_layers(tmp_path: Path) -> None:
     assert sorted(p.name for p in (root / "cache").iterdir()) == ["c"]
 
 
+@pytest.mark.parametrize("name", [".wh...", "app/.wh...", ".wh..", "app/.wh..", ".wh.", "app/.wh."])
+def test_a_whiteout_naming_no_plain_entry_is_refused(tmp_path: Path, name: str) -> None:
+    """``.wh...`` would whiteout ``..``: the folder above the image root, with all it holds."""
+    neighbour = tmp_path / "neighbour.txt"
+    neighbour.write_text("not the image's")
+    root = tmp_path / "root"
+    apply_layer(_layer(("app/keep.py", b"1")), root, "l1")
+    with pytest.raises(PackagingError, match="refusing whiteout"):
+        apply_layer(_layer((name, b"")), root, "l2")
+    assert neighbour.read_text() == "not the image's"
+    assert (root / "app" / "keep.py").read_bytes() == b"1"
+
+
+@pytest.mark.parametrize("header", ["path", "linkpath"])
+def test_a_nul_byte_in_a_name_is_a_packaging_error(tmp_path: Path, header: str) -> None:
+    """A pax header can carry what a ustar name cannot: a NUL, which the file system
+    calls refuse with ValueError (a traceback, before)."""
+    info = tarfile.TarInfo("entry")
+    info.pax_headers = {header: "x\x00y"}
+    if header == "linkpath":
+        info.type = tarfile.SYMTYPE
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        tar.addfile(info, io.BytesIO(b""))
+    buffer.seek(0)
+    with pytest.raises(PackagingError, match="cannot unpack"):
+        apply_layer(buffer, tmp_path / "root", "layer")
+
+
 def test_setuid_bits_are_dropped(tmp_path: Path) -> None:
     info = tarfile.TarInfo("bin/tool")
     info.size = 1
@@ -173,3 +202,21 @@ def test_lower_layers_are_unpacked_once_and_never_changed_by_the_top_one(tmp_pat
     assert (tmp_path / "two/var/task/dep.py").read_bytes() == b"dep = 1"
     assert (tmp_path / "two/var/task/app.py").read_bytes() == b"v2"
     assert len(list(cache.glob("root-*"))) == 1
+
+
+@pytest.mark.parametrize("layers", [["sha256:" + "a" * 64], [{"digest": "../../manifests/x"}], [{"size": 1}], "x"])
+def test_a_manifest_whose_layers_are_not_digests_is_a_provider_error(
+    layers: object, monkeypatch, tmp_path: Path
+) -> None:
+    import json
+
+    from lw.core.context import Reporter
+    from lw.core.errors import ProviderError
+    from lw.core.images import extract
+    from lw.core.images.registry import Manifest
+
+    body = json.dumps({"mediaType": "application/vnd.oci.image.manifest.v1+json", "layers": layers}).encode()
+    manifest = Manifest(body, "application/vnd.oci.image.manifest.v1+json", "sha256:" + "0" * 64)
+    monkeypatch.setattr(extract, "_manifest_for", lambda *args: manifest)
+    with pytest.raises(ProviderError, match="layer"):
+        extract.unpack_image("registry.example.com/team/app:1", tmp_path / "root", Reporter())

@@ -261,3 +261,50 @@ def test_a_dropped_part_resumes_from_what_the_registry_kept() -> None:
     sent: list[int] = []
     client(chunk_size=4).upload_blob("team/app", BLOB, iter([b"01234567", b"89"]), 10, on_sent=sent.append)
     assert ranges == ["0-3", "4-7", "6-7", "8-9"]
+
+
+def test_ci_registry_credentials_never_go_to_the_base_images_registry(tmp_path, monkeypatch) -> None:
+    """``LW_REGISTRY_USERNAME``/``PASSWORD`` are the stage's ``image_registry`` login: a
+    base image on another registry (Docker Hub, a registry the base_image setting names)
+    must not be sent them, only its own ``docker login`` entry."""
+    import json
+
+    from lw.core.images import ImageSpec
+    from lw.providers.local.image import base_image_credentials
+
+    monkeypatch.setenv("LW_REGISTRY_USERNAME", "ci")
+    monkeypatch.setenv("LW_REGISTRY_PASSWORD", "pw")
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+
+    def spec(base: str | None, registry: str = HOST) -> ImageSpec:
+        return ImageSpec(
+            registry=registry, repository="team/app", tag="latest", base_image=base, platform="linux/amd64"
+        )
+
+    assert base_image_credentials(spec(None)) is None
+    for base in ("python:3.12", "evil.example.net/x/python:3.12", "docker.io/library/python:3.12"):
+        assert base_image_credentials(spec(base)) == RegistryCredentials.anonymous(), base
+    assert base_image_credentials(spec(f"{HOST}/team/base:1")) == RegistryCredentials("ci", "pw")
+    # Docker Hub's docker-login entry is keyed by its index URL
+    auth = base64.b64encode(b"hub:secret").decode()
+    (tmp_path / "config.json").write_text(json.dumps({"auths": {"https://index.docker.io/v1/": {"auth": auth}}}))
+    assert base_image_credentials(spec("python:3.12")) == RegistryCredentials("hub", "secret")
+
+
+@responses.activate
+@pytest.mark.parametrize("body", ["[]", "not json", '{"tags": "latest"}', '{"tags": [{"a": 1}]}'])
+def test_a_tag_list_that_is_not_one_is_a_provider_error(body: str) -> None:
+    responses.get(f"https://{HOST}/v2/team/app/tags/list", body=body)
+    with pytest.raises(ProviderError, match="tag list"):
+        client().tags("team/app")
+
+
+@responses.activate
+def test_a_redirect_loop_error_does_not_print_the_signed_url() -> None:
+    url = f"https://{HOST}/v2/team/app/blobs/{BLOB}"
+    signed = "https://blobs.example.com/x?X-Amz-Signature=SECRETSIG&X-Amz-Credential=AKIAEXAMPLE"
+    responses.get(url, status=307, headers={"Location": signed})
+    responses.get("https://blobs.example.com/x", status=307, headers={"Location": signed})
+    with pytest.raises(ProviderError, match="too many redirects") as caught:
+        client().get_blob("team/app", BLOB)
+    assert "SECRETSIG" not in str(caught.value) and "AKIAEXAMPLE" not in str(caught.value)

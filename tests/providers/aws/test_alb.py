@@ -186,6 +186,78 @@ def test_rule_on_existing_listener_leaves_users_balancer(
     assert leftovers(NAME, "flask-hello", "dev") == []
 
 
+def test_a_rule_the_user_made_for_lws_target_group_is_never_changed_or_deleted(
+    project: Path, network: dict[str, Any], strict_aws: Any
+) -> None:
+    """The user adds their own rule (a weighted canary to lw's target group and theirs),
+    after lw's: a redeploy must not take it for lw's rule (and rewrite or delete it),
+    and undeploy must not delete it; it stops, naming the rule, since the target group
+    cannot go while the rule uses it."""
+    elb = _elb()
+    theirs, listener, their_group = _users_listener(strict_aws, network)
+    configure(project, apigateway=False, alb={"listener_arn": listener["ListenerArn"], "path_patterns": ["/api/*"]})
+    deploy_ok(project)
+    (group,) = elb.describe_target_groups(Names=["flask-hello-dev"])["TargetGroups"]
+    canary = [{"Field": "host-header", "HostHeaderConfig": {"Values": ["canary.example.com"]}}]
+    weighted = {
+        "Type": "forward",
+        "ForwardConfig": {
+            "TargetGroups": [
+                {"TargetGroupArn": group["TargetGroupArn"], "Weight": 10},
+                {"TargetGroupArn": their_group, "Weight": 90},
+            ]
+        },
+    }
+    with strict_aws.paused():
+        users = elb.create_rule(ListenerArn=listener["ListenerArn"], Priority=20, Conditions=canary, Actions=[weighted])
+    users_arn = users["Rules"][0]["RuleArn"]
+
+    def users_rule() -> dict[str, Any]:
+        (found,) = [
+            r for r in elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if r["RuleArn"] == users_arn
+        ]
+        return found
+
+    strict_aws.journal.clear()
+    deploy_ok(project)
+    assert _writes(strict_aws.journal) == []
+    assert users_rule()["Conditions"][0]["HostHeaderConfig"]["Values"] == ["canary.example.com"]
+
+    removed = lw_run(project, "undeploy", "--yes")
+    assert removed.exit_code == 1
+    assert users_arn in removed.stderr and "Traceback" not in removed.stderr
+    assert users_rule()["Priority"] == "20"
+
+
+def test_a_listener_the_user_added_to_lws_balancer_survives_a_redeploy(
+    project: Path, network: dict[str, Any], strict_aws: Any
+) -> None:
+    """Only lw's own (tagged) listeners are replaced when ``listener_port`` differs: one
+    the user added (say on 8080, to their own target group) is left as it is."""
+    elb = _elb()
+    configure(project, apigateway=False, alb={"subnets": network["subnets"][:2]})
+    deploy_ok(project)
+    balancer = elb.describe_load_balancers(Names=["flask-hello-dev"])["LoadBalancers"][0]
+    with strict_aws.paused():
+        other = elb.create_target_group(Name="their-app", Protocol="HTTP", Port=80, VpcId=network["vpc"])
+        theirs = elb.create_listener(
+            LoadBalancerArn=balancer["LoadBalancerArn"],
+            Protocol="HTTP",
+            Port=8080,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": other["TargetGroups"][0]["TargetGroupArn"]}],
+        )["Listeners"][0]
+    strict_aws.journal.clear()
+    deploy_ok(project)
+    assert _writes(strict_aws.journal) == []
+    ports = sorted(
+        li["Port"] for li in elb.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
+    )
+    assert ports == [80, 8080]
+    assert theirs["ListenerArn"] in [
+        li["ListenerArn"] for li in elb.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
+    ]
+
+
 def test_switching_between_own_balancer_and_a_users_listener(
     project: Path, network: dict[str, Any], strict_aws: Any
 ) -> None:

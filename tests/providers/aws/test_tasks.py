@@ -296,12 +296,18 @@ def test_sns_source_publishes_to_the_stage_topic_and_the_shim_runs_it(
 
 def test_arguments_over_the_async_limit_are_refused_at_the_call(monkeypatch: pytest.MonkeyPatch) -> None:
     import lw.tasks
-    from lw.tasks.envelope import TaskTooLarge
+    from lw.tasks.envelope import TaskTooLarge, encode, make_envelope
 
     monkeypatch.setenv("LW_TASKS_BACKEND", "lambda")
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", NAME)
-    with pytest.raises(TaskTooLarge, match="over the 256 KB"):
-        lw.tasks.run(json.dumps, "x" * (256 * 1024))
+    with pytest.raises(TaskTooLarge, match="over the 1024 KB"):
+        lw.tasks.run(json.dumps, "x" * (1024 * 1024))
+    # Lambda's asynchronous Invoke takes 1 MB (since October 2025), an SNS message 256 KB.
+    half = make_envelope("app.f", ["x" * (512 * 1024)], {}, task_id="a1", capture=False)
+    assert len(encode(half, "lambda")) > 512 * 1024
+    assert len(encode(half, "local")) > 512 * 1024
+    with pytest.raises(TaskTooLarge, match="over the 256 KB that sns accepts"):
+        encode(half, "sns")
 
 
 def test_task_resources_under_the_strict_layer(
