@@ -102,19 +102,18 @@ def _authorizer(environ: dict[str, Any], authorizer: Any) -> None:
             principal = authorizer["jwt"]["claims"]["sub"]
         except (KeyError, TypeError):
             pass
-    if principal is None:
-        jwt = authorizer.get("jwt")
-        claims = jwt.get("claims") if type(jwt) is dict else authorizer.get("claims")
+    if principal is None and type(authorizer.get("jwt")) is not dict:
+        claims = authorizer.get("claims")  # a Cognito user pool authorizer on a REST API
         if type(claims) is dict:
             principal = claims.get("sub")
+    if principal is None:
+        lambda_context = authorizer.get("lambda")
+        if type(lambda_context) is dict:
+            principal = lambda_context.get("principalId")
         if principal is None:
-            lambda_context = authorizer.get("lambda")
-            if type(lambda_context) is dict:
-                principal = lambda_context.get("principalId")
-            if principal is None:
-                iam = authorizer.get("iam")
-                if type(iam) is dict:
-                    principal = iam.get("userArn")
+            iam = authorizer.get("iam")
+            if type(iam) is dict:
+                principal = iam.get("userArn")
     if principal is not None:
         environ["REMOTE_USER"] = principal if type(principal) is str else str(principal)
 
