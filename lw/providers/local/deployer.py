@@ -219,7 +219,9 @@ def _swap(ctx: Context, artifact: Artifact, spec: dict[str, Any], running: Runni
         _deploy_to(ctx, running.state, spec, out)
     except ProviderError:
         if spec["package_dir"] != running.state.get("package_dir"):
-            readonly.remove(spec["package_dir"])
+            # The whole folder _prepare unpacked (for an image, package_dir is the
+            # /var/task inside it): a leftover would be reused by the next deploy.
+            readonly.remove(layout(ctx).package_dir(artifact.sha256))
         raise
 
 

@@ -81,6 +81,15 @@ def test_image_pushed_pulled_and_served_then_code_only_swap(tmp_path: Path, depl
         time.sleep(0.1)
     assert not root.exists()
 
+    # A package that fails to start is refused; its whole unpacked root goes with it (not
+    # only its /var/task), so the next deploy of the same package unpacks it afresh.
+    serving = sorted(root.parent.iterdir())
+    (project / "app.py").write_text("raise RuntimeError('broken at import')\n")
+    broken = deployment.deploy()
+    assert broken.returncode != 0
+    assert http(deployment.url + "/").json()["message"] == "v2"
+    assert sorted(root.parent.iterdir()) == serving
+
     gone = deployment.lw("undeploy")
     assert gone.returncode == 0, gone.stderr
     assert supervisor_pids(project) == []
