@@ -35,7 +35,7 @@ def configure(settings: Mapping[str, Any]) -> None:
     environ = os.environ
     if provider == "openwhisk":
         environ[BACKEND_ENV] = "openwhisk"
-        environ["LW_TASKS_ACTION"] = str(tasks.get("action") or f"{project}-{stage}/events")
+        environ["LW_TASKS_ACTION"] = f"{project}-{stage}/events"
         return
     if provider == "local":
         environ[BACKEND_ENV] = "local"
@@ -44,17 +44,11 @@ def configure(settings: Mapping[str, Any]) -> None:
         return  # a provider lw does not know: tasks run in the caller (lw.tasks' default)
     source = str(tasks.get("source") or "lambda")
     environ[BACKEND_ENV] = "sns" if source == "sns" else "lambda"
-    environ["LW_TASKS_QUALIFIER"] = str(tasks.get("qualifier") or "live")
+    environ["LW_TASKS_QUALIFIER"] = "live"
     if source == "sns":
-        environ["LW_TASKS_TOPIC"] = str(tasks.get("topic") or f"{project}-{stage}-tasks")
+        environ["LW_TASKS_TOPIC"] = f"{project}-{stage}-tasks"
     if tasks.get("table"):
         environ["LW_TASKS_TABLE"] = str(tasks["table"])
-
-
-def is_envelope(event: Mapping[str, Any]) -> bool:
-    """A direct invocation carrying a task (never an HTTP request, a record batch or a
-    binding's event: the handlers check those first or exclude them)."""
-    return ENVELOPE_KEY in event and "Records" not in event and "lw_binding" not in event
 
 
 def sns_envelope(event: Mapping[str, Any], topic_suffix: str) -> dict[str, Any] | None:

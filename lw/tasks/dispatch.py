@@ -82,10 +82,7 @@ def _send_lambda(body: bytes) -> str:
 
 
 def topic_arn() -> str:
-    """The stage's task topic: given whole, or its name in this account and region."""
-    given = os.environ.get("LW_TASKS_TOPIC_ARN")
-    if given:
-        return given
+    """The stage's task topic: its name in this account and region."""
     name = os.environ.get("LW_TASKS_TOPIC")
     if not name:
         raise RuntimeError(f"{BACKEND_ENV}=sns but LW_TASKS_TOPIC is not set")

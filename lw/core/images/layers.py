@@ -21,7 +21,6 @@ from typing import IO, Mapping
 
 LAYER_MTIME = 315532800  # 1980-01-01T00:00:00Z
 GZIP_LEVEL = 6
-_CHUNK = 1024 * 1024
 
 Source = Path | bytes
 

@@ -21,7 +21,6 @@ DOCKER_LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 MANIFESTS = (OCI_MANIFEST, DOCKER_MANIFEST)
 INDEXES = (OCI_INDEX, DOCKER_LIST)
 ACCEPT = ", ".join((*MANIFESTS, *INDEXES))
-GZIP_LAYERS = (OCI_LAYER_GZIP, DOCKER_LAYER_GZIP)
 
 
 def family(manifest_type: str) -> tuple[str, str, str]:

@@ -159,10 +159,6 @@ class PushedImage:
     manifest_pushed: bool = True
     notes: tuple[str, ...] = ()
 
-    @property
-    def tagged_uri(self) -> str:
-        return f"{self.registry}/{self.repository}:{self.tag}"
-
 
 def architecture_platform(architecture: str) -> str:
     """lw's ``architecture`` setting as an OCI platform: ``arm64`` -> ``linux/arm64``."""

@@ -69,11 +69,6 @@ class AlbConfig:
         return found
 
 
-def configured(ctx: Context) -> bool:
-    value = ctx.app.setting("alb")
-    return bool(value)
-
-
 def read_config(ctx: Context) -> AlbConfig | None:
     """The stage's ``alb:`` block, or ``None`` when the stage has no ALB."""
     value = ctx.app.setting("alb")
