@@ -14,6 +14,15 @@ from lw.core.images.registry import RegistryClient
 
 PROJECT_LABEL = "lw.project"
 STAGE_LABEL = "lw.stage"
+# Every image lw pushes is also tagged ``lw-<digest prefix>``: a tag that never moves, so
+# a release can name its image by tag (OpenWhisk drops ``@digest``) and a registry
+# lifecycle rule that expires untagged images never takes a released one.
+RELEASE_TAG_PREFIX = "lw-"
+
+
+def release_tag(digest: str) -> str:
+    """The never-moving tag of the image ``digest`` (``sha256:…``)."""
+    return f"{RELEASE_TAG_PREFIX}{digest.partition(':')[2][:20]}"
 
 
 def stage_labels(project: str, stage: str) -> dict[str, str]:

@@ -37,7 +37,6 @@ from lw.providers.aws import names
 from lw.providers.aws.errors import aws_call, error_code
 from lw.providers.aws.session import AwsSession
 
-TAG_PREFIX = "lw-"
 UNTAGGED_EXPIRY_DAYS = 1
 _ECR_HOST = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
 
@@ -142,8 +141,11 @@ def target(ctx: Context, aws: AwsSession) -> EcrTarget:
 
 
 def image_tag(digest: str) -> str:
-    """The tag lw gives an image: derived from its digest, so it never moves."""
-    return f"{TAG_PREFIX}{digest.partition(':')[2][:20]}"
+    """The image's never-moving ``lw-…`` tag (the engine's rule, imported only when an
+    image is in play: the engine is not loaded at every ``lw`` start)."""
+    from lw.core.images.ownership import release_tag
+
+    return release_tag(digest)
 
 
 def describe_repository(aws: AwsSession, repository: str) -> dict[str, Any] | None:
@@ -267,6 +269,8 @@ def removal(ctx: Context, aws: AwsSession) -> list[Change]:
 def prune_images(ctx: Context, aws: AwsSession, keep: set[str]) -> None:
     """Delete lw's images of this stage that no kept version uses (runs inside the
     version prune, after the versions went)."""
+    from lw.core.images.ownership import RELEASE_TAG_PREFIX
+
     repository = repository_name(ctx, aws)
     found = describe_repository(aws, repository)
     if found is None or not names.owns(repository_tags(aws, found), ctx.app):
@@ -276,7 +280,7 @@ def prune_images(ctx: Context, aws: AwsSession, keep: set[str]) -> None:
     for page in ecr.get_paginator("describe_images").paginate(repositoryName=repository):
         for image in page.get("imageDetails") or []:
             tags = image.get("imageTags") or []
-            if image["imageDigest"] not in keep and any(t.startswith(TAG_PREFIX) for t in tags):
+            if image["imageDigest"] not in keep and any(t.startswith(RELEASE_TAG_PREFIX) for t in tags):
                 doomed.append({"imageDigest": image["imageDigest"]})
     for start in range(0, len(doomed), 100):  # BatchDeleteImage takes at most 100 ids
         ecr.batch_delete_image(repositoryName=repository, imageIds=doomed[start : start + 100])

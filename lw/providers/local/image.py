@@ -37,7 +37,7 @@ from lw.core.images import (
     unpack_prepared,
     unpacked_size,
 )
-from lw.core.images.ownership import pushed_by_stage, stage_labels
+from lw.core.images.ownership import RELEASE_TAG_PREFIX, pushed_by_stage, release_tag, stage_labels
 from lw.core.images.reference import RegistryLocation
 from lw.core.images.registry import RegistryClient
 from lw.core.plan import Change, Outputs
@@ -49,7 +49,6 @@ ENTRY_MODULE = "lw_handler"
 HANDLER = f"{ENTRY_MODULE}.handler"
 LOCAL_REGISTRY = "local"  # the spec's registry when nothing is pushed
 TAG = "latest"
-RELEASE_TAG_PREFIX = "lw-"
 
 
 def extras(ctx: Context) -> list[tuple[str, bytes]]:
@@ -141,9 +140,9 @@ def unpack_into(ctx: Context, artifact: Artifact, root: Path) -> None:
         ctx.reporter.info(note)
     # a tag per pushed image too, so that undeploy finds every image this stage pushed
     client = RegistryClient(prepared.spec.registry, credentials, reporter=ctx.reporter)
-    release_tag = RELEASE_TAG_PREFIX + prepared.digest.removeprefix("sha256:")[:16]
-    if client.manifest_digest(prepared.spec.repository, release_tag) != prepared.digest:
-        client.put_manifest(prepared.spec.repository, release_tag, prepared.manifest, prepared.manifest_media_type)
+    tag = release_tag(prepared.digest)
+    if client.manifest_digest(prepared.spec.repository, tag) != prepared.digest:
+        client.put_manifest(prepared.spec.repository, tag, prepared.manifest, prepared.manifest_media_type)
     unpack_image(
         pushed.uri, root, ctx.reporter, credentials=credentials, platform=prepared.spec.platform, cache_dir=roots
     )

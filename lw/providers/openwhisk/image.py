@@ -29,7 +29,6 @@ from lw.core.plan import Change, Outputs
 
 TASK_ROOT = "/lw"
 RUNTIME_IMAGE = "docker.io/openwhisk/action-python-v{version}:nightly"
-TAG_PREFIX = "lw-"
 
 _SHIM = f'''"""lw: runs the app baked into this action's image ({TASK_ROOT})."""
 import runpy
@@ -41,7 +40,11 @@ main = runpy.run_path("{TASK_ROOT}/__main__.py", run_name="lw_image_main")["main
 
 
 def image_tag(digest: str) -> str:
-    return f"{TAG_PREFIX}{digest.partition(':')[2][:20]}"
+    """The image's never-moving ``lw-…`` tag (the engine's rule, imported only when an
+    image is in play: the engine is not loaded at every ``lw`` start)."""
+    from lw.core.images.ownership import release_tag
+
+    return release_tag(digest)
 
 
 def registry_location(ctx: Context) -> Any:
@@ -166,7 +169,7 @@ def removal(ctx: Context) -> list[Change]:
     someone else pushed there is kept). A registry that cannot be read is reported and
     left alone: the actions are gone either way."""
     from lw.core.errors import ProviderError
-    from lw.core.images.ownership import pushed_by_stage
+    from lw.core.images.ownership import RELEASE_TAG_PREFIX, pushed_by_stage
 
     if not ctx.app.setting("image_registry"):
         return []
@@ -176,7 +179,7 @@ def removal(ctx: Context) -> list[Change]:
             {
                 digest
                 for tag in client.tags(repository)
-                if tag.startswith(TAG_PREFIX) and (digest := client.manifest_digest(repository, tag))
+                if tag.startswith(RELEASE_TAG_PREFIX) and (digest := client.manifest_digest(repository, tag))
             }
         )
         app = ctx.app
