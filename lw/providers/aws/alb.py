@@ -28,6 +28,7 @@ from lw.providers.aws import alb_listeners as doors
 from lw.providers.aws import alb_reads as reads
 from lw.providers.aws import names
 from lw.providers.aws.alb_config import AlbConfig, read_config
+from lw.providers.aws.backoff import LAMBDA_PERMISSION_DELAYS
 from lw.providers.aws.errors import aws_call, aws_message, error_code
 from lw.providers.aws.permissions import grant_change, revoke_change
 from lw.providers.aws.propagation import reporter_progress
@@ -36,8 +37,6 @@ from lw.providers.aws.waits import retry_while
 
 PRINCIPAL = "elasticloadbalancing.amazonaws.com"
 MULTI_VALUE_ATTRIBUTE = "lambda.multi_value_headers.enabled"
-# The permission written just before is usually visible within seconds.
-REGISTER_DELAYS: tuple[float, ...] = (1, 2, 4, 8, 15, 30)
 # A listener or rule deleted just before may still hold the target group for a moment.
 DELETE_DELAYS: tuple[float, ...] = (1, 2, 4, 8, 15)
 
@@ -145,7 +144,7 @@ def _target_changes(ctx: Context, aws: AwsSession, group: dict[str, Any] | None,
         retry_while(
             lambda: elb.register_targets(TargetGroupArn=arn, Targets=[{"Id": alias_arn}]),
             _register_refused,
-            delays=REGISTER_DELAYS,
+            delays=LAMBDA_PERMISSION_DELAYS,
             progress=progress,
             what="register the alias with the target group",
         )

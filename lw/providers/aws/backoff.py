@@ -20,9 +20,10 @@ from lw.providers.aws.waits import retry_while
 # About three minutes in all: long enough for a 30-second quota window to pass
 # several times over (other tools and deploys share the account's quota).
 API_GATEWAY_DELAYS: tuple[float, ...] = (2, 5, 10, 20, 30, 30, 30, 30, 30)
-# S3 validates a notification's destination against the Lambda permission, which
-# usually propagates within seconds (Zappa retries for a similar span).
-S3_NOTIFICATION_DELAYS: tuple[float, ...] = (1, 2, 4, 8, 15, 30)
+# Another service (S3 validating a notification's destination, Elastic Load Balancing
+# registering a target) sees a new Lambda permission only once it has propagated,
+# usually within seconds (Zappa retries S3 for a similar span).
+LAMBDA_PERMISSION_DELAYS: tuple[float, ...] = (1, 2, 4, 8, 15, 30)
 
 _API_GATEWAY_SERVICES = ("apigateway", "apigatewayv2")
 # ConflictException is also what a genuine duplicate returns ("already exists");

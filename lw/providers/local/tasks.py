@@ -16,8 +16,11 @@ import time
 import uuid
 from typing import Any, Callable
 
-# Lambda's limit on an asynchronous invocation's payload (1 MB since October 2025).
-ASYNC_PAYLOAD_LIMIT = 1024 * 1024
+from lw.tasks.envelope import PAYLOAD_LIMITS
+from lw.tasks.results import LOCAL_PREFIX
+
+# The local runtime plays Lambda: the same asynchronous payload limit lw.tasks checks at the call.
+ASYNC_PAYLOAD_LIMIT = PAYLOAD_LIMITS["local"]
 RETRY_DELAYS = (1.0, 2.0)
 RESULT_TTL = 86_400.0
 RESULT_LIMIT = 10_000
@@ -113,7 +116,7 @@ def _valid_id(task_id: str) -> bool:
     return 0 < len(task_id) <= 64 and task_id.isalnum()
 
 
-TASKS_PREFIX = "/2018-06-01/lw/tasks"
+TASKS_PREFIX = LOCAL_PREFIX + "tasks"  # where lw.tasks calls this worker's Runtime API
 
 
 def handle(board: TaskBoard | None, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]] | None:

@@ -205,7 +205,7 @@ def write_notifications(
     retry_while(
         lambda: client.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=configuration),
         transient,
-        delays=backoff.S3_NOTIFICATION_DELAYS,
+        delays=backoff.LAMBDA_PERMISSION_DELAYS,
         progress=target.aws.progress,
         what=f"s3 notifications of bucket {bucket}",
     )
