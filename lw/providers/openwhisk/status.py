@@ -7,7 +7,7 @@ from typing import Any
 
 from lw.core.provider import Status
 from lw.providers.openwhisk import activations, releases, triggers
-from lw.providers.openwhisk.names import ANN_ARTIFACT, APP_ACTION, SHORT_HASH, annotations_of
+from lw.providers.openwhisk.names import ANN_ARTIFACT, APP_ACTION, EVENTS_ACTION, SHORT_HASH, annotations_of
 from lw.providers.openwhisk.remote import Remote
 
 
@@ -32,7 +32,7 @@ def describe(remote: Remote, *, recent: int = 10) -> Status:
             "memory_mb": (app.get("limits") or {}).get("memory"),
             "timeout_ms": (app.get("limits") or {}).get("timeout"),
             # lw.tasks: the app action can start tasks only when it holds the namespace's key.
-            "tasks": f"non-blocking invoke of {names.package}/events"
+            "tasks": f"non-blocking invoke of {names.package}/{EVENTS_ACTION}"
             if annotations_of(app).get("provide-api-key") is True
             else "run in the caller (the app does not import lw.tasks)",
         }
