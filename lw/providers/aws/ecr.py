@@ -34,7 +34,7 @@ from lw.core.context import Context
 from lw.core.errors import ConfigError, ProviderError
 from lw.core.plan import Change, Outputs
 from lw.providers.aws import names
-from lw.providers.aws.errors import aws_call, error_code
+from lw.providers.aws.errors import aws_call, read_or_none
 from lw.providers.aws.session import AwsSession
 
 UNTAGGED_EXPIRY_DAYS = 1
@@ -150,13 +150,10 @@ def image_tag(digest: str) -> str:
 
 def describe_repository(aws: AwsSession, repository: str) -> dict[str, Any] | None:
     ecr = aws.client("ecr")
-    try:
-        found = ecr.describe_repositories(repositoryNames=[repository])
-    except Exception as exc:
-        if error_code(exc) == "RepositoryNotFoundException":
-            return None
-        raise ProviderError(f"could not read ECR repository {repository}: {exc}") from None
-    repos = found.get("repositories") or []
+    found = read_or_none(
+        f"ECR repository {repository}", lambda: ecr.describe_repositories(repositoryNames=[repository])
+    )
+    repos = (found or {}).get("repositories") or []
     return dict(repos[0]) if repos else None
 
 
@@ -172,14 +169,13 @@ def repository_tags(aws: AwsSession, repository: dict[str, Any]) -> dict[str, st
 
 def _lifecycle_differs(aws: AwsSession, repository: str) -> bool:
     ecr = aws.client("ecr")
+    found = read_or_none(
+        f"lifecycle policy of ECR repository {repository}", lambda: ecr.get_lifecycle_policy(repositoryName=repository)
+    )
+    if found is None:
+        return True
     try:
-        text = ecr.get_lifecycle_policy(repositoryName=repository)["lifecyclePolicyText"]
-    except Exception as exc:
-        if error_code(exc) == "LifecyclePolicyNotFoundException":
-            return True
-        raise ProviderError(f"could not read the lifecycle policy of ECR repository {repository}: {exc}") from None
-    try:
-        return bool(json.loads(text) != LIFECYCLE_POLICY)
+        return bool(json.loads(found["lifecyclePolicyText"]) != LIFECYCLE_POLICY)
     except ValueError:
         return True
 
