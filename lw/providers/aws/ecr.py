@@ -73,9 +73,6 @@ class EcrTarget:
         return f"{self.repository_uri}@{digest}"
 
 
-_targets: dict[int, tuple[AwsSession, EcrTarget]] = {}
-
-
 def registry_host(aws: AwsSession) -> str:
     """The account's ECR registry in the session's region."""
     suffix = ".amazonaws.com.cn" if aws.partition == "aws-cn" else ".amazonaws.com"
@@ -113,9 +110,9 @@ def repository_name(ctx: Context, aws: AwsSession) -> str:
 def target(ctx: Context, aws: AwsSession) -> EcrTarget:
     """The stage's repository and fresh push credentials (``GetAuthorizationToken``,
     a read), fetched once per command."""
-    cached = _targets.get(id(aws))
-    if cached is not None and cached[0] is aws:
-        return cached[1]
+    cached = aws.memo.get("ecr_target")
+    if cached is not None:
+        return cached
     from lw.core.images.model import RegistryCredentials
 
     ecr = aws.client("ecr")
@@ -135,8 +132,7 @@ def target(ctx: Context, aws: AwsSession) -> EcrTarget:
         username=credentials.username or "AWS",
         password=credentials.password or "",
     )
-    _targets.clear()
-    _targets[id(aws)] = (aws, found)
+    aws.memo["ecr_target"] = found
     return found
 
 

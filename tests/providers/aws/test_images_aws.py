@@ -51,7 +51,6 @@ def pushes(strict_aws: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return pushed_as(prepared)
 
     monkeypatch.setattr(lw.core.images, "push_image", push)
-    ecr._targets.clear()
     return pushed
 
 
@@ -92,7 +91,6 @@ def test_unchanged_redeploy_writes_nothing_and_pushes_nothing(
 ) -> None:
     deploy(ctx_for(tmp_path), image(tmp_path))
     call_counter.clear()
-    ecr._targets.clear()
     plan, _ = deploy(ctx_for(tmp_path), image(tmp_path))
     assert call_counter.mutating == []
     assert len(pushes) == 1
@@ -104,7 +102,6 @@ def test_code_change_pushes_updates_releases_rolls_back_and_undeploys(
 ) -> None:
     first, second = image(tmp_path, "v1"), image(tmp_path, "v2")
     deploy(ctx_for(tmp_path), first)
-    ecr._targets.clear()
     deploy(ctx_for(tmp_path), second)
     assert pushes == [first.image.digest, second.image.digest]
     live = lam().get_function(FunctionName="demo-dev", Qualifier="live")
@@ -116,7 +113,6 @@ def test_code_change_pushes_updates_releases_rolls_back_and_undeploys(
     live = lam().get_function_configuration(FunctionName="demo-dev", Qualifier="live")
     assert live["Version"] == "1" and live["CodeSha256"] == first.sha256  # the older version's image
 
-    ecr._targets.clear()
     undeploy(ctx_for(tmp_path))  # the repository lw made goes, with every image in it
     assert boto3.client("ecr", region_name="us-east-1").describe_repositories()["repositories"] == []
     assert not strict_aws.ecr_pushed.get(REPO)
@@ -140,7 +136,6 @@ def test_image_to_zip_is_refused_too(tmp_path: Path, strict_aws: Any, pushes: li
 
 def test_pruned_versions_take_their_images_along(tmp_path: Path, strict_aws: Any, pushes: list[str]) -> None:
     for body in ("v1", "v2", "v3"):
-        ecr._targets.clear()
         deploy(ctx_for(tmp_path, num_retained_versions=2), image(tmp_path, body))
     kept = strict_aws.ecr_pushed[REPO]
     assert image(tmp_path, "v1").image.digest not in kept
@@ -152,13 +147,11 @@ def test_undeploy_leaves_a_repository_lw_did_not_make(tmp_path: Path, strict_aws
     with strict_aws.paused():
         client.create_repository(repositoryName=REPO)
     deploy(ctx_for(tmp_path), image(tmp_path))
-    ecr._targets.clear()
     undeploy(ctx_for(tmp_path))
     assert [r["repositoryName"] for r in client.describe_repositories()["repositories"]] == [REPO]
 
 
 def test_image_registry_must_be_this_accounts_ecr_in_the_region(tmp_path: Path, strict_aws: Any) -> None:
-    ecr._targets.clear()
     for registry, expected in (
         ("ghcr.io/acme", "is not an Amazon ECR registry"),
         ("123456789012.dkr.ecr.eu-west-1.amazonaws.com", "own region"),

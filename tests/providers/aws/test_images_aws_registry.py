@@ -76,7 +76,6 @@ def test_image_app_deploys_to_moto_and_a_real_registry(tmp_path: Path, strict_aw
     from lw.providers.aws import ecr
 
     strict_aws.serve_ecr_from(f"http://{registry.host}")
-    ecr._targets.clear()
     project = write_project(tmp_path / "p", registry, "v1")
     first = lw_run(project, "deploy")
     assert first.exit_code == 0, first.stderr + first.stdout
@@ -95,7 +94,6 @@ def test_image_app_deploys_to_moto_and_a_real_registry(tmp_path: Path, strict_aw
     # code-only redeploy: the app layer, the config and the manifest; nothing of the base
     before = registry.blob_sizes()
     write_project(project, registry, "v2")
-    ecr._targets.clear()
     second = lw_run(project, "deploy")
     assert second.exit_code == 0, second.stderr + second.stdout
     new = {k: v for k, v in registry.blob_sizes().items() if k not in before}
@@ -106,18 +104,15 @@ def test_image_app_deploys_to_moto_and_a_real_registry(tmp_path: Path, strict_aw
     # unchanged: no AWS write, nothing pushed
     strict_aws.journal.clear()
     before = registry.blob_sizes()
-    ecr._targets.clear()
     third = lw_run(project, "deploy")
     assert third.exit_code == 0, third.stderr + third.stdout
     assert writes(strict_aws) == [] and registry.blob_sizes() == before
 
-    ecr._targets.clear()
     status = json.loads(lw_run(project, "status", "--json").stdout)
     facts = status.get("facts", status)
     assert facts["package_type"] == "Image" and facts["image_digest"] == f"sha256:{live['CodeSha256']}"
 
     # lw template exports the image function (and lints clean)
-    ecr._targets.clear()
     out = tmp_path / "template.yaml"
     exported = lw_run(project, "template", "-o", str(out))
     assert exported.exit_code == 0, exported.stderr + exported.stdout
@@ -132,7 +127,6 @@ def test_image_app_deploys_to_moto_and_a_real_registry(tmp_path: Path, strict_aw
     problems = [str(m) for m in lint(json.dumps(template), regions=["us-east-1"]) if m.rule.id[0] in "EW"]
     assert problems == [] or all(p.split()[0].strip("[]") in ("E2533", "W2531") for p in problems), problems
 
-    ecr._targets.clear()
     gone = lw_run(project, "undeploy", "--yes")
     assert gone.exit_code == 0, gone.stderr + gone.stdout
     assert boto3.client("ecr", region_name="us-east-1").describe_repositories()["repositories"] == []
