@@ -20,7 +20,7 @@ from lw.core.images.model import (
     RegistryCredentials,
     architecture_platform,
 )
-from lw.core.images.ownership import pushed_by_stage, stage_labels
+from lw.core.images.ownership import pushed_by_stage, release_tag, stage_image_digests, stage_labels
 from lw.core.images.publish import prepare_image, publish_image, push_image
 from lw.core.images.reference import (
     ImageReference,
@@ -56,6 +56,8 @@ __all__ = [
     "push_image",
     "pushed_by_stage",
     "registry_credentials",
+    "release_tag",
+    "stage_image_digests",
     "stage_labels",
     "target_repository",
     "unpack_image",

@@ -9,6 +9,7 @@ labels is lw's to delete.
 from __future__ import annotations
 
 import json
+from typing import Sequence
 
 from lw.core.images.registry import RegistryClient
 
@@ -42,3 +43,14 @@ def pushed_by_stage(registry: RegistryClient, repository: str, digest: str, proj
         return False
     labels = (config.get("config") or {}).get("Labels") or {} if isinstance(config, dict) else {}
     return isinstance(labels, dict) and labels == {**labels, **stage_labels(project, stage)}
+
+
+def stage_image_digests(
+    registry: RegistryClient, repository: str, project: str, stage: str, *, also_tags: Sequence[str] = ()
+) -> list[str]:
+    """The digests undeploy may delete from ``repository``: the images behind its
+    ``lw-…`` tags (and ``also_tags``, such as a moving ``latest``) that carry this
+    stage's labels. Raises ``ProviderError`` when the registry cannot be read."""
+    tags = [t for t in registry.tags(repository) if t.startswith(RELEASE_TAG_PREFIX) or t in also_tags]
+    digests = sorted({d for d in (registry.manifest_digest(repository, t) for t in tags) if d})
+    return [d for d in digests if pushed_by_stage(registry, repository, d, project, stage)]

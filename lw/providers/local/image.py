@@ -37,7 +37,7 @@ from lw.core.images import (
     unpack_prepared,
     unpacked_size,
 )
-from lw.core.images.ownership import RELEASE_TAG_PREFIX, pushed_by_stage, release_tag, stage_labels
+from lw.core.images.ownership import release_tag, stage_image_digests, stage_labels
 from lw.core.images.reference import RegistryLocation
 from lw.core.images.registry import RegistryClient
 from lw.core.plan import Change, Outputs
@@ -160,9 +160,7 @@ def plan_image_undeploy(ctx: Context) -> list[Change]:
     label = f"image {location.host}/{repository}"
     registry = RegistryClient(location.host, registry_credentials(location.host), reporter=ctx.reporter)
     try:
-        tags = [t for t in registry.tags(repository) if t == TAG or t.startswith(RELEASE_TAG_PREFIX)]
-        digests = sorted({d for d in (registry.manifest_digest(repository, t) for t in tags) if d})
-        ours = [d for d in digests if pushed_by_stage(registry, repository, d, app.project_name, app.stage)]
+        ours = stage_image_digests(registry, repository, app.project_name, app.stage, also_tags=(TAG,))
     except ProviderError as exc:
         ctx.reporter.warn(f"{label}: cannot list what lw pushed there, left as it is ({exc})")
         return []

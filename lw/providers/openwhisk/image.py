@@ -169,21 +169,13 @@ def removal(ctx: Context) -> list[Change]:
     someone else pushed there is kept). A registry that cannot be read is reported and
     left alone: the actions are gone either way."""
     from lw.core.errors import ProviderError
-    from lw.core.images.ownership import RELEASE_TAG_PREFIX, pushed_by_stage
+    from lw.core.images.ownership import stage_image_digests
 
     if not ctx.app.setting("image_registry"):
         return []
     client, repository = _client(ctx)
     try:
-        digests = sorted(
-            {
-                digest
-                for tag in client.tags(repository)
-                if tag.startswith(RELEASE_TAG_PREFIX) and (digest := client.manifest_digest(repository, tag))
-            }
-        )
-        app = ctx.app
-        digests = [d for d in digests if pushed_by_stage(client, repository, d, app.project_name, app.stage)]
+        digests = stage_image_digests(client, repository, ctx.app.project_name, ctx.app.stage)
     except ProviderError as exc:
         ctx.reporter.warn(f"could not list the images lw pushed to {client.registry}/{repository}: {exc.message}")
         return []
