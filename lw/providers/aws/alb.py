@@ -87,8 +87,7 @@ def _target_group_changes(
         def create(outputs: Outputs) -> None:
             made = elb.create_target_group(Name=name, TargetType="lambda", Tags=names.tag_list(ctx.app))
             arn = made["TargetGroups"][0]["TargetGroupArn"]
-            outputs[reads.OUT_TARGET_GROUP] = arn
-            outputs[f"source_arn:{names.SID_ALB}"] = arn  # what the permission is scoped to
+            outputs[reads.OUT_TARGET_GROUP] = arn  # also what the permission is scoped to
             elb.modify_target_group_attributes(TargetGroupArn=arn, Attributes=attribute)
 
         return [

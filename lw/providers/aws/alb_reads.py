@@ -19,7 +19,9 @@ from lw.providers.aws.session import AwsSession
 
 SERVICE = "elbv2"
 TAGS_PER_CALL = 20  # DescribeTags takes at most 20 ARNs
-OUT_TARGET_GROUP = "alb:target_group_arn"  # a new target group's ARN, for the changes after it
+# A new target group's ARN, for the changes after it: the output the Lambda permission
+# is scoped by (``permissions.grant_change``) holds it already.
+OUT_TARGET_GROUP = f"source_arn:{names.SID_ALB}"
 
 
 @dataclass(frozen=True)
