@@ -113,10 +113,9 @@ def _dependency_layer(build: Build, spec: ImageSpec, layers_dir: Path, layer_typ
     return Layer(blob.digest, blob.diff_id, blob.size, layer_type, blob_path, "dependencies")
 
 
-def app_layer_files(build: Build, extras: Iterable[tuple[str, bytes]]) -> dict[str, Path | bytes]:
-    """What the app layer holds: the build minus the dependencies, plus the provider's
-    files and their bytecode (as in the zip)."""
-    on_disk, extra = _app_entries(build, extras)
+def _app_layer_files(on_disk: dict[str, Path], extra: dict[str, bytes]) -> dict[str, Path | bytes]:
+    """What the app layer holds: the build minus the dependencies (``_app_entries``),
+    plus the provider's files and their bytecode (as in the zip)."""
     files: dict[str, Path | bytes] = dict(on_disk)
     files.update(extra)
     files.update(_extras_bytecode(extra))
@@ -136,8 +135,7 @@ def _app_layer(
 ) -> Layer:
     """The app layer; reused without recompiling or recompressing when no file changed
     (same names, sizes, mtimes and modes: the zip's cache test)."""
-    extras = list(extras)
-    on_disk, extra = _app_entries(build, extras)
+    on_disk, extra = _app_entries(build, extras)  # one walk of the build: the key, then the layer
     key = _manifest_hash(on_disk, extra, f"image:{_FORMAT}:{spec.task_root}")
     record_path = layers_dir / "app-record.json"
     record = _read_json(record_path)
@@ -146,7 +144,7 @@ def _app_layer(
         if cached.is_file() and cached.stat().st_size == record.get("size"):
             return Layer(record["digest"], record["diff_id"], record["size"], layer_type, cached, "app")
     staging = layers_dir / f"app-building-{os.getpid()}.tar.gz"
-    blob = write_layer(app_layer_files(build, extras), staging, prefix=spec.task_root)
+    blob = write_layer(_app_layer_files(on_disk, extra), staging, prefix=spec.task_root)
     final = layers_dir / f"app-{blob.digest.removeprefix('sha256:')[:24]}.tar.gz"
     staging.replace(final)
     os.utime(final)
