@@ -44,7 +44,13 @@ def package_image(
 ) -> Artifact:
     """The image for ``build`` plus lw's files, prepared (not pushed) for this stage's
     ECR repository; the artifact on disk is its manifest."""
-    from lw.core.images import ImageSpec, architecture_platform, packaged_image_artifact, prepare_image
+    from lw.core.images import (
+        ImageSpec,
+        architecture_platform,
+        packaged_image_artifact,
+        prepare_image,
+        stage_labels,
+    )
 
     app = ctx.app
     if app.setting("regions"):
@@ -59,8 +65,7 @@ def package_image(
         base_image=str(app.setting("base_image") or default_base_image(ctx)),
         platform=architecture_platform(app.architecture),
         cmd=(handler,),
-        mount_from=ecr.sibling_repositories(ctx, aws, target.repository),
-        labels={"lw.project": app.project_name, "lw.stage": app.stage},
+        labels=stage_labels(app.project_name, app.stage),
     )
     prepared = prepare_image(build, files, spec, ctx.reporter)
     return packaged_image_artifact(ctx, "aws", prepared, build, files, handler, note=note)
@@ -112,7 +117,11 @@ def plan_image_source(ctx: Context, aws: AwsSession, artifact: Artifact) -> Imag
 
     def push(outputs: Outputs) -> None:
         credentials = RegistryCredentials(username=target.username, password=target.password)
-        pushed = push_image(prepared, credentials, ctx.reporter)
+        # Where a base layer may be mounted from: the account's other repositories, listed
+        # only now that a push happens (the digest does not depend on it).
+        siblings = ecr.sibling_repositories(ctx, aws, target.repository)
+        ready = dataclasses.replace(prepared, spec=dataclasses.replace(prepared.spec, mount_from=siblings))
+        pushed = push_image(ready, credentials, ctx.reporter)
         outputs["image_bytes_pushed"] = pushed.bytes_uploaded
         outputs["image_uri"] = source.image_uri
 
