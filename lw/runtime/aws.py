@@ -7,10 +7,8 @@ direct invocations carrying ``lw_command``, and event-source/scheduled events.
 
 from __future__ import annotations
 
-import os
-
 from lw.runtime.api import Runtime
-from lw.runtime.aws_http import adapter_for
+from lw.runtime.aws_http import HTTP_V2, adapter_for
 from lw.runtime.events import UnroutableEvent, batch_result, is_authorizer_event
 from lw.runtime.logs import log, log_exception, one_line
 from lw.runtime.wsgi import plain_response
@@ -27,6 +25,10 @@ class AwsHandler:
     ``make_handler`` returns; calling the object itself does the same."""
 
     def __init__(self, app: Any, **options: Any) -> None:
+        # Imported here, not at module level: ``os`` brings seven modules with it, and
+        # the Lambda runtime has loaded it already by the time a handler is made.
+        import os
+
         self.shim = Runtime(app, **options)
         # The SNS topic tasks arrive on (``async_source: sns``), set at cold start.
         self.task_topic = os.environ.get("LW_TASKS_TOPIC", "") if os.environ.get("LW_TASKS_BACKEND") == "sns" else ""
@@ -47,7 +49,15 @@ class AwsHandler:
             if type(event) is dict:
                 if shim.authorizer is not None and is_authorizer_event(event):
                     return shim.authorize(event, context)
-                adapter = adapter_for(event)
+                adapter: Any = None
+                if event.get("version") == "2.0":
+                    # The commonest shape, recognised without a call, as adapter_for
+                    # would (a test holds the two together).
+                    rc = event.get("requestContext")
+                    if type(rc) is dict and "elb" not in rc:
+                        adapter = HTTP_V2
+                if adapter is None:
+                    adapter = adapter_for(event)
                 if adapter is not None:
                     # The HTTP path is written out here rather than in helper methods: it
                     # runs on every request and each call layer costs measurable time.

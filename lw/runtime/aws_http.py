@@ -4,6 +4,12 @@ One class per source (REST API v1, HTTP API v2 / Function URL, ALB) because each
 own quirks: where the client IP is, whether query values arrive decoded, how repeated
 ``Set-Cookie`` headers must be returned. Every method builds its dict in one pass; this
 is the code every request goes through.
+
+Some choices here are made for speed alone (benchmarks/shims.py counts them; see
+docs/performance.md): a key API Gateway always sends is read with a subscript inside
+``try`` rather than ``dict.get`` (a method call costs more, and ``try`` costs nothing
+until it catches), and the common case of a helper is written out where calling it
+would cost a frame.
 """
 
 from __future__ import annotations
@@ -15,12 +21,14 @@ from io import BytesIO
 from lw.runtime.wsgi import (
     BASE_ENVIRON,
     COMMON_METHODS,
+    HEADER_KEYS,
     add_headers,
     add_multi_headers,
     ascii_query,
     http_method,
     path_info,
     quote,
+    redo_headers,
 )
 
 TYPE_CHECKING = False
@@ -28,7 +36,13 @@ if TYPE_CHECKING:
     from typing import Any
 
     from lw.runtime.shim import Shim
-    from lw.runtime.wsgi import Response
+    from lw.runtime.wsgi import BodyPolicy, Response
+
+# ``copy_dict(BASE_ENVIRON)`` rather than ``BASE_ENVIRON.copy()``: CPython 3.11 compiles a
+# method call on an imported name to an attribute load that makes a new bound method on
+# every request, while a method descriptor called with its object is a specialised call.
+copy_dict = dict.copy
+is_ascii = str.isascii  # bound once, for the same reason; TypeError for a non-str
 
 
 class BadEvent(ValueError):
@@ -50,8 +64,12 @@ def _finish(
     if body:
         if type(body) is not str:
             raise BadEvent(f"body must be a string, got {type(body).__name__}")
+        try:
+            is_base64 = event["isBase64Encoded"]
+        except KeyError:
+            is_base64 = False
         # a2b_base64 takes the ASCII str as it is; invalid base64 raises ValueError (a 400).
-        body = a2b_base64(body) if event.get("isBase64Encoded") else body.encode("utf-8")
+        body = a2b_base64(body) if is_base64 else body.encode("utf-8")
         # Always the decoded length: a base64 body arrives without a usable one, and a
         # chunked one without any.
         environ["CONTENT_LENGTH"] = str(len(body))
@@ -67,43 +85,59 @@ def _finish(
     environ["lw.context"] = context
     authorizer = rc.get("authorizer")
     if authorizer:
-        _authorizer(environ, authorizer)
+        if type(authorizer) is dict:
+            # The authorizer context, and who it says the caller is, for the app.
+            environ["lw.authorizer"] = authorizer
+            jwt = authorizer.get("jwt")
+            principal = None
+            if jwt and "principalId" not in authorizer:
+                try:
+                    # An HTTP API JWT authorizer, the common case, without a call.
+                    principal = jwt["claims"]["sub"]
+                except (KeyError, TypeError):
+                    pass
+            if principal is None:
+                principal = principal_of(authorizer)
+            if principal is not None:
+                environ["REMOTE_USER"] = principal if type(principal) is str else str(principal)
     if shim.header_mappings:
         # A mapped header is identity the app trusts: the client's copy is always
         # dropped, for a load balancer (which has no authorizer) as for API Gateway.
         shim.add_context_headers(environ, rc)
-    host = environ.get("HTTP_HOST")
+    try:
+        host = environ["HTTP_HOST"]
+    except KeyError:
+        host = None
     if not host:
         environ["SERVER_NAME"] = "lambda"
     elif ":" in host:
         environ["SERVER_NAME"] = host.partition(":")[0]
     else:
         environ["SERVER_NAME"] = host
-    port = environ.get("HTTP_X_FORWARDED_PORT")
+    try:
+        port = environ["HTTP_X_FORWARDED_PORT"]
+    except KeyError:
+        port = None
     if port and port != "443" and port.isdigit():
         environ["SERVER_PORT"] = port
-    scheme = environ.get("HTTP_X_FORWARDED_PROTO")
+    try:
+        scheme = environ["HTTP_X_FORWARDED_PROTO"]
+    except KeyError:
+        scheme = None
     if scheme and scheme != "https" and scheme.lower() == "http":
         # The default is https; nothing but http may replace it (PEP 3333 allows only
         # these two, and apps build absolute URLs from the scheme).
         environ["wsgi.url_scheme"] = "http"
 
 
-def _authorizer(environ: dict[str, Any], authorizer: Any) -> None:
-    """The authorizer context, and who it says the caller is, for the app: a Lambda
-    authorizer's ``principalId``, the JWT or Cognito ``sub`` claim, or the IAM user."""
-    if type(authorizer) is not dict:
-        return
-    environ["lw.authorizer"] = authorizer
+def principal_of(authorizer: dict[str, Any]) -> Any:
+    """Who an authorizer context says the caller is: a Lambda authorizer's
+    ``principalId``, the JWT or Cognito ``sub`` claim, or the IAM user (``None`` if none)."""
     principal = authorizer.get("principalId")
     if principal is None:
-        try:
-            # An HTTP API JWT authorizer, the common case, in one step.
-            principal = authorizer["jwt"]["claims"]["sub"]
-        except (KeyError, TypeError):
-            pass
-    if principal is None and type(authorizer.get("jwt")) is not dict:
-        claims = authorizer.get("claims")  # a Cognito user pool authorizer on a REST API
+        jwt = authorizer.get("jwt")
+        # A JWT authorizer on an HTTP API, or a Cognito user pool authorizer on a REST API.
+        claims = jwt.get("claims") if type(jwt) is dict else authorizer.get("claims")
         if type(claims) is dict:
             principal = claims.get("sub")
     if principal is None:
@@ -114,29 +148,54 @@ def _authorizer(environ: dict[str, Any], authorizer: Any) -> None:
             iam = authorizer.get("iam")
             if type(iam) is dict:
                 principal = iam.get("userArn")
-    if principal is not None:
-        environ["REMOTE_USER"] = principal if type(principal) is str else str(principal)
+    return principal
 
 
-def grouped_headers(headers: list[tuple[str, str]]) -> tuple[dict[str, list[str]], str, str]:
-    """Response headers grouped case-insensitively under the first spelling the app used,
-    plus the Content-Type and Content-Encoding values (one pass for both jobs)."""
-    out: dict[str, list[str]] = {}
+# Response header name as the app spelled it -> lower case, for names seen before.
+LOWERCASE_NAMES: dict[str, str] = {}
+
+
+def lowercase_name(name: str) -> str:
+    """``name.lower()``, remembered in :data:`LOWERCASE_NAMES` (apps send the same few
+    names; a cap keeps an app that invents names from growing it without end)."""
+    lowered = name.lower()
+    if type(name) is str and len(LOWERCASE_NAMES) < 256:
+        LOWERCASE_NAMES[name] = lowered
+    return lowered
+
+
+def multi_value_parts(response: Response, policy: BodyPolicy) -> tuple[dict[str, list[str]], str, bool]:
+    """The response headers grouped case-insensitively under the first spelling the app
+    used, and the body as ``(text, is_base64)``: what a multi-value response needs, in
+    one call (the header pass finds the two headers the body's encoding depends on)."""
+    grouped: dict[str, list[str]] = {}
     spelling: dict[str, str] = {}
     content_type = content_encoding = ""
-    for name, value in headers:
-        lowered = name.lower()
+    lowercase = LOWERCASE_NAMES
+    for name, value in response.headers:
+        try:
+            lowered = lowercase[name]
+        except KeyError:
+            lowered = lowercase_name(name)
         first = spelling.get(lowered)
         if first is None:
             spelling[lowered] = name
-            out[name] = [value]
+            grouped[name] = [value]
         else:
-            out[first].append(value)
+            grouped[first].append(value)
         if lowered == "content-type":
             content_type = value
         elif lowered == "content-encoding":
             content_encoding = value
-    return out, content_type, content_encoding
+    body = response.body
+    if body and not content_encoding and policy.known_text.get(content_type):
+        # A content type already known to be text, the common case, without a call.
+        try:
+            return grouped, body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass
+    text, is_base64 = policy.encode_typed(body, content_type, content_encoding)
+    return grouped, text, is_base64
 
 
 class RestApiV1:
@@ -145,7 +204,7 @@ class RestApiV1:
     name = "apigateway-v1"
 
     def environ(self, event: dict[str, Any], context: Any, shim: Shim) -> dict[str, Any]:
-        environ = BASE_ENVIRON.copy()
+        environ = copy_dict(BASE_ENVIRON)
         method = event["httpMethod"]
         environ["REQUEST_METHOD"] = method if method in COMMON_METHODS else http_method(method)
         multi = event.get("multiValueHeaders")
@@ -169,7 +228,8 @@ class RestApiV1:
                 # put it back as SCRIPT_NAME so generated URLs work. Custom domains map
                 # the stage away, so nothing is added there.
                 environ["SCRIPT_NAME"] = prefix
-        path = path_info(path)
+        if "%" in path or not path.isascii() or path[:1] != "/":
+            path = path_info(path)  # nearly every path is already a PATH_INFO
         if shim.base_path and not environ["SCRIPT_NAME"]:
             environ["SCRIPT_NAME"], path = shim.split_base_path(path)
         environ["PATH_INFO"] = path
@@ -192,8 +252,7 @@ class RestApiV1:
         return environ
 
     def respond(self, response: Response, shim: Shim, event: dict[str, Any]) -> dict[str, Any]:
-        grouped, content_type, content_encoding = grouped_headers(response.headers)
-        body, is_base64 = shim.policy.encode_typed(response.body, content_type, content_encoding)
+        grouped, body, is_base64 = multi_value_parts(response, shim.policy)
         return {
             "statusCode": response.status,
             "multiValueHeaders": grouped,
@@ -208,47 +267,89 @@ class HttpApiV2:
     name = "apigateway-v2"
 
     def environ(self, event: dict[str, Any], context: Any, shim: Shim) -> dict[str, Any]:
-        environ = BASE_ENVIRON.copy()
+        environ = copy_dict(BASE_ENVIRON)
         rc = event["requestContext"]
         http = rc["http"]
         method = http["method"]
         environ["REQUEST_METHOD"] = method if method in COMMON_METHODS else http_method(method)
-        headers = event.get("headers")
+        # Subscripts for what API Gateway always sends (cheaper than ``get``, which is
+        # a method call), with a fallback for hand-made events that leave it out.
+        try:
+            headers = event["headers"]
+        except KeyError:
+            headers = None
         if headers:
-            add_headers(environ, headers)
+            # ``add_headers`` written out, as this is the commonest event shape: the
+            # call would cost about as much as two headers.
+            keys = HEADER_KEYS
+            size = len(environ)
+            try:
+                for name, value in headers.items():
+                    if not is_ascii(value):
+                        raise TypeError
+                    environ[keys[name]] = value
+                if len(environ) - size != len(headers) or "" in environ:
+                    raise KeyError  # a name to drop, or two spelling one key
+            except (KeyError, TypeError):
+                redo_headers(environ, headers)
         cookies = event.get("cookies")
         if cookies:
             cookie = "; ".join(cookies)
             if not cookie.isascii():
                 cookie = cookie.encode("utf-8").decode("latin-1")
-            header = environ.get("HTTP_COOKIE")
-            # A client may send a Cookie header the gateway did not move into the list.
-            environ["HTTP_COOKIE"] = header + "; " + cookie if header else cookie
-        path = event.get("rawPath") or http.get("path") or "/"
-        stage = rc.get("stage")
+            if "HTTP_COOKIE" in environ and environ["HTTP_COOKIE"]:
+                # A Cookie header the gateway did not move into the list.
+                cookie = environ["HTTP_COOKIE"] + "; " + cookie
+            environ["HTTP_COOKIE"] = cookie
+        try:
+            path = event["rawPath"]
+        except KeyError:
+            path = None
+        if not path:
+            path = http.get("path") or "/"
+        try:
+            stage = rc["stage"]
+        except KeyError:
+            stage = None
         if stage and stage != "$default":
             prefix = "/" + stage
             if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
                 environ["SCRIPT_NAME"] = prefix
                 path = path[len(prefix) :] or "/"
-        path = path_info(path)
+        if "%" in path or not path.isascii() or path[:1] != "/":
+            path = path_info(path)  # nearly every path is already a PATH_INFO
         if shim.base_path and not environ["SCRIPT_NAME"]:
             environ["SCRIPT_NAME"], path = shim.split_base_path(path)
         environ["PATH_INFO"] = path
-        query = event.get("rawQueryString")
+        try:
+            query = event["rawQueryString"]
+        except KeyError:
+            query = None
         if query:
             environ["QUERY_STRING"] = query if query.isascii() else ascii_query(query)
-        _finish(environ, event, context, rc, shim, http.get("sourceIp"))
+        try:
+            source_ip = http["sourceIp"]
+        except KeyError:
+            source_ip = None
+        _finish(environ, event, context, rc, shim, source_ip)
         return environ
 
     def respond(self, response: Response, shim: Shim, event: dict[str, Any]) -> dict[str, Any]:
         headers: dict[str, str] = {}
-        cookies: list[str] = []
+        cookies: list[str] | None = None  # a list only when there are cookies
         content_type = content_encoding = ""
+        lowercase = LOWERCASE_NAMES
         for name, value in response.headers:
-            lowered = name.lower()
+            try:
+                lowered = lowercase[name]
+            except KeyError:
+                lowered = lowercase_name(name)
             if lowered == "set-cookie":
-                cookies.append(value.strip())  # v2 returns cookies in their own list
+                # v2 returns cookies in their own list.
+                if cookies is None:
+                    cookies = [value.strip()]
+                else:
+                    cookies.append(value.strip())
                 continue
             if lowered == "content-type":
                 content_type = value
@@ -258,9 +359,19 @@ class HttpApiV2:
                 headers[name] = headers[name] + "," + value
             else:
                 headers[name] = value
-        body, is_base64 = shim.policy.encode_typed(response.body, content_type, content_encoding)
+        raw = response.body
+        policy = shim.policy
+        if raw and not content_encoding and policy.known_text.get(content_type):
+            # A content type already known to be text, the common case, without a call.
+            try:
+                body = raw.decode("utf-8")
+                is_base64 = False
+            except UnicodeDecodeError:
+                body, is_base64 = policy.encode_typed(raw, content_type, content_encoding)
+        else:
+            body, is_base64 = policy.encode_typed(raw, content_type, content_encoding)
         result = {"statusCode": response.status, "headers": headers, "body": body, "isBase64Encoded": is_base64}
-        if cookies:
+        if cookies is not None:
             result["cookies"] = cookies
         return result
 
@@ -290,7 +401,7 @@ class LoadBalancer:
     name = "alb"
 
     def environ(self, event: dict[str, Any], context: Any, shim: Shim) -> dict[str, Any]:
-        environ = BASE_ENVIRON.copy()
+        environ = copy_dict(BASE_ENVIRON)
         method = event["httpMethod"]
         environ["REQUEST_METHOD"] = method if method in COMMON_METHODS else http_method(method)
         multi = event.get("multiValueHeaders")
@@ -316,7 +427,9 @@ class LoadBalancer:
             query = event.get("queryStringParameters")
             if query:
                 environ["QUERY_STRING"] = ascii_query("&".join([key + "=" + value for key, value in query.items()]))
-        path = path_info(event.get("path") or "/")
+        path = event.get("path") or "/"
+        if "%" in path or not path.isascii() or path[:1] != "/":
+            path = path_info(path)  # nearly every path is already a PATH_INFO
         if shim.base_path:
             environ["SCRIPT_NAME"], path = shim.split_base_path(path)
         environ["PATH_INFO"] = path
@@ -328,8 +441,7 @@ class LoadBalancer:
         return environ
 
     def respond(self, response: Response, shim: Shim, event: dict[str, Any]) -> dict[str, Any]:
-        grouped, content_type, content_encoding = grouped_headers(response.headers)
-        body, is_base64 = shim.policy.encode_typed(response.body, content_type, content_encoding)
+        grouped, body, is_base64 = multi_value_parts(response, shim.policy)
         result: dict[str, Any] = {
             "statusCode": response.status,
             "statusDescription": response.status_line,

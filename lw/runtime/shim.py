@@ -102,11 +102,13 @@ class Shim:
         self.bridge = bridge
         self.app = bridge
 
-    def serve(self, environ: dict[str, Any], event: Any, context: Any, *, access_log: bool = True) -> Response:
+    def serve(self, environ: dict[str, Any], event: Any, context: Any, access_log: bool = True) -> Response:
         """Call the app; any failure becomes a 500 with the traceback only in the log.
 
         ``access_log=False`` leaves the access line to the caller, for a provider that may still
-        replace the response (OpenWhisk answers 502 for a result over its size limit).
+        replace the response (OpenWhisk answers 502 for a result over its size limit). It is
+        not keyword-only because CPython 3.11 cannot specialise a call to a function with
+        keyword-only parameters, and this call is on every request.
         """
         started = time.time() if self.log_requests else 0.0
         app = self.app

@@ -71,8 +71,10 @@ BASE_ENVIRON: dict[str, Any] = _roomy(_TEMPLATE)
 # reads an empty body.
 _SPECIAL_KEYS = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH", "transfer-encoding": ""}
 # Header name -> environ key. Real traffic uses a few dozen names, so the cache stays
-# small; the cap only guards against a client sending random names forever.
+# small; the cap only guards against a client sending random names forever. Adapters
+# that write the fast path of ``add_headers`` out read it as ``HEADER_KEYS``.
 _KEY_CACHE: dict[str, str] = {}
+HEADER_KEYS = _KEY_CACHE
 _KEY_CACHE_MAX = 1024
 
 
@@ -92,7 +94,9 @@ def environ_key(name: str) -> str:
         else:
             key = _SPECIAL_KEYS.get(lowered)
             if key is None:
-                key = "HTTP_" + lowered.upper().replace("-", "_")
+                # Interned: lw and apps look keys up with literals (``"HTTP_HOST"``),
+                # which then match by identity instead of by comparing characters.
+                key = sys.intern("HTTP_" + lowered.upper().replace("-", "_"))
         if len(_KEY_CACHE) < _KEY_CACHE_MAX:
             _KEY_CACHE[name] = key
     return key
@@ -110,7 +114,7 @@ def add_headers(environ: dict[str, Any], headers: dict[str, str]) -> None:
     the adapter answers 400 rather than letting ``None`` reach the app or the log.
     """
     cache = _KEY_CACHE
-    isascii = str.isascii  # TypeError for anything but a str
+    isascii = _isascii
     size = len(environ)
     try:
         # The common case, as one tight loop: every name seen before, no two spelling
@@ -123,6 +127,12 @@ def add_headers(environ: dict[str, Any], headers: dict[str, str]) -> None:
             return
     except (KeyError, TypeError):
         pass
+    redo_headers(environ, headers)
+
+
+def redo_headers(environ: dict[str, Any], headers: dict[str, Any]) -> None:
+    """Take back what a fast path that gave up had added, and add single-value
+    ``headers`` the general way (for an adapter that writes the fast path out itself)."""
     _undo(environ, headers)
     _add_pairs(environ, headers.items())
 
@@ -194,6 +204,8 @@ def _add_pairs(environ: dict[str, Any], pairs: Iterable[tuple[str, Any]]) -> Non
             environ[key] = previous + ("; " if key == "HTTP_COOKIE" else ",") + value
 
 
+# Bound once (an attribute of a builtin type is looked up anew each time it is named).
+_isascii = str.isascii  # TypeError for anything but a str
 _TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
@@ -295,6 +307,9 @@ class _Responding(Response):
     cheaper to make per request than a closure, and no separate object to copy from."""
 
     __slots__ = ()
+    # Made with no arguments, and with no Python-level ``__init__`` call: this object is
+    # made on every request.
+    __init__ = object.__init__
 
     # While the app runs, ``body`` holds what ``write()`` received (a list of chunks, or
     # None); :func:`call_app` turns it into the ``bytes`` a :class:`Response` holds.
@@ -324,12 +339,9 @@ class _Responding(Response):
             self.body.append(data)
 
 
-_new = object.__new__
-
-
 def call_app(app: WsgiApp, environ: dict[str, Any]) -> Response:
     """Run one request through a WSGI app and collect the whole response."""
-    response = _new(_Responding)
+    response: _Responding = _Responding()
     result = app(environ, response.start_response)
     if type(result) is list:  # the common case; a list has no close()
         body = b"".join(result)
@@ -384,22 +396,24 @@ class BodyPolicy:
     per content type is memoised because apps send the same few types over and over.
     """
 
-    __slots__ = ("text_types", "binary_support", "_cache")
+    __slots__ = ("text_types", "binary_support", "known_text")
 
     def __init__(self, additional_text_types: Iterable[str] = (), binary_support: bool = True) -> None:
         self.text_types = DEFAULT_TEXT_TYPES | {t.strip().lower() for t in additional_text_types}
         self.binary_support = binary_support
-        self._cache: dict[str, bool] = {}
+        # Content-Type value -> whether its body travels as text, for types seen before
+        # (adapters read it directly to skip a call in the common case).
+        self.known_text: dict[str, bool] = {}
 
     def is_text_type(self, content_type: str) -> bool:
-        known = self._cache.get(content_type)
+        known = self.known_text.get(content_type)
         if known is None:
             mime = content_type.split(";", 1)[0].strip().lower()
             known = (
                 mime.startswith("text/") or mime in self.text_types or mime.endswith("+json") or mime.endswith("+xml")
             )
-            if len(self._cache) < 256:
-                self._cache[content_type] = known
+            if len(self.known_text) < 256:
+                self.known_text[content_type] = known
         return known
 
     def encode(self, headers: list[tuple[str, str]], body: bytes) -> tuple[str, bool]:
@@ -429,7 +443,7 @@ class BodyPolicy:
                 content_encoding = value
         if content_encoding and content_encoding.strip().lower() != "identity":
             return True
-        text = self._cache.get(content_type)
+        text = self.known_text.get(content_type)
         if text is None:
             text = self.is_text_type(content_type)
         if text or not self.binary_support:
@@ -446,7 +460,7 @@ class BodyPolicy:
             return "", False
         if content_encoding and content_encoding.strip().lower() != "identity":
             return b64encode(body), True
-        text = self._cache.get(content_type)
+        text = self.known_text.get(content_type)
         if text is None:
             text = self.is_text_type(content_type)
         if text or not self.binary_support:

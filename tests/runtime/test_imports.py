@@ -71,6 +71,18 @@ def test_fresh_interpreter_loads_only_stdlib_for_the_aws_runtime():
     assert not {"asyncio", "json", "logging", "email", "typing", "inspect"} & set(added)
 
 
+def test_aws_runtime_import_adds_at_most_twelve_modules():
+    """The module budget of issue 13, counted as ``benchmarks/shims.py`` counts it: a
+    bare interpreter (``-S``, so not even ``os`` is loaded yet) importing the runtime."""
+    code = (
+        "import sys; sys.path.insert(0, %r); before = set(sys.modules);"
+        "import lw.runtime.aws; print(sorted(set(sys.modules) - before))" % str(REPO)
+    )
+    output = subprocess.run([sys.executable, "-S", "-I", "-c", code], capture_output=True, text=True, check=True)
+    added = ast.literal_eval(output.stdout)
+    assert len(added) <= 12, added
+
+
 def test_runtime_files_are_what_the_packager_ships():
     from lw.core.entry import runtime_files
 
