@@ -2,7 +2,8 @@
 
 Adapters only know WSGI; wrapping an ASGI app as a WSGI callable keeps one code path
 for events, logging and errors. ``asyncio`` is imported only when an ASGI app is
-actually detected, so WSGI users never pay for it at cold start.
+actually detected, so WSGI users never pay for it at cold start; this module itself is
+imported only then too (``lw.runtime.shim`` tells the two kinds of app apart).
 """
 
 from __future__ import annotations
@@ -12,28 +13,6 @@ from lw.runtime.logs import log, log_exception, request_label
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable
-
-_CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
-
-
-def is_asgi(app: Any) -> bool:
-    """True for an ASGI 3 app: a coroutine function (or ``async def __call__``) taking
-    ``(scope, receive, send)``. Checked on the code object: ``inspect`` is too heavy for
-    a cold start."""
-    func = getattr(app, "__func__", app)
-    bound = func is not app
-    code = getattr(func, "__code__", None)
-    if code is None:
-        call = getattr(type(app), "__call__", None)
-        func = getattr(call, "__func__", call)
-        code = getattr(func, "__code__", None)
-        bound = True
-    if code is None:
-        return False
-    return bool(code.co_flags & _CO_COROUTINE) and code.co_argcount - bound == 3
-
-
-LIFESPAN_MODES = ("auto", "on", "off")
 
 
 class LifespanError(RuntimeError):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 
-from lw.runtime.asgi import LIFESPAN_MODES, AsgiBridge, LifespanError, is_asgi
 from lw.runtime.events import EventRouter
 from lw.runtime.logs import log, log_exception, request_label, set_level, write_access_line
 from lw.runtime.wsgi import BodyPolicy, Response, call_app, plain_response
@@ -17,6 +16,30 @@ from lw.runtime.wsgi import BodyPolicy, Response, call_app, plain_response
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Iterable, Mapping
+
+    from lw.runtime.asgi import AsgiBridge
+
+_CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect
+
+
+def is_asgi(app: Any) -> bool:
+    """True for an ASGI 3 app: a coroutine function (or ``async def __call__``) taking
+    ``(scope, receive, send)``. Checked on the code object: ``inspect`` is too heavy for
+    a cold start."""
+    func = getattr(app, "__func__", app)
+    bound = func is not app
+    code = getattr(func, "__code__", None)
+    if code is None:
+        call = getattr(type(app), "__call__", None)
+        func = getattr(call, "__func__", call)
+        code = getattr(func, "__code__", None)
+        bound = True
+    if code is None:
+        return False
+    return bool(code.co_flags & _CO_COROUTINE) and code.co_argcount - bound == 3
+
+
+LIFESPAN_MODES = ("auto", "on", "off")
 
 # The options ``make_handler``/``make_main`` accept; the same names as lw.yml settings.
 OPTION_NAMES = frozenset(
@@ -87,6 +110,9 @@ class Shim:
         if not asgi:
             self.app = app
             return
+        # Imported only for an ASGI app: a WSGI app's cold start never loads the bridge.
+        from lw.runtime.asgi import AsgiBridge, LifespanError
+
         bridge = AsgiBridge(app, lifespan=lifespan, report=self.report)
         try:
             bridge.startup()

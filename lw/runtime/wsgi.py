@@ -222,18 +222,42 @@ def http_method(value: Any) -> str:
     return value
 
 
-_HEX = {f"{i:02x}".encode(): bytes((i,)) for i in range(256)}
-_HEX.update({f"{i:02X}".encode(): bytes((i,)) for i in range(256)})
+# The percent-escape tables are built on first use: building both costs about half a
+# millisecond, which every cold start would pay, and most requests need neither. Each
+# is assigned whole once built, so a concurrent reader never sees half a table.
+_HEX: dict[bytes, bytes] = {}
+_QUOTED: dict[int, str] = {}
+_UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+
+
+def _hex_table() -> dict[bytes, bytes]:
+    """``b"2f"`` and ``b"2F"`` -> ``b"/"``, for every byte."""
+    global _HEX
+    table = {}
+    for i in range(256):
+        table[b"%02x" % i] = table[b"%02X" % i] = bytes((i,))
+    _HEX = table
+    return table
+
+
+def _quoted_table() -> dict[int, str]:
+    """Byte -> itself if unreserved (RFC 3986), else its ``%XX`` escape."""
+    global _QUOTED
+    unreserved = frozenset(_UNRESERVED)
+    table = {i: (chr(i) if i in unreserved else "%%%02X" % i) for i in range(256)}
+    _QUOTED = table
+    return table
 
 
 def unquote_bytes(raw: bytes) -> bytes:
     """Percent-decode bytes; an invalid escape is kept literally (as browsers do)."""
     if b"%" not in raw:
         return raw
+    hexes = _HEX or _hex_table()
     parts = raw.split(b"%")
     out = [parts[0]]
     for part in parts[1:]:
-        decoded = _HEX.get(part[:2])
+        decoded = hexes.get(part[:2])
         if decoded is None:
             out.append(b"%" + part)
         else:
@@ -255,15 +279,11 @@ def path_info(path: str) -> str:
     return unquote_bytes(path.encode("utf-8")).decode("latin-1")
 
 
-_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-_QUOTED = {i: (chr(i) if i in _UNRESERVED else f"%{i:02X}") for i in range(256)}
-
-
 def quote(value: str) -> str:
     """Percent-encode a query key or value (decoded by API Gateway v1) again."""
     if value.isalnum() and value.isascii():
         return value
-    quoted = _QUOTED
+    quoted = _QUOTED or _quoted_table()
     return "".join([quoted[b] for b in value.encode("utf-8")])
 
 

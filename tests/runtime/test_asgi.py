@@ -6,7 +6,8 @@ import functools
 
 import pytest
 
-from lw.runtime.asgi import AsgiBridge, is_asgi
+from lw.runtime.asgi import AsgiBridge
+from lw.runtime.shim import is_asgi
 from lw.runtime.aws import make_handler
 
 from .helpers import http_event, response_json

@@ -83,6 +83,17 @@ def test_aws_runtime_import_adds_at_most_twelve_modules():
     assert len(added) <= 12, added
 
 
+def test_a_wsgi_app_never_loads_the_asgi_bridge():
+    """The bridge (and asyncio) is a cold-start cost only ASGI apps pay."""
+    code = (
+        "import sys; sys.path.insert(0, %r); from lw.runtime.aws import make_handler;"
+        "make_handler(lambda environ, start_response: [b'']);"
+        "print('lw.runtime.asgi' in sys.modules, 'asyncio' in sys.modules)" % str(REPO)
+    )
+    output = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True)
+    assert output.stdout.split() == ["False", "False"]
+
+
 def test_runtime_files_are_what_the_packager_ships():
     from lw.core.entry import runtime_files
 
