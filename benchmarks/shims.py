@@ -1,7 +1,7 @@
 """Benchmark lw's AWS shim against a direct WSGI call and the peer shims, in one process.
 
 Run:  python benchmarks/shims.py [--quick] [--imports] [--json] [--wall-clock]
-      python benchmarks/shims.py --instructions   (needs valgrind; see below)
+      python benchmarks/shims.py --instructions [--flask]   (needs valgrind; see below)
 
 Prints three tables:
 
@@ -27,10 +27,11 @@ block-buffered as Python buffers stdout on a pipe; "lw + log, flushed" flushes a
 every line, as the Lambda runtime's stdout wrapper (awslambdaric) does.
 
 ``--instructions`` prints a fourth table instead of the first three: CPU instructions per
-event (minimal app), counted by valgrind's cachegrind as the difference between a process
-that handles the event N times and one that handles it once. The count does not depend
-on what else the machine is doing, so it settles a ratio that timings on a shared
-machine leave in doubt; it weighs every instruction alike (no cache or branch effects).
+event (minimal app; ``--flask`` adds the same table for the Flask app), counted by
+valgrind's cachegrind as the difference between a process that handles the event N times
+and one that handles it once. The count does not depend on what else the machine is
+doing, so it settles a ratio that timings on a shared machine leave in doubt; it weighs
+every instruction alike (no cache or branch effects).
 
 Needs the ``bench`` extra (apig-wsgi, serverless-wsgi, mangum, flask).
 """
@@ -452,23 +453,24 @@ def run_imports(quick: bool) -> dict[str, tuple[float, float, int]]:
 INSTRUCTION_SHIMS = ("floor", "lw", "lw + access log", "apig-wsgi")
 
 
-def instructions_child(shim: str, event_name: str, count: int) -> None:
+def instructions_child(app_name: str, shim: str, event_name: str, count: int) -> None:
     """Handle one event ``count`` times (and once before, as warm-up), for cachegrind."""
     import apig_wsgi
 
     from lw.runtime.aws import make_handler
 
+    app = flask_app() if app_name == "Flask" else minimal_app
     event = EVENTS[event_name]()
     if shim == "floor":
-        handler = floor_call(minimal_app, event)
+        handler = floor_call(app, event)
     elif shim == "lw":
-        handler = make_handler(minimal_app, log_requests=False)
+        handler = make_handler(app, log_requests=False)
     elif shim == "lw + access log":
-        handler = make_handler(minimal_app)
+        handler = make_handler(app)
         # What stdout is on a pipe or file: a block-buffered text stream.
         sys.stdout = io.TextIOWrapper(open("/dev/null", "wb"), encoding="utf-8")  # noqa: SIM115
     else:
-        handler = apig_wsgi.make_lambda_handler(minimal_app, binary_support=True)
+        handler = apig_wsgi.make_lambda_handler(app, binary_support=True)
     context = Context()
     for _ in range(count + 1):
         handler(event, context)
@@ -480,12 +482,14 @@ def run_instructions(quick: bool) -> None:
 
     if shutil.which("valgrind") is None:
         sys.exit("--instructions needs valgrind on PATH")
-    count = 500 if quick else 2000
+    apps = {"minimal": 500 if quick else 2000}
+    if "--flask" in sys.argv:
+        apps["Flask"] = 100 if quick else 400  # each event costs some 20 times more
 
-    def instructions(shim: str, event_name: str, n: int) -> int:
+    def instructions(app_name: str, shim: str, event_name: str, n: int) -> int:
         out = subprocess.run(
             ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
-            + [sys.executable, __file__, "--instructions-child", shim, event_name, str(n)],
+            + [sys.executable, __file__, "--instructions-child", app_name, shim, event_name, str(n)],
             capture_output=True,
             text=True,
             check=True,
@@ -494,24 +498,27 @@ def run_instructions(quick: bool) -> None:
         assert found, out
         return int(found.group(1).replace(",", ""))
 
-    print(f"\nCPU instructions per event, minimal app ({count} events, cachegrind)\n")
-    print(f"{'event':8} " + " ".join(f"{name:>16}" for name in INSTRUCTION_SHIMS) + f" {'lw/apig':>8} {'+ log':>6}")
-    for event_name in EVENTS:
-        per_event = {
-            shim: (instructions(shim, event_name, count) - instructions(shim, event_name, 0)) / count
-            for shim in INSTRUCTION_SHIMS
-        }
-        floor = per_event["floor"]
-        peer = per_event["apig-wsgi"] - floor
-        plain = (per_event["lw"] - floor) / peer
-        logged = (per_event["lw + access log"] - floor) / peer
-        cells = " ".join(f"{per_event[name]:16,.0f}" for name in INSTRUCTION_SHIMS)
-        print(f"{event_name:8} {cells} {plain:8.2f} {logged:6.2f}")
+    for app_name, count in apps.items():
+        print(f"\nCPU instructions per event, {app_name} app ({count} events, cachegrind)\n")
+        header = " ".join(f"{name:>16}" for name in INSTRUCTION_SHIMS)
+        print(f"{'event':8} {header} {'lw/apig':>8} {'+ log':>6}")
+        for event_name in EVENTS:
+            per_event = {
+                shim: (instructions(app_name, shim, event_name, count) - instructions(app_name, shim, event_name, 0))
+                / count
+                for shim in INSTRUCTION_SHIMS
+            }
+            floor = per_event["floor"]
+            peer = per_event["apig-wsgi"] - floor
+            plain = (per_event["lw"] - floor) / peer
+            logged = (per_event["lw + access log"] - floor) / peer
+            cells = " ".join(f"{per_event[name]:16,.0f}" for name in INSTRUCTION_SHIMS)
+            print(f"{event_name:8} {cells} {plain:8.2f} {logged:6.2f}", flush=True)
 
 
 def main() -> None:
     if sys.argv[1:2] == ["--instructions-child"]:
-        instructions_child(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        instructions_child(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
         return
     quick = "--quick" in sys.argv
     if "--instructions" in sys.argv:

@@ -70,12 +70,11 @@ BASE_ENVIRON: dict[str, Any] = _roomy(_TEMPLATE)
 # the chunks, and a framework that still sees ``chunked`` ignores CONTENT_LENGTH and
 # reads an empty body.
 _SPECIAL_KEYS = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH", "transfer-encoding": ""}
-# Header name -> environ key. Real traffic uses a few dozen names, so the cache stays
-# small; the cap only guards against a client sending random names forever. Adapters
-# that write the fast path of ``add_headers`` out read it as ``HEADER_KEYS``.
-_KEY_CACHE: dict[str, str] = {}
-HEADER_KEYS = _KEY_CACHE
-_KEY_CACHE_MAX = 1024
+# Header name -> environ key, for names seen before (adapters that write the fast path
+# of ``add_headers`` out read it too). Real traffic uses a few dozen names, so it stays
+# small; the cap only guards against a client sending random names forever.
+HEADER_KEYS: dict[str, str] = {}
+_HEADER_KEYS_MAX = 1024
 
 
 def environ_key(name: str) -> str:
@@ -86,7 +85,7 @@ def environ_key(name: str) -> str:
     a value in, which is why common WSGI servers drop such headers too. So does
     ``Transfer-Encoding`` (see ``_SPECIAL_KEYS``).
     """
-    key = _KEY_CACHE.get(name)
+    key = HEADER_KEYS.get(name)
     if key is None:
         lowered = name.lower()
         if "_" in lowered:
@@ -97,8 +96,8 @@ def environ_key(name: str) -> str:
                 # Interned: lw and apps look keys up with literals (``"HTTP_HOST"``),
                 # which then match by identity instead of by comparing characters.
                 key = sys.intern("HTTP_" + lowered.upper().replace("-", "_"))
-        if len(_KEY_CACHE) < _KEY_CACHE_MAX:
-            _KEY_CACHE[name] = key
+        if len(HEADER_KEYS) < _HEADER_KEYS_MAX:
+            HEADER_KEYS[name] = key
     return key
 
 
@@ -113,7 +112,7 @@ def add_headers(environ: dict[str, Any], headers: dict[str, str]) -> None:
     Raises ``ValueError`` when a value is not a string (``null`` in a hand-made event):
     the adapter answers 400 rather than letting ``None`` reach the app or the log.
     """
-    cache = _KEY_CACHE
+    cache = HEADER_KEYS
     isascii = _isascii
     size = len(environ)
     try:
@@ -144,7 +143,7 @@ def add_multi_headers(environ: dict[str, Any], headers: dict[str, Any]) -> None:
     A plain string where a list belongs counts as one value (hand-written events do
     that); anything else that is not a list of strings raises ``ValueError`` (a 400).
     """
-    cache = _KEY_CACHE
+    cache = HEADER_KEYS
     size = len(environ)
     try:
         # Nearly always one value per name: the single-value fast path, checked as it goes.
@@ -181,7 +180,7 @@ def add_header_pairs(environ: dict[str, Any], pairs: Iterable[tuple[str, Any]]) 
 def _undo(environ: dict[str, Any], headers: dict[str, Any]) -> None:
     """Take back what a fast path that gave up had already added."""
     for name in headers:
-        key = _KEY_CACHE.get(name)
+        key = HEADER_KEYS.get(name)
         if key is not None:
             environ.pop(key, None)
 
@@ -192,7 +191,7 @@ def _add_pairs(environ: dict[str, Any], pairs: Iterable[tuple[str, Any]]) -> Non
     for name, value in pairs:
         if type(value) is not str:
             raise ValueError(f"header {name!r}: values must be strings, got {type(value).__name__}")
-        key = _KEY_CACHE.get(name) or environ_key(name)
+        key = HEADER_KEYS.get(name) or environ_key(name)
         if not key:
             continue
         if not value.isascii():
