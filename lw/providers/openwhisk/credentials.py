@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from lw.core.errors import ConfigError
+from lw.plugin import env_prefix, resolve_credentials
 
-ENV_PREFIX = "LW_OPENWHISK_"
+ENV_PREFIX = env_prefix("openwhisk")
 
 
 @dataclass(frozen=True)
@@ -78,32 +79,26 @@ def resolve(
     """The connection for a stage: stage block > ``LW_OPENWHISK_*`` > ``.wskprops``.
 
     Each key is resolved on its own, so a stage may set only ``apihost`` and take the
-    key from the environment.
+    key from the environment. The order is the one every provider gets from
+    ``resolve_credentials``; ``.wskprops`` is this platform's own file.
     """
-    env = dict(os.environ if environ is None else environ)
+    env = os.environ if environ is None else environ
     props_path = wskprops_path(env)
     props = read_wskprops(props_path)
-    origins: dict[str, str] = {}
-
-    def pick(key: str, prop: str | None) -> Any:
-        if block.get(key) not in (None, ""):
-            origins[key] = f"{config_file} openwhisk.{key}"
-            return block[key]
-        env_value = env.get(ENV_PREFIX + key.upper())
-        if env_value:
-            origins[key] = ENV_PREFIX + key.upper()
-            return env_value
-        if prop and props.get(prop):
-            origins[key] = str(props_path)
-            return props[prop]
-        return None
-
-    apihost = pick("apihost", "APIHOST")
-    auth = pick("auth", "AUTH")
-    namespace = pick("namespace", "NAMESPACE") or "_"
-    iam_api_key = pick("iam_api_key", None)
-    insecure = pick("insecure", None)
-    ca_bundle = pick("ca_bundle", None)  # wsk's CERT is a client certificate, not a CA
+    found = resolve_credentials(
+        "openwhisk",
+        block,
+        ("apihost", "auth", "namespace", "iam_api_key", "insecure", "ca_bundle"),
+        secret_keys=("auth", "iam_api_key"),
+        # wsk's CERT is a client certificate, not a CA: nothing else is taken from the file.
+        platform_file={key: props.get(key.upper(), "") for key in ("apihost", "auth", "namespace")},
+        platform_file_label=str(props_path),
+        config_label=config_file,
+        environ=env,
+    )
+    apihost, auth, iam_api_key = found.get("apihost"), found.get("auth"), found.get("iam_api_key")
+    insecure, ca_bundle = found.get("insecure"), found.get("ca_bundle")
+    origins = found.sources
     if not apihost:
         raise ConfigError(
             f"{config_file}: no OpenWhisk API host: set openwhisk.apihost, {ENV_PREFIX}APIHOST "
@@ -114,18 +109,16 @@ def resolve(
             f"{config_file}: no OpenWhisk credentials: set openwhisk.auth (uuid:key), {ENV_PREFIX}AUTH, "
             f"AUTH in {props_path}, or openwhisk.iam_api_key"
         )
-    if auth and ":" not in str(auth):
+    if auth and ":" not in auth:
         raise ConfigError(f"{origins.get('auth', config_file)}: OpenWhisk auth must look like uuid:key")
-    if isinstance(insecure, str):
-        insecure = insecure.strip().lower() in ("1", "true", "yes", "on")
-    if ca_bundle and not Path(str(ca_bundle)).expanduser().is_file():
+    if ca_bundle and not Path(ca_bundle).expanduser().is_file():
         raise ConfigError(f"{origins.get('ca_bundle', config_file)}: CA bundle {ca_bundle} does not exist")
     return Credentials(
-        apihost=normalize_apihost(str(apihost)),
-        auth=str(auth) if auth else None,
-        namespace=str(namespace),
-        iam_api_key=str(iam_api_key) if iam_api_key else None,
-        insecure=bool(insecure),
-        ca_bundle=str(Path(str(ca_bundle)).expanduser()) if ca_bundle else None,
+        apihost=normalize_apihost(apihost),
+        auth=auth,
+        namespace=found.get("namespace") or "_",
+        iam_api_key=iam_api_key,
+        insecure=(insecure or "").strip().lower() in ("1", "true", "yes", "on"),
+        ca_bundle=str(Path(ca_bundle).expanduser()) if ca_bundle else None,
         source=origins.get("auth") or origins.get("iam_api_key", ""),
     )

@@ -104,7 +104,7 @@ def test_wrong_key_is_one_clear_line(cli_project: Path, fake: FakeOpenWhisk, mon
     assert result.exit_code == 1
     assert (
         result.output
-        == f"error: authentication failed for namespace _ at {fake.url} (check the key from lw.yml openwhisk.auth)\n"
+        == f"error: authentication failed for namespace _ at {fake.url} (check the key from lw.yml (openwhisk.auth))\n"
     )
     assert "Traceback" not in result.output
 

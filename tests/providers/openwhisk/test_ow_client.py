@@ -31,7 +31,7 @@ def unsigned_jwt(claims: dict) -> str:
 
 def make_client(**kw) -> tuple[OpenWhiskClient, list[float]]:
     slept: list[float] = []
-    creds = Credentials(apihost=HOST, auth=AUTH, namespace="guest", source="lw.yml openwhisk.auth", **kw)
+    creds = Credentials(apihost=HOST, auth=AUTH, namespace="guest", source="lw.yml (openwhisk.auth)", **kw)
     return OpenWhiskClient(creds, sleep=slept.append, backoff=0.25), slept
 
 
@@ -99,7 +99,7 @@ def test_wrong_key_names_namespace_and_host() -> None:
     with pytest.raises(ProviderError) as caught:
         client.request("GET", "/namespaces")
     assert str(caught.value) == (
-        f"authentication failed for namespace guest at {HOST} (check the key from lw.yml openwhisk.auth)"
+        f"authentication failed for namespace guest at {HOST} (check the key from lw.yml (openwhisk.auth))"
     )
 
 
