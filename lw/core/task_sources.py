@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from lw.core.packaging.sources import collect_sources
+
+if TYPE_CHECKING:
+    from lw.core.model import AppModel
 
 LW_TASKS_IMPORT = re.compile(r"^\s*(?:from\s+lw\.tasks(?:\.zappa)?\s+import\b|import\s+lw\.tasks\b)", re.M)
 ZAPPA_TASKS_IMPORT = re.compile(
@@ -22,9 +25,11 @@ ZAPPA_TASKS_IMPORT = re.compile(
 _INSTALLED = ("site-packages/", "dist-packages/", "node_modules/", "__pypackages__/")
 
 
-def app_python_sources(project_dir: Path, exclude: Sequence[str] = ()) -> Iterator[tuple[str, str]]:
+def app_python_sources(
+    project_dir: Path, exclude: Sequence[str] = (), include: Sequence[str] = ()
+) -> Iterator[tuple[str, str]]:
     """``(relative path, text)`` of each Python file of the app, in sorted order."""
-    selection = collect_sources(project_dir, exclude=exclude)
+    selection = collect_sources(project_dir, exclude=exclude, include=include)
     for rel, path in sorted(selection.files.items()):
         if not rel.endswith(".py") or any(part in rel for part in _INSTALLED):
             continue
@@ -34,9 +39,17 @@ def app_python_sources(project_dir: Path, exclude: Sequence[str] = ()) -> Iterat
             continue
 
 
-def uses_tasks(project_dir: Path, exclude: Sequence[str] = ()) -> bool:
+def uses_tasks(project_dir: Path, exclude: Sequence[str] = (), include: Sequence[str] = ()) -> bool:
     """Whether any module of the app imports ``lw.tasks``."""
-    return any(LW_TASKS_IMPORT.search(text) for _, text in app_python_sources(project_dir, exclude))
+    return any(LW_TASKS_IMPORT.search(text) for _, text in app_python_sources(project_dir, exclude, include))
+
+
+def app_uses_tasks(app: AppModel) -> bool:
+    """:func:`uses_tasks` for the files the stage's package holds (its ``exclude`` and
+    ``include`` settings), read at each deploy: every provider asks the same question."""
+    return uses_tasks(
+        app.project_dir, tuple(app.settings.get("exclude") or ()), tuple(app.settings.get("include") or ())
+    )
 
 
 def zappa_task_imports(project_dir: Path, exclude: Sequence[str] = ()) -> list[tuple[str, int, str]]:

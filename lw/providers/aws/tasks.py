@@ -25,7 +25,7 @@ from typing import Any
 from lw.core.context import Context
 from lw.core.errors import ConfigError, ProviderError
 from lw.core.plan import Change, Outputs
-from lw.core.task_sources import uses_tasks
+from lw.core.task_sources import app_uses_tasks
 from lw.providers.aws import names
 from lw.providers.aws.errors import aws_call, read_or_none
 from lw.providers.aws.propagation import reporter_progress, retry_iam
@@ -60,7 +60,7 @@ def wiring(ctx: Context) -> TaskWiring:
     table = bool(app.setting("async_response_table", False))
     destination = app.setting("async_failure_destination") or None
     explicit = source == "sns" or table or bool(destination)
-    used = explicit or uses_tasks(ctx.project_dir, tuple(app.settings.get("exclude") or ()))
+    used = explicit or app_uses_tasks(app)
     return TaskWiring(
         used=used,
         source=source,

@@ -23,6 +23,7 @@ from typing import Any, Mapping
 from lw.core.artifact import Artifact
 from lw.core.errors import PackagingError
 from lw.core.model import AppModel
+from lw.core.task_sources import app_uses_tasks
 from lw.providers.openwhisk.names import ANN_ARTIFACT, ANN_CONFIG, APP_ACTION, Names, annotations_of
 
 CODE_LIMIT_BYTES = 48 * 1024 * 1024  # measured on the base64 string (controller's Exec.maxSize)
@@ -69,13 +70,6 @@ def desired_action(app: AppModel, names: Names, kind: str, *, web: bool) -> dict
         "annotations": annotations + names.tags(),
         "publish": False,
     }
-
-
-def app_uses_tasks(app: AppModel) -> bool:
-    """Whether the app's sources import ``lw.tasks`` (read from them at each deploy)."""
-    from lw.core.task_sources import uses_tasks
-
-    return uses_tasks(app.project_dir, tuple(app.settings.get("exclude") or ()))
 
 
 def config_hash(body: Mapping[str, Any]) -> str:
