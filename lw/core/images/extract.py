@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shutil
 import tarfile
 from contextlib import AbstractContextManager, contextmanager
@@ -27,11 +26,10 @@ from lw.core.errors import PackagingError, ProviderError
 from lw.core.images import media
 from lw.core.images.assemble import _pick_platform
 from lw.core.images.model import PreparedImage, RegistryCredentials
-from lw.core.images.reference import ReferenceError, parse_reference
+from lw.core.images.reference import ReferenceError, is_digest, parse_reference
 from lw.core.images.registry import Manifest, RegistryClient
 
 WHITEOUT = ".wh."
-_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 OPAQUE = ".wh..wh..opq"
 
 
@@ -257,7 +255,7 @@ def _layer_digests(layers: Any, label: str) -> list[str]:
     found = []
     for layer in layers if isinstance(layers, list) else [] if layers is None else [layers]:
         digest = layer.get("digest") if isinstance(layer, dict) else None
-        if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
+        if not isinstance(digest, str) or not is_digest(digest):
             raise ProviderError(f"image {label}: the manifest lists a layer without a sha256 digest")
         found.append(digest)
     return found

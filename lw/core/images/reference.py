@@ -48,6 +48,11 @@ class ImageReference:
         return text
 
 
+def is_digest(text: str) -> bool:
+    """Whether ``text`` is a content digest lw accepts: ``sha256:`` and 64 hex digits."""
+    return bool(_DIGEST.fullmatch(text))
+
+
 def _valid_host(host: str) -> bool:
     name, _, port = host.partition(":") if not host.startswith("[") else (host, "", "")
     if host.startswith("["):
@@ -73,7 +78,7 @@ def parse_reference(text: str) -> ImageReference:
     digest = None
     if "@" in text:
         text, _, digest = text.partition("@")
-        if not _DIGEST.fullmatch(digest):
+        if not is_digest(digest):
             raise ReferenceError(f"{original!r}: the digest must be sha256: and 64 hex digits")
     first, slash, rest = text.partition("/")
     if slash and _looks_like_host(first):
