@@ -33,10 +33,57 @@ def moto_endpoint() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    build_routes(endpoint)
     try:
-        yield f"http://{host}:{port}"
+        yield endpoint
     finally:
         server.stop()
+
+
+# One cheap read per service lw (and these tests) call, to make moto build its routes.
+_ROUTE_READS = {
+    "lambda": "list_functions",
+    "apigateway": "get_rest_apis",
+    "apigatewayv2": "get_apis",
+    "iam": "list_roles",
+    "sts": "get_caller_identity",
+    "s3": "list_buckets",
+    "sqs": "list_queues",
+    "sns": "list_topics",
+    "dynamodb": "list_tables",
+    "events": "list_rules",
+    "logs": "describe_log_groups",
+    "ecr": "describe_repositories",
+    "acm": "list_certificates",
+    "route53": "list_hosted_zones",
+    "ec2": "describe_vpcs",
+    "elbv2": "describe_load_balancers",
+    "cloudwatch": "list_metrics",
+    "kinesis": "list_streams",
+}
+
+
+def build_routes(endpoint: str) -> None:
+    """Route one request of each service through the server, one at a time, before any
+    test runs. moto builds a service's URL routes on its first request, compiling them
+    with ``ast``; on CPython 3.11 two threads compiling at once can fail with
+    "AST constructor recursion depth mismatch" (python/cpython#106905), a 500 that a
+    multi-region deploy (regions in parallel, each service's first call at once) met."""
+    import boto3
+
+    for service, operation in _ROUTE_READS.items():
+        client = boto3.client(
+            service,
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        try:
+            getattr(client, operation)()
+        except Exception:
+            pass  # an error answer is routed too: the routes exist now
 
 
 @pytest.fixture
